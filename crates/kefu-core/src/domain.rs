@@ -1,0 +1,341 @@
+//! The nouns of a customer-service desk and the few state rules that belong to them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::InvalidInput;
+use crate::money::Money;
+
+/// Declares a string-backed enum with `as_str`, `FromStr` (with a message that lists the valid
+/// values), `Display` and serde as that string. Used for every enum stored in the database so
+/// the stored text and the API text are the same words.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidInput;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(InvalidInput(format!(
+                        concat!("unknown ", $what, " {:?}; expected one of: {}"),
+                        s,
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// The marketplace (or the seller's own shop) a shop sells on; it picks the default policy pack.
+    Platform, "platform" {
+        Ebay => "ebay",
+        Taobao => "taobao",
+        Tmall => "tmall",
+        Aliexpress => "aliexpress",
+        Pinduoduo => "pinduoduo",
+        Own => "own",
+    }
+);
+
+impl Platform {
+    /// The policy pack a new shop on this platform uses unless told otherwise.
+    pub fn default_pack(&self) -> &'static str {
+        match self {
+            Platform::Own => "generic",
+            other => other.as_str(),
+        }
+    }
+
+    /// Default IANA time zone: the Chinese platforms keep Beijing time; eBay US shops their
+    /// Pacific headquarters' time unless the seller says otherwise.
+    pub fn default_timezone(&self) -> &'static str {
+        match self {
+            Platform::Ebay => "America/Los_Angeles",
+            Platform::Own => "UTC",
+            _ => "Asia/Shanghai",
+        }
+    }
+
+    pub fn default_currency(&self) -> &'static str {
+        match self {
+            Platform::Ebay | Platform::Aliexpress | Platform::Own => "USD",
+            _ => "CNY",
+        }
+    }
+}
+
+text_enum!(
+    /// Where a conversation stands. A buyer's new message reopens a resolved or closed one.
+    ConversationStatus, "conversation status" {
+        New => "new",
+        Open => "open",
+        PendingCustomer => "pending_customer",
+        Escalated => "escalated",
+        Resolved => "resolved",
+        Closed => "closed",
+    }
+);
+
+impl ConversationStatus {
+    /// Status after the buyer writes: a waiting or finished conversation comes back to the desk;
+    /// a new or escalated one keeps its status.
+    pub fn after_inbound(self) -> ConversationStatus {
+        match self {
+            ConversationStatus::PendingCustomer
+            | ConversationStatus::Resolved
+            | ConversationStatus::Closed => ConversationStatus::Open,
+            other => other,
+        }
+    }
+
+    /// Status after an agent's reply: the desk now waits for the buyer, unless the case is
+    /// escalated (a reply does not end an escalation) or already finished.
+    pub fn after_reply(self) -> ConversationStatus {
+        match self {
+            ConversationStatus::New | ConversationStatus::Open => ConversationStatus::PendingCustomer,
+            other => other,
+        }
+    }
+
+    /// Whether the conversation still needs the desk (counts as "open" in metrics and inbox).
+    pub fn is_active(self) -> bool {
+        !matches!(self, ConversationStatus::Resolved | ConversationStatus::Closed)
+    }
+}
+
+text_enum!(
+    /// Who a message is from and who sees it.
+    Direction, "message direction" {
+        Inbound => "inbound",
+        Outbound => "outbound",
+        Note => "note",
+        System => "system",
+    }
+);
+
+text_enum!(
+    /// The way a message travelled (MULTICHANNEL).
+    Channel, "channel" {
+        WebChat => "web_chat",
+        Email => "email",
+        Marketplace => "marketplace",
+        Phone => "phone",
+        Api => "api",
+    }
+);
+
+text_enum!(
+    /// What an agent may do: agents answer, supervisors also watch and reassign, admins manage.
+    Role, "role" {
+        Agent => "agent",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+text_enum!(
+    /// The state of an obligation (a running clock with a due time).
+    ObligationState, "obligation state" {
+        Open => "open",
+        Met => "met",
+        Breached => "breached",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// Whether a deadline is the platform's own limit or the seller's goal; kept apart everywhere.
+    Severity, "severity" {
+        Platform => "platform",
+        Target => "target",
+    }
+);
+
+/// The kinds of entries in a conversation's append-only event log (REC-FULL-TRANSCRIPT).
+pub mod event_kind {
+    pub const CONVERSATION_OPENED: &str = "conversation_opened";
+    pub const CONVERSATION_REOPENED: &str = "conversation_reopened";
+    pub const MESSAGE_RECEIVED: &str = "message_received";
+    pub const REPLY_SENT: &str = "reply_sent";
+    pub const OBLIGATION_OPENED: &str = "obligation_opened";
+    pub const OBLIGATION_MET: &str = "obligation_met";
+    pub const STATUS_CHANGED: &str = "status_changed";
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shop {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub name: String,
+    pub platform: Platform,
+    /// IANA time-zone name; calendars run in it.
+    pub timezone: String,
+    pub currency: String,
+    /// Policy pack id (`taobao`, `ebay`, …).
+    pub pack: String,
+    /// The shop's own overrides of its pack, as JSON (targets, hours, promises).
+    pub settings: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer {
+    pub id: i64,
+    pub shop_id: i64,
+    /// The buyer's handle on the channel (marketplace user id, email address, chat visitor id).
+    pub handle: String,
+    pub name: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub shop_id: i64,
+    pub external_id: String,
+    pub total: Money,
+    pub paid_at: DateTime<Utc>,
+    pub promised_ship_by: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Promises the shop offers on this order (`return-7d`, `ship-promise`, `fake-3x`, …).
+    pub promises: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub id: i64,
+    pub shop_id: i64,
+    pub customer_id: i64,
+    pub order_id: Option<i64>,
+    pub status: ConversationStatus,
+    pub channel: Channel,
+    pub language: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub message_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub author_agent_id: Option<i64>,
+    pub body: String,
+    pub language: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of a conversation's append-only log. `data` is JSON text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: String,
+    pub data: String,
+}
+
+/// A running clock on a conversation: a rule, a due time and a state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Obligation {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub rule: String,
+    pub clock: String,
+    pub severity: Severity,
+    pub due: DateTime<Utc>,
+    pub state: ObligationState,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// ISO 639-1 codes of the languages the agent answers in.
+    pub languages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Team {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buyer_message_reopens_finished_conversations() {
+        assert_eq!(ConversationStatus::Resolved.after_inbound(), ConversationStatus::Open);
+        assert_eq!(ConversationStatus::Closed.after_inbound(), ConversationStatus::Open);
+        assert_eq!(ConversationStatus::Escalated.after_inbound(), ConversationStatus::Escalated);
+        assert_eq!(ConversationStatus::Open.after_reply(), ConversationStatus::PendingCustomer);
+        assert_eq!(ConversationStatus::Escalated.after_reply(), ConversationStatus::Escalated);
+    }
+
+    #[test]
+    fn enums_parse_their_own_text_and_explain_bad_input() {
+        for p in Platform::ALL {
+            assert_eq!(p.as_str().parse::<Platform>().unwrap(), *p);
+        }
+        let err = "amazon".parse::<Platform>().unwrap_err();
+        assert!(err.0.contains("ebay, taobao"), "{err}");
+    }
+}

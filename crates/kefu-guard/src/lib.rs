@@ -1,0 +1,1 @@
+//! Reply guard and redaction (placeholder until written).

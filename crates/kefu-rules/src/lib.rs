@@ -1,0 +1,1 @@
+//! Policy packs and rule math (placeholder until written).
