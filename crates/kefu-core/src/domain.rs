@@ -125,14 +125,19 @@ impl ConversationStatus {
     /// escalated (a reply does not end an escalation) or already finished.
     pub fn after_reply(self) -> ConversationStatus {
         match self {
-            ConversationStatus::New | ConversationStatus::Open => ConversationStatus::PendingCustomer,
+            ConversationStatus::New | ConversationStatus::Open => {
+                ConversationStatus::PendingCustomer
+            }
             other => other,
         }
     }
 
     /// Whether the conversation still needs the desk (counts as "open" in metrics and inbox).
     pub fn is_active(self) -> bool {
-        !matches!(self, ConversationStatus::Resolved | ConversationStatus::Closed)
+        !matches!(
+            self,
+            ConversationStatus::Resolved | ConversationStatus::Closed
+        )
     }
 }
 
@@ -323,11 +328,26 @@ mod tests {
 
     #[test]
     fn a_buyer_message_reopens_finished_conversations() {
-        assert_eq!(ConversationStatus::Resolved.after_inbound(), ConversationStatus::Open);
-        assert_eq!(ConversationStatus::Closed.after_inbound(), ConversationStatus::Open);
-        assert_eq!(ConversationStatus::Escalated.after_inbound(), ConversationStatus::Escalated);
-        assert_eq!(ConversationStatus::Open.after_reply(), ConversationStatus::PendingCustomer);
-        assert_eq!(ConversationStatus::Escalated.after_reply(), ConversationStatus::Escalated);
+        assert_eq!(
+            ConversationStatus::Resolved.after_inbound(),
+            ConversationStatus::Open
+        );
+        assert_eq!(
+            ConversationStatus::Closed.after_inbound(),
+            ConversationStatus::Open
+        );
+        assert_eq!(
+            ConversationStatus::Escalated.after_inbound(),
+            ConversationStatus::Escalated
+        );
+        assert_eq!(
+            ConversationStatus::Open.after_reply(),
+            ConversationStatus::PendingCustomer
+        );
+        assert_eq!(
+            ConversationStatus::Escalated.after_reply(),
+            ConversationStatus::Escalated
+        );
     }
 
     #[test]

@@ -77,11 +77,15 @@ mod tests {
             Some("en")
         );
         assert_eq!(
-            detect_language("Hallo, mein Paket ist noch nicht angekommen. Können Sie bitte nachsehen?"),
+            detect_language(
+                "Hallo, mein Paket ist noch nicht angekommen. Können Sie bitte nachsehen?"
+            ),
             Some("de")
         );
         assert_eq!(
-            detect_language("Hola, mi paquete todavía no ha llegado. ¿Pueden revisar el envío por favor?"),
+            detect_language(
+                "Hola, mi paquete todavía no ha llegado. ¿Pueden revisar el envío por favor?"
+            ),
             Some("es")
         );
         assert_eq!(detect_language("??"), None);

@@ -10,12 +10,43 @@ use serde::{Deserialize, Serialize};
 /// marketplaces' selling and settlement currencies; unknown codes are rejected rather than
 /// guessed at, because an amount in the wrong currency is worse than an error.
 const CURRENCIES: &[(&str, u32)] = &[
-    ("AED", 2), ("AUD", 2), ("BRL", 2), ("CAD", 2), ("CHF", 2), ("CLP", 0), ("CNY", 2),
-    ("COP", 2), ("CZK", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2), ("HKD", 2), ("HUF", 2),
-    ("IDR", 2), ("ILS", 2), ("INR", 2), ("JPY", 0), ("KRW", 0), ("MXN", 2), ("MYR", 2),
-    ("NOK", 2), ("NZD", 2), ("PHP", 2), ("PLN", 2), ("RON", 2), ("RUB", 2), ("SAR", 2),
-    ("SEK", 2), ("SGD", 2), ("THB", 2), ("TRY", 2), ("TWD", 2), ("UAH", 2), ("USD", 2),
-    ("VND", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("AUD", 2),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("RON", 2),
+    ("RUB", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,17 +157,41 @@ mod tests {
 
     #[test]
     fn parses_and_scales_to_minor_units() {
-        assert_eq!(Money::parse("700", "cny").unwrap().amount.to_string(), "700.00");
-        assert_eq!(Money::parse("20.1", "CNY").unwrap().amount.to_string(), "20.10");
-        assert_eq!(Money::parse("1500", "JPY").unwrap().amount.to_string(), "1500");
+        assert_eq!(
+            Money::parse("700", "cny").unwrap().amount.to_string(),
+            "700.00"
+        );
+        assert_eq!(
+            Money::parse("20.1", "CNY").unwrap().amount.to_string(),
+            "20.10"
+        );
+        assert_eq!(
+            Money::parse("1500", "JPY").unwrap().amount.to_string(),
+            "1500"
+        );
     }
 
     #[test]
     fn rejects_bad_amounts_and_currencies() {
-        assert!(matches!(Money::parse("-1", "USD"), Err(MoneyError::Negative(_))));
-        assert!(matches!(Money::parse("abc", "USD"), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(Money::parse("1", "XXY"), Err(MoneyError::UnknownCurrency(_))));
-        assert!(matches!(Money::parse("1.001", "USD"), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!(Money::parse("1.5", "JPY"), Err(MoneyError::TooPrecise { .. })));
+        assert!(matches!(
+            Money::parse("-1", "USD"),
+            Err(MoneyError::Negative(_))
+        ));
+        assert!(matches!(
+            Money::parse("abc", "USD"),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("1", "XXY"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
+        assert!(matches!(
+            Money::parse("1.001", "USD"),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            Money::parse("1.5", "JPY"),
+            Err(MoneyError::TooPrecise { .. })
+        ));
     }
 }

@@ -1,1 +1,222 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kefu_core::{
+    Agent, Channel, Conversation, Customer, Event, Message, Money, Obligation, Order, Platform,
+    Role, Severity, Shop,
+};
+use serde::Serialize;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Why a store call failed. `NotFound` and `Invalid` are the caller's doing and become 4xx
+/// answers; `Backend` is ours and is logged.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct NewShop {
+    pub tenant_id: i64,
+    pub name: String,
+    pub platform: Platform,
+    pub timezone: String,
+    pub currency: String,
+    pub pack: String,
+    pub settings: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub shop_id: i64,
+    pub external_id: String,
+    pub total: Money,
+    pub paid_at: DateTime<Utc>,
+    pub promised_ship_by: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub promises: Vec<String>,
+}
+
+/// A clock to open, as computed by the rules for this shop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewObligation {
+    pub rule: String,
+    pub clock: String,
+    pub severity: Severity,
+    pub due: DateTime<Utc>,
+    pub explanation: String,
+}
+
+/// A buyer's message as it reaches the store: already normalised, language-detected and
+/// redacted by the ingest path.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub shop_id: i64,
+    pub channel: Channel,
+    pub customer_handle: String,
+    pub customer_name: Option<String>,
+    pub customer_language: Option<String>,
+    pub order_external_id: Option<String>,
+    pub body: String,
+    pub language: Option<String>,
+    pub received_at: DateTime<Utc>,
+    /// The sender's id for this message; the same id twice is stored once.
+    pub external_id: Option<String>,
+    /// Clocks to open when the desk has not answered this conversation yet.
+    pub first_contact_obligations: Vec<NewObligation>,
+    /// Clocks to open when the buyer writes again after an answer.
+    pub follow_up_obligations: Vec<NewObligation>,
+    /// Kinds of secrets redacted from `body` (recorded in the event log, never the values).
+    pub redactions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IngestOutcome {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    /// True when `external_id` had been stored before: nothing new was written.
+    pub duplicate: bool,
+    pub new_conversation: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub conversation_id: i64,
+    pub agent_id: Option<i64>,
+    /// Who sent it, for the event log ("agent:3", "master", "bot").
+    pub actor: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+    /// Clocks this reply satisfies (`first_response`, `next_response`, …); the rules decide.
+    pub closes_clocks: Vec<String>,
+    /// Guard findings the agent confirmed past, as JSON, recorded with the reply's event.
+    pub guard_override: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyOutcome {
+    pub message_id: i64,
+    pub met_obligations: Vec<i64>,
+}
+
+/// A conversation with everything an agent reads beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationDetail {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub customer: Customer,
+    pub order: Option<Order>,
+    pub messages: Vec<Message>,
+    pub events: Vec<Event>,
+    pub obligations: Vec<Obligation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub conversation_id: i64,
+    pub status: kefu_core::ConversationStatus,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub tenant_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub languages: Vec<String>,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub shops: i64,
+    pub conversations: i64,
+    pub open_conversations: i64,
+    pub messages: i64,
+}
+
+/// The tenant every fresh database starts with; the master key acts in it.
+pub const DEFAULT_TENANT: i64 = 1;
+
+/// Everything kefu keeps. Implementations must write each state change and its event in one
+/// transaction and return only after it is durable.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    async fn create_shop(&self, shop: NewShop) -> Result<Shop>;
+    async fn shop(&self, id: i64) -> Result<Option<Shop>>;
+    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>>;
+
+    /// Creates the order, or updates it when `(shop_id, external_id)` exists (orders change as
+    /// they ship and arrive).
+    async fn upsert_order(&self, order: NewOrder) -> Result<Order>;
+    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>>;
+
+    /// Stores a buyer's message: customer, conversation (continued, reopened or new), message,
+    /// events and obligations, in one transaction.
+    async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome>;
+
+    /// Stores an outgoing reply and closes the clocks it satisfies, in one transaction.
+    async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome>;
+
+    async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>>;
+
+    /// Moves a conversation to another status (resolve, close, escalate) and logs who did it.
+    async fn set_status(&self, change: StatusChange) -> Result<()>;
+
+    async fn create_agent(&self, agent: NewAgent) -> Result<Agent>;
+    /// Stores the hash of a new API token for an agent.
+    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()>;
+    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>>;
+
+    async fn stats(&self) -> Result<Stats>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing; `sqlite::memory:` is
+/// refused because nothing in it would be durable) or `postgres://…`.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(StoreError::Invalid(
+                "sqlite:// needs a file path, e.g. sqlite://kefu.db".into(),
+            ));
+        }
+        Ok(std::sync::Arc::new(SqliteStore::open(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::Invalid(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+        )))
+    }
+}
+
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}

@@ -1,0 +1,512 @@
+//! One behaviour, every backend: the store tests written once and run by each backend's test
+//! file against a real database (a temporary SQLite file, a throwaway PostgreSQL database).
+//!
+//! Each function takes a fresh, empty store and panics with a message on any difference.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use kefu_core::{Channel, ConversationStatus, Money, ObligationState, Platform, Role, Severity};
+
+use crate::{
+    DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop, StatusChange,
+    Store, StoreError,
+};
+
+/// Every conformance check, by name, so backends run them all and a new one cannot be missed.
+pub const ALL: &[(&str, for<'a> fn(&'a Arc<dyn Store>) -> BoxFuture<'a>)] = &[
+    ("shops", |s| Box::pin(shops(s))),
+    ("ingest_continues_the_buyers_conversation", |s| {
+        Box::pin(ingest_continues_the_buyers_conversation(s))
+    }),
+    ("external_id_makes_retries_idempotent", |s| {
+        Box::pin(external_id_makes_retries_idempotent(s))
+    }),
+    ("unknown_shop_is_not_found", |s| {
+        Box::pin(unknown_shop_is_not_found(s))
+    }),
+    ("obligations_open_and_close", |s| {
+        Box::pin(obligations_open_and_close(s))
+    }),
+    ("status_changes_and_reopening", |s| {
+        Box::pin(status_changes_and_reopening(s))
+    }),
+    ("orders_upsert_and_link", |s| {
+        Box::pin(orders_upsert_and_link(s))
+    }),
+    ("agents_and_tokens", |s| Box::pin(agents_and_tokens(s))),
+    ("concurrent_ingest_keeps_one_conversation_per_buyer", |s| {
+        Box::pin(concurrent_ingest(s))
+    }),
+];
+
+pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn shop(store: &Arc<dyn Store>, name: &str, platform: Platform) -> i64 {
+    store
+        .create_shop(NewShop {
+            tenant_id: DEFAULT_TENANT,
+            name: name.into(),
+            platform,
+            timezone: platform.default_timezone().into(),
+            currency: platform.default_currency().into(),
+            pack: platform.default_pack().into(),
+            settings: serde_json::json!({"first_response_target_hours": 3}),
+        })
+        .await
+        .expect("create shop")
+        .id
+}
+
+fn inbound(shop_id: i64, handle: &str, body: &str, at: &str) -> Inbound {
+    Inbound {
+        shop_id,
+        channel: Channel::Marketplace,
+        customer_handle: handle.into(),
+        customer_name: Some(format!("Buyer {handle}")),
+        customer_language: None,
+        order_external_id: None,
+        body: body.into(),
+        language: Some("en".into()),
+        received_at: t(at),
+        external_id: None,
+        first_contact_obligations: vec![],
+        follow_up_obligations: vec![],
+        redactions: vec![],
+    }
+}
+
+fn reply(conversation_id: i64, at: &str, closes: &[&str]) -> NewReply {
+    NewReply {
+        conversation_id,
+        agent_id: None,
+        actor: "test".into(),
+        body: "We are sending a replacement today.".into(),
+        at: t(at),
+        closes_clocks: closes.iter().map(|s| s.to_string()).collect(),
+        guard_override: None,
+    }
+}
+
+pub async fn shops(store: &Arc<dyn Store>) {
+    let id = shop(store, "Taobao flagship", Platform::Taobao).await;
+    let got = store.shop(id).await.unwrap().expect("shop exists");
+    assert_eq!(got.name, "Taobao flagship");
+    assert_eq!(got.platform, Platform::Taobao);
+    assert_eq!(got.timezone, "Asia/Shanghai");
+    assert_eq!(got.pack, "taobao");
+    assert_eq!(got.settings["first_response_target_hours"], 3);
+    shop(store, "eBay US", Platform::Ebay).await;
+    let all = store.shops(DEFAULT_TENANT).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(store.shop(9999).await.unwrap().is_none());
+    let err = store
+        .create_shop(NewShop {
+            tenant_id: 42,
+            name: "x".into(),
+            platform: Platform::Own,
+            timezone: "UTC".into(),
+            currency: "USD".into(),
+            pack: "generic".into(),
+            settings: serde_json::json!({}),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+pub async fn ingest_continues_the_buyers_conversation(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay US", Platform::Ebay).await;
+    let a = store
+        .ingest(inbound(
+            s,
+            "alice",
+            "Where is my parcel?",
+            "2026-11-11T10:00:00Z",
+        ))
+        .await
+        .unwrap();
+    assert!(a.new_conversation && !a.duplicate);
+    let b = store
+        .ingest(inbound(s, "alice", "Any news?", "2026-11-11T10:05:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.conversation_id, b.conversation_id,
+        "the same buyer continues their conversation"
+    );
+    assert!(!b.new_conversation);
+    let c = store
+        .ingest(inbound(s, "bob", "Hello", "2026-11-11T10:06:00Z"))
+        .await
+        .unwrap();
+    assert_ne!(c.conversation_id, a.conversation_id);
+
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .expect("conversation");
+    assert_eq!(d.conversation.message_count, 2);
+    assert_eq!(d.conversation.status, ConversationStatus::New);
+    assert_eq!(
+        d.conversation.last_inbound_at,
+        Some(t("2026-11-11T10:05:00Z"))
+    );
+    assert_eq!(d.customer.handle, "alice");
+    let bodies: Vec<_> = d.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["Where is my parcel?", "Any news?"]);
+    let kinds: Vec<_> = d.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "conversation_opened",
+            "message_received",
+            "message_received"
+        ]
+    );
+    let stats = store.stats().await.unwrap();
+    assert_eq!(
+        (
+            stats.conversations,
+            stats.open_conversations,
+            stats.messages
+        ),
+        (2, 2, 3)
+    );
+}
+
+pub async fn external_id_makes_retries_idempotent(store: &Arc<dyn Store>) {
+    let s = shop(store, "AliExpress DE", Platform::Aliexpress).await;
+    let mut m = inbound(s, "klaus", "Wo ist mein Paket?", "2026-11-11T10:00:00Z");
+    m.external_id = Some("ae-msg-1".into());
+    let first = store.ingest(m.clone()).await.unwrap();
+    let again = store.ingest(m).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(
+        (first.conversation_id, first.message_id),
+        (again.conversation_id, again.message_id)
+    );
+    let d = store
+        .conversation(first.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.messages.len(), 1, "the retry stored nothing");
+    assert_eq!(d.events.len(), 2);
+    // The same external id in another shop is another message.
+    let other = shop(store, "AliExpress ES", Platform::Aliexpress).await;
+    let mut m2 = inbound(other, "klaus", "Hola", "2026-11-11T10:00:00Z");
+    m2.external_id = Some("ae-msg-1".into());
+    assert!(!store.ingest(m2).await.unwrap().duplicate);
+}
+
+pub async fn unknown_shop_is_not_found(store: &Arc<dyn Store>) {
+    let err = store
+        .ingest(inbound(777, "x", "hi", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound(m) if m.contains("shop 777")),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.stats().await.unwrap().messages,
+        0,
+        "nothing half-written"
+    );
+}
+
+fn obligation(rule: &str, clock: &str, due: &str, severity: Severity) -> NewObligation {
+    NewObligation {
+        rule: rule.into(),
+        clock: clock.into(),
+        severity,
+        due: t(due),
+        explanation: format!("{rule} test"),
+    }
+}
+
+pub async fn obligations_open_and_close(store: &Arc<dyn Store>) {
+    let s = shop(store, "Taobao", Platform::Taobao).await;
+    let mut m = inbound(s, "xiaoming", "亲，在吗？", "2026-11-11T14:58:00Z");
+    m.first_contact_obligations = vec![
+        obligation(
+            "TB-FRT-5M",
+            "first_response",
+            "2026-11-12T01:03:00Z",
+            Severity::Platform,
+        ),
+        obligation(
+            "KPI-FRT-3H",
+            "first_response",
+            "2026-11-12T04:00:00Z",
+            Severity::Target,
+        ),
+    ];
+    m.follow_up_obligations = vec![obligation(
+        "TB-NEXT",
+        "next_response",
+        "2026-11-12T09:00:00Z",
+        Severity::Platform,
+    )];
+    let a = store.ingest(m.clone()).await.unwrap();
+    // A second unanswered message does not restart the clock.
+    m.received_at = t("2026-11-11T15:10:00Z");
+    store.ingest(m.clone()).await.unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.obligations.len(), 2);
+    assert!(
+        d.obligations
+            .iter()
+            .all(|o| o.state == ObligationState::Open)
+    );
+    assert_eq!(d.obligations[0].rule, "TB-FRT-5M");
+    assert_eq!(d.obligations[0].due, t("2026-11-12T01:03:00Z"));
+    assert_eq!(d.obligations[1].severity, Severity::Target);
+
+    // A reply that does not count (the rules said so) closes nothing.
+    let r0 = store
+        .add_reply(reply(a.conversation_id, "2026-11-12T01:00:00Z", &[]))
+        .await
+        .unwrap();
+    assert!(r0.met_obligations.is_empty());
+    let r = store
+        .add_reply(reply(
+            a.conversation_id,
+            "2026-11-12T01:01:00Z",
+            &["first_response"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.met_obligations.len(), 2);
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        d.obligations
+            .iter()
+            .all(|o| o.state == ObligationState::Met)
+    );
+    assert_eq!(d.conversation.status, ConversationStatus::PendingCustomer);
+    assert!(d.events.iter().any(|e| e.kind == "obligation_met"));
+
+    // After an answer, the buyer's next message opens the follow-up clocks.
+    m.received_at = t("2026-11-12T02:00:00Z");
+    store.ingest(m).await.unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.conversation.status,
+        ConversationStatus::Open,
+        "the buyer's message reopens"
+    );
+    let open: Vec<_> = d
+        .obligations
+        .iter()
+        .filter(|o| o.state == ObligationState::Open)
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].rule, "TB-NEXT");
+
+    let err = store
+        .add_reply(reply(99999, "2026-11-12T01:01:00Z", &[]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)));
+}
+
+pub async fn status_changes_and_reopening(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay", Platform::Ebay).await;
+    let a = store
+        .ingest(inbound(s, "carol", "Broken item", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap();
+    let change = |status, at: &str| StatusChange {
+        conversation_id: a.conversation_id,
+        status,
+        actor: "agent:1".into(),
+        at: t(at),
+        reason: None,
+    };
+    store
+        .set_status(change(ConversationStatus::Resolved, "2026-11-11T11:00:00Z"))
+        .await
+        .unwrap();
+    let b = store
+        .ingest(inbound(s, "carol", "Still broken", "2026-11-12T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.conversation_id, a.conversation_id,
+        "a resolved conversation reopens"
+    );
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.conversation.status, ConversationStatus::Open);
+    assert!(d.events.iter().any(|e| e.kind == "conversation_reopened"));
+    assert_eq!(store.stats().await.unwrap().open_conversations, 1);
+
+    store
+        .set_status(change(ConversationStatus::Closed, "2026-11-13T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(store.stats().await.unwrap().open_conversations, 0);
+    let c = store
+        .ingest(inbound(s, "carol", "New question", "2026-11-20T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_ne!(
+        c.conversation_id, a.conversation_id,
+        "a closed conversation stays closed"
+    );
+    assert!(c.new_conversation);
+    let err = store
+        .set_status(StatusChange {
+            conversation_id: 424242,
+            ..change(ConversationStatus::Open, "2026-11-13T10:00:00Z")
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)));
+}
+
+pub async fn orders_upsert_and_link(store: &Arc<dyn Store>) {
+    let s = shop(store, "Taobao", Platform::Taobao).await;
+    let mut o = NewOrder {
+        shop_id: s,
+        external_id: "TB20261111001".into(),
+        total: Money::parse("700", "CNY").unwrap(),
+        paid_at: t("2026-11-11T02:00:00Z"),
+        promised_ship_by: Some(t("2026-11-13T02:00:00Z")),
+        shipped_at: None,
+        carrier: None,
+        tracking_number: None,
+        delivered_at: None,
+        closed_at: None,
+        promises: vec!["ship-promise".into(), "return-7d".into()],
+    };
+    let first = store.upsert_order(o.clone()).await.unwrap();
+    assert_eq!(first.total.amount.to_string(), "700.00");
+    o.shipped_at = Some(t("2026-11-14T02:00:00Z"));
+    o.carrier = Some("SF Express".into());
+    o.tracking_number = Some("SF1234567890".into());
+    let second = store.upsert_order(o.clone()).await.unwrap();
+    assert_eq!(second.id, first.id, "same external id updates the order");
+    assert_eq!(second.carrier.as_deref(), Some("SF Express"));
+    assert_eq!(second.promises, ["ship-promise", "return-7d"]);
+    let fetched = store.order(s, "TB20261111001").await.unwrap().unwrap();
+    assert_eq!(fetched.shipped_at, Some(t("2026-11-14T02:00:00Z")));
+
+    let mut m = inbound(s, "buyer1", "什么时候发货？", "2026-11-12T02:00:00Z");
+    m.order_external_id = Some("TB20261111001".into());
+    let a = store.ingest(m).await.unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.order.expect("linked order").external_id, "TB20261111001");
+
+    let mut m = inbound(s, "buyer2", "订单呢", "2026-11-12T02:00:00Z");
+    m.order_external_id = Some("NOPE".into());
+    let b = store.ingest(m).await.unwrap();
+    let d = store
+        .conversation(b.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(d.order.is_none());
+    assert!(
+        d.events
+            .iter()
+            .any(|e| e.data.contains("order_ref_unknown")),
+        "the unknown reference is kept"
+    );
+
+    o.shop_id = 5555;
+    assert!(matches!(
+        store.upsert_order(o).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}
+
+pub async fn agents_and_tokens(store: &Arc<dyn Store>) {
+    let new = NewAgent {
+        tenant_id: DEFAULT_TENANT,
+        email: "li@example.com".into(),
+        name: "Li Na".into(),
+        role: Role::Supervisor,
+        languages: vec!["zh".into(), "en".into()],
+        password_hash: None,
+    };
+    let agent = store.create_agent(new.clone()).await.unwrap();
+    assert_eq!(agent.languages, ["zh", "en"]);
+    assert!(matches!(
+        store.create_agent(new).await.unwrap_err(),
+        StoreError::Conflict(_)
+    ));
+    store
+        .create_token(agent.id, "cli", "hash-abc")
+        .await
+        .unwrap();
+    let found = store
+        .agent_by_token_hash("hash-abc")
+        .await
+        .unwrap()
+        .expect("token finds agent");
+    assert_eq!((found.id, found.role), (agent.id, Role::Supervisor));
+    assert!(
+        store
+            .agent_by_token_hash("hash-zzz")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.create_token(9999, "x", "h2").await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}
+
+pub async fn concurrent_ingest(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay", Platform::Ebay).await;
+    let start = t("2026-11-11T10:00:00Z");
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut m = inbound(
+                s,
+                &format!("buyer{}", i % 20),
+                "hello",
+                "2026-11-11T10:00:00Z",
+            );
+            m.received_at = start + Duration::milliseconds(i);
+            m.external_id = Some(format!("m{}", i % 150)); // 50 retries among them
+            store.ingest(m).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.conversations, 20, "one conversation per buyer");
+    assert_eq!(stats.messages, 150, "retries stored once");
+}

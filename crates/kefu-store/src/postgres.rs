@@ -1,0 +1,788 @@
+//! The PostgreSQL store: the server option, for teams that outgrow one machine.
+//!
+//! A small pool of connections; each write is one transaction. PostgreSQL flushes the WAL
+//! once for all transactions committing together, which is the group commit SQLite needs a
+//! writer thread for. A buyer's messages are serialised by the row lock their `customers` row
+//! takes in the upsert, so two of them never open two conversations.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kefu_core::{
+    Agent, Conversation, ConversationStatus, Customer, Event, Message, Money, Obligation, Order,
+    Shop, event_kind,
+};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls, Row, Transaction};
+
+use crate::{
+    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
+    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError,
+};
+
+const POOL_SIZE: usize = 8;
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+pub struct PostgresStore {
+    pool: Vec<Mutex<Client>>,
+    next: AtomicUsize,
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if let Some(db) = e.as_db_error() {
+            let code = db.code().code();
+            if code.starts_with("23") {
+                return StoreError::Conflict(db.message().to_string());
+            }
+            return StoreError::Backend(format!("{}: {}", code, db.message()));
+        }
+        StoreError::Backend(e.to_string())
+    }
+}
+
+fn parse_enum<T: std::str::FromStr<Err = kefu_core::InvalidInput>>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))
+}
+
+impl PostgresStore {
+    /// Connects the pool and runs migrations (under an advisory lock, so several kefu nodes
+    /// starting together migrate once).
+    pub async fn connect(url: &str) -> Result<PostgresStore> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+        let mut pool = Vec::with_capacity(POOL_SIZE);
+        for _ in 0..POOL_SIZE {
+            let (client, connection) = config
+                .connect(NoTls)
+                .await
+                .map_err(|e| StoreError::Invalid(format!("cannot connect to PostgreSQL: {e}")))?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::error!(error = %e, "PostgreSQL connection closed");
+                }
+            });
+            pool.push(Mutex::new(client));
+        }
+        let store = PostgresStore {
+            pool,
+            next: AtomicUsize::new(0),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.pool[0].lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(7314)", &[])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .await?;
+        for (version, sql) in MIGRATIONS {
+            let done = tx
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = $1",
+                    &[version],
+                )
+                .await?
+                .is_some();
+            if !done {
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)",
+                    &[version],
+                )
+                .await?;
+                tracing::info!(version, "applied PostgreSQL migration");
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn client(&self) -> &Mutex<Client> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
+        &self.pool[i]
+    }
+}
+
+const SHOP_COLS: &str =
+    "id, tenant_id, name, platform, timezone, currency, pack, settings::text, created_at";
+fn shop_row(r: &Row) -> Result<Shop> {
+    Ok(Shop {
+        id: r.get(0),
+        tenant_id: r.get(1),
+        name: r.get(2),
+        platform: parse_enum(r.get(3))?,
+        timezone: r.get(4),
+        currency: r.get(5),
+        pack: r.get(6),
+        settings: serde_json::from_str(r.get(7)).unwrap_or_default(),
+        created_at: r.get(8),
+    })
+}
+
+const ORDER_COLS: &str = "id, shop_id, external_id, total, currency, paid_at, promised_ship_by, shipped_at, carrier, tracking_number, delivered_at, closed_at, promises::text";
+fn order_row(r: &Row) -> Result<Order> {
+    let total: Decimal = r.get(3);
+    let total = Money::parse(&total.normalize().to_string(), r.get(4))
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(Order {
+        id: r.get(0),
+        shop_id: r.get(1),
+        external_id: r.get(2),
+        total,
+        paid_at: r.get(5),
+        promised_ship_by: r.get(6),
+        shipped_at: r.get(7),
+        carrier: r.get(8),
+        tracking_number: r.get(9),
+        delivered_at: r.get(10),
+        closed_at: r.get(11),
+        promises: serde_json::from_str(r.get(12)).unwrap_or_default(),
+    })
+}
+
+const CONVERSATION_COLS: &str = "id, shop_id, customer_id, order_id, status, channel, language, assignee_id, created_at, updated_at, last_inbound_at, message_count";
+fn conversation_row(r: &Row) -> Result<Conversation> {
+    Ok(Conversation {
+        id: r.get(0),
+        shop_id: r.get(1),
+        customer_id: r.get(2),
+        order_id: r.get(3),
+        status: parse_enum(r.get(4))?,
+        channel: parse_enum(r.get(5))?,
+        language: r.get(6),
+        assignee_id: r.get(7),
+        created_at: r.get(8),
+        updated_at: r.get(9),
+        last_inbound_at: r.get(10),
+        message_count: r.get(11),
+    })
+}
+
+const AGENT_COLS: &str = "id, tenant_id, email, name, role, languages::text";
+fn agent_row(r: &Row) -> Result<Agent> {
+    Ok(Agent {
+        id: r.get(0),
+        tenant_id: r.get(1),
+        email: r.get(2),
+        name: r.get(3),
+        role: parse_enum(r.get(4))?,
+        languages: serde_json::from_str(r.get(5)).unwrap_or_default(),
+    })
+}
+
+async fn add_event(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    actor: &str,
+    data: Value,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)",
+        &[&conversation_id, &at, &kind, &actor, &data],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn require_shop(tx: &Transaction<'_>, shop_id: i64) -> Result<()> {
+    match tx
+        .query_opt("SELECT 1 FROM shops WHERE id = $1", &[&shop_id])
+        .await?
+    {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound(format!(
+            "shop {shop_id} does not exist"
+        ))),
+    }
+}
+
+async fn open_obligation(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    at: DateTime<Utc>,
+    ob: &NewObligation,
+) -> Result<()> {
+    let running = tx
+        .query_opt(
+            "SELECT 1 FROM obligations WHERE conversation_id = $1 AND rule = $2 AND state = 'open'",
+            &[&conversation_id, &ob.rule],
+        )
+        .await?
+        .is_some();
+    if running {
+        return Ok(());
+    }
+    let row = tx
+        .query_one(
+            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+            &[&conversation_id, &ob.rule, &ob.clock, &ob.severity.as_str(), &ob.due, &at, &ob.explanation],
+        )
+        .await?;
+    let id: i64 = row.get(0);
+    add_event(tx, conversation_id, at, event_kind::OBLIGATION_OPENED, "rules",
+        json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()})).await
+}
+
+async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
+    require_shop(tx, m.shop_id).await?;
+    let at = m.received_at;
+    // The upsert locks the buyer's row: their concurrent messages queue here.
+    let customer_id: i64 = tx
+        .query_one(
+            "INSERT INTO customers (shop_id, handle, name, language, created_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (shop_id, handle) DO UPDATE SET
+                 name = COALESCE(EXCLUDED.name, customers.name),
+                 language = COALESCE(EXCLUDED.language, customers.language)
+             RETURNING id",
+            &[
+                &m.shop_id,
+                &m.customer_handle,
+                &m.customer_name,
+                &m.customer_language,
+                &at,
+            ],
+        )
+        .await?
+        .get(0);
+    if let Some(ext) = &m.external_id
+        && let Some(row) = tx
+            .query_opt(
+                "SELECT id, conversation_id FROM messages WHERE shop_id = $1 AND external_id = $2",
+                &[&m.shop_id, ext],
+            )
+            .await?
+    {
+        return Ok(IngestOutcome {
+            message_id: row.get(0),
+            conversation_id: row.get(1),
+            duplicate: true,
+            new_conversation: false,
+        });
+    }
+    let order_id: Option<i64> = match &m.order_external_id {
+        Some(ext) => tx
+            .query_opt(
+                "SELECT id FROM orders WHERE shop_id = $1 AND external_id = $2",
+                &[&m.shop_id, ext],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        None => None,
+    };
+    let latest = tx
+        .query_opt(
+            "SELECT id, status, replied FROM conversations WHERE customer_id = $1 ORDER BY id DESC LIMIT 1",
+            &[&customer_id],
+        )
+        .await?
+        .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1), r.get::<_, bool>(2)));
+    let language = m.language.as_ref().or(m.customer_language.as_ref());
+    let continuing = latest.filter(|(_, status, _)| status != ConversationStatus::Closed.as_str());
+    let (conversation_id, new_conversation, replied) =
+        match continuing {
+            Some((id, status, replied)) => {
+                let before: ConversationStatus = parse_enum(&status)?;
+                let after = before.after_inbound();
+                tx.execute(
+                    "UPDATE conversations SET status = $2, updated_at = $3, last_inbound_at = $3,
+                     message_count = message_count + 1, order_id = COALESCE(order_id, $4),
+                     language = COALESCE($5, language)
+                 WHERE id = $1",
+                    &[&id, &after.as_str(), &at, &order_id, &language],
+                )
+                .await?;
+                if after != before {
+                    add_event(
+                        tx,
+                        id,
+                        at,
+                        event_kind::CONVERSATION_REOPENED,
+                        "buyer",
+                        json!({"from": before.as_str(), "to": after.as_str()}),
+                    )
+                    .await?;
+                }
+                (id, false, replied)
+            }
+            None => {
+                let id: i64 = tx
+                .query_one(
+                    "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
+                         language, created_at, updated_at, last_inbound_at, message_count)
+                     VALUES ($1, $2, $3, 'new', $4, $5, $6, $6, $6, 1) RETURNING id",
+                    &[&m.shop_id, &customer_id, &order_id, &m.channel.as_str(), &language, &at],
+                )
+                .await?
+                .get(0);
+                add_event(
+                    tx,
+                    id,
+                    at,
+                    event_kind::CONVERSATION_OPENED,
+                    "buyer",
+                    json!({"channel": m.channel.as_str()}),
+                )
+                .await?;
+                (id, true, false)
+            }
+        };
+    let message_id: i64 = tx
+        .query_one(
+            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
+             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7) RETURNING id",
+            &[&conversation_id, &m.shop_id, &m.channel.as_str(), &m.body, &m.language, &m.external_id, &at],
+        )
+        .await?
+        .get(0);
+    let mut data =
+        json!({"message_id": message_id, "channel": m.channel.as_str(), "language": m.language});
+    if order_id.is_none()
+        && let Some(ext) = &m.order_external_id
+    {
+        data["order_ref_unknown"] = json!(ext);
+    }
+    if !m.redactions.is_empty() {
+        data["redacted"] = json!(m.redactions);
+    }
+    add_event(
+        tx,
+        conversation_id,
+        at,
+        event_kind::MESSAGE_RECEIVED,
+        "buyer",
+        data,
+    )
+    .await?;
+    let clocks = if replied {
+        &m.follow_up_obligations
+    } else {
+        &m.first_contact_obligations
+    };
+    for ob in clocks {
+        open_obligation(tx, conversation_id, at, ob).await?;
+    }
+    Ok(IngestOutcome {
+        conversation_id,
+        message_id,
+        duplicate: false,
+        new_conversation,
+    })
+}
+
+async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
+    let Some(row) = tx
+        .query_opt(
+            "SELECT shop_id, status, channel FROM conversations WHERE id = $1 FOR UPDATE",
+            &[&r.conversation_id],
+        )
+        .await?
+    else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            r.conversation_id
+        )));
+    };
+    let (shop_id, status, channel): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+    let before: ConversationStatus = parse_enum(&status)?;
+    let after = before.after_reply();
+    let at = r.at;
+    let message_id: i64 = tx
+        .query_one(
+            "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
+             VALUES ($1, $2, 'outbound', $3, $4, $5, $6) RETURNING id",
+            &[&r.conversation_id, &shop_id, &channel, &r.agent_id, &r.body, &at],
+        )
+        .await?
+        .get(0);
+    tx.execute(
+        "UPDATE conversations SET status = $2, updated_at = $3, message_count = message_count + 1, replied = true WHERE id = $1",
+        &[&r.conversation_id, &after.as_str(), &at],
+    )
+    .await?;
+    let mut data = json!({"message_id": message_id});
+    if let Some(findings) = &r.guard_override {
+        data["guard_override"] = findings.clone();
+    }
+    add_event(
+        tx,
+        r.conversation_id,
+        at,
+        event_kind::REPLY_SENT,
+        &r.actor,
+        data,
+    )
+    .await?;
+    if after != before {
+        add_event(
+            tx,
+            r.conversation_id,
+            at,
+            event_kind::STATUS_CHANGED,
+            &r.actor,
+            json!({"from": before.as_str(), "to": after.as_str()}),
+        )
+        .await?;
+    }
+    let mut met = Vec::new();
+    for clock in &r.closes_clocks {
+        let rows = tx
+            .query(
+                "UPDATE obligations SET state = 'met', closed_at = $3
+                 WHERE conversation_id = $1 AND clock = $2 AND state = 'open' RETURNING id, rule",
+                &[&r.conversation_id, clock, &at],
+            )
+            .await?;
+        for row in rows {
+            let (id, rule): (i64, String) = (row.get(0), row.get(1));
+            add_event(
+                tx,
+                r.conversation_id,
+                at,
+                event_kind::OBLIGATION_MET,
+                &r.actor,
+                json!({"obligation_id": id, "rule": rule, "message_id": message_id}),
+            )
+            .await?;
+            met.push(id);
+        }
+    }
+    Ok(ReplyOutcome {
+        message_id,
+        met_obligations: met,
+    })
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_shop(&self, s: NewShop) -> Result<Shop> {
+        let client = self.client().lock().await;
+        if client
+            .query_opt("SELECT 1 FROM tenants WHERE id = $1", &[&s.tenant_id])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "tenant {} does not exist",
+                s.tenant_id
+            )));
+        }
+        let sql = format!(
+            "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, settings, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING {SHOP_COLS}"
+        );
+        let row = client
+            .query_one(
+                &sql,
+                &[
+                    &s.tenant_id,
+                    &s.name,
+                    &s.platform.as_str(),
+                    &s.timezone,
+                    &s.currency,
+                    &s.pack,
+                    &s.settings,
+                ],
+            )
+            .await?;
+        shop_row(&row)
+    }
+
+    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
+        let client = self.client().lock().await;
+        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE id = $1");
+        client
+            .query_opt(&sql, &[&id])
+            .await?
+            .as_ref()
+            .map(shop_row)
+            .transpose()
+    }
+
+    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
+        let client = self.client().lock().await;
+        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE tenant_id = $1 ORDER BY id");
+        client
+            .query(&sql, &[&tenant_id])
+            .await?
+            .iter()
+            .map(shop_row)
+            .collect()
+    }
+
+    async fn upsert_order(&self, o: NewOrder) -> Result<Order> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        require_shop(&tx, o.shop_id).await?;
+        let sql = format!(
+            "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
+                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5)
+             ON CONFLICT (shop_id, external_id) DO UPDATE SET
+                 total = EXCLUDED.total, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
+                 promised_ship_by = EXCLUDED.promised_ship_by, shipped_at = EXCLUDED.shipped_at,
+                 carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
+                 delivered_at = EXCLUDED.delivered_at, closed_at = EXCLUDED.closed_at,
+                 promises = EXCLUDED.promises
+             RETURNING {ORDER_COLS}"
+        );
+        let promises = json!(o.promises);
+        let row = tx
+            .query_one(
+                &sql,
+                &[
+                    &o.shop_id,
+                    &o.external_id,
+                    &o.total.amount,
+                    &o.total.currency.code(),
+                    &o.paid_at,
+                    &o.promised_ship_by,
+                    &o.shipped_at,
+                    &o.carrier,
+                    &o.tracking_number,
+                    &o.delivered_at,
+                    &o.closed_at,
+                    &promises,
+                ],
+            )
+            .await?;
+        let order = order_row(&row)?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
+        let client = self.client().lock().await;
+        let sql =
+            format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 AND external_id = $2");
+        client
+            .query_opt(&sql, &[&shop_id, &external_id])
+            .await?
+            .as_ref()
+            .map(order_row)
+            .transpose()
+    }
+
+    async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        let outcome = ingest_tx(&tx, &inbound).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        let outcome = reply_tx(&tx, &reply).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>> {
+        let mut client = self.client().lock().await;
+        // One snapshot for all the reads, so the thread and its state agree.
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .await?;
+        let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = $1");
+        let Some(row) = tx.query_opt(&sql, &[&id]).await? else {
+            return Ok(None);
+        };
+        let conversation = conversation_row(&row)?;
+        let c = tx
+            .query_one(
+                "SELECT id, shop_id, handle, name, language FROM customers WHERE id = $1",
+                &[&conversation.customer_id],
+            )
+            .await?;
+        let customer = Customer {
+            id: c.get(0),
+            shop_id: c.get(1),
+            handle: c.get(2),
+            name: c.get(3),
+            language: c.get(4),
+        };
+        let order = match conversation.order_id {
+            Some(oid) => {
+                let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
+                tx.query_opt(&sql, &[&oid])
+                    .await?
+                    .as_ref()
+                    .map(order_row)
+                    .transpose()?
+            }
+            None => None,
+        };
+        let messages = tx
+            .query("SELECT id, conversation_id, direction, channel, author_agent_id, body, language, external_id, created_at
+                    FROM messages WHERE conversation_id = $1 ORDER BY id", &[&id])
+            .await?
+            .iter()
+            .map(|r| Ok(Message {
+                id: r.get(0), conversation_id: r.get(1), direction: parse_enum(r.get(2))?, channel: parse_enum(r.get(3))?,
+                author_agent_id: r.get(4), body: r.get(5), language: r.get(6), external_id: r.get(7), created_at: r.get(8),
+            }))
+            .collect::<Result<Vec<_>>>()?;
+        let events = tx
+            .query("SELECT id, conversation_id, at, kind, actor, data::text FROM events WHERE conversation_id = $1 ORDER BY id", &[&id])
+            .await?
+            .iter()
+            .map(|r| Event { id: r.get(0), conversation_id: r.get(1), at: r.get(2), kind: r.get(3), actor: r.get(4), data: r.get(5) })
+            .collect();
+        let obligations = tx
+            .query("SELECT id, conversation_id, rule, clock, severity, due_at, state, opened_at, closed_at, explanation
+                    FROM obligations WHERE conversation_id = $1 ORDER BY id", &[&id])
+            .await?
+            .iter()
+            .map(|r| Ok(Obligation {
+                id: r.get(0), conversation_id: r.get(1), rule: r.get(2), clock: r.get(3), severity: parse_enum(r.get(4))?,
+                due: r.get(5), state: parse_enum(r.get(6))?, opened_at: r.get(7), closed_at: r.get(8), explanation: r.get(9),
+            }))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(Some(ConversationDetail {
+            conversation,
+            customer,
+            order,
+            messages,
+            events,
+            obligations,
+        }))
+    }
+
+    async fn set_status(&self, ch: StatusChange) -> Result<()> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT status FROM conversations WHERE id = $1 FOR UPDATE",
+                &[&ch.conversation_id],
+            )
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!(
+                "conversation {} does not exist",
+                ch.conversation_id
+            )));
+        };
+        let before: String = row.get(0);
+        if before != ch.status.as_str() {
+            tx.execute(
+                "UPDATE conversations SET status = $2, updated_at = $3 WHERE id = $1",
+                &[&ch.conversation_id, &ch.status.as_str(), &ch.at],
+            )
+            .await?;
+            add_event(
+                &tx,
+                ch.conversation_id,
+                ch.at,
+                event_kind::STATUS_CHANGED,
+                &ch.actor,
+                json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_agent(&self, a: NewAgent) -> Result<Agent> {
+        let client = self.client().lock().await;
+        let sql = format!(
+            "INSERT INTO agents (tenant_id, email, name, role, languages, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING {AGENT_COLS}"
+        );
+        let languages = json!(a.languages);
+        let row = client
+            .query_one(
+                &sql,
+                &[
+                    &a.tenant_id,
+                    &a.email,
+                    &a.name,
+                    &a.role.as_str(),
+                    &languages,
+                    &a.password_hash,
+                ],
+            )
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!(
+                    "an agent with email {:?} already exists",
+                    a.email
+                )),
+                other => other,
+            })?;
+        agent_row(&row)
+    }
+
+    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
+        let client = self.client().lock().await;
+        let n = client
+            .execute(
+                "INSERT INTO api_tokens (agent_id, name, token_hash, created_at)
+                 SELECT id, $2, $3, now() FROM agents WHERE id = $1",
+                &[&agent_id, &name, &token_hash],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
+        let client = self.client().lock().await;
+        let sql = format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE id = (SELECT agent_id FROM api_tokens WHERE token_hash = $1)"
+        );
+        client
+            .query_opt(&sql, &[&token_hash])
+            .await?
+            .as_ref()
+            .map(agent_row)
+            .transpose()
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        let client = self.client().lock().await;
+        let row = client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM conversations),
+                        (SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open', 'pending_customer', 'escalated')),
+                        (SELECT COUNT(*) FROM messages)",
+                &[],
+            )
+            .await?;
+        Ok(Stats {
+            shops: row.get(0),
+            conversations: row.get(1),
+            open_conversations: row.get(2),
+            messages: row.get(3),
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! The embedded SQLite store: one file in WAL mode with full fsync durability, one writer
+//! thread that group-commits, and a small pool of read connections.
+//!
+//! Why one writer: SQLite allows one writing transaction at a time anyway, and an fsync costs
+//! the same for one row or a thousand. The writer takes every request waiting in its queue,
+//! runs each in its own savepoint inside one transaction, commits once, and only then answers
+//! each caller, so `201` from the API always means "on disk".
+
+mod ops;
+mod rows;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use kefu_core::{Agent, Shop};
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop, Order,
+    ReplyOutcome, Result, Stats, StatusChange, Store, StoreError,
+};
+
+/// Most requests one transaction carries; bounds the latency a batch adds to its first caller.
+const MAX_BATCH: usize = 512;
+/// Requests queued for the writer before callers wait (back-pressure instead of memory growth).
+const QUEUE_DEPTH: usize = 8192;
+const READERS: usize = 4;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+/// Called after the batch's COMMIT with its outcome; answers the waiting caller.
+type Done = Box<dyn FnOnce(Result<()>) + Send>;
+/// A unit of work for the writer, run inside a savepoint of the current batch.
+type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
+
+pub struct SqliteStore {
+    writer: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: String,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+        {
+            return StoreError::Conflict(e.to_string());
+        }
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// Opens a connection with the settings every kefu connection needs.
+pub(crate) fn connect(path: &str) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Invalid(format!("cannot open SQLite database {path:?}: {e}")))?;
+    // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -32000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let done: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if done {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
+            [version],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, "applied SQLite migration");
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file, runs migrations and starts the writer.
+    pub fn open(path: &str) -> Result<SqliteStore> {
+        if let Some(dir) = Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.exists()
+        {
+            return Err(StoreError::Invalid(format!(
+                "cannot open SQLite database {path:?}: directory {} does not exist",
+                dir.display()
+            )));
+        }
+        let mut conn = connect(path)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        std::thread::Builder::new()
+            .name("kefu-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start writer thread: {e}")))?;
+        Ok(SqliteStore {
+            writer: tx,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: path.to_string(),
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Runs `f` in its own savepoint of the writer's next batch and returns its result once
+    /// that batch is committed.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &Connection| {
+            let outcome = in_savepoint(conn, f);
+            Box::new(move |commit: Result<()>| {
+                let _ = tx.send(commit.and(outcome));
+            })
+        });
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Backend("the SQLite writer dropped a request".into()))?
+    }
+
+    /// Runs `f` on a pooled read connection on the blocking thread pool.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => connect(&path)?,
+            };
+            let out = f(&conn);
+            let mut pool = readers.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+}
+
+fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT job")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(v)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            Err(e)
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the jobs closes their callers' channels: each sees its request fail.
+            tracing::error!(error = %e, "SQLite writer could not begin a transaction");
+            batch.clear();
+            continue;
+        }
+        let dones: Vec<Done> = batch.drain(..).map(|job| job(&conn)).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for done in dones {
+            done(commit.clone());
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_shop(&self, shop: NewShop) -> Result<Shop> {
+        self.write(move |c| ops::create_shop(c, &shop)).await
+    }
+
+    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
+        self.read(move |c| ops::shop(c, id)).await
+    }
+
+    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
+        self.read(move |c| ops::shops(c, tenant_id)).await
+    }
+
+    async fn upsert_order(&self, order: NewOrder) -> Result<Order> {
+        self.write(move |c| ops::upsert_order(c, &order)).await
+    }
+
+    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
+        let external_id = external_id.to_string();
+        self.read(move |c| ops::order_by_external(c, shop_id, &external_id))
+            .await
+    }
+
+    async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
+        self.write(move |c| ops::ingest(c, &inbound)).await
+    }
+
+    async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome> {
+        self.write(move |c| ops::add_reply(c, &reply)).await
+    }
+
+    async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>> {
+        self.read(move |c| ops::conversation(c, id)).await
+    }
+
+    async fn set_status(&self, change: StatusChange) -> Result<()> {
+        self.write(move |c| ops::set_status(c, &change)).await
+    }
+
+    async fn create_agent(&self, agent: NewAgent) -> Result<Agent> {
+        self.write(move |c| ops::create_agent(c, &agent)).await
+    }
+
+    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
+        let (name, hash) = (name.to_string(), token_hash.to_string());
+        self.write(move |c| ops::create_token(c, agent_id, &name, &hash))
+            .await
+    }
+
+    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
+        let hash = token_hash.to_string();
+        self.read(move |c| ops::agent_by_token_hash(c, &hash)).await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.read(ops::stats).await
+    }
+}

@@ -1,0 +1,545 @@
+//! The SQL behind each store operation. Every function runs inside the caller's transaction
+//! (the writer's batch savepoint for writes), so a state change and its events land together.
+
+use chrono::Utc;
+use kefu_core::{Agent, ConversationStatus, Direction, Order, Shop, event_kind};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+use super::rows::{self, micros};
+use crate::{
+    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
+    NewShop, ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
+};
+
+pub fn create_shop(c: &Connection, s: &NewShop) -> Result<Shop> {
+    let tenant_exists = c
+        .prepare_cached("SELECT 1 FROM tenants WHERE id = ?1")?
+        .exists([s.tenant_id])?;
+    if !tenant_exists {
+        return Err(StoreError::NotFound(format!(
+            "tenant {} does not exist",
+            s.tenant_id
+        )));
+    }
+    // Bookkeeping stamp only; no rule reads it.
+    let now = Utc::now();
+    let id: i64 = c.query_row(
+        "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, settings, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        params![
+            s.tenant_id,
+            s.name,
+            s.platform.as_str(),
+            s.timezone,
+            s.currency,
+            s.pack,
+            json_text(&s.settings),
+            micros(now)
+        ],
+        |r| r.get(0),
+    )?;
+    shop(c, id)?.ok_or_else(|| StoreError::Backend("shop vanished after insert".into()))
+}
+
+pub fn shop(c: &Connection, id: i64) -> Result<Option<Shop>> {
+    let sql = format!("SELECT {} FROM shops WHERE id = ?1", rows::SHOP_COLS);
+    Ok(c.prepare_cached(&sql)?
+        .query_row([id], rows::shop)
+        .optional()?)
+}
+
+pub fn shops(c: &Connection, tenant_id: i64) -> Result<Vec<Shop>> {
+    let sql = format!(
+        "SELECT {} FROM shops WHERE tenant_id = ?1 ORDER BY id",
+        rows::SHOP_COLS
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let out = stmt
+        .query_map([tenant_id], rows::shop)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+fn require_shop(c: &Connection, shop_id: i64) -> Result<()> {
+    let exists = c
+        .prepare_cached("SELECT 1 FROM shops WHERE id = ?1")?
+        .exists([shop_id])?;
+    if exists {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound(format!(
+            "shop {shop_id} does not exist"
+        )))
+    }
+}
+
+pub fn upsert_order(c: &Connection, o: &NewOrder) -> Result<Order> {
+    require_shop(c, o.shop_id)?;
+    let promises = serde_json::to_string(&o.promises).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached(
+        "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
+             shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5)
+         ON CONFLICT (shop_id, external_id) DO UPDATE SET
+             total = excluded.total, currency = excluded.currency, paid_at = excluded.paid_at,
+             promised_ship_by = excluded.promised_ship_by, shipped_at = excluded.shipped_at,
+             carrier = excluded.carrier, tracking_number = excluded.tracking_number,
+             delivered_at = excluded.delivered_at, closed_at = excluded.closed_at,
+             promises = excluded.promises",
+    )?
+    .execute(params![
+        o.shop_id,
+        o.external_id,
+        o.total.amount.to_string(),
+        o.total.currency.code(),
+        micros(o.paid_at),
+        o.promised_ship_by.map(micros),
+        o.shipped_at.map(micros),
+        o.carrier,
+        o.tracking_number,
+        o.delivered_at.map(micros),
+        o.closed_at.map(micros),
+        promises,
+    ])?;
+    order_by_external(c, o.shop_id, &o.external_id)?
+        .ok_or_else(|| StoreError::Backend("order vanished after upsert".into()))
+}
+
+pub fn order_by_external(c: &Connection, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
+    let sql = format!(
+        "SELECT {} FROM orders WHERE shop_id = ?1 AND external_id = ?2",
+        rows::ORDER_COLS
+    );
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![shop_id, external_id], rows::order)
+        .optional()?)
+}
+
+fn add_event(
+    c: &Connection,
+    conversation_id: i64,
+    at: i64,
+    kind: &str,
+    actor: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![conversation_id, at, kind, actor, json_text(data)])?;
+    Ok(())
+}
+
+pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
+    require_shop(c, m.shop_id)?;
+    if let Some(ext) = &m.external_id {
+        let seen: Option<(i64, i64)> = c
+            .prepare_cached(
+                "SELECT id, conversation_id FROM messages WHERE shop_id = ?1 AND external_id = ?2",
+            )?
+            .query_row(params![m.shop_id, ext], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((message_id, conversation_id)) = seen {
+            return Ok(IngestOutcome {
+                conversation_id,
+                message_id,
+                duplicate: true,
+                new_conversation: false,
+            });
+        }
+    }
+    let at = micros(m.received_at);
+    let customer_id: i64 = c
+        .prepare_cached(
+            "INSERT INTO customers (shop_id, handle, name, language, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (shop_id, handle) DO UPDATE SET
+                 name = COALESCE(excluded.name, customers.name),
+                 language = COALESCE(excluded.language, customers.language)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                m.shop_id,
+                m.customer_handle,
+                m.customer_name,
+                m.customer_language,
+                at
+            ],
+            |r| r.get(0),
+        )?;
+    let order_id: Option<i64> = match &m.order_external_id {
+        Some(ext) => c
+            .prepare_cached("SELECT id FROM orders WHERE shop_id = ?1 AND external_id = ?2")?
+            .query_row(params![m.shop_id, ext], |r| r.get(0))
+            .optional()?,
+        None => None,
+    };
+    let latest: Option<(i64, String, bool)> = c
+        .prepare_cached(
+            "SELECT id, status, replied FROM conversations WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let language = m.language.as_deref().or(m.customer_language.as_deref());
+
+    // A closed conversation is final: the buyer's next message starts a new one. Anything
+    // else (including resolved) continues, and reopens if it was waiting or resolved.
+    let continuing = latest.filter(|(_, status, _)| status != ConversationStatus::Closed.as_str());
+    let (conversation_id, new_conversation, replied) =
+        match continuing {
+            Some((id, status, replied)) => {
+                let before: ConversationStatus = status
+                    .parse()
+                    .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
+                let after = before.after_inbound();
+                c.prepare_cached(
+                    "UPDATE conversations SET status = ?2, updated_at = ?3, last_inbound_at = ?3,
+                     message_count = message_count + 1, order_id = COALESCE(order_id, ?4),
+                     language = COALESCE(?5, language)
+                 WHERE id = ?1",
+                )?
+                .execute(params![id, after.as_str(), at, order_id, language])?;
+                if after != before {
+                    add_event(
+                        c,
+                        id,
+                        at,
+                        event_kind::CONVERSATION_REOPENED,
+                        "buyer",
+                        &json!({"from": before.as_str(), "to": after.as_str()}),
+                    )?;
+                }
+                (id, false, replied)
+            }
+            None => {
+                let id: i64 = c
+                .prepare_cached(
+                    "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
+                         language, created_at, updated_at, last_inbound_at, message_count)
+                     VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?6, ?6, 1) RETURNING id",
+                )?
+                .query_row(
+                    params![m.shop_id, customer_id, order_id, m.channel.as_str(), language, at],
+                    |r| r.get(0),
+                )?;
+                add_event(
+                    c,
+                    id,
+                    at,
+                    event_kind::CONVERSATION_OPENED,
+                    "buyer",
+                    &json!({"channel": m.channel.as_str()}),
+                )?;
+                (id, true, false)
+            }
+        };
+
+    let message_id: i64 = c
+        .prepare_cached(
+            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language,
+                 external_id, created_at)
+             VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![
+                conversation_id,
+                m.shop_id,
+                m.channel.as_str(),
+                m.body,
+                m.language,
+                m.external_id,
+                at
+            ],
+            |r| r.get(0),
+        )?;
+    let mut data =
+        json!({"message_id": message_id, "channel": m.channel.as_str(), "language": m.language});
+    if order_id.is_none()
+        && let Some(ext) = &m.order_external_id
+    {
+        // Kept so the link can be made when the order arrives; not an error for the sender.
+        data["order_ref_unknown"] = json!(ext);
+    }
+    if !m.redactions.is_empty() {
+        data["redacted"] = json!(m.redactions);
+    }
+    add_event(
+        c,
+        conversation_id,
+        at,
+        event_kind::MESSAGE_RECEIVED,
+        "buyer",
+        &data,
+    )?;
+
+    let clocks = if replied {
+        &m.follow_up_obligations
+    } else {
+        &m.first_contact_obligations
+    };
+    for ob in clocks {
+        open_obligation(c, conversation_id, at, ob)?;
+    }
+    Ok(IngestOutcome {
+        conversation_id,
+        message_id,
+        duplicate: false,
+        new_conversation,
+    })
+}
+
+/// Opens a clock unless the same rule is already running on the conversation: the clock runs
+/// from the buyer's first unanswered message, not their latest.
+fn open_obligation(
+    c: &Connection,
+    conversation_id: i64,
+    at: i64,
+    ob: &NewObligation,
+) -> Result<()> {
+    let running = c
+        .prepare_cached(
+            "SELECT 1 FROM obligations WHERE conversation_id = ?1 AND rule = ?2 AND state = 'open'",
+        )?
+        .exists(params![conversation_id, ob.rule])?;
+    if running {
+        return Ok(());
+    }
+    let id: i64 = c
+        .prepare_cached(
+            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![conversation_id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation],
+            |r| r.get(0),
+        )?;
+    add_event(
+        c,
+        conversation_id,
+        at,
+        event_kind::OBLIGATION_OPENED,
+        "rules",
+        &json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}),
+    )
+}
+
+pub fn add_reply(c: &Connection, r: &NewReply) -> Result<ReplyOutcome> {
+    let found: Option<(i64, String, String)> = c
+        .prepare_cached("SELECT shop_id, status, channel FROM conversations WHERE id = ?1")?
+        .query_row([r.conversation_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let Some((shop_id, status, channel)) = found else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            r.conversation_id
+        )));
+    };
+    let before: ConversationStatus = status
+        .parse()
+        .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
+    let after = before.after_reply();
+    let at = micros(r.at);
+    let message_id: i64 = c
+        .prepare_cached(
+            "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![r.conversation_id, shop_id, Direction::Outbound.as_str(), channel, r.agent_id, r.body, at],
+            |row| row.get(0),
+        )?;
+    c.prepare_cached(
+        "UPDATE conversations SET status = ?2, updated_at = ?3, message_count = message_count + 1,
+             replied = 1 WHERE id = ?1",
+    )?
+    .execute(params![r.conversation_id, after.as_str(), at])?;
+    let mut data = json!({"message_id": message_id});
+    if let Some(findings) = &r.guard_override {
+        data["guard_override"] = findings.clone();
+    }
+    add_event(
+        c,
+        r.conversation_id,
+        at,
+        event_kind::REPLY_SENT,
+        &r.actor,
+        &data,
+    )?;
+    if after != before {
+        add_event(
+            c,
+            r.conversation_id,
+            at,
+            event_kind::STATUS_CHANGED,
+            &r.actor,
+            &json!({"from": before.as_str(), "to": after.as_str()}),
+        )?;
+    }
+    let mut met = Vec::new();
+    for clock in &r.closes_clocks {
+        let mut stmt = c.prepare_cached(
+            "UPDATE obligations SET state = 'met', closed_at = ?3
+             WHERE conversation_id = ?1 AND clock = ?2 AND state = 'open' RETURNING id, rule",
+        )?;
+        let closed: Vec<(i64, String)> = stmt
+            .query_map(params![r.conversation_id, clock, at], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, rule) in closed {
+            add_event(
+                c,
+                r.conversation_id,
+                at,
+                event_kind::OBLIGATION_MET,
+                &r.actor,
+                &json!({"obligation_id": id, "rule": rule, "message_id": message_id}),
+            )?;
+            met.push(id);
+        }
+    }
+    Ok(ReplyOutcome {
+        message_id,
+        met_obligations: met,
+    })
+}
+
+pub fn conversation(c: &Connection, id: i64) -> Result<Option<ConversationDetail>> {
+    let sql = format!(
+        "SELECT {} FROM conversations WHERE id = ?1",
+        rows::CONVERSATION_COLS
+    );
+    let Some(conversation) = c
+        .prepare_cached(&sql)?
+        .query_row([id], rows::conversation)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT {} FROM customers WHERE id = ?1",
+        rows::CUSTOMER_COLS
+    );
+    let customer = c
+        .prepare_cached(&sql)?
+        .query_row([conversation.customer_id], rows::customer)?;
+    let order = match conversation.order_id {
+        Some(order_id) => {
+            let sql = format!("SELECT {} FROM orders WHERE id = ?1", rows::ORDER_COLS);
+            c.prepare_cached(&sql)?
+                .query_row([order_id], rows::order)
+                .optional()?
+        }
+        None => None,
+    };
+    let list = |table: &str, cols: &str| {
+        format!("SELECT {cols} FROM {table} WHERE conversation_id = ?1 ORDER BY id")
+    };
+    let messages = c
+        .prepare_cached(&list("messages", rows::MESSAGE_COLS))?
+        .query_map([id], rows::message)?
+        .collect::<rusqlite::Result<_>>()?;
+    let events = c
+        .prepare_cached(&list("events", rows::EVENT_COLS))?
+        .query_map([id], rows::event)?
+        .collect::<rusqlite::Result<_>>()?;
+    let obligations = c
+        .prepare_cached(&list("obligations", rows::OBLIGATION_COLS))?
+        .query_map([id], rows::obligation)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(ConversationDetail {
+        conversation,
+        customer,
+        order,
+        messages,
+        events,
+        obligations,
+    }))
+}
+
+pub fn set_status(c: &Connection, ch: &StatusChange) -> Result<()> {
+    let status: Option<String> = c
+        .prepare_cached("SELECT status FROM conversations WHERE id = ?1")?
+        .query_row([ch.conversation_id], |r| r.get(0))
+        .optional()?;
+    let Some(before) = status else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            ch.conversation_id
+        )));
+    };
+    if before == ch.status.as_str() {
+        return Ok(());
+    }
+    let at = micros(ch.at);
+    c.prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![ch.conversation_id, ch.status.as_str(), at])?;
+    add_event(
+        c,
+        ch.conversation_id,
+        at,
+        event_kind::STATUS_CHANGED,
+        &ch.actor,
+        &json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason}),
+    )
+}
+
+pub fn create_agent(c: &Connection, a: &NewAgent) -> Result<Agent> {
+    let languages = serde_json::to_string(&a.languages).unwrap_or_else(|_| "[]".into());
+    let id: i64 = c
+        .query_row(
+            "INSERT INTO agents (tenant_id, email, name, role, languages, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            params![a.tenant_id, a.email, a.name, a.role.as_str(), languages, a.password_hash, micros(Utc::now())],
+            |r| r.get(0),
+        )
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("an agent with email {:?} already exists", a.email)),
+            other => other,
+        })?;
+    let sql = format!("SELECT {} FROM agents WHERE id = ?1", rows::AGENT_COLS);
+    Ok(c.query_row(&sql, [id], rows::agent)?)
+}
+
+pub fn create_token(c: &Connection, agent_id: i64, name: &str, hash: &str) -> Result<()> {
+    let exists = c
+        .prepare_cached("SELECT 1 FROM agents WHERE id = ?1")?
+        .exists([agent_id])?;
+    if !exists {
+        return Err(StoreError::NotFound(format!(
+            "agent {agent_id} does not exist"
+        )));
+    }
+    c.execute(
+        "INSERT INTO api_tokens (agent_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![agent_id, name, hash, micros(Utc::now())],
+    )?;
+    Ok(())
+}
+
+pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> {
+    let sql = format!(
+        "SELECT {} FROM agents WHERE id = (SELECT agent_id FROM api_tokens WHERE token_hash = ?1)",
+        rows::AGENT_COLS
+    );
+    Ok(c.prepare_cached(&sql)?
+        .query_row([hash], rows::agent)
+        .optional()?)
+}
+
+pub fn stats(c: &Connection) -> Result<Stats> {
+    let count =
+        |sql: &str| -> Result<i64> { Ok(c.prepare_cached(sql)?.query_row([], |r| r.get(0))?) };
+    Ok(Stats {
+        shops: count("SELECT COUNT(*) FROM shops")?,
+        conversations: count("SELECT COUNT(*) FROM conversations")?,
+        open_conversations: count(
+            "SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open', 'pending_customer', 'escalated')",
+        )?,
+        messages: count("SELECT COUNT(*) FROM messages")?,
+    })
+}
