@@ -1,1 +1,16 @@
-//! Reply guard and redaction (placeholder until written).
+#![doc = include_str!("../README.md")]
+
+mod guard;
+mod phrases;
+mod privacy;
+mod redact;
+mod style;
+mod text;
+
+pub use guard::{Category, Finding, Guard, LintContext, Severity, Verdict, VerdictKind};
+pub use redact::{Redacted, Redaction, SecretKind, redact};
+
+#[cfg(test)]
+mod debug_tmp;
+#[cfg(test)]
+mod tests;

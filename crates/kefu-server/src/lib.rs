@@ -1,1 +1,156 @@
-//! placeholder
+//! kefu's HTTP server: the REST API of DESIGN.md under `/api/v1`, `/healthz` and Prometheus
+//! `/metrics`.
+//!
+//! **Architecture invariant:** handlers are thin. Rules and the guard are pure functions from
+//! `kefu-rules` and `kefu-guard`; storage is behind `kefu_store::Store`; time comes from the
+//! `Clock` in [`AppState`], never from the system directly.
+
+pub mod error;
+pub mod extract;
+pub mod ingest;
+pub mod metrics;
+pub mod routes;
+pub mod shop_rules;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use kefu_core::Clock;
+use kefu_guard::Guard;
+use kefu_rules::PackSet;
+use kefu_store::Store;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::shop_rules::ShopRulesCache;
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub master_key: Arc<str>,
+    pub packs: Arc<PackSet>,
+    pub guard: Arc<Guard>,
+    pub metrics: Arc<Metrics>,
+    pub shops: Arc<ShopRulesCache>,
+}
+
+impl AppState {
+    /// Loads the embedded policy packs (refusing to start on a broken one) and builds the guard.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master_key: &str,
+    ) -> anyhow::Result<AppState> {
+        if master_key.len() < 16 {
+            anyhow::bail!("the master key must be at least 16 characters long");
+        }
+        let packs =
+            PackSet::embedded().map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
+        Ok(AppState {
+            store,
+            clock,
+            master_key: master_key.into(),
+            packs: Arc::new(packs),
+            guard: Arc::new(Guard::new()),
+            metrics: Arc::new(Metrics::default()),
+            shops: Arc::new(ShopRulesCache::default()),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/shops",
+            post(routes::shops::create).get(routes::shops::list),
+        )
+        .route("/shops/{id}", get(routes::shops::get))
+        .route("/orders", post(routes::orders::upsert))
+        .route("/inbound", post(routes::inbound::create))
+        .route("/conversations/{id}", get(routes::conversations::get))
+        .route(
+            "/conversations/{id}/replies",
+            post(routes::conversations::reply),
+        )
+        .route(
+            "/conversations/{id}/status",
+            post(routes::conversations::set_status),
+        )
+        .route("/openapi.json", get(routes::meta::openapi));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(routes::meta::healthz))
+        .route("/metrics", get(routes::meta::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    )
+}
+
+/// Counts and times every request by its route template, and logs failures.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(req).await;
+    let took = start.elapsed();
+    let status = response.status();
+    state
+        .metrics
+        .observe_request(method.as_str(), &route, status.as_u16(), took);
+    if status.is_server_error() {
+        tracing::warn!(%method, route, status = status.as_u16(), ms = took.as_secs_f64() * 1e3, "request failed");
+    } else {
+        tracing::debug!(%method, route, status = status.as_u16(), ms = took.as_secs_f64() * 1e3, "request");
+    }
+    response
+}
+
+/// Binds the address with a clear message when it is taken or not allowed.
+pub async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    let parsed: SocketAddr = addr.parse().map_err(|_| {
+        anyhow::anyhow!("--listen {addr:?} is not an address such as 127.0.0.1:8080")
+    })?;
+    tokio::net::TcpListener::bind(parsed).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow::anyhow!("address {addr} is already in use: stop the other server or pass --listen with another port"),
+        _ => anyhow::anyhow!("cannot listen on {addr}: {e}"),
+    })
+}
+
+/// Serves until the future `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

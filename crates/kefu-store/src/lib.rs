@@ -187,6 +187,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>>;
 
+    /// Appends an entry to a conversation's event log (a blocked draft, a guard override …).
+    async fn log_event(
+        &self,
+        conversation_id: i64,
+        at: DateTime<Utc>,
+        kind: &str,
+        actor: &str,
+        data: serde_json::Value,
+    ) -> Result<()>;
+
     /// Moves a conversation to another status (resolve, close, escalate) and logs who did it.
     async fn set_status(&self, change: StatusChange) -> Result<()>;
 

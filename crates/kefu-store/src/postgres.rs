@@ -672,6 +672,30 @@ impl Store for PostgresStore {
         }))
     }
 
+    async fn log_event(
+        &self,
+        conversation_id: i64,
+        at: DateTime<Utc>,
+        kind: &str,
+        actor: &str,
+        data: Value,
+    ) -> Result<()> {
+        let client = self.client().lock().await;
+        let n = client
+            .execute(
+                "INSERT INTO events (conversation_id, at, kind, actor, data)
+                 SELECT id, $2, $3, $4, $5 FROM conversations WHERE id = $1",
+                &[&conversation_id, &at, &kind, &actor, &data],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "conversation {conversation_id} does not exist"
+            )));
+        }
+        Ok(())
+    }
+
     async fn set_status(&self, ch: StatusChange) -> Result<()> {
         let mut client = self.client().lock().await;
         let tx = client.transaction().await?;

@@ -6,6 +6,7 @@
 //! runs each in its own savepoint inside one transaction, commits once, and only then answers
 //! each caller, so `201` from the API always means "on disk".
 
+pub mod baseline;
 mod ops;
 mod rows;
 
@@ -73,7 +74,7 @@ pub(crate) fn connect(path: &str) -> Result<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     )?;
@@ -255,6 +256,19 @@ impl Store for SqliteStore {
 
     async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>> {
         self.read(move |c| ops::conversation(c, id)).await
+    }
+
+    async fn log_event(
+        &self,
+        conversation_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        kind: &str,
+        actor: &str,
+        data: serde_json::Value,
+    ) -> Result<()> {
+        let (kind, actor) = (kind.to_string(), actor.to_string());
+        self.write(move |c| ops::log_event(c, conversation_id, at, &kind, &actor, &data))
+            .await
     }
 
     async fn set_status(&self, change: StatusChange) -> Result<()> {

@@ -461,6 +461,25 @@ pub fn conversation(c: &Connection, id: i64) -> Result<Option<ConversationDetail
     }))
 }
 
+pub fn log_event(
+    c: &Connection,
+    conversation_id: i64,
+    at: chrono::DateTime<Utc>,
+    kind: &str,
+    actor: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    let exists = c
+        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .exists([conversation_id])?;
+    if !exists {
+        return Err(StoreError::NotFound(format!(
+            "conversation {conversation_id} does not exist"
+        )));
+    }
+    add_event(c, conversation_id, micros(at), kind, actor, data)
+}
+
 pub fn set_status(c: &Connection, ch: &StatusChange) -> Result<()> {
     let status: Option<String> = c
         .prepare_cached("SELECT status FROM conversations WHERE id = ?1")?

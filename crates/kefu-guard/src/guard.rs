@@ -1,0 +1,298 @@
+//! The reply guard: public types and the `lint` entry point.
+//!
+//! `lint` runs one phrase-automaton pass over the reply, splits it into
+//! sentences and clauses, then hands that analysed document to the block
+//! rules (`privacy`) and the warn rules (`style`). It does no I/O and builds
+//! nothing per call except small vectors.
+//!
+//! It does NOT decide what to do with a verdict (the caller refuses to send
+//! on `block`), and it does not translate or rewrite whole replies: a
+//! suggestion rewrites the offending sentence where a safe rewrite exists.
+
+use crate::phrases::{Cat, Hit, Lang, PhraseSet, is_cjk};
+use crate::text::{Sentence, sentences};
+use serde::{Deserialize, Serialize};
+
+/// What the conversation is about, as far as the guard rules care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    LostPackage,
+    LatePackage,
+    Complaint,
+    Quality,
+    Other,
+}
+
+impl Category {
+    /// Parse `lost_package`, `late-package`, `LostPackage`… (case and
+    /// separator insensitive).
+    pub fn parse(s: &str) -> Option<Category> {
+        let k: String = s
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        Some(match k.as_str() {
+            "lostpackage" | "lost" => Category::LostPackage,
+            "latepackage" | "late" | "delayed" => Category::LatePackage,
+            "complaint" => Category::Complaint,
+            "quality" => Category::Quality,
+            "other" => Category::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// What the guard knows about the reply's situation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LintContext {
+    /// "zh", "en", "de", "fr", "es"; `None` detects it from the text.
+    pub lang: Option<String>,
+    /// The reply is the first response to the buyer's inquiry.
+    pub first_response: bool,
+    pub category: Option<Category>,
+    /// OPTIONS-3: the minimum number of distinct solutions the pack asks for.
+    pub min_options: Option<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    Ok,
+    Warn,
+    Block,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// Byte offsets into the linted text, on char boundaries.
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub verdict: VerdictKind,
+    pub findings: Vec<Finding>,
+}
+
+/// The reply guard. Build once (it compiles the phrase automaton), then
+/// call [`Guard::lint`] for every outgoing reply; it is `Send + Sync`.
+pub struct Guard {
+    phrases: PhraseSet,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard::new()
+    }
+}
+
+/// A reply after the phrase pass: what the rules look at.
+pub(crate) struct Doc<'a> {
+    pub text: &'a str,
+    pub lang: Lang,
+    pub hits: Vec<Hit>,
+    pub sentences: Vec<Sentence>,
+    pub ctx: &'a LintContext,
+    phrases: &'a PhraseSet,
+}
+
+impl Doc<'_> {
+    /// Hits of one category within `[start, end)`.
+    pub fn hits_in(&self, cat: Cat, start: usize, end: usize) -> impl Iterator<Item = &Hit> {
+        self.hits
+            .iter()
+            .filter(move |h| h.cat == cat && h.start >= start && h.end <= end)
+    }
+
+    pub fn has(&self, cat: Cat, start: usize, end: usize) -> bool {
+        self.hits_in(cat, start, end).next().is_some()
+    }
+
+    /// The clause holding byte `pos`.
+    pub fn clause_of(&self, pos: usize) -> (usize, usize) {
+        self.sentences
+            .iter()
+            .flat_map(|s| s.clauses.iter())
+            .find(|&&(s, e)| pos >= s && pos < e)
+            .copied()
+            .unwrap_or((0, self.text.len()))
+    }
+
+    /// A negation word anywhere in the clause scopes everything in it: word
+    /// order differs by language ("Teilen Sie Ihre PIN niemals mit").
+    pub fn negated(&self, pos: usize) -> bool {
+        let (s, e) = self.clause_of(pos);
+        self.has(Cat::Negation, s, e)
+    }
+
+    pub fn suggestion(&self, rule: &str) -> Option<String> {
+        self.phrases
+            .suggestions
+            .get(&(self.lang, rule.to_string()))
+            .cloned()
+    }
+}
+
+/// Build a finding over `[start, end)`.
+pub(crate) fn finding(
+    rule: &str,
+    severity: Severity,
+    span: (usize, usize),
+    message: &str,
+    suggestion: Option<String>,
+) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        severity,
+        start: span.0,
+        end: span.1,
+        message: message.to_string(),
+        suggestion,
+    }
+}
+
+impl Guard {
+    /// A guard with the embedded phrase data for all languages.
+    pub fn new() -> Guard {
+        Guard {
+            phrases: PhraseSet::build(&[]),
+        }
+    }
+
+    /// A guard that also knows the shop's own phrases, each given with its
+    /// language ("zh", "en", … or "*" for any). A forbidden phrase in a reply
+    /// is a `SHOP-FORBIDDEN` warning; a required phrase of the reply's
+    /// language that is missing is a `SHOP-REQUIRED` warning.
+    pub fn with_shop_phrases(
+        forbidden: &[(String, String)],
+        required: &[(String, String)],
+    ) -> Guard {
+        let mut shop = Vec::new();
+        for (lang, p) in forbidden {
+            shop.push((Cat::ShopForbidden, Lang::parse(lang), p.clone()));
+        }
+        for (lang, p) in required {
+            shop.push((Cat::ShopRequired, Lang::parse(lang), p.clone()));
+        }
+        Guard {
+            phrases: PhraseSet::build(&shop),
+        }
+    }
+
+    /// Check one outgoing reply. The verdict is the worst finding's severity.
+    pub fn lint(&self, text: &str, ctx: &LintContext) -> Verdict {
+        let all = self.phrases.find(text);
+        let has_cjk = text.chars().any(is_cjk);
+        let lang = ctx
+            .lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| detect(&all, has_cjk));
+        // Phrases of the reply's language, plus English (mixed in everywhere:
+        // "PIN", "OK") and Chinese when Han characters are present. Limiting
+        // this keeps one language's word from firing in another (en "tan" vs
+        // de "TAN", de "nie" vs es "NIE").
+        let active = |l: Option<Lang>| match l {
+            None => true,
+            Some(l) => l == lang || l == Lang::En || (l == Lang::Zh && has_cjk),
+        };
+        let hits: Vec<Hit> = all.into_iter().filter(|h| active(h.lang)).collect();
+        let doc = Doc {
+            text,
+            lang,
+            hits,
+            sentences: sentences(text),
+            ctx,
+            phrases: &self.phrases,
+        };
+
+        let mut findings = Vec::new();
+        crate::privacy::check(&doc, &mut findings);
+        crate::style::check(&doc, &mut findings);
+        self.shop_rules(&doc, &mut findings);
+        findings.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
+        findings.dedup_by(|a, b| a.rule == b.rule && a.start == b.start && a.end == b.end);
+        let verdict = match findings.iter().map(|f| f.severity).max() {
+            None => VerdictKind::Ok,
+            Some(Severity::Warn) => VerdictKind::Warn,
+            Some(Severity::Block) => VerdictKind::Block,
+        };
+        Verdict { verdict, findings }
+    }
+
+    fn shop_rules(&self, doc: &Doc, out: &mut Vec<Finding>) {
+        for h in doc.hits.iter().filter(|h| h.cat == Cat::ShopForbidden) {
+            let msg = "The shop does not allow this phrase in replies.";
+            out.push(finding(
+                "SHOP-FORBIDDEN",
+                Severity::Warn,
+                (h.start, h.end),
+                msg,
+                None,
+            ));
+        }
+        let present: Vec<&str> = doc
+            .hits
+            .iter()
+            .filter(|h| h.cat == Cat::ShopRequired)
+            .filter_map(|h| h.tag.as_deref())
+            .collect();
+        let mut missing: Vec<String> = Vec::new();
+        for en in self.phrases.required() {
+            let lang_ok = en.lang.is_none_or(|l| l == doc.lang);
+            if let Some(p) = en.tag.as_deref()
+                && lang_ok
+                && !present.contains(&p)
+                && !missing.iter().any(|m| m == p)
+            {
+                missing.push(p.to_string());
+            }
+        }
+        for p in missing {
+            let msg = format!("The shop requires the phrase \"{p}\" in replies.");
+            out.push(finding(
+                "SHOP-REQUIRED",
+                Severity::Warn,
+                (0, doc.text.len()),
+                &msg,
+                None,
+            ));
+        }
+    }
+}
+
+/// Guess the language of a non-Chinese reply from its function words.
+fn detect(hits: &[Hit], has_cjk: bool) -> Lang {
+    if has_cjk {
+        return Lang::Zh;
+    }
+    let mut score = [0usize; 5];
+    for h in hits.iter().filter(|h| h.cat == Cat::Common) {
+        if let Some(l) = h.lang {
+            score[l.index()] += 1;
+        }
+    }
+    // Ties go to English (listed first among the Latin-script languages).
+    let mut best = Lang::En;
+    for l in [Lang::De, Lang::Fr, Lang::Es] {
+        if score[l.index()] > score[best.index()] {
+            best = l;
+        }
+    }
+    best
+}

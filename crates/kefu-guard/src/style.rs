@@ -1,0 +1,301 @@
+//! Warn rules: EBAY-SUBSTANTIVE, LOST-NO-STALL, SCRIPT-EMPATHY,
+//! SCRIPT-NO-ARGUE, SCRIPT-NO-BLAME, SCRIPT-QING-NIN, AE-CLEAR, OPTIONS-3.
+//!
+//! These are advice for the agent, never a reason to hold a reply back, so
+//! they lean towards recall. "Substance" is judged by what is left once the
+//! greetings, thanks and holding phrases are taken out, and by remedy words
+//! (refund, reship, tracking…); they do not judge whether an answer is
+//! *correct*, and they cannot tell that a reply answers a different question.
+
+use crate::guard::{Category, Doc, Finding, Severity, finding};
+use crate::phrases::{Cat, Lang};
+use crate::text::content_units;
+
+pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
+    substantive(doc, out);
+    no_stall(doc, out);
+    empathy(doc, out);
+    per_sentence(doc, Cat::Argue, "SCRIPT-NO-ARGUE", out);
+    per_sentence(doc, Cat::Blame, "SCRIPT-NO-BLAME", out);
+    if doc.lang == Lang::Zh {
+        qing_nin(doc, out);
+    }
+    clear(doc, out);
+    options(doc, out);
+}
+
+/// The whole reply, without surrounding whitespace.
+fn whole(doc: &Doc) -> (usize, usize) {
+    let t = doc.text;
+    let s = t.len() - t.trim_start().len();
+    (s, s + t.trim().len())
+}
+
+/// Content left after removing the spans of the given categories; a Chinese
+/// reply counts characters, others count words.
+fn residual(doc: &Doc, cats: &[Cat]) -> (usize, usize) {
+    let covered: Vec<(usize, usize)> = doc
+        .hits
+        .iter()
+        .filter(|h| cats.contains(&h.cat))
+        .map(|h| (h.start, h.end))
+        .collect();
+    let units = content_units(doc.text, &covered);
+    let threshold = if doc.lang == Lang::Zh { 6 } else { 5 };
+    (units, threshold)
+}
+
+fn substantive(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "EBAY-SUBSTANTIVE";
+    if !doc.ctx.first_response || doc.has(Cat::Substance, 0, doc.text.len()) {
+        return;
+    }
+    let (units, threshold) = residual(
+        doc,
+        &[Cat::Ack, Cat::Filler, Cat::Address, Cat::SecondPerson],
+    );
+    if units < threshold {
+        let msg = "A first response must carry a substantive answer or solution; an acknowledgement alone does not count (EBAY-SUBSTANTIVE).";
+        out.push(finding(
+            RULE,
+            Severity::Warn,
+            whole(doc),
+            msg,
+            doc.suggestion(RULE),
+        ));
+    }
+}
+
+fn no_stall(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "LOST-NO-STALL";
+    if !matches!(
+        doc.ctx.category,
+        Some(Category::LostPackage | Category::LatePackage)
+    ) {
+        return;
+    }
+    let n = doc.text.len();
+    let remedy = doc
+        .hits_in(Cat::Remedy, 0, n)
+        .any(|h| !doc.negated(h.start));
+    if remedy {
+        return;
+    }
+    if let Some(stall) = doc.hits_in(Cat::Stall, 0, n).next() {
+        let span = sentence_span(doc, stall.start);
+        let msg = "A lost or late package answered with \"we will investigate\" alone: offer a reship or a refund right away (LOST-NO-STALL).";
+        out.push(finding(
+            RULE,
+            Severity::Warn,
+            span,
+            msg,
+            doc.suggestion(RULE),
+        ));
+    }
+}
+
+fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "SCRIPT-EMPATHY";
+    let n = doc.text.len();
+    if doc.has(Cat::Empathy, 0, n) {
+        return;
+    }
+    let mut done = Vec::new();
+    for h in doc.hits_in(Cat::Policy, 0, n) {
+        let span = sentence_span(doc, h.start);
+        if done.contains(&span) {
+            continue;
+        }
+        done.push(span);
+        let rewrite = doc
+            .suggestion(RULE)
+            .map(|p| format!("{p}{}", &doc.text[span.0..span.1]));
+        let msg = "Cites policy without empathy; acknowledge the buyer's inconvenience first (SCRIPT-EMPATHY).";
+        out.push(finding(RULE, Severity::Warn, span, msg, rewrite));
+    }
+}
+
+fn per_sentence(doc: &Doc, cat: Cat, rule: &str, out: &mut Vec<Finding>) {
+    for s in &doc.sentences {
+        let Some(h) = doc.hits_in(cat, s.start, s.end).next() else {
+            continue;
+        };
+        let msg = match (cat, h.tag.as_deref()) {
+            (Cat::Argue, Some("interrogate")) => {
+                "Interrogates the buyer (\"why didn't you…\"); ask, don't question (SCRIPT-NO-ARGUE)."
+            }
+            (Cat::Argue, Some("command")) => {
+                "Commands the buyer; use a request or a suggestion instead (SCRIPT-NO-ARGUE)."
+            }
+            (Cat::Argue, Some("brag")) => {
+                "Brags about the shop or product; describe it factually (SCRIPT-NO-ARGUE)."
+            }
+            (Cat::Argue, _) => "Argues with or contradicts the buyer bluntly (SCRIPT-NO-ARGUE).",
+            _ => "Blames the buyer or pushes responsibility away (SCRIPT-NO-BLAME).",
+        };
+        out.push(finding(
+            rule,
+            Severity::Warn,
+            (s.start, s.end),
+            msg,
+            doc.suggestion(rule),
+        ));
+    }
+}
+
+/// "两要": lead with 请, address the buyer as 您 (亲 is fine too).
+fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "SCRIPT-QING-NIN";
+    for s in &doc.sentences {
+        let ni: Vec<(usize, usize)> = doc
+            .hits_in(Cat::Ni, s.start, s.end)
+            .map(|h| (h.start, h.end))
+            .collect();
+        let mut insert_qing = Vec::new();
+        for &(cs, ce) in &s.clauses {
+            if doc.has(Cat::Polite, cs, ce) {
+                continue;
+            }
+            let head = clause_head(doc, cs, ce);
+            if doc
+                .hits_in(Cat::Imperative, head, ce)
+                .any(|h| h.start == head)
+            {
+                insert_qing.push(head);
+            }
+        }
+        if ni.is_empty() && insert_qing.is_empty() {
+            continue;
+        }
+        // Rewrite: 你 → 您, and 请 in front of each bare command.
+        let mut rewrite = String::new();
+        let mut i = s.start;
+        let text = doc.text;
+        while i < s.end {
+            if insert_qing.contains(&i) {
+                rewrite.push('请');
+            }
+            if let Some(&(_, e)) = ni.iter().find(|&&(a, _)| a == i) {
+                rewrite.push('您');
+                i = e;
+                continue;
+            }
+            let c = text[i..].chars().next().unwrap_or(' ');
+            rewrite.push(c);
+            i += c.len_utf8();
+        }
+        let msg = match (ni.is_empty(), insert_qing.is_empty()) {
+            (false, true) => "Addresses the buyer as 你; use 您 (SCRIPT-QING-NIN).",
+            (true, false) => "Makes a request without 请 (SCRIPT-QING-NIN).",
+            _ => "Addresses the buyer as 你 and makes a request without 请 (SCRIPT-QING-NIN).",
+        };
+        out.push(finding(
+            RULE,
+            Severity::Warn,
+            (s.start, s.end),
+            msg,
+            Some(rewrite),
+        ));
+    }
+}
+
+/// Where the clause's content starts, after whitespace, punctuation and
+/// leading address words (亲, 您好, 那么…).
+fn clause_head(doc: &Doc, cs: usize, ce: usize) -> usize {
+    let mut pos = cs;
+    loop {
+        let rest = &doc.text[pos..ce];
+        let skip = rest.len()
+            - rest
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .len();
+        pos += skip;
+        let addr = doc
+            .hits_in(Cat::Address, pos, ce)
+            .filter(|h| h.start == pos)
+            .map(|h| h.end)
+            .max();
+        match addr {
+            Some(e) if e > pos => pos = e,
+            _ if skip > 0 => {}
+            _ => return pos,
+        }
+    }
+}
+
+fn clear(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "AE-CLEAR";
+    let n = doc.text.len();
+    let Some(first) = doc.hits_in(Cat::Vague, 0, n).next() else {
+        return;
+    };
+    let strong = doc
+        .hits_in(Cat::Vague, 0, n)
+        .any(|h| h.tag.as_deref() == Some("strong"));
+    let (units, threshold) = residual(
+        doc,
+        &[
+            Cat::Vague,
+            Cat::Filler,
+            Cat::Ack,
+            Cat::Address,
+            Cat::SecondPerson,
+            Cat::Polite,
+        ],
+    );
+    if strong || units < threshold {
+        let span = if strong {
+            sentence_span(doc, first.start)
+        } else {
+            whole(doc)
+        };
+        let msg = "A vague or evasive answer (\"maybe\", \"不清楚\"); give the buyer a clear, specific answer (AE-CLEAR).";
+        out.push(finding(
+            RULE,
+            Severity::Warn,
+            span,
+            msg,
+            doc.suggestion(RULE),
+        ));
+    }
+}
+
+fn options(doc: &Doc, out: &mut Vec<Finding>) {
+    const RULE: &str = "OPTIONS-3";
+    let Some(min) = doc.ctx.min_options.filter(|&m| m > 0) else {
+        return;
+    };
+    if doc.ctx.category == Some(Category::Other) {
+        return;
+    }
+    let mut kinds: Vec<&str> = Vec::new();
+    for h in doc.hits_in(Cat::Option, 0, doc.text.len()) {
+        if let Some(t) = h.tag.as_deref()
+            && !doc.negated(h.start)
+            && !kinds.contains(&t)
+        {
+            kinds.push(t);
+        }
+    }
+    if kinds.len() < min as usize {
+        let msg = format!(
+            "Offers {} distinct solution(s); the shop's policy asks for at least {min} (OPTIONS-3).",
+            kinds.len()
+        );
+        out.push(finding(
+            RULE,
+            Severity::Warn,
+            whole(doc),
+            &msg,
+            doc.suggestion(RULE),
+        ));
+    }
+}
+
+fn sentence_span(doc: &Doc, pos: usize) -> (usize, usize) {
+    doc.sentences
+        .iter()
+        .find(|s| pos >= s.start && pos < s.end)
+        .map(|s| (s.start, s.end))
+        .unwrap_or_else(|| whole(doc))
+}

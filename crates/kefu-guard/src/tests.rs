@@ -1,0 +1,109 @@
+//! Unit tests: the brief's must-pass / must-block examples and redaction
+//! arithmetic. The labelled corpora live in `tests/`.
+
+use crate::redact::{cn_id_valid, luhn};
+use crate::{Guard, LintContext, SecretKind, VerdictKind, redact};
+
+fn verdict(g: &Guard, text: &str) -> VerdictKind {
+    g.lint(text, &LintContext::default()).verdict
+}
+
+#[test]
+fn must_pass() {
+    let g = Guard::new();
+    for t in [
+        "请勿向任何人透露您的银行卡密码",
+        "We will never ask for your PIN",
+        "Never share your verification code with anyone",
+        "please send a photo of the damaged parcel",
+        "请提供一下破损包裹的照片",
+        "我們不會向您索取驗證碼，請放心。",
+        "Geben Sie Ihre PIN niemals weiter.",
+        "Ne communiquez jamais votre mot de passe.",
+        "Nunca comparta su contraseña con nadie.",
+        "如果有人向您索要验证码，那一定是骗子，请不要理会。",
+        "We have sent you a verification code by SMS.",
+    ] {
+        let v = g.lint(t, &LintContext::default());
+        assert_ne!(v.verdict, VerdictKind::Block, "{t}: {v:?}");
+    }
+}
+
+#[test]
+fn must_block() {
+    let g = Guard::new();
+    for t in [
+        "请拍一张身份证照片发给我",
+        "麻烦把验证码发我一下",
+        "Please send us your card PIN so we can process the refund",
+        "Can you tell me your Taobao password?",
+        "Bitte schicken Sie uns ein Foto Ihres Personalausweises",
+        "請把身份證正反面拍照上傳給我們",
+        "Pourriez-vous nous envoyer une photo de votre passeport ?",
+        "¿Podría enviarnos el código de verificación que recibió?",
+        "亲，您的支付密码是多少呀？",
+        "别担心，把验证码发我就行",
+        "你是白痴吗",
+    ] {
+        assert_eq!(verdict(&g, t), VerdictKind::Block, "{t}");
+    }
+}
+
+#[test]
+fn spans_are_char_boundaries_and_json_shape() {
+    let g = Guard::new();
+    let text = "亲，根据政策规定不能退款。请拍一张身份证照片发给我";
+    let v = g.lint(text, &LintContext::default());
+    for f in &v.findings {
+        assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end) && f.start < f.end);
+    }
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["verdict"], "block");
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "PRIV-NO-ID-PHOTO")
+    );
+}
+
+#[test]
+fn shop_phrases() {
+    let g = Guard::with_shop_phrases(
+        &[("zh".into(), "包邮".into())],
+        &[("zh".into(), "祝您购物愉快".into())],
+    );
+    let v = g.lint("亲，这款包邮哦。", &LintContext::default());
+    let rules: Vec<&str> = v.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"SHOP-FORBIDDEN") && rules.contains(&"SHOP-REQUIRED"),
+        "{rules:?}"
+    );
+    let v = g.lint("亲，这款今天发货，祝您购物愉快。", &LintContext::default());
+    assert!(v.findings.iter().all(|f| f.rule != "SHOP-REQUIRED"));
+}
+
+#[test]
+fn checksums() {
+    assert!(luhn("4111111111111111"));
+    assert!(!luhn("4111111111111112"));
+    assert!(cn_id_valid("11010519491231002X"));
+    assert!(!cn_id_valid("110105194912310021"));
+}
+
+#[test]
+fn redact_examples() {
+    let r = redact("卡号 4111 1111 1111 1111，密码是abc123，验证码 834512，手机13812345678");
+    assert!(r.text.contains("4111 **** **** 1111"), "{}", r.text);
+    assert!(!r.text.contains("abc123") && !r.text.contains("834512"));
+    assert!(r.text.contains("13812345678"));
+    let kinds: Vec<SecretKind> = r.found.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [SecretKind::BankCard, SecretKind::Password, SecretKind::Code]
+    );
+    let r = redact("身份证 11010519491231002X");
+    assert_eq!(r.text, "身份证 110105********002X");
+    assert_eq!((r.found[0].start, r.found[0].end), (10, 28));
+}

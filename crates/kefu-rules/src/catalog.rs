@@ -1,0 +1,111 @@
+//! The rule catalogue of `RULES.md`, as data: every rule ID with its kind and source seeds.
+//!
+//! Packs are validated against this list so that a typo in a rule ID is caught when the pack
+//! is loaded, not when a deadline silently fails to appear. This module does NOT say what a
+//! rule means or enforce anything: that lives in the packs and in the calculators.
+//! Keep it in step with `RULES.md` (same IDs, same order).
+
+/// One catalogue entry: `(id, kind, sources)`.
+pub type CatalogEntry = (&'static str, &'static str, &'static str);
+
+/// Every rule ID in `RULES.md`, in the order of that file.
+pub const RULES: &[CatalogEntry] = &[
+    // Response-time clocks
+    ("EBAY-FRT-24H", "sla", "000"),
+    ("EBAY-SUBSTANTIVE", "guard", "000"),
+    ("EBAY-HIGHVALUE-12H", "sla", "000"),
+    ("EBAY-ESCALATE-2H", "sla", "000"),
+    ("EBAY-FOLLOWUP-48H", "sla", "000"),
+    ("KPI-FRT-3H", "kpi/sla target", "000"),
+    ("TB-FRT-5M", "sla", "001"),
+    ("TB-OFFHOURS-BOT", "process", "001"),
+    ("TB-AFTERSALES-24-48H", "sla", "001"),
+    ("AE-FRT-24H", "sla", "004"),
+    ("AE-PEAK-1H", "sla", "004"),
+    ("GEN-FIRST-30S", "sla target", "003"),
+    ("GEN-SIMPLE-5M", "sla target", "003"),
+    ("GEN-COMPLEX-24H", "sla target", "003"),
+    ("GEN-PHONE-3RINGS", "process", "003"),
+    // Reply guards
+    ("PRIV-NO-SECRETS", "guard", "000"),
+    ("PRIV-NO-ID-PHOTO", "guard", "000"),
+    ("PRIV-PURPOSE", "guard", "001,003"),
+    ("LOST-NO-STALL", "guard", "000"),
+    ("SCRIPT-EMPATHY", "guard", "000"),
+    ("SCRIPT-NO-EMOTION", "guard", "000,003"),
+    ("SCRIPT-NO-ARGUE", "guard", "003"),
+    ("SCRIPT-QING-NIN", "guard", "003"),
+    ("SCRIPT-NO-BLAME", "guard", "003"),
+    ("AE-CLEAR", "guard", "004"),
+    ("DISCLOSE-FEES", "guard/process", "000"),
+    ("OPTIONS-3", "guard/process", "000"),
+    // After-sales entitlements and amounts
+    ("LOST-RESHIP-OR-REFUND", "after-sales", "000"),
+    ("EBAY-RETURN-14D", "after-sales", "000"),
+    ("TB-RETURN-7D", "after-sales", "001"),
+    ("TB-QUALITY-SHIPPING", "after-sales", "001"),
+    ("TB-FAKE-3X", "after-sales", "002"),
+    ("TB-QUALITY-PROMISE", "after-sales", "002"),
+    ("TB-SHIP-PROMISE", "after-sales", "002"),
+    ("TB-RETURN-PROMISE", "after-sales", "002"),
+    ("TB-DAMAGE-RESHIP", "after-sales", "002"),
+    ("TB-COURIER-PROMISE", "after-sales", "002"),
+    ("TB-ARRIVAL-PROMISE", "after-sales", "002"),
+    ("TRANSIT-DAMAGE-COMP", "after-sales", "002"),
+    ("WRONG-ITEM-PHOTOS", "process", "002"),
+    ("GEN-SANBAO", "after-sales", "002"),
+    // Process rules
+    ("REC-FULL-TRANSCRIPT", "process", "000,003"),
+    ("REC-CUSTOMER-INFO", "process", "003"),
+    ("COLLECTIVE-3LEVEL", "process/sla", "000"),
+    ("LANG-LOCAL", "process", "000"),
+    ("HIGHVALUE-CHANNEL", "process", "000"),
+    ("REVIEW-REPLY", "process", "002"),
+    ("REVIEW-TEMPLATE-WEEKLY", "process", "002"),
+    ("TRACK-PROACTIVE", "process", "000,002"),
+    ("COMPLAINT-FLOW", "process", "003"),
+    ("FEEDBACK-RATING", "process", "001"),
+    ("AE-PENALTY", "process", "004"),
+    ("MULTICHANNEL", "process", "003,004"),
+    // Targets and staffing
+    ("KPI-RESOLUTION-85", "kpi", "000"),
+    ("KPI-CSAT-4.5", "kpi", "000"),
+    ("KPI-REPEAT-5", "kpi", "000"),
+    ("STAFF-16H", "staffing", "000"),
+    ("STAFF-SHIFTS-OVERLAP-2H", "staffing", "000"),
+    ("STAFF-24H", "staffing", "000"),
+    ("PEAK-PREP", "staffing", "000"),
+    ("TB-HOURS", "staffing", "001"),
+];
+
+/// Whether `id` is a rule ID of the catalogue (exact, case-sensitive: IDs are identifiers).
+pub fn is_known(id: &str) -> bool {
+    RULES.iter().any(|(known, _, _)| *known == id)
+}
+
+/// The kind of a rule (`"sla"`, `"after-sales"`, …) as written in `RULES.md`.
+pub fn kind_of(id: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .find(|(known, _, _)| *known == id)
+        .map(|(_, kind, _)| *kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique() {
+        for (i, (a, _, _)) in RULES.iter().enumerate() {
+            assert!(RULES[i + 1..].iter().all(|(b, _, _)| a != b), "{a} twice");
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        assert!(is_known("TB-FRT-5M"));
+        assert!(!is_known("tb-frt-5m"));
+        assert_eq!(kind_of("TB-FAKE-3X"), Some("after-sales"));
+    }
+}

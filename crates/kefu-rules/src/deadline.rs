@@ -1,0 +1,321 @@
+//! Deadlines: which clocks of a pack an event starts, and when each is due.
+//!
+//! [`deadlines`] takes a pack and one event ([`DeadlineInput`]) and returns one [`Deadline`]
+//! per clock the event starts, each with its rule ID, due instant (in the shop's UTC offset at
+//! that instant), severity and a plain-language explanation of how the clock ran.
+//!
+//! Several clocks can ask for the same act: a reply is owed under AE-PEAK-1H and AE-FRT-24H,
+//! or under EBAY-FRT-24H and EBAY-HIGHVALUE-12H. All are listed with their own rule IDs (so a
+//! breach of either can be reported); within one act and one severity the earliest is marked
+//! `binding`, because meeting it meets the others (RULES.md: a clock with a peak window and
+//! an overall cap is due at the earlier of the two). Platform rules and the shop's own
+//! targets are kept apart: each severity has its own binding deadline.
+//!
+//! This module does NOT store or close obligations and does not read the clock: the event
+//! time is in the input.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Run;
+use crate::pack::{ALWAYS, Condition, Pack};
+use crate::parse::human;
+
+/// What a clock measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// First reply to a new conversation.
+    FirstResponse,
+    /// Reply to a later buyer message.
+    NextResponse,
+    /// Reply on a high-value order (EBAY-HIGHVALUE-12H).
+    HighValueResponse,
+    /// Escalate a complex issue (EBAY-ESCALATE-2H).
+    Escalation,
+    /// Follow up after a resolution was offered (EBAY-FOLLOWUP-48H).
+    Followup,
+    /// Handle an after-sales request (TB-AFTERSALES-24-48H).
+    Aftersales,
+    /// Resolve the question (GEN-SIMPLE-5M, GEN-COMPLEX-24H).
+    Resolution,
+    /// Close a collective-complaint incident (COLLECTIVE-3LEVEL).
+    Incident,
+}
+
+impl ClockKind {
+    /// The act that stops the clock; clocks with the same act compete for `binding`.
+    pub fn act(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse | ClockKind::NextResponse | ClockKind::HighValueResponse => {
+                "reply"
+            }
+            ClockKind::Escalation => "escalate",
+            ClockKind::Followup => "follow up",
+            ClockKind::Aftersales => "handle the after-sales request",
+            ClockKind::Resolution => "resolve",
+            ClockKind::Incident => "close the incident",
+        }
+    }
+}
+
+impl fmt::Display for ClockKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            ClockKind::FirstResponse => "first_response",
+            ClockKind::NextResponse => "next_response",
+            ClockKind::HighValueResponse => "high_value_response",
+            ClockKind::Escalation => "escalation",
+            ClockKind::Followup => "followup",
+            ClockKind::Aftersales => "aftersales",
+            ClockKind::Resolution => "resolution",
+            ClockKind::Incident => "incident",
+        };
+        f.write_str(s)
+    }
+}
+
+/// A platform's hard rule, or a seller's own target (RULES.md keeps both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Platform,
+    Target,
+}
+
+/// What happened, as far as clocks are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Trigger {
+    /// A buyer message; `first` when it opens a conversation (no earlier buyer message in
+    /// it), false for a later message in an open conversation.
+    BuyerMessage { first: bool },
+    /// An agent or the classifier marked the conversation as a complex issue.
+    ComplexIssue,
+    /// The desk offered a resolution (starts the follow-up clock).
+    ResolutionOffered,
+    /// The buyer filed an after-sales request (return, refund, exchange).
+    AfterSalesRequest,
+    /// Many buyers complain about one cause (COLLECTIVE-3LEVEL).
+    CollectiveComplaint,
+}
+
+/// Which trigger starts a clock, as written in a pack (`on = "first_message"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStart {
+    /// `BuyerMessage { first: true }`.
+    FirstMessage,
+    /// `BuyerMessage { first: false }`.
+    LaterMessage,
+    /// Any buyer message.
+    BuyerMessage,
+    ComplexIssue,
+    ResolutionOffered,
+    AfterSalesRequest,
+    CollectiveComplaint,
+}
+
+impl ClockStart {
+    pub fn matches(self, trigger: &Trigger) -> bool {
+        match (self, trigger) {
+            (ClockStart::FirstMessage, Trigger::BuyerMessage { first }) => *first,
+            (ClockStart::LaterMessage, Trigger::BuyerMessage { first }) => !*first,
+            (ClockStart::BuyerMessage, Trigger::BuyerMessage { .. }) => true,
+            (ClockStart::ComplexIssue, Trigger::ComplexIssue) => true,
+            (ClockStart::ResolutionOffered, Trigger::ResolutionOffered) => true,
+            (ClockStart::AfterSalesRequest, Trigger::AfterSalesRequest) => true,
+            (ClockStart::CollectiveComplaint, Trigger::CollectiveComplaint) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One event to compute deadlines for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadlineInput {
+    /// When the event happened (the clock starts here).
+    pub received: DateTime<Utc>,
+    /// Order total and its ISO 4217 currency, if the conversation is about an order.
+    pub order_total: Option<(Decimal, String)>,
+    pub trigger: Trigger,
+}
+
+impl DeadlineInput {
+    /// A first buyer message without an order.
+    pub fn first_message(received: DateTime<Utc>) -> Self {
+        DeadlineInput {
+            received,
+            order_total: None,
+            trigger: Trigger::BuyerMessage { first: true },
+        }
+    }
+}
+
+/// When something is due, under which rule, and why then.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deadline {
+    pub rule: String,
+    pub clock: ClockKind,
+    /// RFC 3339 with the shop's offset at that instant (`+00:00`, never `Z`).
+    #[serde(serialize_with = "rfc3339_offset")]
+    pub due: DateTime<FixedOffset>,
+    pub severity: Severity,
+    /// The earliest deadline for the same act and severity: the one to meet.
+    pub binding: bool,
+    /// Calendar the clock ran on (`always` = calendar time).
+    pub calendar: String,
+    pub explanation: String,
+}
+
+/// Serialise as RFC 3339 with a numeric offset: chrono's default writes `Z` for UTC, but
+/// the CLI contract promises the shop's offset, so UTC shops get `+00:00` like the others.
+pub(crate) fn rfc3339_offset<S: serde::Serializer>(
+    t: &DateTime<FixedOffset>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+}
+
+/// The deadlines `input` starts under `pack`, in pack order.
+pub fn deadlines(pack: &Pack, input: &DeadlineInput) -> Vec<Deadline> {
+    let tz = pack.timezone;
+    let mut out: Vec<Deadline> = Vec::new();
+    for clock in pack.clocks.iter().filter(|c| c.on.matches(&input.trigger)) {
+        let mut notes = Vec::new();
+        if let Some(cond) = &clock.condition {
+            match condition_note(cond, input.order_total.as_ref()) {
+                Some(note) => notes.push(note),
+                None => continue,
+            }
+        }
+        // Packs are validated: every named calendar exists and has windows, so neither
+        // lookup nor run fails; skipping keeps this total without a panic path.
+        let Some(run) = pack
+            .calendar(&clock.calendar)
+            .and_then(|cal| cal.run(input.received, clock.duration))
+        else {
+            continue;
+        };
+        let story = if clock.calendar == ALWAYS {
+            format!(
+                "received {}; {} of calendar time; due {}",
+                stamp(input.received, input.received, tz, true),
+                human(clock.duration),
+                stamp(run.due, input.received, tz, false)
+            )
+        } else {
+            narrate(&run, input.received, tz)
+        };
+        notes.push(story);
+        out.push(Deadline {
+            rule: clock.rule.clone(),
+            clock: clock.kind,
+            due: run.due.with_timezone(&tz).fixed_offset(),
+            severity: clock.severity,
+            binding: false,
+            calendar: clock.calendar.clone(),
+            explanation: format!(
+                "{} ({}, calendar {})",
+                notes.join("; "),
+                clock.rule,
+                clock.calendar
+            ),
+        });
+    }
+    mark_binding(&mut out);
+    out
+}
+
+/// Within each (act, severity), the earliest deadline binds; the first listed wins a tie.
+fn mark_binding(list: &mut [Deadline]) {
+    for i in 0..list.len() {
+        let same =
+            |d: &Deadline| d.clock.act() == list[i].clock.act() && d.severity == list[i].severity;
+        let earliest = (0..list.len())
+            .filter(|&j| same(&list[j]))
+            .min_by_key(|&j| (list[j].due, j))
+            .unwrap_or(i);
+        if earliest == i {
+            list[i].binding = true;
+        } else {
+            let note = format!("; not binding: {} is due earlier", list[earliest].rule);
+            list[i].explanation.push_str(&note);
+        }
+    }
+}
+
+/// Why a conditional clock applies, or `None` when it does not.
+fn condition_note(cond: &Condition, total: Option<&(Decimal, String)>) -> Option<String> {
+    let (amount, currency) = total?;
+    let currency = currency.trim().to_ascii_uppercase();
+    let (converted, how) = if currency == cond.currency {
+        (*amount, String::new())
+    } else {
+        // No rate, no comparison: guessing a conversion could hide or invent a deadline.
+        let rate = cond.rates.get(&currency)?;
+        (
+            *amount * rate,
+            format!(
+                " (= {} {} at rate {rate})",
+                (*amount * rate).round_dp(2),
+                cond.currency
+            ),
+        )
+    };
+    (converted > cond.order_total_above).then(|| {
+        format!(
+            "order total {amount} {currency}{how} above {} {}",
+            cond.order_total_above, cond.currency
+        )
+    })
+}
+
+/// "received 22:58; ran 2 min until closing at 23:00; resumed 2026-11-12 09:00; due …".
+fn narrate(run: &Run, received: DateTime<Utc>, tz: Tz) -> String {
+    let mut parts = vec![format!("received {}", stamp(received, received, tz, true))];
+    let at = |t| stamp(t, received, tz, false);
+    for (i, seg) in run.segments.iter().enumerate() {
+        if i == 0 && seg.from > received {
+            parts.push(format!(
+                "outside working hours, clock starts at {}",
+                at(seg.from)
+            ));
+        } else if i > 0 {
+            parts.push(format!("resumed {}", at(seg.from)));
+        }
+        if seg.to != run.due {
+            parts.push(format!(
+                "ran {} until closing at {}",
+                human(seg.to - seg.from),
+                at(seg.to)
+            ));
+        }
+    }
+    let hidden = run.segment_count.saturating_sub(run.segments.len());
+    if hidden > 0 {
+        parts.push(format!("… {hidden} more working periods"));
+    }
+    parts.push(format!("due {}", at(run.due)));
+    parts.join("; ")
+}
+
+/// Local wall time: `HH:MM` on the day of `received`, else with the date; seconds if set.
+fn stamp(t: DateTime<Utc>, received: DateTime<Utc>, tz: Tz, full: bool) -> String {
+    let local = t.with_timezone(&tz);
+    let same_day = local.date_naive() == received.with_timezone(&tz).date_naive();
+    let time = if local.format("%S").to_string() == "00" {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%H:%M:%S").to_string()
+    };
+    match (full, same_day) {
+        (true, _) => format!("{} {time} {}", local.format("%Y-%m-%d"), tz.name()),
+        (false, true) => time,
+        (false, false) => format!("{} {time}", local.format("%Y-%m-%d")),
+    }
+}

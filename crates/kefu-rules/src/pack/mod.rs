@@ -1,0 +1,238 @@
+//! Policy packs: one platform's clocks, calendars, compensation rules and entitlement windows,
+//! read from TOML (`packs/*.toml`, embedded in the binary) and validated.
+//!
+//! Validation rejects a pack that does not parse, names an unknown calendar, an unknown rule
+//! ID (see [`crate::catalog`]), a bad time zone, time, day set, date, duration or amount. The
+//! [`PackError`] says file, line, column and reason, so a shop owner can fix a user pack.
+//! A shop adjusts a pack with [`ShopOverrides`] ([`Pack::with_overrides`]).
+//! This module does NOT compute deadlines or amounts (see `deadline`, `compensation`,
+//! `entitlement`) and does no I/O: the text of a pack comes in as a string.
+
+mod overrides;
+mod raw;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::calendar::Calendar;
+use crate::compensation::CompensationKind;
+use crate::deadline::{ClockKind, ClockStart, Severity};
+use crate::entitlement::{Counting, StartEvent};
+
+pub use overrides::{ShopOverrides, WindowSpec};
+
+/// Name of the calendar reference that means "calendar time, around the clock".
+pub const ALWAYS: &str = "always";
+
+/// A pack that failed to load: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {reason}", location(file, *line, *column))]
+pub struct PackError {
+    /// File name as given to [`PackSet::parse`] (or `shop overrides`).
+    pub file: String,
+    /// 1-based line, when the problem has a place in the text.
+    pub line: Option<usize>,
+    /// 1-based column (in characters), when known.
+    pub column: Option<usize>,
+    pub reason: String,
+}
+
+fn location(file: &str, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+        (Some(l), None) => format!("{file}:{l}"),
+        _ => file.to_string(),
+    }
+}
+
+impl PackError {
+    /// An error at byte offset `at` of `text` (line and column computed from it).
+    pub(crate) fn at(file: &str, text: &str, at: Option<usize>, reason: impl Into<String>) -> Self {
+        let (line, column) = match at {
+            Some(offset) => {
+                let before = &text[..offset.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        PackError {
+            file: file.to_string(),
+            line,
+            column,
+            reason: reason.into(),
+        }
+    }
+
+    /// An error without a place in a text (e.g. from shop overrides).
+    pub(crate) fn plain(file: &str, reason: impl Into<String>) -> Self {
+        PackError::at(file, "", None, reason)
+    }
+}
+
+/// A condition on a clock. Only one kind exists today: the order total is above a limit
+/// (EBAY-HIGHVALUE-12H). Totals in another currency are compared only through a rate the
+/// pack gives; without one the clock does not apply (and the explanation says so).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub order_total_above: Decimal,
+    pub currency: String,
+    /// Units of `currency` per one unit of the keyed currency.
+    pub rates: BTreeMap<String, Decimal>,
+}
+
+/// One clock of a pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockRule {
+    /// Rule ID from RULES.md.
+    pub rule: String,
+    pub kind: ClockKind,
+    /// What starts the clock.
+    pub on: ClockStart,
+    pub duration: Duration,
+    /// Calendar name, or [`ALWAYS`] for calendar time.
+    pub calendar: String,
+    pub severity: Severity,
+    pub condition: Option<Condition>,
+}
+
+/// How a compensation amount is computed from the price paid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Formula {
+    /// `percent` % of the price paid, rounded, then held within `min..=max` (in `currency`).
+    Percent {
+        percent: Decimal,
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+        currency: String,
+    },
+    /// `factor` × the price paid.
+    Multiple { factor: Decimal },
+    /// An amount agreed by the shop (set through [`ShopOverrides::agreed_compensation`]).
+    Agreed { amount: Option<Decimal> },
+    /// No extra amount: refund (or reship) only.
+    None,
+}
+
+/// One compensation rule of a pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompensationRule {
+    pub rule: String,
+    pub kind: CompensationKind,
+    /// The optional promise (服务承诺) the shop must offer for this rule to apply.
+    pub promise: Option<String>,
+    /// Whether the price paid is refunded as well.
+    pub refund: bool,
+    pub formula: Formula,
+}
+
+/// One entitlement window of a pack (e.g. TB-RETURN-7D: 7 days from receipt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitlementRule {
+    pub rule: String,
+    pub from: StartEvent,
+    /// Length in days; `None` when the shop sets it (a promised period, 承诺保障时间) and has
+    /// not yet done so through [`ShopOverrides::promise_days`].
+    pub days: Option<u32>,
+    pub counting: Counting,
+    pub promise: Option<String>,
+}
+
+/// A validated policy pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pack {
+    /// File stem: `taobao`, `ebay`, …
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    /// Seed numbers of the source articles (`000`…`004`).
+    pub sources: Vec<String>,
+    /// Default (shop) time zone.
+    pub timezone: Tz,
+    pub currency: String,
+    /// The calendar that stands for the shop's own working hours (replaced by overrides).
+    pub shop_calendar: String,
+    pub calendars: BTreeMap<String, Calendar>,
+    /// Calendars with their own time zone, which a shop's time zone does not move.
+    pub(crate) pinned: BTreeSet<String>,
+    pub clocks: Vec<ClockRule>,
+    pub compensations: Vec<CompensationRule>,
+    pub entitlements: Vec<EntitlementRule>,
+    /// Names of the optional promises this pack knows.
+    pub promises: BTreeSet<String>,
+}
+
+impl Pack {
+    /// The calendar a clock runs on (`always` gives a 24/7 calendar in the shop's zone).
+    pub fn calendar(&self, name: &str) -> Option<Calendar> {
+        if name == ALWAYS {
+            return Some(Calendar::always(ALWAYS, self.timezone));
+        }
+        self.calendars.get(name).cloned()
+    }
+
+    /// The compensation rule for `kind`, if this pack offers it.
+    pub fn compensation_rule(&self, kind: CompensationKind) -> Option<&CompensationRule> {
+        self.compensations.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// The packs a desk knows, by id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PackSet {
+    packs: BTreeMap<String, Pack>,
+}
+
+/// The packs shipped with kefu: `(file name, text)`.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("ebay.toml", include_str!("../../packs/ebay.toml")),
+    ("taobao.toml", include_str!("../../packs/taobao.toml")),
+    ("tmall.toml", include_str!("../../packs/tmall.toml")),
+    (
+        "aliexpress.toml",
+        include_str!("../../packs/aliexpress.toml"),
+    ),
+    ("pinduoduo.toml", include_str!("../../packs/pinduoduo.toml")),
+    ("generic.toml", include_str!("../../packs/generic.toml")),
+];
+
+impl PackSet {
+    /// Parse and validate every embedded pack.
+    pub fn embedded() -> Result<PackSet, PackError> {
+        let mut set = PackSet::default();
+        for (file, text) in EMBEDDED {
+            set.insert(PackSet::parse(file, text)?);
+        }
+        Ok(set)
+    }
+
+    /// Parse and validate one pack. `name` is the file name (`taobao.toml`) or the id; the id
+    /// is the file stem.
+    pub fn parse(name: &str, toml_text: &str) -> Result<Pack, PackError> {
+        raw::parse(name, toml_text)
+    }
+
+    /// Add or replace a pack (e.g. a user pack).
+    pub fn insert(&mut self, pack: Pack) {
+        self.packs.insert(pack.id.clone(), pack);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Pack> {
+        self.packs.get(id)
+    }
+
+    /// Pack ids in alphabetical order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.packs.keys().map(String::as_str).collect()
+    }
+}
+
+/// Pack id from a file name: the stem without directories or `.toml`.
+pub(crate) fn id_from_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.strip_suffix(".toml").unwrap_or(base).to_string()
+}

@@ -1,0 +1,227 @@
+//! Shop overrides: how one shop adjusts its platform's pack.
+//!
+//! A shop may move the pack to its own time zone, replace its working hours (the pack's
+//! `shop_calendar`), add holidays to them, add its own first-response target (KPI-FRT-3H,
+//! severity `target`), state its after-sales promise (24 h or 48 h, TB-AFTERSALES-24-48H),
+//! list which optional promises (服务承诺) it offers, set the periods of promises whose length
+//! it chooses (TB-RETURN-PROMISE, TB-DAMAGE-RESHIP) and agreed compensation amounts.
+//!
+//! Decisions (a careful seller's reading of the sources):
+//! - Replaced hours and extra holidays change only the shop calendar: a platform calendar
+//!   (Taobao's 09:00–23:00, AliExpress's peak hours) is how the platform measures the shop,
+//!   and a shop's holiday does not stop the platform's clock.
+//! - The time zone moves every calendar that does not pin its own zone, because the sources
+//!   state platform hours in "shop local time".
+//!
+//! This module does NOT read files: overrides arrive deserialised (TOML or JSON).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::{ClockRule, Formula, Pack, PackError, raw};
+use crate::compensation::CompensationKind;
+use crate::deadline::{ClockKind, ClockStart, Severity};
+use crate::parse;
+
+const FILE: &str = "shop overrides";
+
+/// One working window in overrides: `{ days = "mon-fri", from = "09:00", to = "18:00" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    pub days: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A shop's adjustments to its pack. Every field is optional; empty overrides change nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShopOverrides {
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub timezone: Option<String>,
+    /// Replaces the windows of the pack's shop calendar.
+    pub working_hours: Option<Vec<WindowSpec>>,
+    /// Extra days off for the shop calendar.
+    pub extra_holidays: Option<Vec<NaiveDate>>,
+    /// The shop's own first-response target (KPI-FRT-3H), e.g. `"3h"`.
+    pub first_response_target: Option<String>,
+    /// Calendar of that target: a calendar name or `always`; default the shop calendar.
+    pub first_response_target_calendar: Option<String>,
+    /// The shop's stated after-sales handling time: 24 or 48 (TB-AFTERSALES-24-48H).
+    pub aftersales_promise_hours: Option<u32>,
+    /// The optional promises the shop offers (names from the pack's `promises`); rules tied
+    /// to a promise not listed are dropped. `None` keeps all.
+    pub promises: Option<Vec<String>>,
+    /// Periods in days of promises whose length the shop chooses, by rule ID
+    /// (`"TB-RETURN-PROMISE" = 15`, `"TB-DAMAGE-RESHIP" = 7`).
+    pub promise_days: Option<BTreeMap<String, u32>>,
+    /// Agreed compensation amounts by kind (`quality-promise = "50.00"`), pack currency.
+    pub agreed_compensation: Option<BTreeMap<CompensationKind, Decimal>>,
+}
+
+fn err(reason: impl Into<String>) -> PackError {
+    PackError::plain(FILE, reason)
+}
+
+impl Pack {
+    /// This pack as adjusted by one shop's overrides.
+    pub fn with_overrides(&self, o: &ShopOverrides) -> Result<Pack, PackError> {
+        let mut pack = self.clone();
+        if let Some(tz_name) = &o.timezone {
+            let tz: Tz = tz_name
+                .parse()
+                .map_err(|_| err(format!("unknown time zone `{tz_name}`")))?;
+            pack.timezone = tz;
+            for (name, cal) in pack.calendars.iter_mut() {
+                if !pack.pinned.contains(name) {
+                    *cal = cal.with_timezone(tz);
+                }
+            }
+        }
+        let shop = pack.shop_calendar.clone();
+        if let Some(specs) = &o.working_hours {
+            let spanned: Vec<raw::RawWindow> = specs
+                .iter()
+                .map(|w| raw::RawWindow {
+                    days: Spanned::new(0..0, w.days.clone()),
+                    from: Spanned::new(0..0, w.from.clone()),
+                    to: Spanned::new(0..0, w.to.clone()),
+                })
+                .collect();
+            let windows = raw::windows(&spanned, &|_, reason| err(reason))?;
+            if windows.is_empty() {
+                return Err(err(
+                    "working_hours has no windows: a clock on it never runs",
+                ));
+            }
+            let cal = pack.calendar_mut(&shop)?;
+            *cal = cal.with_windows(&windows);
+        }
+        if let Some(days) = &o.extra_holidays {
+            let cal = pack.calendar_mut(&shop)?;
+            *cal = cal.clone().with_holidays(days.iter().copied());
+        }
+        if let Some(target) = &o.first_response_target {
+            pack.add_first_response_target(target, o.first_response_target_calendar.as_deref())?;
+        }
+        if let Some(hours) = o.aftersales_promise_hours {
+            pack.set_aftersales_hours(hours)?;
+        }
+        if let Some(offered) = &o.promises {
+            if let Some(bad) = offered.iter().find(|p| !pack.promises.contains(*p)) {
+                let known: Vec<&str> = pack.promises.iter().map(String::as_str).collect();
+                return Err(err(format!(
+                    "unknown promise `{bad}` (pack {} knows: {})",
+                    pack.id,
+                    known.join(", ")
+                )));
+            }
+            let keep = |p: &Option<String>| p.as_ref().is_none_or(|p| offered.contains(p));
+            pack.compensations.retain(|c| keep(&c.promise));
+            pack.entitlements.retain(|e| keep(&e.promise));
+        }
+        if let Some(periods) = &o.promise_days {
+            for (rule, days) in periods {
+                let e = pack
+                    .entitlements
+                    .iter_mut()
+                    .find(|e| e.rule == *rule)
+                    .ok_or_else(|| {
+                        err(format!(
+                            "pack {} has no entitlement `{rule}` to set",
+                            self.id
+                        ))
+                    })?;
+                if *days == 0 {
+                    return Err(err(format!("promise_days for {rule} must be at least 1")));
+                }
+                e.days = Some(*days);
+            }
+        }
+        if let Some(agreed) = &o.agreed_compensation {
+            for (kind, amount) in agreed {
+                if amount.is_sign_negative() {
+                    return Err(err(format!("agreed compensation for {kind} is negative")));
+                }
+                let rule = pack
+                    .compensations
+                    .iter_mut()
+                    .find(|c| c.kind == *kind && matches!(c.formula, Formula::Agreed { .. }))
+                    .ok_or_else(|| {
+                        err(format!("pack {} has no agreed amount for {kind}", self.id))
+                    })?;
+                rule.formula = Formula::Agreed {
+                    amount: Some(*amount),
+                };
+            }
+        }
+        Ok(pack)
+    }
+
+    fn calendar_mut(&mut self, name: &str) -> Result<&mut crate::Calendar, PackError> {
+        let id = self.id.clone();
+        self.calendars
+            .get_mut(name)
+            .ok_or_else(|| err(format!("pack {id} has no calendar `{name}`")))
+    }
+
+    /// KPI-FRT-3H: the shop's own first-response target, severity `target`.
+    fn add_first_response_target(
+        &mut self,
+        target: &str,
+        calendar: Option<&str>,
+    ) -> Result<(), PackError> {
+        let duration = parse::duration(target).map_err(err)?;
+        if duration <= chrono::Duration::zero() {
+            return Err(err("first_response_target must be positive"));
+        }
+        let calendar = calendar.unwrap_or(&self.shop_calendar).to_string();
+        if self.calendar(&calendar).is_none() {
+            return Err(err(format!("unknown calendar `{calendar}`")));
+        }
+        // Replace, not add: a shop has one own target (a pack may ship a default one).
+        self.clocks.retain(|c| c.rule != "KPI-FRT-3H");
+        self.clocks.push(ClockRule {
+            rule: "KPI-FRT-3H".into(),
+            kind: ClockKind::FirstResponse,
+            on: ClockStart::FirstMessage,
+            duration,
+            calendar,
+            severity: Severity::Target,
+            condition: None,
+        });
+        Ok(())
+    }
+
+    /// TB-AFTERSALES-24-48H: the sources name 24 h and 48 h; other values are refused so a
+    /// typo (4, 480) cannot set a promise the shop never made.
+    fn set_aftersales_hours(&mut self, hours: u32) -> Result<(), PackError> {
+        if hours != 24 && hours != 48 {
+            return Err(err(format!(
+                "aftersales_promise_hours must be 24 or 48 (TB-AFTERSALES-24-48H), not {hours}"
+            )));
+        }
+        let mut found = false;
+        for c in self
+            .clocks
+            .iter_mut()
+            .filter(|c| c.rule == "TB-AFTERSALES-24-48H")
+        {
+            c.duration = chrono::Duration::hours(i64::from(hours));
+            found = true;
+        }
+        if !found {
+            return Err(err(format!(
+                "pack {} has no TB-AFTERSALES-24-48H clock to set",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+}

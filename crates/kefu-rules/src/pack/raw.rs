@@ -1,0 +1,352 @@
+//! The TOML shape of a pack and its conversion into a validated [`Pack`].
+//!
+//! Fields that need checking beyond their TOML type are read as [`Spanned`] so that an error
+//! can name the line and column of the offending value. Unknown keys are rejected
+//! (`deny_unknown_fields`): a misspelt key would otherwise silently drop a rule.
+//! This module does NOT apply shop overrides (see `overrides`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, Pack, PackError,
+    id_from_name,
+};
+use crate::calendar::{Calendar, WeeklyWindow};
+use crate::catalog;
+use crate::compensation::CompensationKind;
+use crate::deadline::{ClockKind, ClockStart, Severity};
+use crate::entitlement::{Counting, StartEvent};
+use crate::{money, parse};
+
+type S = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    name: String,
+    platform: String,
+    sources: Vec<String>,
+    timezone: S,
+    currency: S,
+    shop_calendar: S,
+    #[serde(default)]
+    promises: Vec<S>,
+    calendars: BTreeMap<String, RawCalendar>,
+    #[serde(default)]
+    clocks: Vec<RawClock>,
+    #[serde(default)]
+    compensations: Vec<RawCompensation>,
+    #[serde(default)]
+    entitlements: Vec<RawEntitlement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    timezone: Option<S>,
+    windows: Spanned<Vec<RawWindow>>,
+    #[serde(default)]
+    holidays: Vec<S>,
+    #[serde(default)]
+    closures: Vec<S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWindow {
+    pub days: S,
+    pub from: S,
+    pub to: S,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    rule: S,
+    kind: ClockKind,
+    on: ClockStart,
+    duration: S,
+    calendar: S,
+    severity: Severity,
+    condition: Option<RawCondition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    order_total_above: S,
+    currency: S,
+    #[serde(default)]
+    rates: BTreeMap<String, S>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompensation {
+    rule: S,
+    kind: CompensationKind,
+    promise: Option<S>,
+    #[serde(default)]
+    refund: bool,
+    percent: Option<S>,
+    min: Option<S>,
+    max: Option<S>,
+    multiple: Option<S>,
+    #[serde(default)]
+    agreed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntitlement {
+    rule: S,
+    from: StartEvent,
+    days: Option<u32>,
+    counting: Counting,
+    promise: Option<S>,
+}
+
+/// Reports errors against one file's text.
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, at: &S, reason: impl Into<String>) -> PackError {
+        PackError::at(self.file, self.text, Some(at.span().start), reason)
+    }
+
+    fn rule(&self, id: &S, wanted: &str) -> Result<String, PackError> {
+        let kind = catalog::kind_of(id.get_ref())
+            .ok_or_else(|| self.err(id, format!("unknown rule ID `{}`", id.get_ref())))?;
+        if !kind.contains(wanted) {
+            return Err(self.err(
+                id,
+                format!(
+                    "rule `{}` is of kind `{kind}`, not `{wanted}`",
+                    id.get_ref()
+                ),
+            ));
+        }
+        Ok(id.get_ref().clone())
+    }
+
+    fn tz(&self, s: &S) -> Result<Tz, PackError> {
+        Tz::from_str(s.get_ref())
+            .map_err(|_| self.err(s, format!("unknown time zone `{}`", s.get_ref())))
+    }
+
+    fn decimal(&self, s: &S) -> Result<Decimal, PackError> {
+        Decimal::from_str(s.get_ref().trim())
+            .ok()
+            .filter(|d| !d.is_sign_negative())
+            .ok_or_else(|| self.err(s, format!("bad amount `{}`", s.get_ref())))
+    }
+
+    fn currency(&self, s: &S) -> Result<String, PackError> {
+        money::normalise(s.get_ref())
+            .ok_or_else(|| self.err(s, format!("unknown currency `{}`", s.get_ref())))
+    }
+
+    fn with<T>(&self, s: &S, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, PackError> {
+        f(s.get_ref()).map_err(|reason| self.err(s, reason))
+    }
+
+    fn promise(
+        &self,
+        p: &Option<S>,
+        known: &BTreeSet<String>,
+    ) -> Result<Option<String>, PackError> {
+        match p {
+            Some(s) if !known.contains(s.get_ref()) => Err(self.err(
+                s,
+                format!(
+                    "unknown promise `{}` (declare it in `promises`)",
+                    s.get_ref()
+                ),
+            )),
+            Some(s) => Ok(Some(s.get_ref().clone())),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Windows from `{days, from, to}` entries; errors point at the offending value.
+pub(super) fn windows(
+    raw: &[RawWindow],
+    err: &dyn Fn(&S, String) -> PackError,
+) -> Result<Vec<WeeklyWindow>, PackError> {
+    let mut out = Vec::new();
+    for w in raw {
+        let days = parse::days(w.days.get_ref()).map_err(|r| err(&w.days, r))?;
+        let from = parse::wall_time(w.from.get_ref()).map_err(|r| err(&w.from, r))?;
+        let to = parse::wall_time(w.to.get_ref()).map_err(|r| err(&w.to, r))?;
+        for day in days {
+            out.push(WeeklyWindow::new(day, from, to).map_err(|e| err(&w.from, e.to_string()))?);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
+    let raw: RawPack = toml::from_str(text)
+        .map_err(|e| PackError::at(name, text, e.span().map(|s| s.start), e.message().trim()))?;
+    let cx = Ctx { file: name, text };
+    let timezone = cx.tz(&raw.timezone)?;
+    let currency = cx.currency(&raw.currency)?;
+    let promises: BTreeSet<String> = raw.promises.iter().map(|p| p.get_ref().clone()).collect();
+
+    let mut calendars = BTreeMap::new();
+    let mut pinned = BTreeSet::new();
+    for (cal_name, rc) in &raw.calendars {
+        if cal_name == ALWAYS {
+            return Err(cx.err(&raw.shop_calendar, "`always` is reserved for calendar time"));
+        }
+        let tz = match &rc.timezone {
+            Some(s) => {
+                pinned.insert(cal_name.clone());
+                cx.tz(s)?
+            }
+            None => timezone,
+        };
+        let ws = windows(rc.windows.get_ref(), &|s, r| cx.err(s, r))?;
+        if ws.is_empty() {
+            let at = PackError::at(name, text, Some(rc.windows.span().start), "");
+            return Err(PackError {
+                reason: format!("calendar `{cal_name}` has no windows: a clock on it never runs"),
+                ..at
+            });
+        }
+        let dates = |list: &[S]| -> Result<Vec<_>, PackError> {
+            list.iter().map(|d| cx.with(d, parse::date)).collect()
+        };
+        let cal = Calendar::new(cal_name.clone(), tz, &ws)
+            .with_holidays(dates(&rc.holidays)?)
+            .with_closures(dates(&rc.closures)?);
+        calendars.insert(cal_name.clone(), cal);
+    }
+    let known_calendar = |s: &S| -> Result<String, PackError> {
+        let n = s.get_ref();
+        if n == ALWAYS || calendars.contains_key(n) {
+            Ok(n.clone())
+        } else {
+            let names: Vec<&str> = calendars.keys().map(String::as_str).collect();
+            Err(cx.err(
+                s,
+                format!(
+                    "unknown calendar `{n}` (known: always, {})",
+                    names.join(", ")
+                ),
+            ))
+        }
+    };
+    let shop_calendar = known_calendar(&raw.shop_calendar)?;
+
+    let mut clocks = Vec::new();
+    for c in &raw.clocks {
+        let condition = match &c.condition {
+            Some(rc) => {
+                let mut rates = BTreeMap::new();
+                for (code, rate) in &rc.rates {
+                    let code = money::normalise(code).ok_or_else(|| {
+                        cx.err(rate, format!("unknown currency `{code}` in rates"))
+                    })?;
+                    rates.insert(code, cx.decimal(rate)?);
+                }
+                Some(Condition {
+                    order_total_above: cx.decimal(&rc.order_total_above)?,
+                    currency: cx.currency(&rc.currency)?,
+                    rates,
+                })
+            }
+            None => None,
+        };
+        let duration = cx.with(&c.duration, parse::duration)?;
+        if duration <= chrono::Duration::zero() {
+            return Err(cx.err(&c.duration, "a clock needs a positive duration"));
+        }
+        clocks.push(ClockRule {
+            rule: cx.rule(&c.rule, "sla")?,
+            kind: c.kind,
+            on: c.on,
+            duration,
+            calendar: known_calendar(&c.calendar)?,
+            severity: c.severity,
+            condition,
+        });
+    }
+
+    let mut compensations: Vec<CompensationRule> = Vec::new();
+    for c in &raw.compensations {
+        let rule = cx.rule(&c.rule, "after-sales")?;
+        if compensations.iter().any(|k| k.kind == c.kind) {
+            return Err(cx.err(&c.rule, format!("kind `{}` is defined twice", c.kind)));
+        }
+        let formula = match (&c.percent, &c.multiple, c.agreed) {
+            (Some(p), None, false) => Formula::Percent {
+                percent: cx.decimal(p)?,
+                min: c.min.as_ref().map(|m| cx.decimal(m)).transpose()?,
+                max: c.max.as_ref().map(|m| cx.decimal(m)).transpose()?,
+                currency: currency.clone(),
+            },
+            (None, Some(m), false) => Formula::Multiple {
+                factor: cx.decimal(m)?,
+            },
+            (None, None, true) => Formula::Agreed { amount: None },
+            (None, None, false) => Formula::None,
+            _ => {
+                return Err(cx.err(
+                    &c.rule,
+                    "give at most one of `percent`, `multiple`, `agreed = true`",
+                ));
+            }
+        };
+        if !matches!(formula, Formula::Percent { .. }) && (c.min.is_some() || c.max.is_some()) {
+            return Err(cx.err(&c.rule, "`min`/`max` only apply with `percent`"));
+        }
+        compensations.push(CompensationRule {
+            rule,
+            kind: c.kind,
+            promise: cx.promise(&c.promise, &promises)?,
+            refund: c.refund,
+            formula,
+        });
+    }
+
+    let mut entitlements = Vec::new();
+    for e in &raw.entitlements {
+        if e.days == Some(0) {
+            return Err(cx.err(&e.rule, "an entitlement window needs at least 1 day"));
+        }
+        entitlements.push(EntitlementRule {
+            rule: cx.rule(&e.rule, "after-sales")?,
+            from: e.from,
+            days: e.days,
+            counting: e.counting,
+            promise: cx.promise(&e.promise, &promises)?,
+        });
+    }
+
+    Ok(Pack {
+        id: id_from_name(name),
+        name: raw.name,
+        platform: raw.platform,
+        sources: raw.sources,
+        timezone,
+        currency,
+        shop_calendar,
+        calendars,
+        pinned,
+        clocks,
+        compensations,
+        entitlements,
+        promises,
+    })
+}

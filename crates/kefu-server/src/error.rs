@@ -1,0 +1,108 @@
+//! One error type for every API answer that is not a success, always JSON:
+//! `{"error": {"code": "...", "message": "..."}}`. Bad input is a 4xx with a message that says
+//! what to fix; only our own failures are 5xx, and those are logged.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Extra fields merged into the body's top level (the guard's verdict and findings).
+    pub extra: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: None,
+        }
+    }
+
+    pub fn with_verdict(mut self, extra: serde_json::Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// Well-formed JSON whose values are wrong (negative total, unknown currency …).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.status)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => ApiError::not_found(m),
+            StoreError::Invalid(m) => ApiError::invalid(m),
+            StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Backend(m) => {
+                tracing::error!(error = %m, "store failure");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database could not complete the request; nothing was stored, try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<kefu_core::InvalidInput> for ApiError {
+    fn from(e: kefu_core::InvalidInput) -> Self {
+        ApiError::invalid(e.0)
+    }
+}
+
+impl From<kefu_core::MoneyError> for ApiError {
+    fn from(e: kefu_core::MoneyError) -> Self {
+        ApiError::invalid(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if let Some(serde_json::Value::Object(extra)) = self.extra {
+            for (k, v) in extra {
+                body[k] = v;
+            }
+        }
+        let body = Json(body);
+        (self.status, body).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

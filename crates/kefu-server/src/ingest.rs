@@ -1,0 +1,133 @@
+//! The ingest path for a buyer's message, the same for every channel:
+//! normalise → detect language → redact secrets → plan the rule clocks → store in one
+//! transaction.
+
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Utc};
+use kefu_core::{Channel, detect_language};
+use kefu_store::{Inbound, IngestOutcome};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::shop_rules::plan_obligations;
+
+/// Longest message body accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 20_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundRequest {
+    pub shop_id: i64,
+    pub channel: Channel,
+    pub customer: CustomerRef,
+    pub order_external_id: Option<String>,
+    pub body: String,
+    pub received_at: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerRef {
+    pub handle: String,
+    pub name: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Parses an RFC 3339 time from an API body with a message that says what was expected.
+pub fn parse_time(field: &str, value: &str) -> ApiResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            ApiError::invalid(format!(
+                "{field} {value:?} is not an RFC 3339 time such as 2026-11-11T22:58:00+08:00 ({e})"
+            ))
+        })
+}
+
+fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.trim().is_empty() {
+        return Err(ApiError::invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOutcome> {
+    non_empty("body", &req.body, MAX_MESSAGE_CHARS)?;
+    non_empty("customer.handle", &req.customer.handle, 200)?;
+    if let Some(ext) = &req.external_id {
+        non_empty("external_id", ext, 200)?;
+    }
+    let received_at = match &req.received_at {
+        Some(t) => parse_time("received_at", t)?,
+        None => state.clock.now(),
+    };
+    let rules = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, req.shop_id)
+        .await?;
+
+    // Redact before anything is stored, indexed or logged: the raw body goes no further.
+    let redacted = kefu_guard::redact(req.body.trim());
+    let kinds: Vec<String> = redacted
+        .found
+        .iter()
+        .map(|r| {
+            serde_json::to_value(r.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        })
+        .collect();
+    let body = redacted.text;
+    let language = detect_language(&body).map(str::to_string);
+
+    let order_total = match &req.order_external_id {
+        Some(ext) => state
+            .store
+            .order(req.shop_id, ext)
+            .await?
+            .map(|o| (o.total.amount, o.total.currency.code().to_string())),
+        None => None,
+    };
+    let (first, follow_up) = plan_obligations(&rules.pack, received_at, order_total);
+
+    let outcome = state
+        .store
+        .ingest(Inbound {
+            shop_id: req.shop_id,
+            channel: req.channel,
+            customer_handle: req.customer.handle.trim().to_string(),
+            customer_name: req.customer.name,
+            customer_language: req.customer.language,
+            order_external_id: req.order_external_id,
+            body,
+            language,
+            received_at,
+            external_id: req.external_id,
+            first_contact_obligations: first,
+            follow_up_obligations: follow_up,
+            redactions: kinds.clone(),
+        })
+        .await?;
+    if outcome.duplicate {
+        state.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
+    } else {
+        state
+            .metrics
+            .messages_ingested
+            .fetch_add(1, Ordering::Relaxed);
+        state
+            .metrics
+            .secrets_redacted
+            .fetch_add(kinds.len() as u64, Ordering::Relaxed);
+    }
+    Ok(outcome)
+}

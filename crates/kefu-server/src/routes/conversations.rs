@@ -1,0 +1,220 @@
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use kefu_core::{ConversationStatus, Direction, ObligationState};
+use kefu_guard::{LintContext, VerdictKind};
+use kefu_store::{ConversationDetail, NewReply, StatusChange};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::ingest::MAX_MESSAGE_CHARS;
+use crate::shop_rules::ShopRules;
+
+/// Loads a conversation the caller may see, with its shop's rules.
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(ConversationDetail, Arc<ShopRules>)> {
+    let missing = || ApiError::not_found(format!("conversation {id} does not exist"));
+    let detail = state.store.conversation(id).await?.ok_or_else(missing)?;
+    let rules = state
+        .shops
+        .get(
+            state.store.as_ref(),
+            &state.packs,
+            detail.conversation.shop_id,
+        )
+        .await?;
+    if rules.shop.tenant_id != caller.tenant_id {
+        return Err(missing());
+    }
+    Ok((detail, rules))
+}
+
+/// The conversation as the API shows it: obligations carry their due time in the shop's
+/// offset and the seconds left, so a client need not know the shop's time zone.
+fn view(detail: &ConversationDetail, rules: &ShopRules, now: chrono::DateTime<Utc>) -> Value {
+    let tz = rules.pack.timezone;
+    let obligations: Vec<Value> = detail
+        .obligations
+        .iter()
+        .map(|o| {
+            let left = (o.due - now).num_seconds();
+            json!({
+                "id": o.id,
+                "rule": o.rule,
+                "clock": o.clock,
+                "severity": o.severity,
+                "state": o.state,
+                "due": o.due.with_timezone(&tz).to_rfc3339(),
+                "seconds_left": if o.state == ObligationState::Open { Some(left) } else { None },
+                "breaching": o.state == ObligationState::Open && left < 0,
+                "opened_at": o.opened_at.with_timezone(&tz).to_rfc3339(),
+                "closed_at": o.closed_at.map(|t| t.with_timezone(&tz).to_rfc3339()),
+                "explanation": o.explanation,
+            })
+        })
+        .collect();
+    let mut v = serde_json::to_value(detail).unwrap_or_else(|_| json!({}));
+    v["obligations"] = Value::Array(obligations);
+    v["shop"] = json!({"id": rules.shop.id, "name": rules.shop.name, "platform": rules.shop.platform, "timezone": tz.name(), "pack": rules.pack.id});
+    v
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let (detail, rules) = load(&state, &caller, id).await?;
+    Ok(Json(view(&detail, &rules, state.clock.now())))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub body: String,
+    /// Send despite `warn` findings; the override is recorded in the event log.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Clocks a reply stops. An acknowledgement without substance does not stop a first-response
+/// clock (EBAY-SUBSTANTIVE): the guard's finding decides.
+fn clocks_closed(substantive: bool) -> Vec<String> {
+    let mut clocks = vec!["next_response".to_string()];
+    if substantive {
+        clocks.push("first_response".into());
+        clocks.push("high_value_response".into());
+    }
+    clocks
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<ReplyRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = req.body.trim();
+    if body.is_empty() {
+        return Err(ApiError::invalid("body must not be empty"));
+    }
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "body is longer than {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    let (detail, _rules) = load(&state, &caller, id).await?;
+    let first_response = !detail
+        .messages
+        .iter()
+        .any(|m| m.direction == Direction::Outbound);
+    let ctx = LintContext {
+        lang: detail.conversation.language.clone(),
+        first_response,
+        ..LintContext::default()
+    };
+    let verdict = state.guard.lint(body, &ctx);
+    let now = state.clock.now();
+    let findings = serde_json::to_value(&verdict.findings).unwrap_or_else(|_| json!([]));
+    let blocked = verdict.verdict == VerdictKind::Block;
+    let unconfirmed_warning = verdict.verdict == VerdictKind::Warn && !req.confirm;
+    if blocked || unconfirmed_warning {
+        // Nothing is sent, nothing is lost: the draft is kept in the conversation's log.
+        state
+            .store
+            .log_event(
+                id,
+                now,
+                if blocked {
+                    "reply_blocked"
+                } else {
+                    "reply_held"
+                },
+                &caller.actor,
+                json!({"draft": body, "findings": findings}),
+            )
+            .await?;
+        if blocked {
+            state
+                .metrics
+                .replies_blocked
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        let message = if blocked {
+            "the reply guard blocked this reply; nothing was sent and the draft is kept"
+        } else {
+            "the reply guard has warnings; send again with \"confirm\": true to send it anyway"
+        };
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "guard", message).with_verdict(json!({
+                "verdict": verdict.verdict,
+                "findings": findings,
+                "draft": body,
+            })),
+        );
+    }
+    let substantive = !verdict
+        .findings
+        .iter()
+        .any(|f| f.rule == "EBAY-SUBSTANTIVE");
+    let outcome = state
+        .store
+        .add_reply(NewReply {
+            conversation_id: id,
+            agent_id: caller.agent_id,
+            actor: caller.actor.clone(),
+            body: body.to_string(),
+            at: now,
+            closes_clocks: clocks_closed(substantive),
+            guard_override: (!verdict.findings.is_empty())
+                .then(|| json!({"by": caller.actor, "findings": findings})),
+        })
+        .await?;
+    state.metrics.replies_sent.fetch_add(1, Ordering::Relaxed);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "message_id": outcome.message_id,
+            "verdict": verdict.verdict,
+            "findings": findings,
+            "met_obligations": outcome.met_obligations,
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub status: ConversationStatus,
+    pub reason: Option<String>,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<StatusRequest>,
+) -> ApiResult<Json<Value>> {
+    load(&state, &caller, id).await?;
+    state
+        .store
+        .set_status(StatusChange {
+            conversation_id: id,
+            status: req.status,
+            actor: caller.actor.clone(),
+            at: state.clock.now(),
+            reason: req.reason,
+        })
+        .await?;
+    Ok(Json(json!({"id": id, "status": req.status})))
+}

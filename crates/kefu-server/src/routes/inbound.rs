@@ -1,0 +1,35 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use kefu_store::IngestOutcome;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::ingest::{InboundRequest, ingest};
+
+/// `201` once the message is durable; `200` with the original ids for a retry of a message
+/// already stored (same `external_id`).
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<InboundRequest>,
+) -> ApiResult<(StatusCode, Json<IngestOutcome>)> {
+    let rules = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, req.shop_id)
+        .await?;
+    if rules.shop.tenant_id != caller.tenant_id {
+        return Err(ApiError::not_found(format!(
+            "shop {} does not exist",
+            req.shop_id
+        )));
+    }
+    let outcome = ingest(&state, req).await?;
+    let status = if outcome.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(outcome)))
+}

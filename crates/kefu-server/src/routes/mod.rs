@@ -1,0 +1,8 @@
+//! HTTP handlers, one file per resource. Each handler authenticates (the `Caller` extractor),
+//! parses (`JsonBody`), calls one function of the store or the ingest path, and maps the result.
+
+pub mod conversations;
+pub mod inbound;
+pub mod meta;
+pub mod orders;
+pub mod shops;

@@ -1,0 +1,97 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use kefu_core::{Money, Order, Role};
+use kefu_store::NewOrder;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::ingest::parse_time;
+
+/// An amount may come as a JSON string ("19.90", exact) or a number (19.9); numbers are read
+/// from their text, never through a float.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Amount {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Amount {
+    fn text(&self) -> String {
+        match self {
+            Amount::Text(s) => s.clone(),
+            Amount::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpsertOrder {
+    pub shop_id: i64,
+    pub external_id: String,
+    pub total: Amount,
+    pub currency: String,
+    pub paid_at: String,
+    pub promised_ship_by: Option<String>,
+    pub shipped_at: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub delivered_at: Option<String>,
+    pub signed_at: Option<String>,
+    pub closed_at: Option<String>,
+    #[serde(default)]
+    pub promises: Vec<String>,
+}
+
+fn opt_time(field: &str, v: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
+    v.as_deref().map(|t| parse_time(field, t)).transpose()
+}
+
+pub async fn upsert(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<UpsertOrder>,
+) -> ApiResult<(StatusCode, Json<Order>)> {
+    caller.require(Role::Agent)?;
+    if req.external_id.trim().is_empty() {
+        return Err(ApiError::invalid("external_id must not be empty"));
+    }
+    let total = Money::parse(&req.total.text(), &req.currency)?;
+    let shop = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, req.shop_id)
+        .await?;
+    if shop.shop.tenant_id != caller.tenant_id {
+        return Err(ApiError::not_found(format!(
+            "shop {} does not exist",
+            req.shop_id
+        )));
+    }
+    let order = NewOrder {
+        shop_id: req.shop_id,
+        external_id: req.external_id.trim().to_string(),
+        total,
+        paid_at: parse_time("paid_at", &req.paid_at)?,
+        promised_ship_by: opt_time("promised_ship_by", &req.promised_ship_by)?,
+        shipped_at: opt_time("shipped_at", &req.shipped_at)?,
+        carrier: req.carrier,
+        tracking_number: req.tracking_number,
+        // Taobao says 签收 (signed for), eBay "delivered": the same fact.
+        delivered_at: opt_time("delivered_at", &req.delivered_at)?
+            .or(opt_time("signed_at", &req.signed_at)?),
+        closed_at: opt_time("closed_at", &req.closed_at)?,
+        promises: req.promises,
+    };
+    if let Some(shipped) = order.shipped_at
+        && shipped < order.paid_at
+    {
+        return Err(ApiError::invalid("shipped_at is before paid_at"));
+    }
+    let order = state.store.upsert_order(order).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}

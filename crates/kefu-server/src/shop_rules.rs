@@ -1,0 +1,111 @@
+//! Each shop's effective rulebook: its pack with the shop's overrides applied, cached per shop
+//! so the ingest path does not re-read the shop or rebuild calendars on every message.
+//!
+//! The cache is per process. Shops change rarely; a node that did not make the change learns of
+//! it on restart (multi-node invalidation through PostgreSQL LISTEN/NOTIFY is future work).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use kefu_core::Shop;
+use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
+use kefu_store::{NewObligation, Store};
+
+use crate::error::{ApiError, ApiResult};
+
+pub struct ShopRules {
+    pub shop: Shop,
+    pub pack: Pack,
+}
+
+/// Builds a shop's effective pack: the pack named by the shop, its settings as overrides, and
+/// the shop's time zone unless the settings name another.
+pub fn effective_pack(
+    packs: &PackSet,
+    shop_pack: &str,
+    timezone: &str,
+    settings: &serde_json::Value,
+) -> ApiResult<Pack> {
+    let pack = packs.get(shop_pack).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "unknown policy pack {shop_pack:?}; known packs: {}",
+            packs.ids().join(", ")
+        ))
+    })?;
+    let mut overrides: ShopOverrides = if settings.is_null() {
+        ShopOverrides::default()
+    } else {
+        serde_json::from_value(settings.clone())
+            .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))?
+    };
+    if overrides.timezone.is_none() {
+        overrides.timezone = Some(timezone.to_string());
+    }
+    pack.with_overrides(&overrides)
+        .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))
+}
+
+#[derive(Default)]
+pub struct ShopRulesCache {
+    shops: RwLock<HashMap<i64, Arc<ShopRules>>>,
+}
+
+impl ShopRulesCache {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        packs: &PackSet,
+        shop_id: i64,
+    ) -> ApiResult<Arc<ShopRules>> {
+        if let Some(found) = self
+            .shops
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&shop_id)
+        {
+            return Ok(found.clone());
+        }
+        let shop = store
+            .shop(shop_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("shop {shop_id} does not exist")))?;
+        let pack = effective_pack(packs, &shop.pack, &shop.timezone, &shop.settings)?;
+        let rules = Arc::new(ShopRules { shop, pack });
+        self.shops
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(shop_id, rules.clone());
+        Ok(rules)
+    }
+}
+
+/// The clocks a buyer's message opens: one list for a conversation the desk has not answered
+/// yet (first response), one for a buyer writing again after an answer.
+pub fn plan_obligations(
+    pack: &Pack,
+    received: DateTime<Utc>,
+    order_total: Option<(rust_decimal::Decimal, String)>,
+) -> (Vec<NewObligation>, Vec<NewObligation>) {
+    let plan = |first: bool| {
+        let input = DeadlineInput {
+            received,
+            order_total: order_total.clone(),
+            trigger: Trigger::BuyerMessage { first },
+        };
+        deadlines(pack, &input)
+            .into_iter()
+            .map(|d| NewObligation {
+                rule: d.rule,
+                clock: d.clock.to_string(),
+                severity: match d.severity {
+                    kefu_rules::Severity::Platform => kefu_core::Severity::Platform,
+                    kefu_rules::Severity::Target => kefu_core::Severity::Target,
+                },
+                due: d.due.with_timezone(&Utc),
+                explanation: d.explanation,
+            })
+            .collect()
+    };
+    (plan(true), plan(false))
+}

@@ -1,0 +1,71 @@
+//! The yardstick for `kefu bench ingest`: the same rows the store path writes for a message
+//! (customer and conversation for a new buyer, the message, its event, the conversation's new
+//! state) inserted the plainest fast way — prepared statements in 1000-message transactions on
+//! one connection with the same durability settings, no lookups, no savepoints, no queue.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+
+use super::{connect, migrate};
+use crate::Result;
+
+/// One message of the benchmark workload.
+pub struct Row<'a> {
+    pub customer: &'a str,
+    pub body: &'a str,
+    pub at_micros: i64,
+}
+
+/// Inserts `rows` into a new database at `path` and returns the time it took.
+pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
+    let mut conn = connect(path)?;
+    migrate(&mut conn)?;
+    conn.execute(
+        "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, created_at)
+         VALUES (1, 'baseline', 'ebay', 'UTC', 'USD', 'ebay', 0)",
+        [],
+    )?;
+    let shop_id = conn.last_insert_rowid();
+    let mut conversations: HashMap<&str, i64> = HashMap::new();
+    let start = Instant::now();
+    for chunk in rows.chunks(1000) {
+        let tx = conn.transaction()?;
+        {
+            let mut customer = tx.prepare_cached(
+                "INSERT INTO customers (shop_id, handle, created_at) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut conversation = tx.prepare_cached(
+                "INSERT INTO conversations (shop_id, customer_id, status, channel, created_at, updated_at) VALUES (?1, ?2, 'new', 'api', ?3, ?3)",
+            )?;
+            let mut message = tx.prepare_cached(
+                "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, created_at) VALUES (?1, ?2, 'inbound', 'api', ?3, ?4)",
+            )?;
+            let mut event = tx.prepare_cached(
+                "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, 'message_received', 'buyer', '{}')",
+            )?;
+            let mut state = tx.prepare_cached(
+                "UPDATE conversations SET updated_at = ?2, last_inbound_at = ?2, message_count = message_count + 1 WHERE id = ?1",
+            )?;
+            for r in chunk {
+                let conversation_id = match conversations.get(r.customer) {
+                    Some(id) => *id,
+                    None => {
+                        customer.execute(params![shop_id, r.customer, r.at_micros])?;
+                        let customer_id = tx.last_insert_rowid();
+                        conversation.execute(params![shop_id, customer_id, r.at_micros])?;
+                        let id = tx.last_insert_rowid();
+                        conversations.insert(r.customer, id);
+                        id
+                    }
+                };
+                message.execute(params![conversation_id, shop_id, r.body, r.at_micros])?;
+                event.execute(params![conversation_id, r.at_micros])?;
+                state.execute(params![conversation_id, r.at_micros])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(start.elapsed())
+}

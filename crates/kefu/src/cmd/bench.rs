@@ -1,0 +1,384 @@
+//! `kefu bench`: the numbers the issues set as bars, measured on this machine. Each prints
+//! one JSON object as the last line of standard output, every figure named with its unit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use kefu_core::{Channel, Platform, SystemClock};
+use kefu_server::AppState;
+use kefu_server::shop_rules::{effective_pack, plan_obligations};
+use kefu_store::{DEFAULT_TENANT, Inbound, NewShop, Store};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// The store path: message + event + conversation state (+ rule clocks) per message,
+    /// group-committed, from concurrent writers; compared with plain batched inserts.
+    Ingest {
+        #[arg(long, default_value_t = 200_000)]
+        messages: usize,
+        /// A database that does not exist yet (default: a temporary SQLite file).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// POST /api/v1/inbound through HTTP on 127.0.0.1 from concurrent keep-alive clients.
+    Http {
+        #[arg(long, default_value_t = 100_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// A database that does not exist yet (default: a temporary SQLite file).
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// Time from starting `kefu serve` to its first healthy answer, on an existing database.
+    Startup {
+        #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+pub async fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Ingest {
+            messages,
+            db,
+            concurrency,
+        } => ingest(messages, db, concurrency.max(1)).await,
+        Command::Http {
+            requests,
+            clients,
+            db,
+        } => http(requests, clients.max(1), db).await,
+        Command::Startup { db, runs } => startup(&db, runs.max(1)).await,
+    }
+}
+
+/// A database URL for a benchmark: the one given (which must be new, so a benchmark never
+/// writes into real data) or a file in a fresh temporary directory.
+fn bench_db(db: Option<String>, name: &str) -> anyhow::Result<(String, Option<String>)> {
+    match db {
+        Some(url) => {
+            if let Some(path) = url.strip_prefix("sqlite://")
+                && std::path::Path::new(path).exists()
+            {
+                anyhow::bail!("{path} exists; benchmarks write only into a new database file");
+            }
+            let path = url.strip_prefix("sqlite://").map(str::to_string);
+            Ok((url, path))
+        }
+        None => {
+            let dir =
+                std::env::temp_dir().join(format!("kefu-bench-{}-{}", name, std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("kefu.db").display().to_string();
+            Ok((format!("sqlite://{path}"), Some(path)))
+        }
+    }
+}
+
+async fn bench_shop(store: &dyn Store) -> anyhow::Result<i64> {
+    Ok(store
+        .create_shop(NewShop {
+            tenant_id: DEFAULT_TENANT,
+            name: "bench".into(),
+            platform: Platform::Ebay,
+            timezone: "America/Los_Angeles".into(),
+            currency: "USD".into(),
+            pack: "ebay".into(),
+            settings: serde_json::json!({"first_response_target": "3h"}),
+        })
+        .await?
+        .id)
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Result<()> {
+    let (url, path) = bench_db(db, "ingest")?;
+    let store = kefu_store::open(&url).await?;
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        &super::random_token()?,
+    )?;
+    let shop_id = bench_shop(store.as_ref()).await?;
+    let pack = effective_pack(
+        &state.packs,
+        "ebay",
+        "America/Los_Angeles",
+        &serde_json::json!({"first_response_target": "3h"}),
+    )
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    // Four messages per buyer on average, as a conversation goes.
+    let buyers = (n / 4).max(1);
+    let base: DateTime<Utc> = "2026-11-11T08:00:00Z".parse()?;
+    eprintln!("preparing {n} messages from {buyers} buyers");
+    let workload: Vec<Inbound> = (0..n)
+        .map(|i| {
+            let at = base + chrono::Duration::milliseconds(i as i64 * 10);
+            let (first, follow_up) = plan_obligations(&pack, at, None);
+            Inbound {
+                shop_id,
+                channel: Channel::Api,
+                customer_handle: format!("buyer-{}", i % buyers),
+                customer_name: None,
+                customer_language: None,
+                order_external_id: None,
+                body: format!("Hello, where is my parcel? Order {}", 100_000 + i % buyers),
+                language: Some("en".into()),
+                received_at: at,
+                external_id: Some(format!("bench-{i}")),
+                first_contact_obligations: first,
+                follow_up_obligations: follow_up,
+                redactions: vec![],
+            }
+        })
+        .collect();
+    let rows: Vec<(String, String, i64)> = workload
+        .iter()
+        .map(|m| {
+            (
+                m.customer_handle.clone(),
+                m.body.clone(),
+                m.received_at.timestamp_micros(),
+            )
+        })
+        .collect();
+    let workload = Arc::new(std::sync::Mutex::new(workload.into_iter()));
+    eprintln!("ingesting through the store with {concurrency} concurrent writers");
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let store = store.clone();
+        let workload = workload.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = workload.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some(m) = next else { break };
+                store.ingest(m).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let stats = store.stats().await?;
+    anyhow::ensure!(
+        stats.messages as usize == n,
+        "expected {n} messages stored, found {}",
+        stats.messages
+    );
+    let rate = n as f64 / seconds;
+
+    let (baseline, ratio) = match &path {
+        Some(p) => {
+            let base_path = format!("{p}.baseline");
+            let _ = std::fs::remove_file(&base_path);
+            eprintln!("baseline: the same rows in 1000-message transactions");
+            let rows: Vec<kefu_store::sqlite::baseline::Row> = rows
+                .iter()
+                .map(|(c, b, t)| kefu_store::sqlite::baseline::Row {
+                    customer: c,
+                    body: b,
+                    at_micros: *t,
+                })
+                .collect();
+            let took = tokio::task::block_in_place(|| {
+                kefu_store::sqlite::baseline::batched_insert(&base_path, &rows)
+            })?;
+            let base_rate = n as f64 / took.as_secs_f64();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{base_path}{suffix}"));
+            }
+            (
+                Some(base_rate.round()),
+                Some((rate / base_rate * 1000.0).round() / 1000.0),
+            )
+        }
+        None => (None, None),
+    };
+    super::print_json(&serde_json::json!({
+        "bench": "ingest",
+        "backend": store.backend(),
+        "messages": n,
+        "concurrency": concurrency,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "messages_per_second": rate.round(),
+        "baseline_rows_per_second": baseline,
+        "ratio": ratio,
+    }))
+}
+
+/// Sends one HTTP/1.1 request on a kept-alive connection and returns the status code.
+async fn round_trip(conn: &mut BufReader<TcpStream>, request: &[u8]) -> anyhow::Result<u16> {
+    conn.get_mut().write_all(request).await?;
+    let mut line = String::new();
+    conn.read_line(&mut line).await?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("bad status line")?;
+    let mut length = 0usize;
+    loop {
+        line.clear();
+        conn.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse()?;
+        }
+    }
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).await?;
+    Ok(status)
+}
+
+async fn http(requests: usize, clients: usize, db: Option<String>) -> anyhow::Result<()> {
+    let (url, _) = bench_db(db, "http")?;
+    let store = kefu_store::open(&url).await?;
+    let key = super::random_token()?;
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), &key)?;
+    let shop_id = bench_shop(store.as_ref()).await?;
+    let listener = kefu_server::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(kefu_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let buyers = (requests / 4).max(1);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let counter = counter.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = BufReader::new(TcpStream::connect(addr).await?);
+            conn.get_ref().set_nodelay(true)?;
+            let mut latencies = Vec::new();
+            loop {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let body = format!(
+                    r#"{{"shop_id":{shop_id},"channel":"api","customer":{{"handle":"buyer-{}"}},"body":"Hello, where is my parcel? Order {}","external_id":"http-{i}"}}"#,
+                    i % buyers,
+                    100_000 + i % buyers
+                );
+                let request = format!(
+                    "POST /api/v1/inbound HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let sent = Instant::now();
+                let status = round_trip(&mut conn, request.as_bytes()).await?;
+                latencies.push(sent.elapsed().as_micros() as u64);
+                anyhow::ensure!(status == 201, "request {i} answered {status}");
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    server.await??;
+    latencies.sort_unstable();
+    let stats = store.stats().await?;
+    anyhow::ensure!(
+        stats.messages as usize == requests,
+        "expected {requests} stored messages, found {}",
+        stats.messages
+    );
+    super::print_json(&serde_json::json!({
+        "bench": "http",
+        "backend": store.backend(),
+        "requests": requests,
+        "clients": clients,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "messages_per_second": (requests as f64 / seconds).round(),
+        "p50_ms": percentile(&latencies, 0.50),
+        "p99_ms": percentile(&latencies, 0.99),
+        "max_ms": percentile(&latencies, 1.0),
+    }))
+}
+
+async fn startup(db: &str, runs: usize) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            l.local_addr()?.port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let start = Instant::now();
+        let mut child = tokio::process::Command::new(&exe)
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                &addr,
+                "--master-key",
+                "bench-startup-master-key",
+            ])
+            .env("KEFU_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let ready = loop {
+            if start.elapsed() > Duration::from_secs(30) {
+                break None;
+            }
+            if let Ok(stream) = TcpStream::connect(&addr).await {
+                let mut conn = BufReader::new(stream);
+                let req = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+                if let Ok(200) = round_trip(&mut conn, req.as_bytes()).await {
+                    break Some(start.elapsed());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        };
+        child.kill().await.ok();
+        times.push(
+            ready
+                .context("kefu serve did not become healthy within 30 s")?
+                .as_secs_f64()
+                * 1000.0,
+        );
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    super::print_json(&serde_json::json!({
+        "bench": "startup",
+        "db": db,
+        "runs": runs,
+        "median_ms": (times[times.len() / 2] * 10.0).round() / 10.0,
+        "max_ms": (times[times.len() - 1] * 10.0).round() / 10.0,
+    }))
+}

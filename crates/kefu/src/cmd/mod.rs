@@ -1,0 +1,23 @@
+pub mod admin;
+pub mod bench;
+pub mod demo;
+pub mod lint;
+pub mod rules;
+pub mod serve;
+
+/// Where the desk keeps its data unless told otherwise.
+pub const DEFAULT_DB: &str = "sqlite://kefu.db";
+
+/// A random token (hex of 24 bytes from the operating system's generator).
+pub fn random_token() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Prints one JSON value on standard output (the CLI contracts).
+pub fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(v)?);
+    Ok(())
+}

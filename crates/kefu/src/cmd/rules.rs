@@ -1,0 +1,151 @@
+//! `kefu rules`: the rulebook from the command line (DESIGN.md's contract): deadlines and
+//! after-sales amounts as JSON.
+
+use std::str::FromStr;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use kefu_rules::{
+    CompensationKind, DeadlineInput, PackSet, ShopOverrides, Trigger, compensation, deadlines,
+};
+use rust_decimal::Decimal;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// The clocks a buyer's message (or another trigger) starts, with their due times.
+    Deadlines {
+        #[arg(long)]
+        pack: String,
+        /// When the message arrived (RFC 3339).
+        #[arg(long)]
+        received: String,
+        #[arg(long, requires = "currency")]
+        order_total: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        /// first-message, later-message, complex-issue, resolution-offered, after-sales-request.
+        #[arg(long, default_value = "first-message")]
+        trigger: String,
+        /// The shop's overrides of the pack, as JSON (e.g. '{"first_response_target": "3h"}').
+        #[arg(long)]
+        overrides: Option<String>,
+    },
+    /// An after-sales amount (late-shipment, fake-goods, …) as the platform computes it.
+    Compensation {
+        #[arg(long)]
+        pack: String,
+        #[arg(long)]
+        kind: String,
+        /// The price actually paid.
+        #[arg(long)]
+        paid: String,
+        #[arg(long)]
+        currency: String,
+    },
+    /// List the embedded policy packs.
+    Packs,
+    /// Check a policy pack file; prints its id or the file, line and reason it is rejected.
+    Check { file: std::path::PathBuf },
+}
+
+fn trigger(name: &str) -> anyhow::Result<Trigger> {
+    Ok(match name {
+        "first-message" => Trigger::BuyerMessage { first: true },
+        "later-message" => Trigger::BuyerMessage { first: false },
+        "complex-issue" => Trigger::ComplexIssue,
+        "resolution-offered" => Trigger::ResolutionOffered,
+        "after-sales-request" => Trigger::AfterSalesRequest,
+        "collective-complaint" => Trigger::CollectiveComplaint,
+        other => {
+            return Err(anyhow!(
+                "unknown --trigger {other:?}; expected first-message, later-message, complex-issue, resolution-offered, after-sales-request or collective-complaint"
+            ));
+        }
+    })
+}
+
+fn packs() -> anyhow::Result<PackSet> {
+    PackSet::embedded().map_err(|e| anyhow!("embedded policy pack rejected: {e}"))
+}
+
+fn find<'a>(set: &'a PackSet, id: &str) -> anyhow::Result<&'a kefu_rules::Pack> {
+    set.get(id).ok_or_else(|| {
+        anyhow!(
+            "unknown --pack {id:?}; known packs: {}",
+            set.ids().join(", ")
+        )
+    })
+}
+
+fn decimal(flag: &str, v: &str) -> anyhow::Result<Decimal> {
+    Decimal::from_str(v.trim()).map_err(|_| anyhow!("{flag} {v:?} is not a decimal number"))
+}
+
+pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Deadlines {
+            pack,
+            received,
+            order_total,
+            currency,
+            trigger: t,
+            overrides,
+        } => {
+            let set = packs()?;
+            let mut pack = find(&set, &pack)?.clone();
+            if let Some(json) = overrides {
+                let o: ShopOverrides = serde_json::from_str(&json)
+                    .context("--overrides is not valid shop overrides JSON")?;
+                pack = pack.with_overrides(&o).map_err(|e| anyhow!("{e}"))?;
+            }
+            let received: DateTime<Utc> = DateTime::parse_from_rfc3339(&received)
+                .map_err(|e| anyhow!("--received {received:?} is not an RFC 3339 time ({e})"))?
+                .with_timezone(&Utc);
+            let order_total = match (order_total, currency) {
+                (Some(total), Some(cur)) => {
+                    Some((decimal("--order-total", &total)?, cur.to_ascii_uppercase()))
+                }
+                _ => None,
+            };
+            let input = DeadlineInput {
+                received,
+                order_total,
+                trigger: trigger(&t)?,
+            };
+            super::print_json(
+                &serde_json::json!({"pack": pack.id, "deadlines": deadlines(&pack, &input)}),
+            )
+        }
+        Command::Compensation {
+            pack,
+            kind,
+            paid,
+            currency,
+        } => {
+            let set = packs()?;
+            let pack = find(&set, &pack)?;
+            let kind: CompensationKind = kind.parse().map_err(|e| anyhow!("{e}"))?;
+            let paid = decimal("--paid", &paid)?;
+            let c = compensation(pack, kind, paid, &currency).map_err(|e| anyhow!("{e}"))?;
+            super::print_json(&c)
+        }
+        Command::Packs => {
+            let set = packs()?;
+            let list: Vec<_> = set
+                .ids()
+                .into_iter()
+                .filter_map(|id| set.get(id))
+                .map(|p| serde_json::json!({"id": p.id, "name": p.name, "platform": p.platform, "timezone": p.timezone.name(), "currency": p.currency, "sources": p.sources}))
+                .collect();
+            super::print_json(&serde_json::json!({"packs": list}))
+        }
+        Command::Check { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.display().to_string();
+            let pack = PackSet::parse(&name, &text).map_err(|e| anyhow!("{e}"))?;
+            super::print_json(&serde_json::json!({"ok": true, "pack": pack.id}))
+        }
+    }
+}

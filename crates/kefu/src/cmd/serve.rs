@@ -1,0 +1,92 @@
+//! `kefu serve`: the desk's HTTP server.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use kefu_core::SystemClock;
+use kefu_server::AppState;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database URL: sqlite://PATH (embedded, the default) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
+    pub db: String,
+    /// Address to listen on.
+    #[arg(long, env = "KEFU_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Admin bearer token for the API. Without one, a random key is made and printed.
+    #[arg(long, env = "KEFU_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    // Bind first: a taken port is the most common start-up mistake; say so before any work.
+    let listener = kefu_server::bind(&args.listen).await?;
+    let store = kefu_store::open(&args.db)
+        .await
+        .with_context(|| format!("cannot open --db {}", args.db))?;
+    let (master_key, generated) = match args.master_key {
+        Some(k) => (k, false),
+        None => (super::random_token()?, true),
+    };
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), &master_key)?;
+    if args.demo {
+        let stats = store.stats().await?;
+        if stats.shops == 0 {
+            let summary =
+                super::demo::generate(&state, super::demo::DEMO_CONVERSATIONS, false).await?;
+            eprintln!(
+                "loaded the demo data: {} shops, {} conversations, {} messages",
+                summary.shops, summary.conversations, summary.messages
+            );
+        } else {
+            eprintln!(
+                "the database already has {} shops; not loading the demo data again",
+                stats.shops
+            );
+        }
+        for login in super::demo::ensure_demo_agents(store.as_ref()).await? {
+            eprintln!("demo login: {login}");
+        }
+    }
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "kefu is serving http://{addr} ({} backend)",
+        store.backend()
+    );
+    if generated {
+        eprintln!(
+            "admin token (no KEFU_MASTER_KEY was set, so one was made for this run): {master_key}"
+        );
+    } else if args.demo {
+        eprintln!("admin token: the KEFU_MASTER_KEY you set");
+    }
+    tracing::info!(%addr, backend = store.backend(), startup_ms = started.elapsed().as_millis() as u64, "ready");
+    kefu_server::serve(listener, state, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
