@@ -278,7 +278,7 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
-/// One entry of a conversation's append-only log. `data` is JSON text.
+/// One entry of a conversation's append-only log.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub id: i64,
@@ -286,7 +286,7 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub kind: String,
     pub actor: String,
-    pub data: String,
+    pub data: serde_json::Value,
 }
 
 /// A running clock on a conversation: a rule, a due time and a state.

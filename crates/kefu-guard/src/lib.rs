@@ -11,6 +11,5 @@ pub use guard::{Category, Finding, Guard, LintContext, Severity, Verdict, Verdic
 pub use redact::{Redacted, Redaction, SecretKind, redact};
 
 #[cfg(test)]
-mod debug_tmp;
 #[cfg(test)]
 mod tests;

@@ -107,9 +107,11 @@ fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
             continue;
         }
         done.push(span);
+        // Chinese joins without a space; the other languages need one.
+        let sep = if doc.lang == Lang::Zh { "" } else { " " };
         let rewrite = doc
             .suggestion(RULE)
-            .map(|p| format!("{p}{}", &doc.text[span.0..span.1]));
+            .map(|p| format!("{p}{sep}{}", &doc.text[span.0..span.1]));
         let msg = "Cites policy without empathy; acknowledge the buyer's inconvenience first (SCRIPT-EMPATHY).";
         out.push(finding(RULE, Severity::Warn, span, msg, rewrite));
     }
@@ -161,7 +163,12 @@ fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
                 .hits_in(Cat::Imperative, head, ce)
                 .any(|h| h.start == head)
             {
-                insert_qing.push(head);
+                // "你把…" reads "请您把…": 请 goes before a pronoun that
+                // directly precedes the command.
+                let pronoun = doc
+                    .hits_in(Cat::Address, cs, head)
+                    .find(|h| h.end == head && matches!(&doc.text[h.start..h.end], "你" | "您"));
+                insert_qing.push(pronoun.map_or(head, |h| h.start));
             }
         }
         if ni.is_empty() && insert_qing.is_empty() {

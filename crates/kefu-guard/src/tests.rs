@@ -107,3 +107,30 @@ fn redact_examples() {
     assert_eq!(r.text, "身份证 110105********002X");
     assert_eq!((r.found[0].start, r.found[0].end), (10, 28));
 }
+
+#[test]
+fn guard_is_shareable_and_suggests_rewrites() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Guard>();
+    let g = Guard::new();
+    let v = g.lint("根据政策规定，超过七天不能退货。", &LintContext::default());
+    assert_eq!(
+        v.findings[0].suggestion.as_deref(),
+        Some("我们理解您的不便，根据政策规定，超过七天不能退货。")
+    );
+    let v = g.lint(
+        "According to our policy, no returns after 30 days.",
+        &LintContext::default(),
+    );
+    let s = v.findings[0].suggestion.as_deref().unwrap();
+    assert!(
+        s.starts_with("We understand")
+            && s.ends_with(" According to our policy, no returns after 30 days."),
+        "{s}"
+    );
+    let v = g.lint("你把订单号发一下。", &LintContext::default());
+    assert_eq!(
+        v.findings[0].suggestion.as_deref(),
+        Some("请您把订单号发一下。")
+    );
+}

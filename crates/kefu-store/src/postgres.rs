@@ -646,7 +646,7 @@ impl Store for PostgresStore {
             }))
             .collect::<Result<Vec<_>>>()?;
         let events = tx
-            .query("SELECT id, conversation_id, at, kind, actor, data::text FROM events WHERE conversation_id = $1 ORDER BY id", &[&id])
+            .query("SELECT id, conversation_id, at, kind, actor, data FROM events WHERE conversation_id = $1 ORDER BY id", &[&id])
             .await?
             .iter()
             .map(|r| Event { id: r.get(0), conversation_id: r.get(1), at: r.get(2), kind: r.get(3), actor: r.get(4), data: r.get(5) })

@@ -132,7 +132,7 @@ pub fn event(r: &Row) -> rusqlite::Result<Event> {
         at: time(r.get(2)?),
         kind: r.get(3)?,
         actor: r.get(4)?,
-        data: r.get(5)?,
+        data: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
     })
 }
 

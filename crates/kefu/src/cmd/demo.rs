@@ -83,6 +83,8 @@ struct Persona {
     follow_ups: &'static [&'static str],
     replies: &'static [&'static str],
     carrier: &'static str,
+    /// How the carrier's tracking numbers begin.
+    tracking_prefix: &'static str,
 }
 
 const EBAY: Persona = Persona {
@@ -127,6 +129,7 @@ const EBAY: Persona = Persona {
         "Hi {name}, thank you for your patience. Your order {order} ships today with {carrier}; you will get the tracking number by email this evening.",
     ],
     carrier: "USPS",
+    tracking_prefix: "9400",
 };
 
 const TAOBAO: Persona = Persona {
@@ -165,6 +168,7 @@ const TAOBAO: Persona = Persona {
         "亲，您的订单{order}今天就会通过{carrier}发出，发货后物流单号会第一时间同步给您，请您放心。",
     ],
     carrier: "顺丰速运",
+    tracking_prefix: "SF",
 };
 
 const ALIEXPRESS: Persona = Persona {
@@ -205,6 +209,7 @@ const ALIEXPRESS: Persona = Persona {
         "Hola {name}, lamentamos mucho la molestia. Le enviamos un reemplazo hoy mismo o le devolvemos el importe completo, como prefiera.",
     ],
     carrier: "Cainiao",
+    tracking_prefix: "LP",
 };
 
 static PERSONAS: [Persona; 3] = [EBAY, TAOBAO, ALIEXPRESS];
@@ -298,11 +303,7 @@ async fn conversation(
         &p.platform.as_str()[..2].to_uppercase(),
         20_000_000 + i
     );
-    let tracking = format!(
-        "{}{:010}",
-        &p.carrier[..1].to_uppercase(),
-        rng.below(10_000_000_000)
-    );
+    let tracking = format!("{}{:010}", p.tracking_prefix, rng.below(10_000_000_000));
     let started = now - Duration::minutes(rng.below(14 * 24 * 60) as i64 + 30);
     let with_order = rng.below(10) < 8;
     if with_order {
@@ -333,7 +334,7 @@ async fn conversation(
     }
     let inbound = |body: String, at: DateTime<Utc>, n: usize| InboundRequest {
         shop_id,
-        channel: if p.platform == Platform::Ebay && n == 0 && i % 5 == 0 {
+        channel: if p.platform == Platform::Ebay && n == 0 && i.is_multiple_of(5) {
             Channel::Email
         } else {
             Channel::Marketplace
@@ -349,7 +350,7 @@ async fn conversation(
         external_id: Some(format!("demo-{i}-{n}")),
     };
     let opener = fill(
-        *rng.pick(p.openers),
+        rng.pick::<&str>(p.openers),
         name,
         item,
         &order,
@@ -363,7 +364,7 @@ async fn conversation(
     if rng.below(10) < 7 {
         at += Duration::minutes(rng.below(180) as i64 + 1);
         let body = fill(
-            *rng.pick(p.replies),
+            rng.pick::<&str>(p.replies),
             name,
             item,
             &order,

@@ -1,0 +1,394 @@
+//! The HTTP API of DESIGN.md against the real binary on 127.0.0.1 with a real SQLite file
+//! (and one run on PostgreSQL).
+
+mod common;
+
+use common::{KEY, Server, shop};
+use serde_json::{Value, json};
+
+fn inbound(shop_id: i64, handle: &str, body: &str) -> Value {
+    json!({"shop_id": shop_id, "channel": "marketplace", "customer": {"handle": handle}, "body": body})
+}
+
+#[test]
+fn inbound_then_get_shows_the_message_and_its_clocks() {
+    let server = Server::sqlite();
+    let taobao = shop(&server, "taobao");
+    let mut msg = inbound(taobao, "xiaoming", "亲，我的订单什么时候发货呀？");
+    msg["received_at"] = json!("2026-11-11T22:58:00+08:00");
+    let (status, created) = server.call("POST", "/api/v1/inbound", Some(&msg));
+    assert_eq!(status, 201, "{created}");
+    let id = created["conversation_id"].as_i64().unwrap();
+
+    let (status, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(status, 200);
+    assert_eq!(conv["messages"][0]["body"], "亲，我的订单什么时候发货呀？");
+    assert_eq!(conv["messages"][0]["language"], "zh");
+    assert_eq!(conv["status"], "new");
+    let frt = conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "TB-FRT-5M")
+        .expect("TB-FRT-5M clock");
+    assert_eq!(
+        frt["due"], "2026-11-12T09:03:00+08:00",
+        "the Taobao clock pauses at 23:00: {frt}"
+    );
+    assert_eq!(frt["state"], "open");
+    assert_eq!(frt["severity"], "platform");
+    assert!(frt["explanation"].as_str().unwrap().contains("resumed"));
+
+    // The same buyer's next message continues the conversation.
+    let (status, next) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(taobao, "xiaoming", "在吗？")),
+    );
+    assert_eq!(status, 201);
+    assert_eq!(next["conversation_id"], id);
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx_never_a_5xx() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let order = |total: Value, currency: &str, paid_at: &str| json!({"shop_id": ebay, "external_id": "o-1", "total": total, "currency": currency, "paid_at": paid_at});
+    // (what, path, body, token, expected status, words the message must contain)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Option<String>,
+        Option<&'a str>,
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        ("unknown shop", "/api/v1/inbound", Some(inbound(9999, "a", "hi").to_string()), Some(KEY), 404, "shop 9999"),
+        ("malformed time", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["received_at"] = json!("yesterday"); m.to_string() }), Some(KEY), 422, "RFC 3339"),
+        ("negative total", "/api/v1/orders", Some(order(json!("-5"), "USD", "2026-11-11T10:00:00Z").to_string()), Some(KEY), 422, "negative"),
+        ("unknown currency", "/api/v1/orders", Some(order(json!("5"), "XYZ", "2026-11-11T10:00:00Z").to_string()), Some(KEY), 422, "currency"),
+        ("malformed order time", "/api/v1/orders", Some(order(json!(5), "USD", "11/11/2026").to_string()), Some(KEY), 422, "paid_at"),
+        ("empty body", "/api/v1/inbound", None, Some(KEY), 400, "empty"),
+        ("not JSON", "/api/v1/inbound", Some("{shop_id:".into()), Some(KEY), 400, "invalid JSON"),
+        ("missing field", "/api/v1/inbound", Some(json!({"shop_id": ebay}).to_string()), Some(KEY), 422, "missing field"),
+        ("unknown channel", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["channel"] = json!("fax"); m.to_string() }), Some(KEY), 422, "channel"),
+        ("empty message", "/api/v1/inbound", Some(inbound(ebay, "a", "   ").to_string()), Some(KEY), 422, "body must not be empty"),
+        ("oversize body", "/api/v1/inbound", Some(inbound(ebay, "a", &"x".repeat(300_000)).to_string()), Some(KEY), 413, "larger than"),
+        ("wrong token", "/api/v1/inbound", Some(inbound(ebay, "a", "hi").to_string()), Some("not-the-key"), 401, "token"),
+        ("no token", "/api/v1/shops", None, None, 401, "Authorization"),
+        ("unknown platform", "/api/v1/shops", Some(json!({"name": "x", "platform": "amazon"}).to_string()), Some(KEY), 422, "platform"),
+        ("unknown time zone", "/api/v1/shops", Some(json!({"name": "x", "platform": "ebay", "timezone": "Mars/Base"}).to_string()), Some(KEY), 422, "time zone"),
+        ("bad shop settings", "/api/v1/shops", Some(json!({"name": "x", "platform": "taobao", "settings": {"aftersales_promise_hours": 36}}).to_string()), Some(KEY), 422, "settings"),
+        ("unknown conversation", "/api/v1/conversations/424242/replies", Some(json!({"body": "hi"}).to_string()), Some(KEY), 404, "conversation"),
+        ("unknown route", "/api/v1/nothing", None, Some(KEY), 404, "endpoint"),
+    ];
+    for (name, path, body, token, want, needle) in cases {
+        let method = if matches!(name, "no token" | "unknown route") {
+            "GET"
+        } else {
+            "POST"
+        };
+        let (status, answer) = server.raw(method, path, token, body.as_deref());
+        assert_eq!(status, want, "{name}: {answer}");
+        let message = answer["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no JSON error message in {answer}"));
+        assert!(
+            message.contains(needle),
+            "{name}: {message:?} should mention {needle:?}"
+        );
+    }
+    // The server is still healthy and stored nothing from all that.
+    let (status, health) = server.call("GET", "/healthz", None);
+    assert_eq!((status, &health["conversations"]), (200, &json!(0)));
+}
+
+#[test]
+fn a_retried_message_is_stored_once() {
+    let server = Server::sqlite();
+    let ae = shop(&server, "aliexpress");
+    let mut m = inbound(ae, "klaus", "Wo ist mein Paket?");
+    m["external_id"] = json!("ae-123");
+    let (s1, first) = server.call("POST", "/api/v1/inbound", Some(&m));
+    let (s2, again) = server.call("POST", "/api/v1/inbound", Some(&m));
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(first["message_id"], again["message_id"]);
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", first["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["messages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn replies_pass_the_guard_and_close_the_clocks() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let (_, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(
+            ebay,
+            "jess",
+            "My parcel never arrived, order 1234.",
+        )),
+    );
+    let id = created["conversation_id"].as_i64().unwrap();
+    let replies = format!("/api/v1/conversations/{id}/replies");
+
+    let (status, blocked) = server.call(
+        "POST",
+        &replies,
+        Some(&json!({"body": "Please send us a photo of your ID card so we can verify you."})),
+    );
+    assert_eq!(status, 422, "{blocked}");
+    assert_eq!(blocked["verdict"], "block");
+    assert_eq!(blocked["findings"][0]["rule"], "PRIV-NO-ID-PHOTO");
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert!(
+        conv["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["direction"] == "inbound"),
+        "nothing was sent"
+    );
+    let kept = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reply_blocked")
+        .expect("draft kept");
+    assert!(
+        kept["data"]["draft"]
+            .as_str()
+            .unwrap()
+            .contains("photo of your ID card")
+    );
+
+    // An acknowledgement alone as a first response: a warning that needs confirmation, and
+    // once confirmed it still does not stop the first-response clock (EBAY-SUBSTANTIVE).
+    let ack = json!({"body": "We received your message."});
+    let (status, held) = server.call("POST", &replies, Some(&ack));
+    assert_eq!((status, &held["verdict"]), (422, &json!("warn")), "{held}");
+    let (status, sent) = server.call(
+        "POST",
+        &replies,
+        Some(&json!({"body": "We received your message.", "confirm": true})),
+    );
+    assert_eq!(status, 201, "{sent}");
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let frt = conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "EBAY-FRT-24H")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        frt["state"], "open",
+        "an acknowledgement does not answer the buyer"
+    );
+    let overrides: Vec<_> = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["data"]["guard_override"].is_null())
+        .collect();
+    assert_eq!(overrides.len(), 1, "the confirmed warning is recorded");
+    assert_eq!(overrides[0]["data"]["guard_override"]["by"], "master");
+
+    let (status, sent) = server.call("POST", &replies, Some(&json!({"body": "I'm sorry your parcel hasn't arrived. We will reship it today at no cost, or refund you in full if you prefer."})));
+    assert_eq!(status, 201, "{sent}");
+    assert!(!sent["met_obligations"].as_array().unwrap().is_empty());
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let frt = conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "EBAY-FRT-24H")
+        .unwrap()
+        .clone();
+    assert_eq!(frt["state"], "met");
+    assert_eq!(conv["status"], "pending_customer");
+
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{id}/status"),
+        Some(&json!({"status": "resolved"})),
+    );
+    assert_eq!(status, 200);
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(conv["status"], "resolved");
+}
+
+#[test]
+fn buyers_secrets_are_masked_before_they_reach_the_database() {
+    let server = Server::sqlite();
+    let taobao = shop(&server, "taobao");
+    // A Luhn-valid card number and a password announced as such.
+    let body = "我的卡号是 6222 0212 3456 7894，密码是 qwe789zz，帮我查一下退款";
+    let (status, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(taobao, "buyer", body)),
+    );
+    assert_eq!(status, 201);
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", created["conversation_id"]),
+        None,
+    );
+    let stored = conv["messages"][0]["body"].as_str().unwrap();
+    assert!(
+        stored.contains("7894") && !stored.contains("0212 3456"),
+        "{stored}"
+    );
+    assert!(!stored.contains("qwe789zz"), "{stored}");
+    let received = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "message_received")
+        .unwrap();
+    assert_eq!(
+        received["data"]["redacted"],
+        json!(["bank_card", "password"])
+    );
+    // Nothing unredacted on disk: the database file and its WAL.
+    let path = server.db_path();
+    for file in [path.clone(), path.with_extension("db-wal")] {
+        if let Ok(bytes) = std::fs::read(&file) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("6222 0212 3456 7894") && !text.contains("qwe789zz"),
+                "secret found in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn health_metrics_and_openapi() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(ebay, "a", "hello there, where is my order?")),
+    );
+    let (status, health) = server.raw("GET", "/healthz", None, None);
+    assert_eq!((status, &health["status"]), (200, &json!("ok")));
+    let (status, metrics) = server.raw("GET", "/metrics", None, None);
+    assert_eq!(status, 200);
+    let text = metrics.as_str().unwrap();
+    assert!(
+        text.contains(
+            "kefu_http_requests_total{method=\"POST\",route=\"/api/v1/inbound\",status=\"201\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("kefu_open_conversations 1"));
+    assert!(text.contains("kefu_messages_ingested_total 1"));
+    assert!(text.contains("kefu_http_request_duration_seconds_bucket"));
+    let (status, spec) = server.raw("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(status, 200);
+    for path in [
+        "/shops",
+        "/orders",
+        "/inbound",
+        "/conversations/{id}",
+        "/conversations/{id}/replies",
+    ] {
+        assert!(spec["paths"][path].is_object(), "openapi misses {path}");
+    }
+}
+
+#[test]
+fn agent_tokens_authenticate_and_roles_are_enforced() {
+    let mut first = Server::sqlite();
+    first.kill(); // the CLI writes to the database directly; avoid two writers in the test
+    let db = first.db.clone();
+    let out = common::kefu()
+        .args([
+            "admin",
+            "create-agent",
+            "--db",
+            &db,
+            "--email",
+            "sam@example.com",
+            "--name",
+            "Sam",
+            "--languages",
+            "en,de",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let agent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = common::kefu()
+        .args([
+            "admin",
+            "create-token",
+            "--db",
+            &db,
+            "--agent-id",
+            &agent["id"].to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let token: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let server = Server::start(&db, &[]);
+    let (status, _) = server.raw("GET", "/api/v1/shops", Some(&token), None);
+    assert_eq!(status, 200);
+    let (status, denied) = server.raw(
+        "POST",
+        "/api/v1/shops",
+        Some(&token),
+        Some(&json!({"name": "x", "platform": "ebay"}).to_string()),
+    );
+    assert_eq!(status, 403, "{denied}");
+}
+
+#[test]
+fn the_same_api_works_on_postgresql() {
+    let admin = std::env::var("KEFU_TEST_PG_URL")
+        .expect("KEFU_TEST_PG_URL must name a PostgreSQL server (scripts/test.sh starts one)");
+    let db = format!("kefu_api_{}", std::process::id());
+    let status = std::process::Command::new("psql")
+        .args([
+            &admin,
+            "-q",
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {db}"),
+            "-c",
+            &format!("CREATE DATABASE {db}"),
+        ])
+        .status()
+        .expect("psql");
+    assert!(status.success());
+    let url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
+    let server = Server::start(&url, &[]);
+    let taobao = shop(&server, "taobao");
+    let mut msg = inbound(taobao, "xiaoming", "亲，在吗？");
+    msg["received_at"] = json!("2026-11-11T22:58:00+08:00");
+    let (status, created) = server.call("POST", "/api/v1/inbound", Some(&msg));
+    assert_eq!(status, 201, "{created}");
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", created["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["obligations"][0]["due"], "2026-11-12T09:03:00+08:00");
+    let (status, health) = server.call("GET", "/healthz", None);
+    assert_eq!((status, &health["backend"]), (200, &json!("postgres")));
+}

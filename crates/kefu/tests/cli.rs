@@ -1,0 +1,274 @@
+//! The CLI contracts of DESIGN.md, run on the real binary.
+
+mod common;
+
+use common::kefu;
+use serde_json::Value;
+
+fn json_of(args: &[&str]) -> Value {
+    let out = kefu().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "kefu {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "kefu {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn error_of(args: &[&str]) -> String {
+    let out = kefu().args(args).output().unwrap();
+    assert!(!out.status.success(), "kefu {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn rules_deadlines_follow_the_contract() {
+    let v = json_of(&[
+        "rules",
+        "deadlines",
+        "--pack",
+        "taobao",
+        "--received",
+        "2026-11-11T22:58:00+08:00",
+    ]);
+    assert_eq!(v["pack"], "taobao");
+    let d = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "TB-FRT-5M")
+        .unwrap();
+    assert_eq!(d["due"], "2026-11-12T09:03:00+08:00");
+    assert_eq!(
+        (d["clock"].as_str(), d["severity"].as_str()),
+        (Some("first_response"), Some("platform"))
+    );
+    let v = json_of(&[
+        "rules",
+        "deadlines",
+        "--pack",
+        "ebay",
+        "--received",
+        "2026-11-11T10:00:00-08:00",
+        "--order-total",
+        "600",
+        "--currency",
+        "USD",
+    ]);
+    let rules: Vec<_> = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        rules.contains(&"EBAY-FRT-24H".to_string())
+            && rules.contains(&"EBAY-HIGHVALUE-12H".to_string()),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn rules_compensation_follows_the_contract() {
+    let v = json_of(&[
+        "rules",
+        "compensation",
+        "--pack",
+        "taobao",
+        "--kind",
+        "late-shipment",
+        "--paid",
+        "700",
+        "--currency",
+        "CNY",
+    ]);
+    assert_eq!(
+        (
+            v["rule"].as_str(),
+            v["amount"].as_str(),
+            v["currency"].as_str()
+        ),
+        (Some("TB-SHIP-PROMISE"), Some("30.00"), Some("CNY"))
+    );
+    let v = json_of(&[
+        "rules",
+        "compensation",
+        "--pack",
+        "taobao",
+        "--kind",
+        "late-shipment",
+        "--paid",
+        "20.10",
+        "--currency",
+        "CNY",
+    ]);
+    assert_eq!(v["amount"], "1.01");
+    let v = json_of(&[
+        "rules",
+        "compensation",
+        "--pack",
+        "taobao",
+        "--kind",
+        "fake-goods",
+        "--paid",
+        "100",
+        "--currency",
+        "CNY",
+    ]);
+    assert_eq!(v["rule"], "TB-FAKE-3X");
+    assert!(
+        error_of(&[
+            "rules",
+            "compensation",
+            "--pack",
+            "taobao",
+            "--kind",
+            "free-lunch",
+            "--paid",
+            "1",
+            "--currency",
+            "CNY"
+        ])
+        .contains("late-shipment")
+    );
+    assert!(
+        error_of(&[
+            "rules",
+            "deadlines",
+            "--pack",
+            "amazon",
+            "--received",
+            "2026-11-11T10:00:00Z"
+        ])
+        .contains("known packs")
+    );
+    assert!(
+        error_of(&[
+            "rules",
+            "deadlines",
+            "--pack",
+            "ebay",
+            "--received",
+            "tomorrow"
+        ])
+        .contains("RFC 3339")
+    );
+}
+
+#[test]
+fn lint_and_redact_follow_the_contract() {
+    let v = json_of(&["lint", "--lang", "zh", "请拍一张身份证照片发给我"]);
+    assert_eq!(v["verdict"], "block");
+    assert_eq!(v["findings"][0]["rule"], "PRIV-NO-ID-PHOTO");
+    let v = json_of(&["lint", "--lang", "zh", "请勿向任何人透露您的银行卡密码"]);
+    assert_ne!(v["verdict"], "block");
+    let v = json_of(&["redact", "card 4111 1111 1111 1111 please"]);
+    assert_eq!(v["found"][0]["kind"], "bank_card");
+    assert!(!v["text"].as_str().unwrap().contains("4111 1111 1111 1111"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["admin", "--help"],
+        vec!["rules", "--help"],
+        vec!["lint", "--help"],
+        vec!["redact", "--help"],
+        vec!["bench", "--help"],
+        vec!["bench", "ingest", "--help"],
+    ] {
+        let out = kefu().args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_database_urls_and_taken_ports_are_clear_errors() {
+    let err = error_of(&[
+        "serve",
+        "--db",
+        "mysql://x",
+        "--listen",
+        "127.0.0.1:0",
+        "--master-key",
+        common::KEY,
+    ]);
+    assert!(err.contains("unsupported database URL"), "{err}");
+    let err = error_of(&[
+        "serve",
+        "--db",
+        "sqlite:///no/such/dir/kefu.db",
+        "--listen",
+        "127.0.0.1:0",
+        "--master-key",
+        common::KEY,
+    ]);
+    assert!(err.contains("does not exist"), "{err}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = error_of(&["serve", "--listen", &addr, "--master-key", common::KEY]);
+    assert!(err.contains("already in use"), "{err}");
+    let err = error_of(&[
+        "serve",
+        "--listen",
+        "localhost-ish",
+        "--master-key",
+        common::KEY,
+    ]);
+    assert!(err.contains("not an address"), "{err}");
+}
+
+#[test]
+fn demo_fills_a_database_and_serve_demo_prints_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let v = json_of(&["demo", "--db", &db, "--conversations", "60"]);
+    assert_eq!(
+        (v["shops"].as_i64(), v["conversations"].as_i64()),
+        (Some(3), Some(60))
+    );
+    assert!(v["messages"].as_i64().unwrap() >= 60);
+
+    let dir2 = tempfile::tempdir().unwrap();
+    let db2 = format!("sqlite://{}", dir2.path().join("serve.db").display());
+    let addr = format!("127.0.0.1:{}", common::free_port());
+    let mut child = kefu()
+        .args(["serve", "--demo", "--db", &db2, "--listen", &addr])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("kefu is serving");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let token_line = lines.next().unwrap().unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert!(text.contains("300 conversations"), "{text}");
+    assert!(text.contains("demo login: li.na@demo.kefu"), "{text}");
+    let key = token_line.rsplit(' ').next().unwrap();
+    assert!(
+        token_line.starts_with("admin token") && key.len() == 48,
+        "{token_line}"
+    );
+}
