@@ -10,6 +10,7 @@ pub mod extract;
 pub mod ingest;
 pub mod metrics;
 pub mod routes;
+pub mod scheduler;
 pub mod shop_rules;
 
 use std::net::SocketAddr;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shops/{id}", get(routes::shops::get))
         .route("/orders", post(routes::orders::upsert))
         .route("/inbound", post(routes::inbound::create))
+        .route("/obligations", get(routes::obligations::list))
         .route("/conversations/{id}", get(routes::conversations::get))
         .route(
             "/conversations/{id}/replies",

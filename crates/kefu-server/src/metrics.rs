@@ -42,6 +42,7 @@ pub struct Metrics {
     pub replies_sent: AtomicU64,
     pub replies_blocked: AtomicU64,
     pub secrets_redacted: AtomicU64,
+    pub breaches: AtomicU64,
 }
 
 impl Metrics {

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use kefu_core::{Channel, ConversationStatus, Money, ObligationState, Platform, Role, Severity};
 
 use crate::{
-    DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop, StatusChange,
-    Store, StoreError,
+    DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop,
+    ObligationFilter, StatusChange, Store, StoreError,
 };
 
 /// Every conformance check, by name, so backends run them all and a new one cannot be missed.
@@ -512,4 +512,99 @@ pub async fn concurrent_ingest(store: &Arc<dyn Store>) {
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.conversations, 20, "one conversation per buyer");
     assert_eq!(stats.messages, 150, "retries stored once");
+}
+
+pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {
+    let s = shop(store, "Taobao", Platform::Taobao).await;
+    let mut ids = Vec::new();
+    for (i, due) in [
+        "2026-11-12T01:03:00Z",
+        "2026-11-12T01:10:00Z",
+        "2026-11-13T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut m = inbound(s, &format!("b{i}"), "在吗", "2026-11-11T14:58:00Z");
+        m.first_contact_obligations = vec![
+            obligation("TB-FRT-5M", "first_response", due, Severity::Platform),
+            obligation("KPI-FRT-3H", "first_response", due, Severity::Target),
+        ];
+        ids.push(store.ingest(m).await.unwrap().conversation_id);
+    }
+    // Answered in time: its clocks are met and never breach.
+    store
+        .add_reply(reply(ids[1], "2026-11-12T01:05:00Z", &["first_response"]))
+        .await
+        .unwrap();
+
+    let open = store
+        .obligations(ObligationFilter {
+            tenant_id: DEFAULT_TENANT,
+            state: Some(ObligationState::Open),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 4);
+    assert!(
+        open.windows(2).all(|w| w[0].due <= w[1].due),
+        "soonest first"
+    );
+    let before = store
+        .obligations(ObligationFilter {
+            tenant_id: DEFAULT_TENANT,
+            state: Some(ObligationState::Open),
+            due_before: Some(t("2026-11-12T02:00:00Z")),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 2);
+    let other_tenant = store
+        .obligations(ObligationFilter {
+            tenant_id: 77,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(other_tenant.is_empty());
+
+    let now = t("2026-11-12T12:00:00Z");
+    let first = store.breach_due(now, 1).await.unwrap();
+    assert_eq!(first.len(), 1, "the limit bounds one batch");
+    let rest = store.breach_due(now, 100).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(
+        store.breach_due(now, 100).await.unwrap().is_empty(),
+        "a breach is marked once"
+    );
+    let breached: Vec<_> = first.iter().chain(&rest).collect();
+    assert!(breached.iter().all(|b| b.conversation_id == ids[0]));
+    let platform = breached.iter().find(|b| b.rule == "TB-FRT-5M").unwrap();
+    assert!(platform.escalated);
+    let d = store.conversation(ids[0]).await.unwrap().unwrap();
+    assert_eq!(d.conversation.status, ConversationStatus::Escalated);
+    assert_eq!(
+        d.events
+            .iter()
+            .filter(|e| e.kind == "obligation_breached")
+            .count(),
+        2
+    );
+    assert!(
+        d.obligations
+            .iter()
+            .all(|o| o.state == ObligationState::Breached)
+    );
+    // Not yet due stays open.
+    let d = store.conversation(ids[2]).await.unwrap().unwrap();
+    assert!(
+        d.obligations
+            .iter()
+            .all(|o| o.state == ObligationState::Open)
+    );
 }

@@ -141,6 +141,29 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+/// An obligation the scheduler marked as breached, with what the event log needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    pub obligation_id: i64,
+    pub conversation_id: i64,
+    pub rule: String,
+    pub clock: String,
+    pub severity: Severity,
+    pub due: DateTime<Utc>,
+    /// True when the breach moved the conversation to `escalated` (a platform limit missed).
+    pub escalated: bool,
+}
+
+/// Which obligations to list across conversations.
+#[derive(Debug, Clone, Default)]
+pub struct ObligationFilter {
+    pub tenant_id: i64,
+    pub state: Option<kefu_core::ObligationState>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub shop_id: Option<i64>,
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAgent {
     pub tenant_id: i64,
@@ -199,6 +222,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Moves a conversation to another status (resolve, close, escalate) and logs who did it.
     async fn set_status(&self, change: StatusChange) -> Result<()>;
+
+    /// Marks up to `limit` open obligations due at or before `now` as breached, in due order,
+    /// found through the open-due index (never a scan of conversations). Each breach gets an
+    /// `obligation_breached` event; a missed `platform` limit also escalates its conversation.
+    /// Returns what it marked; an empty result means nothing more is due.
+    async fn breach_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Breach>>;
+
+    /// Obligations across the tenant's conversations, soonest due first.
+    async fn obligations(&self, filter: ObligationFilter) -> Result<Vec<Obligation>>;
 
     async fn create_agent(&self, agent: NewAgent) -> Result<Agent>;
     /// Stores the hash of a new API token for an agent.

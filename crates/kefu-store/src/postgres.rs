@@ -169,6 +169,21 @@ fn conversation_row(r: &Row) -> Result<Conversation> {
     })
 }
 
+fn obligation_row(r: &Row) -> Result<Obligation> {
+    Ok(Obligation {
+        id: r.get(0),
+        conversation_id: r.get(1),
+        rule: r.get(2),
+        clock: r.get(3),
+        severity: parse_enum(r.get(4))?,
+        due: r.get(5),
+        state: parse_enum(r.get(6))?,
+        opened_at: r.get(7),
+        closed_at: r.get(8),
+        explanation: r.get(9),
+    })
+}
+
 const AGENT_COLS: &str = "id, tenant_id, email, name, role, languages::text";
 fn agent_row(r: &Row) -> Result<Agent> {
     Ok(Agent {
@@ -656,10 +671,7 @@ impl Store for PostgresStore {
                     FROM obligations WHERE conversation_id = $1 ORDER BY id", &[&id])
             .await?
             .iter()
-            .map(|r| Ok(Obligation {
-                id: r.get(0), conversation_id: r.get(1), rule: r.get(2), clock: r.get(3), severity: parse_enum(r.get(4))?,
-                due: r.get(5), state: parse_enum(r.get(6))?, opened_at: r.get(7), closed_at: r.get(8), explanation: r.get(9),
-            }))
+            .map(obligation_row)
             .collect::<Result<Vec<_>>>()?;
         tx.commit().await?;
         Ok(Some(ConversationDetail {
@@ -730,6 +742,91 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn breach_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::Breach>> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        // SKIP LOCKED: several kefu nodes can sweep at once without marking a breach twice.
+        let rows = tx
+            .query(
+                "WITH due AS (
+                     SELECT id FROM obligations WHERE state = 'open' AND due_at <= $1
+                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 UPDATE obligations o SET state = 'breached', closed_at = $1 FROM due WHERE o.id = due.id
+                 RETURNING o.id, o.conversation_id, o.rule, o.clock, o.severity, o.due_at",
+                &[&now, &limit],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (id, conversation_id, rule, clock, severity, due): (
+                i64,
+                i64,
+                String,
+                String,
+                String,
+                DateTime<Utc>,
+            ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            add_event(&tx, conversation_id, now, event_kind::OBLIGATION_BREACHED, "scheduler",
+                json!({"obligation_id": id, "rule": rule, "clock": clock, "severity": severity, "due": due.to_rfc3339()})).await?;
+            let severity: kefu_core::Severity = parse_enum(&severity)?;
+            let mut escalated = false;
+            if severity == kefu_core::Severity::Platform {
+                let n = tx
+                    .execute(
+                        "UPDATE conversations SET status = 'escalated', updated_at = $2
+                         WHERE id = $1 AND status IN ('new', 'open', 'pending_customer')",
+                        &[&conversation_id, &now],
+                    )
+                    .await?;
+                if n > 0 {
+                    escalated = true;
+                    add_event(
+                        &tx,
+                        conversation_id,
+                        now,
+                        event_kind::STATUS_CHANGED,
+                        "scheduler",
+                        json!({"to": "escalated", "reason": format!("{rule} breached")}),
+                    )
+                    .await?;
+                }
+            }
+            out.push(crate::Breach {
+                obligation_id: id,
+                conversation_id,
+                rule,
+                clock,
+                severity,
+                due,
+                escalated,
+            });
+        }
+        out.sort_by_key(|b| (b.due, b.obligation_id));
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn obligations(&self, f: crate::ObligationFilter) -> Result<Vec<Obligation>> {
+        let client = self.client().lock().await;
+        let state = f
+            .state
+            .map(|s| format!("AND o.state = '{}'", s.as_str()))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT o.id, o.conversation_id, o.rule, o.clock, o.severity, o.due_at, o.state, o.opened_at, o.closed_at, o.explanation
+             FROM obligations o JOIN conversations c ON c.id = o.conversation_id JOIN shops s ON s.id = c.shop_id
+             WHERE s.tenant_id = $1 {state} AND ($2::timestamptz IS NULL OR o.due_at < $2)
+               AND ($3::bigint IS NULL OR c.shop_id = $3)
+             ORDER BY o.due_at LIMIT $4"
+        );
+        client
+            .query(&sql, &[&f.tenant_id, &f.due_before, &f.shop_id, &f.limit])
+            .await?
+            .iter()
+            .map(obligation_row)
+            .collect()
     }
 
     async fn create_agent(&self, a: NewAgent) -> Result<Agent> {

@@ -392,3 +392,49 @@ fn the_same_api_works_on_postgresql() {
     let (status, health) = server.call("GET", "/healthz", None);
     assert_eq!((status, &health["backend"]), (200, &json!("postgres")));
 }
+
+#[test]
+fn obligations_are_listed_across_conversations() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    for (buyer, at) in [("a", "2026-11-11T10:00:00Z"), ("b", "2026-11-11T09:00:00Z")] {
+        let mut m = inbound(ebay, buyer, "Where is my parcel?");
+        m["received_at"] = json!(at);
+        assert_eq!(server.call("POST", "/api/v1/inbound", Some(&m)).0, 201);
+    }
+    // Listed whatever their state (the scheduler may already have marked them).
+    let (status, list) = server.call(
+        "GET",
+        "/api/v1/obligations?due_before=2026-11-12T09:30:00Z",
+        None,
+    );
+    assert_eq!(status, 200, "{list}");
+    let list = list["obligations"].as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "only b's clock is due before 09:30 the next day: {list:?}"
+    );
+    assert_eq!(list[0]["rule"], "EBAY-FRT-24H");
+    assert_eq!(list[0]["due"], "2026-11-12T09:00:00+00:00");
+    // Both are long overdue: the scheduler (every second) marks them breached.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, breached) = server.call("GET", "/api/v1/obligations?state=breached", None);
+        let n = breached["obligations"].as_array().unwrap().len();
+        if n == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler did not mark the breaches: {breached}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (_, open) = server.call("GET", "/api/v1/obligations?state=open", None);
+    assert!(open["obligations"].as_array().unwrap().is_empty());
+    let (status, bad) = server.call("GET", "/api/v1/obligations?state=late", None);
+    assert_eq!(status, 422, "{bad}");
+    let (status, _) = server.call("GET", "/api/v1/obligations?due_before=soon", None);
+    assert_eq!(status, 422);
+}

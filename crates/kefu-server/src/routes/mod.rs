@@ -4,5 +4,6 @@
 pub mod conversations;
 pub mod inbound;
 pub mod meta;
+pub mod obligations;
 pub mod orders;
 pub mod shops;

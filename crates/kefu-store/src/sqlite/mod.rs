@@ -275,6 +275,21 @@ impl Store for SqliteStore {
         self.write(move |c| ops::set_status(c, &change)).await
     }
 
+    async fn breach_due(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<crate::Breach>> {
+        self.write(move |c| ops::breach_due(c, now, limit)).await
+    }
+
+    async fn obligations(
+        &self,
+        filter: crate::ObligationFilter,
+    ) -> Result<Vec<kefu_core::Obligation>> {
+        self.read(move |c| ops::obligations(c, &filter)).await
+    }
+
     async fn create_agent(&self, agent: NewAgent) -> Result<Agent> {
         self.write(move |c| ops::create_agent(c, &agent)).await
     }

@@ -507,6 +507,112 @@ pub fn set_status(c: &Connection, ch: &StatusChange) -> Result<()> {
     )
 }
 
+pub fn breach_due(
+    c: &Connection,
+    now: chrono::DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<crate::Breach>> {
+    let at = micros(now);
+    let due: Vec<(i64, i64, String, String, String, i64)> = c
+        .prepare_cached(
+            "SELECT id, conversation_id, rule, clock, severity, due_at FROM obligations
+             WHERE state = 'open' AND due_at <= ?1 ORDER BY due_at LIMIT ?2",
+        )?
+        .query_map(params![at, limit], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(due.len());
+    for (id, conversation_id, rule, clock, severity, due_at) in due {
+        c.prepare_cached(
+            "UPDATE obligations SET state = 'breached', closed_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id, at])?;
+        add_event(
+            c,
+            conversation_id,
+            at,
+            event_kind::OBLIGATION_BREACHED,
+            "scheduler",
+            &json!({"obligation_id": id, "rule": rule, "clock": clock, "severity": severity, "due": rows::time(due_at).to_rfc3339()}),
+        )?;
+        let severity: kefu_core::Severity = severity
+            .parse()
+            .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
+        let mut escalated = false;
+        if severity == kefu_core::Severity::Platform {
+            // A missed platform limit puts the conversation in front of a supervisor.
+            let n = c
+                .prepare_cached(
+                    "UPDATE conversations SET status = 'escalated', updated_at = ?2
+                     WHERE id = ?1 AND status IN ('new', 'open', 'pending_customer')",
+                )?
+                .execute(params![conversation_id, at])?;
+            if n > 0 {
+                escalated = true;
+                add_event(
+                    c,
+                    conversation_id,
+                    at,
+                    event_kind::STATUS_CHANGED,
+                    "scheduler",
+                    &json!({"to": "escalated", "reason": format!("{rule} breached")}),
+                )?;
+            }
+        }
+        out.push(crate::Breach {
+            obligation_id: id,
+            conversation_id,
+            rule,
+            clock,
+            severity,
+            due: rows::time(due_at),
+            escalated,
+        });
+    }
+    Ok(out)
+}
+
+pub fn obligations(
+    c: &Connection,
+    f: &crate::ObligationFilter,
+) -> Result<Vec<kefu_core::Obligation>> {
+    let cols = rows::OBLIGATION_COLS
+        .split(", ")
+        .map(|col| format!("o.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The state is inlined (it is one of the enum's own words) so that `state = 'open'` lets
+    // SQLite use the partial open-due index instead of sorting every obligation.
+    let state = f
+        .state
+        .map(|s| format!("AND o.state = '{}'", s.as_str()))
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT {cols} FROM obligations o
+         JOIN conversations c ON c.id = o.conversation_id
+         JOIN shops s ON s.id = c.shop_id
+         WHERE s.tenant_id = ?1 {state} AND (?2 IS NULL OR o.due_at < ?2)
+           AND (?3 IS NULL OR c.shop_id = ?3)
+         ORDER BY o.due_at LIMIT ?4"
+    );
+    let out = c
+        .prepare_cached(&sql)?
+        .query_map(
+            params![f.tenant_id, f.due_before.map(micros), f.shop_id, f.limit],
+            rows::obligation,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
 pub fn create_agent(c: &Connection, a: &NewAgent) -> Result<Agent> {
     let languages = serde_json::to_string(&a.languages).unwrap_or_else(|_| "[]".into());
     let id: i64 = c

@@ -17,6 +17,9 @@ pub struct Args {
     /// Admin bearer token for the API. Without one, a random key is made and printed.
     #[arg(long, env = "KEFU_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// How often the scheduler looks for clocks that have run out (seconds).
+    #[arg(long, default_value_t = 1.0)]
+    pub sweep_every: f64,
     /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
     #[arg(long)]
     pub demo: bool,
@@ -53,6 +56,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("demo login: {login}");
         }
     }
+    if !(args.sweep_every > 0.0 && args.sweep_every <= 3600.0) {
+        anyhow::bail!("--sweep-every must be between 0 and 3600 seconds");
+    }
+    // The first sweep runs at once: it catches up on everything that fell due while down.
+    kefu_server::scheduler::spawn(
+        state.clone(),
+        std::time::Duration::from_secs_f64(args.sweep_every),
+    );
     let addr = listener.local_addr()?;
     eprintln!(
         "kefu is serving http://{addr} ({} backend)",

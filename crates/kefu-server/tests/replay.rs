@@ -1,0 +1,224 @@
+//! A day of Taobao traffic replayed on a simulated clock: messages arrive, some are answered in
+//! time, some late, some at night; the scheduler sweeps every simulated minute. Checks that
+//! each first-response clock (TB-FRT-5M) is met or breached exactly when the rules say.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use kefu_core::{Channel, ManualClock, ObligationState, Platform};
+use kefu_server::AppState;
+use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
+use kefu_server::scheduler::sweep;
+use kefu_store::{DEFAULT_TENANT, NewReply, NewShop, SqliteStore, Store};
+
+fn local(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_of_taobao_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(dir.path().join("kefu.db").to_str().unwrap()).unwrap());
+    let start = local("2026-11-11T08:00:00");
+    let clock = Arc::new(ManualClock::new(start));
+    let state = AppState::new(store.clone(), clock.clone(), "replay-master-key-000000").unwrap();
+    let shop = store
+        .create_shop(NewShop {
+            tenant_id: DEFAULT_TENANT,
+            name: "小鹿家居".into(),
+            platform: Platform::Taobao,
+            timezone: "Asia/Shanghai".into(),
+            currency: "CNY".into(),
+            pack: "taobao".into(),
+            settings: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+
+    // buyer → (arrives, answered at, expected TB-FRT-5M due, expected outcome)
+    let day: &[(&str, &str, Option<&str>, &str, ObligationState)] = &[
+        (
+            "early",
+            "2026-11-11T08:30:00",
+            Some("2026-11-11T09:04:00"),
+            "2026-11-11T09:05:00",
+            ObligationState::Met,
+        ),
+        (
+            "prompt",
+            "2026-11-11T10:00:00",
+            Some("2026-11-11T10:03:00"),
+            "2026-11-11T10:05:00",
+            ObligationState::Met,
+        ),
+        (
+            "late",
+            "2026-11-11T12:00:00",
+            Some("2026-11-11T12:07:00"),
+            "2026-11-11T12:05:00",
+            ObligationState::Breached,
+        ),
+        (
+            "ignored",
+            "2026-11-11T15:30:00",
+            None,
+            "2026-11-11T15:35:00",
+            ObligationState::Breached,
+        ),
+        (
+            "closing",
+            "2026-11-11T22:58:00",
+            Some("2026-11-12T09:02:00"),
+            "2026-11-12T09:03:00",
+            ObligationState::Met,
+        ),
+        (
+            "night",
+            "2026-11-11T23:30:00",
+            None,
+            "2026-11-12T09:05:00",
+            ObligationState::Breached,
+        ),
+    ];
+    let mut conversations = BTreeMap::new();
+    let mut breached_at = BTreeMap::new();
+    let end = local("2026-11-12T10:00:00");
+    let mut now = start;
+    while now <= end {
+        clock.set(now);
+        for (buyer, arrives, answered, _, _) in day {
+            if local(arrives) == now {
+                let out = ingest(
+                    &state,
+                    InboundRequest {
+                        shop_id: shop.id,
+                        channel: Channel::Marketplace,
+                        customer: CustomerRef {
+                            handle: buyer.to_string(),
+                            name: None,
+                            language: None,
+                        },
+                        order_external_id: None,
+                        body: "亲，在吗？我想问一下发货时间".into(),
+                        received_at: None,
+                        external_id: None,
+                    },
+                )
+                .await
+                .unwrap();
+                conversations.insert(*buyer, out.conversation_id);
+            }
+            if answered.map(local) == Some(now) {
+                store
+                    .add_reply(NewReply {
+                        conversation_id: conversations[buyer],
+                        agent_id: None,
+                        actor: "agent:1".into(),
+                        body: "亲，您的订单今天下午就会发出，发货后物流单号会同步给您，请您放心。"
+                            .into(),
+                        at: now,
+                        closes_clocks: vec!["first_response".into(), "next_response".into()],
+                        guard_override: None,
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+        for breach in sweep(&state).await.unwrap() {
+            breached_at.insert(breach.conversation_id, now);
+        }
+        now += Duration::minutes(1);
+    }
+
+    for (buyer, _, _, due, outcome) in day {
+        let id = conversations[buyer];
+        let detail = store.conversation(id).await.unwrap().unwrap();
+        let frt = detail
+            .obligations
+            .iter()
+            .find(|o| o.rule == "TB-FRT-5M")
+            .unwrap_or_else(|| panic!("{buyer}: no TB-FRT-5M"));
+        assert_eq!(
+            frt.due,
+            local(due),
+            "{buyer}: due time ({})",
+            frt.explanation
+        );
+        assert_eq!(frt.state, *outcome, "{buyer}");
+        if *outcome == ObligationState::Breached {
+            // Swept each minute: the breach is marked at the first sweep at or after the due time.
+            assert_eq!(
+                breached_at.get(&id),
+                Some(&local(due)),
+                "{buyer}: breach noticed late"
+            );
+            assert!(
+                detail
+                    .events
+                    .iter()
+                    .any(|e| e.kind == "obligation_breached")
+            );
+        } else {
+            assert!(
+                !breached_at.contains_key(&id),
+                "{buyer}: breached although answered in time"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_restart_catches_up_on_what_fell_due_while_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kefu.db");
+    let path = path.to_str().unwrap();
+    let received = local("2026-11-11T10:00:00");
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path).unwrap());
+        let clock = Arc::new(ManualClock::new(received));
+        let state = AppState::new(store.clone(), clock, "replay-master-key-000000").unwrap();
+        let shop = store
+            .create_shop(NewShop {
+                tenant_id: DEFAULT_TENANT,
+                name: "eBay".into(),
+                platform: Platform::Ebay,
+                timezone: "America/Los_Angeles".into(),
+                currency: "USD".into(),
+                pack: "ebay".into(),
+                settings: serde_json::json!({}),
+            })
+            .await
+            .unwrap();
+        ingest(
+            &state,
+            InboundRequest {
+                shop_id: shop.id,
+                channel: Channel::Email,
+                customer: CustomerRef {
+                    handle: "jess@example.com".into(),
+                    name: None,
+                    language: None,
+                },
+                order_external_id: None,
+                body: "Where is my parcel?".into(),
+                received_at: None,
+                external_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(sweep(&state).await.unwrap().is_empty());
+    }
+    // "Down" for two days; the first sweep after start finds the missed 24-hour deadline.
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path).unwrap());
+    let clock = Arc::new(ManualClock::new(received + Duration::days(2)));
+    let state = AppState::new(store, clock, "replay-master-key-000000").unwrap();
+    let breaches = sweep(&state).await.unwrap();
+    assert_eq!(breaches.len(), 1);
+    assert_eq!(breaches[0].rule, "EBAY-FRT-24H");
+    assert_eq!(breaches[0].due, received + Duration::hours(24));
+}
