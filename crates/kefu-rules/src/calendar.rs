@@ -107,6 +107,8 @@ pub struct Calendar {
     days: [Vec<(u32, u32)>; 7],
     holidays: BTreeSet<NaiveDate>,
     closures: BTreeSet<NaiveDate>,
+    /// Working seconds in a week (holidays aside), computed once: bounds the walk.
+    weekly: i64,
 }
 
 /// One stretch during which a clock ran: `[from, to)`.
@@ -149,10 +151,12 @@ impl Calendar {
             }
             *day = merged;
         }
+        let weekly = days.iter().flatten().map(|&(s, e)| i64::from(e - s)).sum();
         Calendar {
             name: name.into(),
             tz,
             days,
+            weekly,
             holidays: BTreeSet::new(),
             closures: BTreeSet::new(),
         }
@@ -230,7 +234,7 @@ impl Calendar {
 
     /// Whether the calendar has no window at all (a clock on it could never run).
     pub fn is_empty(&self) -> bool {
-        self.days.iter().all(Vec::is_empty)
+        self.weekly == 0
     }
 
     /// Whether `date` (local) is a holiday or a closure.
@@ -256,38 +260,66 @@ impl Calendar {
 
     /// Like [`Calendar::add_business`], also telling when the clock ran (for explanations).
     pub fn run(&self, start: DateTime<Utc>, dur: Duration) -> Option<Run> {
+        let mut segments = Vec::new();
+        let (due, segment_count) = self.walk(start, dur, |seg| {
+            if segments.len() < Run::KEPT_SEGMENTS {
+                segments.push(seg);
+            }
+        })?;
+        Some(Run {
+            due,
+            segments,
+            segment_count,
+        })
+    }
+
+    /// The clock walk without allocating: calls `on_segment` for every stretch the clock
+    /// ran, in order, and returns the due instant and the number of stretches.
+    pub(crate) fn walk(
+        &self,
+        start: DateTime<Utc>,
+        dur: Duration,
+        mut on_segment: impl FnMut(Segment),
+    ) -> Option<(DateTime<Utc>, usize)> {
         if dur <= Duration::zero() {
-            return Some(Run {
-                due: start,
-                segments: Vec::new(),
-                segment_count: 0,
-            });
+            return Some((start, 0));
         }
-        let weekly: i64 = self
-            .days
-            .iter()
-            .flatten()
-            .map(|&(s, e)| i64::from(e - s))
-            .sum();
-        if weekly == 0 {
+        if self.weekly == 0 {
             return None;
         }
         // Bound the walk: every 7 consecutive days hold each window once, each day off removes
         // at most one day, and DST can shorten a day by at most a few hours; doubling the
         // weeks needed is ample slack. Reaching the bound means a bug, reported as None.
-        let weeks_needed = dur.num_seconds() / weekly + 1;
+        let weeks_needed = dur.num_seconds() / self.weekly + 1;
         let off_days = (self.holidays.len() + self.closures.len()) as i64;
         let max_days = off_days + 14 * weeks_needed + 16;
 
         let mut remaining = dur;
         let mut cursor = start;
-        let mut segments = Vec::new();
         let mut segment_count = 0;
-        // Start a day early: a window of the previous local day can reach past `start` only
-        // through DST quirks, but checking it costs nothing and avoids a missed stretch.
-        let mut day = start.with_timezone(&self.tz).date_naive().pred_opt()?;
+        // Start on the local day of `start`. A window of the previous day ends at the latest at
+        // that day's 24:00, which resolves to the first instant of `start`'s local date (a
+        // doubled midnight → its first occurrence, a gap → the first instant after it), so
+        // it never reaches past `start` and needs no look.
+        let mut day = start.with_timezone(&self.tz).date_naive();
         for _ in 0..max_days {
-            for (ws, we) in self.day_windows(day) {
+            let windows: &[(u32, u32)] = if self.is_day_off(day) {
+                &[]
+            } else {
+                &self.days[day.weekday().num_days_from_monday() as usize]
+            };
+            for &(s, e) in windows {
+                // The end first: a window already over costs one time-zone lookup, not two.
+                let Some(we) = local_instant(self.tz, day, e) else {
+                    continue;
+                };
+                if we <= cursor {
+                    continue;
+                }
+                let Some(ws) = local_instant(self.tz, day, s) else {
+                    continue;
+                };
+                // A window swallowed by a DST gap has no real time (ws == we): skipped here.
                 let from = ws.max(cursor);
                 if from >= we {
                     continue;
@@ -296,18 +328,10 @@ impl Calendar {
                 segment_count += 1;
                 if remaining <= available {
                     let due = from + remaining;
-                    if segments.len() < Run::KEPT_SEGMENTS {
-                        segments.push(Segment { from, to: due });
-                    }
-                    return Some(Run {
-                        due,
-                        segments,
-                        segment_count,
-                    });
+                    on_segment(Segment { from, to: due });
+                    return Some((due, segment_count));
                 }
-                if segments.len() < Run::KEPT_SEGMENTS {
-                    segments.push(Segment { from, to: we });
-                }
+                on_segment(Segment { from, to: we });
                 remaining -= available;
                 cursor = we;
             }

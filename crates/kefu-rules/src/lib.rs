@@ -1,18 +1,24 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bench;
 pub mod calendar;
 pub mod catalog;
 pub mod compensation;
 pub mod deadline;
 pub mod entitlement;
+mod explain;
 pub mod money;
+pub mod order;
 pub mod pack;
 pub mod parse;
 
+pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};
+pub use catalog::{RuleInfo, rule_list};
 pub use compensation::{Compensation, CompensationKind, RuleError, compensation};
 pub use deadline::{ClockKind, ClockStart, Deadline, DeadlineInput, Severity, Trigger, deadlines};
 pub use entitlement::{Counting, EntitlementStatus, StartEvent};
+pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
     ClockRule, CompensationRule, EntitlementRule, Pack, PackError, PackSet, ShopOverrides,
 };

@@ -115,19 +115,9 @@ pub fn date(text: &str) -> Result<NaiveDate, String> {
 
 /// Short human form of a duration for explanations: `5 min`, `24 h`, `2 h 30 min`, `30 s`.
 pub fn human(d: Duration) -> String {
-    let secs = d.num_seconds();
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m} min"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    parts.join(" ")
+    let mut out = String::new();
+    crate::explain::push_human(&mut out, d);
+    out
 }
 
 #[cfg(test)]

@@ -142,6 +142,16 @@ pub struct EntitlementRule {
     pub promise: Option<String>,
 }
 
+/// A rule of the pack that a shop's overrides dropped because the shop does not offer its
+/// promise.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DroppedRule {
+    pub rule: String,
+    pub promise: String,
+    /// The compensation kind, for a compensation rule; `None` for an entitlement window.
+    pub compensation: Option<CompensationKind>,
+}
+
 /// A validated policy pack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pack {
@@ -159,6 +169,13 @@ pub struct Pack {
     pub calendars: BTreeMap<String, Calendar>,
     /// Calendars with their own time zone, which a shop's time zone does not move.
     pub(crate) pinned: BTreeSet<String>,
+    /// The 24/7 calendar in the shop's zone, built once (clocks on `always` use it).
+    pub(crate) always: Calendar,
+    /// Rules the shop's overrides dropped because it does not offer their promise:
+    /// so that an entitlement can say "promise not offered".
+    pub(crate) dropped: Vec<DroppedRule>,
+    /// Staffing rules the pack's calendars stand for (`rule = "TB-HOURS"` on a calendar).
+    pub(crate) calendar_rules: Vec<String>,
     pub clocks: Vec<ClockRule>,
     pub compensations: Vec<CompensationRule>,
     pub entitlements: Vec<EntitlementRule>,
@@ -167,12 +184,31 @@ pub struct Pack {
 }
 
 impl Pack {
-    /// The calendar a clock runs on (`always` gives a 24/7 calendar in the shop's zone).
+    /// The calendar a clock runs on (`always` gives a 24/7 calendar in the shop's zone), as
+    /// an owned copy. Prefer [`Pack::calendar_ref`], which does not copy.
     pub fn calendar(&self, name: &str) -> Option<Calendar> {
+        self.calendar_ref(name).cloned()
+    }
+
+    /// The calendar a clock runs on, borrowed (`always` is the 24/7 calendar in the shop's
+    /// zone, built when the pack is loaded or its zone overridden).
+    pub fn calendar_ref(&self, name: &str) -> Option<&Calendar> {
         if name == ALWAYS {
-            return Some(Calendar::always(ALWAYS, self.timezone));
+            return Some(&self.always);
         }
-        self.calendars.get(name).cloned()
+        self.calendars.get(name)
+    }
+
+    /// Every rule ID this pack cites: its clocks, compensations, entitlement windows and
+    /// the staffing rules its calendars stand for.
+    pub fn cited_rules(&self) -> BTreeSet<&str> {
+        self.clocks
+            .iter()
+            .map(|c| c.rule.as_str())
+            .chain(self.compensations.iter().map(|c| c.rule.as_str()))
+            .chain(self.entitlements.iter().map(|e| e.rule.as_str()))
+            .chain(self.calendar_rules.iter().map(String::as_str))
+            .collect()
     }
 
     /// The compensation rule for `kind`, if this pack offers it.

@@ -78,6 +78,7 @@ impl Pack {
                 .parse()
                 .map_err(|_| err(format!("unknown time zone `{tz_name}`")))?;
             pack.timezone = tz;
+            pack.always = crate::Calendar::always(super::ALWAYS, tz);
             for (name, cal) in pack.calendars.iter_mut() {
                 if !pack.pinned.contains(name) {
                     *cal = cal.with_timezone(tz);
@@ -123,6 +124,25 @@ impl Pack {
                 )));
             }
             let keep = |p: &Option<String>| p.as_ref().is_none_or(|p| offered.contains(p));
+            let dropped = pack
+                .compensations
+                .iter()
+                .map(|c| (&c.rule, &c.promise, Some(c.kind)))
+                .chain(
+                    pack.entitlements
+                        .iter()
+                        .map(|e| (&e.rule, &e.promise, None)),
+                )
+                .filter_map(|(rule, p, compensation)| match p {
+                    Some(p) if !offered.contains(p) => Some(super::DroppedRule {
+                        rule: rule.clone(),
+                        promise: p.clone(),
+                        compensation,
+                    }),
+                    _ => None,
+                })
+                .collect::<Vec<_>>();
+            pack.dropped.extend(dropped);
             pack.compensations.retain(|c| keep(&c.promise));
             pack.entitlements.retain(|e| keep(&e.promise));
         }
@@ -182,7 +202,7 @@ impl Pack {
             return Err(err("first_response_target must be positive"));
         }
         let calendar = calendar.unwrap_or(&self.shop_calendar).to_string();
-        if self.calendar(&calendar).is_none() {
+        if self.calendar_ref(&calendar).is_none() {
             return Err(err(format!("unknown calendar `{calendar}`")));
         }
         // Replace, not add: a shop has one own target (a pack may ship a default one).

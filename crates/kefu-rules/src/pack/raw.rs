@@ -49,6 +49,8 @@ struct RawPack {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCalendar {
+    /// The staffing rule these hours stand for (`TB-HOURS`, `STAFF-16H`), if any.
+    rule: Option<S>,
     timezone: Option<S>,
     windows: Spanned<Vec<RawWindow>>,
     #[serde(default)]
@@ -205,7 +207,11 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
 
     let mut calendars = BTreeMap::new();
     let mut pinned = BTreeSet::new();
+    let mut calendar_rules = Vec::new();
     for (cal_name, rc) in &raw.calendars {
+        if let Some(rule) = &rc.rule {
+            calendar_rules.push(cx.rule(rule, "staffing")?);
+        }
         if cal_name == ALWAYS {
             return Err(cx.err(&raw.shop_calendar, "`always` is reserved for calendar time"));
         }
@@ -344,6 +350,9 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         shop_calendar,
         calendars,
         pinned,
+        always: Calendar::always(ALWAYS, timezone),
+        dropped: Vec::new(),
+        calendar_rules,
         clocks,
         compensations,
         entitlements,
