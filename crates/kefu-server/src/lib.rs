@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
             post(routes::shops::create).get(routes::shops::list),
         )
         .route("/shops/{id}", get(routes::shops::get))
+        .route(
+            "/shops/{shop_id}/orders/{external_id}/entitlements",
+            get(routes::orders::entitlements),
+        )
         .route("/orders", post(routes::orders::upsert))
         .route("/inbound", post(routes::inbound::create))
         .route("/obligations", get(routes::obligations::list))

@@ -438,3 +438,61 @@ fn obligations_are_listed_across_conversations() {
     let (status, _) = server.call("GET", "/api/v1/obligations?due_before=soon", None);
     assert_eq!(status, 422);
 }
+
+#[test]
+fn an_orders_entitlements_come_from_the_shops_rules() {
+    let server = Server::sqlite();
+    let taobao = shop(&server, "taobao");
+    // Paid ¥700, promised to ship within 48 h, shipped on day 4: late-shipment compensation
+    // is 5 % of 700 = 35, capped at ¥30 (TB-SHIP-PROMISE).
+    let order = json!({
+        "shop_id": taobao, "external_id": "TB-1", "total": "700.00", "currency": "CNY",
+        "paid_at": "2026-11-11T10:00:00+08:00", "promised_ship_by": "2026-11-13T10:00:00+08:00",
+        "shipped_at": "2026-11-15T10:00:00+08:00", "promises": ["ship-time", "return", "fake-3x"]
+    });
+    let (status, stored) = server.call("POST", "/api/v1/orders", Some(&order));
+    assert_eq!(status, 201, "{stored}");
+    let (status, list) = server.call(
+        "GET",
+        &format!("/api/v1/shops/{taobao}/orders/TB-1/entitlements"),
+        None,
+    );
+    assert_eq!(status, 200, "{list}");
+    let list = list["entitlements"].as_array().unwrap();
+    let late = list
+        .iter()
+        .find(|e| e["rule"] == "TB-SHIP-PROMISE")
+        .expect("late-shipment entitlement");
+    assert_eq!(late["entitled"], true, "{late}");
+    assert_eq!(
+        (late["amount"].as_str(), late["currency"].as_str()),
+        (Some("30.00"), Some("CNY"))
+    );
+    let fake = list
+        .iter()
+        .find(|e| e["rule"] == "TB-FAKE-3X")
+        .expect("fake-goods entry");
+    assert_eq!(fake["total"], "2100.00");
+    let (status, _) = server.call(
+        "GET",
+        &format!("/api/v1/shops/{taobao}/orders/NOPE/entitlements"),
+        None,
+    );
+    assert_eq!(status, 404);
+    // The conversation about the order shows them beside the thread.
+    let mut m = inbound(taobao, "buyer", "怎么还没发货？");
+    m["order_external_id"] = json!("TB-1");
+    let (_, created) = server.call("POST", "/api/v1/inbound", Some(&m));
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", created["conversation_id"]),
+        None,
+    );
+    assert!(
+        conv["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["rule"] == "TB-SHIP-PROMISE")
+    );
+}

@@ -272,3 +272,55 @@ fn demo_fills_a_database_and_serve_demo_prints_logins() {
         "{token_line}"
     );
 }
+
+#[test]
+fn rules_list_shows_every_clock_and_after_sales_rule_enforced() {
+    let v = json_of(&["rules", "list"]);
+    let rules = v["rules"].as_array().unwrap();
+    let catalogue = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/RULES.md"
+    ))
+    .ok();
+    // Every sla and after-sales rule of RULES.md, when the catalogue is beside the repo;
+    // otherwise the ones the issue names.
+    let wanted: Vec<String> = match &catalogue {
+        Some(text) => text
+            .lines()
+            .filter(|l| l.starts_with("| ") && (l.contains("| sla") || l.contains("| after-sales")))
+            .filter_map(|l| l.split('|').nth(1).map(|id| id.trim().to_string()))
+            .collect(),
+        None => [
+            "TB-FRT-5M",
+            "EBAY-FRT-24H",
+            "AE-PEAK-1H",
+            "TB-SHIP-PROMISE",
+            "TB-FAKE-3X",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    assert!(wanted.len() >= 5);
+    for id in &wanted {
+        let rule = rules
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{id} missing from `kefu rules list`"));
+        assert_eq!(rule["enforced"], true, "{id} is not enforced: {rule}");
+    }
+    let taobao = json_of(&["rules", "list", "--pack", "taobao"]);
+    assert!(
+        taobao["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "TB-FRT-5M")
+    );
+    assert!(
+        !taobao["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "EBAY-FRT-24H")
+    );
+}

@@ -65,6 +65,10 @@ fn view(detail: &ConversationDetail, rules: &ShopRules, now: chrono::DateTime<Ut
         .collect();
     let mut v = serde_json::to_value(detail).unwrap_or_else(|_| json!({}));
     v["obligations"] = Value::Array(obligations);
+    if let Some(order) = &detail.order {
+        let facts = crate::routes::orders::order_facts(order);
+        v["entitlements"] = json!(kefu_rules::entitlements(&rules.pack, &facts, now));
+    }
     v["shop"] = json!({"id": rules.shop.id, "name": rules.shop.name, "platform": rules.shop.platform, "timezone": tz.name(), "pack": rules.pack.id});
     v
 }

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use kefu_core::{Money, Order, Role};
@@ -94,4 +94,52 @@ pub async fn upsert(
     }
     let order = state.store.upsert_order(order).await?;
     Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// `GET /api/v1/shops/{shop_id}/orders/{external_id}/entitlements`: what the buyer is entitled
+/// to on this order now under the shop's rules — each with rule ID, reason, amounts, currency,
+/// who bears the shipping and the claim window.
+pub async fn entitlements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop_id, external_id)): Path<(i64, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let rules = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, shop_id)
+        .await?;
+    if rules.shop.tenant_id != caller.tenant_id {
+        return Err(ApiError::not_found(format!(
+            "shop {shop_id} does not exist"
+        )));
+    }
+    let order = state
+        .store
+        .order(shop_id, &external_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "order {external_id:?} does not exist in shop {shop_id}"
+            ))
+        })?;
+    let now = state.clock.now();
+    let list = kefu_rules::entitlements(&rules.pack, &order_facts(&order), now);
+    Ok(Json(
+        serde_json::json!({"order": order.external_id, "pack": rules.pack.id, "at": now.to_rfc3339(), "entitlements": list}),
+    ))
+}
+
+/// The rulebook's view of a stored order.
+pub fn order_facts(order: &Order) -> kefu_rules::OrderFacts {
+    let mut facts = kefu_rules::OrderFacts::new(
+        order.total.amount,
+        order.total.currency.code(),
+        order.paid_at,
+    );
+    facts.promised_ship_by = order.promised_ship_by;
+    facts.shipped_at = order.shipped_at;
+    facts.delivered_at = order.delivered_at;
+    facts.closed_at = order.closed_at;
+    facts.promises = order.promises.clone();
+    facts
 }

@@ -1,4 +1,6 @@
-//! The yardstick for `kefu bench ingest`: the same rows the store path writes for a message
+//! Data for the benchmarks.
+//!
+//! [`batched_insert`] is the yardstick for `kefu bench ingest`: the same rows the store path writes for a message
 //! (customer and conversation for a new buyer, the message, its event, the conversation's new
 //! state) inserted the plainest fast way — prepared statements in 1000-message transactions on
 //! one connection with the same durability settings, no lookups, no savepoints, no queue.
@@ -68,4 +70,48 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
         tx.commit()?;
     }
     Ok(start.elapsed())
+}
+
+/// Fills a new database at `path` with `n` open conversations, each with one open obligation,
+/// due one every `spacing_ms` from `first_due_micros` — the state `kefu bench sweep` measures
+/// the scheduler in. Plain batched inserts: this is setup, not the thing measured.
+pub fn seed_open_obligations(
+    path: &str,
+    n: usize,
+    first_due_micros: i64,
+    spacing_ms: i64,
+) -> Result<()> {
+    let mut conn = connect(path)?;
+    migrate(&mut conn)?;
+    conn.execute_batch(
+        "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, created_at)
+         VALUES (1, 'sweep', 'ebay', 'UTC', 'USD', 'ebay', 0);
+         INSERT INTO customers (shop_id, handle, created_at) VALUES (last_insert_rowid(), 'seed', 0);",
+    )?;
+    let customer_id = conn.last_insert_rowid();
+    let shop_id: i64 = conn.query_row(
+        "SELECT shop_id FROM customers WHERE id = ?1",
+        [customer_id],
+        |r| r.get(0),
+    )?;
+    for start in (0..n).step_by(10_000) {
+        let tx = conn.transaction()?;
+        {
+            let mut conversation = tx.prepare_cached(
+                "INSERT INTO conversations (shop_id, customer_id, status, channel, created_at, updated_at, message_count)
+                 VALUES (?1, ?2, 'open', 'api', 0, 0, 1)",
+            )?;
+            let mut obligation = tx.prepare_cached(
+                "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at)
+                 VALUES (?1, 'EBAY-FRT-24H', 'first_response', 'platform', ?2, 'open', 0)",
+            )?;
+            for i in start..(start + 10_000).min(n) {
+                conversation.execute(params![shop_id, customer_id])?;
+                let id = tx.last_insert_rowid();
+                obligation.execute(params![id, first_due_micros + i as i64 * spacing_ms * 1000])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(())
 }

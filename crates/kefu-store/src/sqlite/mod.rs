@@ -6,7 +6,7 @@
 //! runs each in its own savepoint inside one transaction, commits once, and only then answers
 //! each caller, so `201` from the API always means "on disk".
 
-pub mod baseline;
+pub mod bench;
 mod ops;
 mod rows;
 

@@ -38,6 +38,22 @@ pub enum Command {
         #[arg(long)]
         db: Option<String>,
     },
+    /// The scheduler's sweep over a million open obligations (SQLite): an idle sweep and one
+    /// that marks a batch of breaches.
+    Sweep {
+        #[arg(long, default_value_t = 1_000_000)]
+        obligations: usize,
+        /// Obligations that fall due between two sweeps.
+        #[arg(long, default_value_t = 1000)]
+        due_per_sweep: usize,
+        #[arg(long, default_value_t = 20)]
+        sweeps: usize,
+    },
+    /// Deadline computations per second on one core (the taobao pack, business hours).
+    Deadlines {
+        #[arg(long, default_value_t = 2_000_000)]
+        iterations: u64,
+    },
     /// Time from starting `kefu serve` to its first healthy answer, on an existing database.
     Startup {
         #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
@@ -60,6 +76,20 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             db,
         } => http(requests, clients.max(1), db).await,
         Command::Startup { db, runs } => startup(&db, runs.max(1)).await,
+        Command::Deadlines { iterations } => {
+            // On this thread only: the figure is per core.
+            let (n, took) =
+                tokio::task::block_in_place(|| kefu_rules::bench_deadlines(iterations.max(1)));
+            super::print_json(&serde_json::json!({
+                "bench": "deadlines", "pack": "taobao", "computations": n,
+                "seconds": took.as_secs_f64(), "deadlines_per_second": (n as f64 / took.as_secs_f64()).round(),
+            }))
+        }
+        Command::Sweep {
+            obligations,
+            due_per_sweep,
+            sweeps,
+        } => sweep(obligations.max(1), due_per_sweep.max(1), sweeps.max(1)).await,
     }
 }
 
@@ -193,16 +223,16 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
             let base_path = format!("{p}.baseline");
             let _ = std::fs::remove_file(&base_path);
             eprintln!("baseline: the same rows in 1000-message transactions");
-            let rows: Vec<kefu_store::sqlite::baseline::Row> = rows
+            let rows: Vec<kefu_store::sqlite::bench::Row> = rows
                 .iter()
-                .map(|(c, b, t)| kefu_store::sqlite::baseline::Row {
+                .map(|(c, b, t)| kefu_store::sqlite::bench::Row {
                     customer: c,
                     body: b,
                     at_micros: *t,
                 })
                 .collect();
             let took = tokio::task::block_in_place(|| {
-                kefu_store::sqlite::baseline::batched_insert(&base_path, &rows)
+                kefu_store::sqlite::bench::batched_insert(&base_path, &rows)
             })?;
             let base_rate = n as f64 / took.as_secs_f64();
             for suffix in ["", "-wal", "-shm"] {
@@ -380,5 +410,60 @@ async fn startup(db: &str, runs: usize) -> anyhow::Result<()> {
         "runs": runs,
         "median_ms": (times[times.len() / 2] * 10.0).round() / 10.0,
         "max_ms": (times[times.len() - 1] * 10.0).round() / 10.0,
+    }))
+}
+
+async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<()> {
+    let (url, path) = bench_db(None, "sweep")?;
+    let path = path.context("sweep bench runs on SQLite")?;
+    let first_due: DateTime<Utc> = "2026-11-11T08:00:00Z".parse()?;
+    // One obligation falls due every `spacing` ms; a sweep every second sees `due_per_sweep`.
+    let spacing_ms = (1000 / due_per_sweep as i64).max(1);
+    eprintln!("seeding {n} open conversations with one open obligation each");
+    let seeded = Instant::now();
+    tokio::task::block_in_place(|| {
+        kefu_store::sqlite::bench::seed_open_obligations(
+            &path,
+            n,
+            first_due.timestamp_micros(),
+            spacing_ms,
+        )
+    })?;
+    eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
+    let store = kefu_store::open(&url).await?;
+    let clock = Arc::new(kefu_core::ManualClock::new(
+        first_due - chrono::Duration::seconds(1),
+    ));
+    let state = AppState::new(store.clone(), clock.clone(), &super::random_token()?)?;
+    // Idle: nothing due yet.
+    let mut idle = Vec::new();
+    for _ in 0..sweeps {
+        let t = Instant::now();
+        let marked = kefu_server::scheduler::sweep(&state).await?;
+        idle.push(t.elapsed().as_micros() as u64);
+        anyhow::ensure!(marked.is_empty(), "nothing should be due yet");
+    }
+    // Busy: each sweep one simulated second later, with `due_per_sweep` newly due.
+    let mut busy = Vec::new();
+    let mut marked_total = 0;
+    for s in 0..sweeps {
+        clock.set(first_due + chrono::Duration::milliseconds(s as i64 * 1000 + 999));
+        let t = Instant::now();
+        marked_total += kefu_server::scheduler::sweep(&state).await?.len();
+        busy.push(t.elapsed().as_micros() as u64);
+    }
+    idle.sort_unstable();
+    busy.sort_unstable();
+    let stats = store.stats().await?;
+    super::print_json(&serde_json::json!({
+        "bench": "sweep",
+        "open_obligations": n,
+        "open_conversations": stats.open_conversations,
+        "sweeps": sweeps,
+        "idle_sweep_p50_ms": percentile(&idle, 0.5),
+        "idle_sweep_max_ms": percentile(&idle, 1.0),
+        "breaches_per_sweep": marked_total / sweeps,
+        "busy_sweep_p50_ms": percentile(&busy, 0.5),
+        "busy_sweep_max_ms": percentile(&busy, 1.0),
     }))
 }

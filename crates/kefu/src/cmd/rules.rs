@@ -43,6 +43,12 @@ pub enum Command {
         #[arg(long)]
         currency: String,
     },
+    /// Every rule ID of the catalogue with its kind, source and what enforces it.
+    List {
+        /// Only the rules this pack cites.
+        #[arg(long)]
+        pack: Option<String>,
+    },
     /// List the embedded policy packs.
     Packs,
     /// Check a policy pack file; prints its id or the file, line and reason it is rejected.
@@ -129,6 +135,23 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let paid = decimal("--paid", &paid)?;
             let c = compensation(pack, kind, paid, &currency).map_err(|e| anyhow!("{e}"))?;
             super::print_json(&c)
+        }
+        Command::List { pack } => {
+            let set = packs()?;
+            if let Some(p) = &pack {
+                find(&set, p)?;
+            }
+            let rules: Vec<_> = kefu_rules::rule_list(&set)
+                .into_iter()
+                .filter(|r| {
+                    pack.as_ref()
+                        .is_none_or(|p| r.enforced_by.iter().any(|e| e == p))
+                })
+                .collect();
+            let enforced = rules.iter().filter(|r| r.enforced).count();
+            super::print_json(
+                &serde_json::json!({"rules": rules, "total": rules.len(), "enforced": enforced}),
+            )
         }
         Command::Packs => {
             let set = packs()?;
