@@ -195,7 +195,6 @@ pub mod event_kind {
     pub const CONVERSATION_REOPENED: &str = "conversation_reopened";
     pub const MESSAGE_RECEIVED: &str = "message_received";
     pub const REPLY_SENT: &str = "reply_sent";
-    pub const OBLIGATION_OPENED: &str = "obligation_opened";
     pub const OBLIGATION_MET: &str = "obligation_met";
     pub const OBLIGATION_BREACHED: &str = "obligation_breached";
     pub const STATUS_CHANGED: &str = "status_changed";

@@ -1,17 +1,20 @@
 //! The reply guard: public types and the `lint` entry point.
 //!
-//! `lint` runs one phrase-automaton pass over the reply, splits it into
-//! sentences and clauses, then hands that analysed document to the block
-//! rules (`privacy`) and the warn rules (`style`). It does no I/O and builds
-//! nothing per call except small vectors.
+//! `lint` runs the phrase automata of the reply's language over it (one
+//! pass each, at most two), splits it into sentences and clauses when a rule
+//! needs that, then hands that analysed document to the block rules
+//! (`privacy`) and the warn rules (`style`). It does no I/O and builds
+//! nothing per call except small vectors; rules whose phrase categories
+//! have no hit return at once.
 //!
 //! It does NOT decide what to do with a verdict (the caller refuses to send
 //! on `block`), and it does not translate or rewrite whole replies: a
 //! suggestion rewrites the offending sentence where a safe rewrite exists.
 
-use crate::phrases::{Cat, Hit, Lang, PhraseSet, is_cjk};
-use crate::text::{Sentence, sentences};
+use crate::phrases::{Cat, CatSet, Hit, Lang, PhraseSet, is_cjk};
+use crate::text::{Split, sentences};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 
 /// What the conversation is about, as far as the guard rules care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,8 +92,9 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
 }
 
-/// The reply guard. Build once (it compiles the phrase automaton), then
-/// call [`Guard::lint`] for every outgoing reply; it is `Send + Sync`.
+/// The reply guard. Build once, then call [`Guard::lint`] for every
+/// outgoing reply; it is `Send + Sync`. The phrase automata are compiled on
+/// first use (or all at once by [`Guard::warm_up`]).
 pub struct Guard {
     phrases: PhraseSet,
 }
@@ -105,18 +109,43 @@ impl Default for Guard {
 pub(crate) struct Doc<'a> {
     pub text: &'a str,
     pub lang: Lang,
-    pub hits: Vec<Hit>,
-    pub sentences: Vec<Sentence>,
+    /// Hits of the active languages, sorted by (start, end).
+    pub hits: Vec<Hit<'a>>,
+    /// Which categories have at least one hit: rules whose categories are
+    /// absent return at once, which is the common case for a good reply.
+    pub cats: CatSet,
+    /// Sentences and clauses, split on first use (many replies need none).
+    split: OnceCell<Split>,
+    /// Written in traditional characters? Decided on first use.
+    hant: OnceCell<bool>,
     pub ctx: &'a LintContext,
     phrases: &'a PhraseSet,
 }
 
-impl Doc<'_> {
+impl<'a> Doc<'a> {
+    pub fn split(&self) -> &Split {
+        self.split.get_or_init(|| sentences(self.text))
+    }
+
+    /// Does the reply have any hit of `cat`?
+    pub fn any(&self, cat: Cat) -> bool {
+        self.cats & cat.bit() != 0
+    }
+
     /// Hits of one category within `[start, end)`.
-    pub fn hits_in(&self, cat: Cat, start: usize, end: usize) -> impl Iterator<Item = &Hit> {
-        self.hits
+    pub fn hits_in(
+        &self,
+        cat: Cat,
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = &Hit<'a>> + '_ {
+        // Hits are sorted by start: skip those before the window, stop after it.
+        let hits: &[Hit<'a>] = if self.any(cat) { &self.hits } else { &[] };
+        let from = hits.partition_point(|h| h.start < start);
+        hits[from..]
             .iter()
-            .filter(move |h| h.cat == cat && h.start >= start && h.end <= end)
+            .take_while(move |h| h.start < end)
+            .filter(move |h| h.cat == cat && h.end <= end)
     }
 
     pub fn has(&self, cat: Cat, start: usize, end: usize) -> bool {
@@ -125,26 +154,66 @@ impl Doc<'_> {
 
     /// The clause holding byte `pos`.
     pub fn clause_of(&self, pos: usize) -> (usize, usize) {
-        self.sentences
+        self.split()
+            .clauses
             .iter()
-            .flat_map(|s| s.clauses.iter())
             .find(|&&(s, e)| pos >= s && pos < e)
             .copied()
             .unwrap_or((0, self.text.len()))
     }
 
     /// A negation word anywhere in the clause scopes everything in it: word
-    /// order differs by language ("Teilen Sie Ihre PIN niemals mit").
+    /// order differs by language ("Teilen Sie Ihre PIN niemals mit"). A
+    /// negation left dangling at the end of a clause ("Do not, under any
+    /// circumstances, share…", "请您千万不要，…") scopes the rest of its
+    /// sentence: the verb it negates comes after the commas.
     pub fn negated(&self, pos: usize) -> bool {
+        if !self.any(Cat::Negation) {
+            return false;
+        }
         let (s, e) = self.clause_of(pos);
-        self.has(Cat::Negation, s, e)
+        if self.has(Cat::Negation, s, e) {
+            return true;
+        }
+        let split = self.split();
+        let Some(sentence) = split
+            .sentences
+            .iter()
+            .find(|x| pos >= x.start && pos < x.end)
+        else {
+            return false;
+        };
+        split
+            .clauses_of(sentence)
+            .iter()
+            .take_while(|&&(_, ce)| ce <= s)
+            .any(|&(cs, ce)| self.dangling_negation(cs, ce))
     }
 
+    /// Does the clause end with a negation word (nothing but punctuation
+    /// after it)?
+    pub fn dangling_negation(&self, cs: usize, ce: usize) -> bool {
+        let body = self.text[cs..ce].trim_end_matches(|c: char| !c.is_alphanumeric());
+        let end = cs + body.len();
+        self.hits_in(Cat::Negation, cs, ce).any(|h| h.end == end)
+    }
+
+    /// The data's rewrite for `rule`, in traditional characters when the
+    /// reply is written in them.
     pub fn suggestion(&self, rule: &str) -> Option<String> {
-        self.phrases
-            .suggestions
-            .get(&(self.lang, rule.to_string()))
-            .cloned()
+        let s = self.phrases.suggestion(self.lang, rule)?;
+        Some(self.in_script(s))
+    }
+
+    /// Chinese text of ours (a suggestion, an inserted 请/您) in the script
+    /// of the reply.
+    pub fn in_script(&self, s: String) -> String {
+        let hant = || *self.hant.get_or_init(|| self.phrases.is_hant(self.text));
+        if self.lang == Lang::Zh && hant() {
+            self.phrases.to_hant(&s)
+        } else {
+            s
+        }
     }
 }
 
@@ -194,15 +263,22 @@ impl Guard {
         }
     }
 
+    /// Build the phrase automata of every language now instead of on first
+    /// use, so a server's first replies do not pay for it. Optional.
+    pub fn warm_up(&self) {
+        self.phrases.build_all();
+    }
+
     /// Check one outgoing reply. The verdict is the worst finding's severity.
     pub fn lint(&self, text: &str, ctx: &LintContext) -> Verdict {
-        let all = self.phrases.find(text);
-        let has_cjk = text.chars().any(is_cjk);
-        let lang = ctx
-            .lang
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or_else(|| detect(&all, has_cjk));
+        let has_cjk = !text.is_ascii() && text.chars().any(is_cjk);
+        // A reply with Han characters is Chinese unless the caller says
+        // otherwise; only a Latin-script reply of unknown language needs
+        // every language's phrases (to detect it from its function words).
+        let given = ctx.lang.as_deref().and_then(Lang::parse);
+        let known = given.or(has_cjk.then_some(Lang::Zh));
+        let all = self.phrases.find(text, has_cjk, known);
+        let lang = known.unwrap_or_else(|| detect(&all, has_cjk));
         // Phrases of the reply's language, plus English (mixed in everywhere:
         // "PIN", "OK") and Chinese when Han characters are present. Limiting
         // this keeps one language's word from firing in another (en "tan" vs
@@ -211,12 +287,16 @@ impl Guard {
             None => true,
             Some(l) => l == lang || l == Lang::En || (l == Lang::Zh && has_cjk),
         };
-        let hits: Vec<Hit> = all.into_iter().filter(|h| active(h.lang)).collect();
+        let mut hits = all;
+        hits.retain(|h| active(h.lang));
+        let cats = hits.iter().fold(0, |m, h| m | h.cat.bit());
         let doc = Doc {
             text,
             lang,
             hits,
-            sentences: sentences(text),
+            cats,
+            split: OnceCell::new(),
+            hant: OnceCell::new(),
             ctx,
             phrases: &self.phrases,
         };
@@ -236,6 +316,9 @@ impl Guard {
     }
 
     fn shop_rules(&self, doc: &Doc, out: &mut Vec<Finding>) {
+        if !doc.any(Cat::ShopForbidden) && self.phrases.required().is_empty() {
+            return;
+        }
         for h in doc.hits.iter().filter(|h| h.cat == Cat::ShopForbidden) {
             let msg = "The shop does not allow this phrase in replies.";
             out.push(finding(
@@ -250,16 +333,13 @@ impl Guard {
             .hits
             .iter()
             .filter(|h| h.cat == Cat::ShopRequired)
-            .filter_map(|h| h.tag.as_deref())
+            .filter_map(|h| h.tag)
             .collect();
         let mut missing: Vec<String> = Vec::new();
-        for en in self.phrases.required() {
-            let lang_ok = en.lang.is_none_or(|l| l == doc.lang);
-            if let Some(p) = en.tag.as_deref()
-                && lang_ok
-                && !present.contains(&p)
-                && !missing.iter().any(|m| m == p)
-            {
+        for (lang, p) in self.phrases.required() {
+            let p = p.as_str();
+            let lang_ok = lang.is_none_or(|l| l == doc.lang);
+            if lang_ok && !present.contains(&p) && !missing.iter().any(|m| m == p) {
                 missing.push(p.to_string());
             }
         }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bench;
 mod guard;
 mod phrases;
 mod privacy;
@@ -10,6 +11,5 @@ mod text;
 pub use guard::{Category, Finding, Guard, LintContext, Severity, Verdict, VerdictKind};
 pub use redact::{Redacted, Redaction, SecretKind, redact};
 
-#[cfg(test)]
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,11 @@
 //! phrases occur where". It does not stem, lowercase non-ASCII letters or
 //! segment Chinese words: phrase lists carry the inflected forms they need.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A language the phrase data covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +66,7 @@ pub(crate) enum Cat {
     Imperative,
     Address,
     Common,
+    Anaphor,
     Suggest,
     Ni,
     ShopForbidden,
@@ -70,6 +74,11 @@ pub(crate) enum Cat {
 }
 
 impl Cat {
+    /// This category's bit in a [`CatSet`].
+    pub(crate) fn bit(self) -> CatSet {
+        1 << (self as u32)
+    }
+
     fn parse(s: &str) -> Option<Cat> {
         Some(match s {
             "secret" => Cat::Secret,
@@ -97,12 +106,16 @@ impl Cat {
             "imperative" => Cat::Imperative,
             "address" => Cat::Address,
             "common" => Cat::Common,
+            "anaphor" => Cat::Anaphor,
             "suggest" => Cat::Suggest,
             "ni" => Cat::Ni,
             _ => return None,
         })
     }
 }
+
+/// A set of categories, one bit each: which categories a text has hits of.
+pub(crate) type CatSet = u64;
 
 /// One meaning of a pattern: a pattern string may carry several (the same
 /// word can be listed in two languages or two sections).
@@ -113,23 +126,103 @@ pub(crate) struct Entry {
     pub tag: Option<String>,
     /// `word*` in the data: the last word may run on (no right boundary).
     pub prefix: bool,
+    /// For a `[cancel]` entry: the category it cancels (its tag, parsed).
+    pub cancels: Option<Cat>,
 }
 
-/// One occurrence of a phrase in the text (byte offsets).
-#[derive(Clone, Debug)]
-pub(crate) struct Hit {
+/// One occurrence of a phrase in the text (byte offsets). The tag borrows
+/// from the phrase set, so collecting hits copies no strings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit<'p> {
     pub start: usize,
     pub end: usize,
     pub cat: Cat,
     pub lang: Option<Lang>,
-    pub tag: Option<String>,
+    pub tag: Option<&'p str>,
+    pub cancels: Option<Cat>,
 }
 
+/// One DFA over a subset of the patterns, walked by hand in
+/// [`PhraseSet::find`] so the per-byte step is inlined (the `AhoCorasick`
+/// wrapper dispatches it dynamically). Built on first use: a one-shot
+/// `kefu lint` builds only the automata its reply needs.
+struct Automaton1 {
+    dfa: OnceLock<DFA>,
+    /// DFA pattern index → index into [`PhraseSet::patterns`].
+    ids: Vec<usize>,
+}
+
+impl Automaton1 {
+    fn new(ids: Vec<usize>) -> Automaton1 {
+        Automaton1 {
+            dfa: OnceLock::new(),
+            ids,
+        }
+    }
+
+    fn dfa(&self, patterns: &[String]) -> &DFA {
+        self.dfa.get_or_init(|| {
+            DFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(self.ids.iter().map(|&i| &patterns[i]))
+                .expect("phrase automaton builds")
+        })
+    }
+
+    /// Call `f(pattern index, start, end)` for every occurrence of every
+    /// pattern (overlapping ones too), in order of their end.
+    #[inline]
+    fn each_match(&self, patterns: &[String], text: &str, mut f: impl FnMut(usize, usize, usize)) {
+        let dfa = self.dfa(patterns);
+        let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+            return;
+        };
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                for k in 0..dfa.match_len(sid) {
+                    let pid = dfa.match_pattern(sid, k);
+                    let len = dfa.pattern_len(pid);
+                    f(self.ids[pid.as_usize()], i + 1 - len, i + 1);
+                }
+            }
+        }
+    }
+}
+
+/// The phrase automata. One DFA over every phrase was 16 MB (each Han
+/// continuation byte is its own byte class) and missed the cache on nearly
+/// every byte of a reply; these are a fraction of that each, and a reply
+/// walks at most two of them.
 pub(crate) struct PhraseSet {
-    ac: AhoCorasick,
+    /// Phrases without Han characters, for a reply in a known language:
+    /// that language's phrases plus English (mixed into every language),
+    /// the Latin-script Chinese ones and the language-free ones. Indexed by
+    /// [`Lang::index`] − 1 (De, Fr, Es; a Chinese reply uses English's).
+    latin_for: [Automaton1; 4],
+    /// Every phrase without Han characters: for a reply whose language is
+    /// not given and must be detected from its words.
+    latin_all: Automaton1,
+    /// Phrases with Han characters: run only over replies that have some.
+    han: Automaton1,
+    /// The distinct patterns (lowercased phrases) and their meanings.
+    patterns: Vec<String>,
     entries: Vec<Vec<Entry>>,
-    /// Suggestions keyed by (language, rule id).
-    pub suggestions: HashMap<(Lang, String), String>,
+    /// Per pattern: do its first and its last character belong to a word
+    /// (so a word boundary must be checked on that side)?
+    edges: Vec<(bool, bool)>,
+    /// The shop's required phrases (language, phrase), kept apart so a lint
+    /// does not walk every entry to find them.
+    required: Vec<(Option<Lang>, String)>,
+    /// Suggestions by language, then rule id.
+    suggestions: HashMap<Lang, HashMap<String, String>>,
+    /// Simplified → traditional characters (`data/zh-hant.txt`), for
+    /// writing suggestions in the script of the reply.
+    hant: HashMap<char, char>,
+    /// Characters that are only traditional (a table value, not a key).
+    hant_only: std::collections::HashSet<char>,
 }
 
 const DATA: [(Lang, &str); 5] = [
@@ -179,7 +272,31 @@ fn parse_file(src: &str) -> Vec<(Cat, String, Option<String>)> {
 }
 
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() && !is_cjk(c)
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        !is_cjk(c) && c.is_alphanumeric()
+    }
+}
+
+/// The character ending at byte `i` (ASCII without decoding).
+#[inline]
+fn char_before(text: &str, i: usize) -> Option<char> {
+    match i.checked_sub(1).map(|j| text.as_bytes()[j]) {
+        None => None,
+        Some(b) if b.is_ascii() => Some(b as char),
+        Some(_) => text[..i].chars().next_back(),
+    }
+}
+
+/// The character starting at byte `i` (ASCII without decoding).
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<char> {
+    match text.as_bytes().get(i) {
+        None => None,
+        Some(&b) if b.is_ascii() => Some(b as char),
+        Some(_) => text[i..].chars().next(),
+    }
 }
 
 pub(crate) fn is_cjk(c: char) -> bool {
@@ -190,10 +307,15 @@ impl PhraseSet {
     /// Build from the embedded data plus the shop's own phrases.
     pub(crate) fn build(shop: &[(Cat, Option<Lang>, String)]) -> PhraseSet {
         let hant = hant_table();
+        let hant_only = hant
+            .values()
+            .copied()
+            .filter(|t| !hant.contains_key(t))
+            .collect();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
-        let mut suggestions = HashMap::new();
+        let mut suggestions: HashMap<Lang, HashMap<String, String>> = HashMap::new();
         let mut add = |phrase: &str, entry: Entry| {
             let key = phrase.to_lowercase();
             let id = *index.entry(key.clone()).or_insert_with(|| {
@@ -207,17 +329,25 @@ impl PhraseSet {
             for (cat, phrase, tag) in parse_file(src) {
                 if cat == Cat::Suggest {
                     if let Some(rule) = tag {
-                        suggestions.insert((lang, rule), phrase);
+                        suggestions.entry(lang).or_default().insert(rule, phrase);
                     }
                     continue;
                 }
                 let prefix = phrase.ends_with('*');
                 let p = phrase.trim_end_matches('*');
+                let cancels = if cat == Cat::Cancel {
+                    let c = tag.as_deref().and_then(Cat::parse);
+                    assert!(c.is_some(), "[cancel] {phrase} needs a section tag");
+                    c
+                } else {
+                    None
+                };
                 let entry = Entry {
                     cat,
                     lang: Some(lang),
                     tag,
                     prefix,
+                    cancels,
                 };
                 if lang == Lang::Zh {
                     // Traditional-script variant: same meaning, other characters.
@@ -239,78 +369,177 @@ impl PhraseSet {
                         lang: *lang,
                         tag: Some(p.to_string()),
                         prefix: false,
+                        cancels: None,
                     },
                 );
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("phrase automaton builds");
+        let edges = patterns
+            .iter()
+            .map(|p| {
+                let first = p.chars().next().is_some_and(is_word_char);
+                let last = p.chars().next_back().is_some_and(is_word_char);
+                (first, last)
+            })
+            .collect();
+        let (han, latin): (Vec<usize>, Vec<usize>) =
+            (0..patterns.len()).partition(|&i| patterns[i].chars().any(is_cjk));
+        let for_lang = |l: Lang| {
+            let ids = latin
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    entries[i].iter().any(|e| match e.lang {
+                        None => true,
+                        Some(el) => el == l || el == Lang::En || el == Lang::Zh,
+                    })
+                })
+                .collect();
+            Automaton1::new(ids)
+        };
+        let latin_for = [
+            for_lang(Lang::En),
+            for_lang(Lang::De),
+            for_lang(Lang::Fr),
+            for_lang(Lang::Es),
+        ];
+        let latin_all = Automaton1::new(latin);
+        let han = Automaton1::new(han);
+        let mut required: Vec<(Option<Lang>, String)> = Vec::new();
+        for en in entries.iter().flatten() {
+            if en.cat == Cat::ShopRequired
+                && let Some(t) = &en.tag
+                && !required.iter().any(|(l, p)| *l == en.lang && p == t)
+            {
+                required.push((en.lang, t.clone()));
+            }
+        }
         PhraseSet {
-            ac,
+            latin_for,
+            latin_all,
+            han,
+            patterns,
             entries,
+            edges,
+            required,
             suggestions,
+            hant,
+            hant_only,
         }
     }
 
     /// The shop's required phrases (entries tagged with the phrase itself).
-    pub(crate) fn required(&self) -> impl Iterator<Item = &Entry> {
-        self.entries
-            .iter()
-            .flatten()
-            .filter(|e| e.cat == Cat::ShopRequired)
+    /// Is `text` written in traditional characters (more traditional-only
+    /// than simplified-only characters of the table)?
+    pub(crate) fn is_hant(&self, text: &str) -> bool {
+        let mut score = 0i32;
+        for c in text.chars().filter(|&c| is_cjk(c)) {
+            if self.hant_only.contains(&c) {
+                score += 1;
+            } else if self.hant.get(&c).is_some_and(|&t| t != c) {
+                score -= 1;
+            }
+        }
+        score > 0
+    }
+
+    /// `text` in traditional characters.
+    pub(crate) fn to_hant(&self, text: &str) -> String {
+        text.chars()
+            .map(|c| *self.hant.get(&c).unwrap_or(&c))
+            .collect()
+    }
+
+    /// The suggested rewrite for `rule` in `lang`, if the data has one.
+    pub(crate) fn suggestion(&self, lang: Lang, rule: &str) -> Option<String> {
+        self.suggestions
+            .get(&lang)
+            .and_then(|m| m.get(rule))
+            .cloned()
+    }
+
+    /// Build every automaton now rather than on first use (for timing).
+    pub(crate) fn build_all(&self) {
+        for a in self.latin_for.iter().chain([&self.latin_all, &self.han]) {
+            a.dfa(&self.patterns);
+        }
+    }
+
+    pub(crate) fn required(&self) -> &[(Option<Lang>, String)] {
+        &self.required
+    }
+
+    /// Call `f(entry index, start, end)` for every phrase occurrence.
+    #[inline]
+    fn each_match(
+        &self,
+        text: &str,
+        has_cjk: bool,
+        lang: Option<Lang>,
+        mut f: impl FnMut(usize, usize, usize),
+    ) {
+        let latin = match lang {
+            Some(Lang::Zh) => &self.latin_for[0],
+            Some(l) => &self.latin_for[l.index() - 1],
+            None => &self.latin_all,
+        };
+        latin.each_match(&self.patterns, text, &mut f);
+        if has_cjk {
+            self.han.each_match(&self.patterns, text, &mut f);
+        }
     }
 
     /// Every phrase occurrence in `text`, with word boundaries enforced for
-    /// Latin-script phrases (so "pin" does not fire inside "shipping").
-    pub(crate) fn find(&self, text: &str) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        for m in self.ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            let first = text[s..].chars().next();
-            let last = text[..e].chars().next_back();
-            let before = text[..s].chars().next_back();
-            let after = text[e..].chars().next();
-            let left_ok = !(first.is_some_and(is_word_char) && before.is_some_and(is_word_char));
-            if !left_ok {
-                continue;
+    /// Latin-script phrases (so "pin" does not fire inside "shipping"),
+    /// sorted by (start, end).
+    /// `has_cjk` says whether the text holds any Han character; with `lang`
+    /// given, only the phrases active in a reply of that language are
+    /// looked for (the caller still filters the hits by language).
+    pub(crate) fn find<'p>(
+        &'p self,
+        text: &str,
+        has_cjk: bool,
+        lang: Option<Lang>,
+    ) -> Vec<Hit<'p>> {
+        let mut hits: Vec<Hit<'p>> = Vec::with_capacity(32);
+        let mut any_cancel = false;
+        self.each_match(text, has_cjk, lang, |pid, s, e| {
+            let (first_word, last_word) = self.edges[pid];
+            if first_word && char_before(text, s).is_some_and(is_word_char) {
+                return;
             }
-            let right_bounded = last.is_some_and(is_word_char) && after.is_some_and(is_word_char);
-            for en in &self.entries[m.pattern().as_usize()] {
+            let right_bounded = last_word && char_at(text, e).is_some_and(is_word_char);
+            for en in &self.entries[pid] {
                 if right_bounded && !en.prefix {
                     continue;
                 }
+                any_cancel |= en.cancels.is_some();
                 hits.push(Hit {
                     start: s,
                     end: e,
                     cat: en.cat,
                     lang: en.lang,
-                    tag: en.tag.clone(),
+                    tag: en.tag.as_deref(),
+                    cancels: en.cancels,
                 });
             }
-        }
+        });
         // A cancel phrase ("别担心", "send you") removes the hits of its tagged
         // category that it overlaps: the word is there, the act is not. A hit
         // with exactly the cancel's span survives, so "退货退款" can cancel its
         // parts and still count as one option itself.
-        let cancels: Vec<(usize, usize, Cat)> = hits
-            .iter()
-            .filter(|h| h.cat == Cat::Cancel)
-            .filter_map(|h| {
-                h.tag
-                    .as_deref()
-                    .and_then(Cat::parse)
-                    .map(|c| (h.start, h.end, c))
-            })
-            .collect();
-        hits.retain(|h| {
-            h.cat != Cat::Cancel
-                && !cancels.iter().any(|&(s, e, c)| {
-                    c == h.cat && h.start < e && s < h.end && (h.start, h.end) != (s, e)
-                })
-        });
+        if any_cancel {
+            let cancels: Vec<(usize, usize, Cat)> = hits
+                .iter()
+                .filter_map(|h| h.cancels.map(|c| (h.start, h.end, c)))
+                .collect();
+            hits.retain(|h| {
+                h.cat != Cat::Cancel
+                    && !cancels.iter().any(|&(s, e, c)| {
+                        c == h.cat && h.start < e && s < h.end && (h.start, h.end) != (s, e)
+                    })
+            });
+        }
         hits.sort_by_key(|h| (h.start, h.end));
         hits
     }

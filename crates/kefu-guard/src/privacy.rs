@@ -8,9 +8,10 @@
 //! Negation is scoped to the clause; scam-warning frames ("如果有人向您索要
 //! 验证码，那是骗子") excuse the whole sentence.
 //!
-//! This is phrase logic, not parsing: a request spread over two sentences
-//! ("您的身份证号码。发我一下。") is not seen, and an object named only by
-//! pronoun ("send it") is not tied back to the earlier sentence.
+//! A request in the next sentence that points back with an anaphor ("it",
+//! "ihn", "收到后") takes the previous sentence's object. This is phrase
+//! logic, not parsing: a request further away, or one that points back
+//! without an anaphor from the lists, is not seen.
 
 use crate::guard::{Doc, Finding, Severity, finding};
 use crate::phrases::Cat;
@@ -21,10 +22,65 @@ const ABUSE_MSG: &str = "Insults or abuses the buyer (SCRIPT-NO-EMOTION).";
 const EMOTION_MSG: &str = "Expresses the agent's own irritation or uses disparaging words; keep replies neutral and polite (SCRIPT-NO-EMOTION).";
 
 pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
-    for s in &doc.sentences {
+    let privacy = doc.any(Cat::Request) && (doc.any(Cat::Secret) || doc.any(Cat::IdDoc));
+    let abuse = doc.any(Cat::Insult) || doc.any(Cat::InsultWord) || doc.any(Cat::Emotion);
+    if !privacy && !abuse {
+        return;
+    }
+    let mut prev: Option<(usize, usize)> = None;
+    for s in &doc.split().sentences {
         let span = (s.start, s.end);
-        privacy_sentence(doc, span, out);
-        abuse_sentence(doc, span, out);
+        if privacy {
+            privacy_sentence(doc, span, out);
+            if let Some(p) = prev {
+                carried_request(doc, p, span, out);
+            }
+        }
+        if abuse {
+            abuse_sentence(doc, span, out);
+        }
+        prev = Some(span);
+    }
+}
+
+/// A request that points back at the previous sentence's object: "You will
+/// receive a code by SMS. Please forward it to me." / "…验证码。收到后请发给
+/// 我。" The current sentence has a live request and an anaphor ("it", "ihn",
+/// "收到后"…) but names no protected object itself; the previous sentence
+/// names one outside a negation or a scam warning.
+fn carried_request(
+    doc: &Doc,
+    (ps, _): (usize, usize),
+    (start, end): (usize, usize),
+    out: &mut Vec<Finding>,
+) {
+    if !doc.any(Cat::Anaphor) || doc.has(Cat::Frame, start, end) {
+        return;
+    }
+    let anaphor = doc
+        .hits_in(Cat::Anaphor, start, end)
+        .any(|a| !doc.negated(a.start));
+    let request = doc
+        .hits_in(Cat::Request, start, end)
+        .any(|r| !doc.negated(r.start));
+    if !anaphor || !request || doc.has(Cat::Frame, ps, start) {
+        return;
+    }
+    for (cat, rule, msg) in [
+        (Cat::Secret, "PRIV-NO-SECRETS", SECRETS_MSG),
+        (Cat::IdDoc, "PRIV-NO-ID-PHOTO", ID_MSG),
+    ] {
+        let earlier = doc.hits_in(cat, ps, start).any(|o| !doc.negated(o.start));
+        let reported = out.iter().any(|f| f.rule == rule && f.start == ps);
+        if earlier && !reported && !doc.has(cat, start, end) {
+            out.push(finding(
+                rule,
+                Severity::Block,
+                (ps, end),
+                msg,
+                doc.suggestion(rule),
+            ));
+        }
     }
 }
 

@@ -56,10 +56,32 @@ static ANNOUNCED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:(?P<cvv>cvv2?|cvc2?|cvn|安全码|安全碼|卡背后三位|security code|prüfnummer|cryptogramme|código de seguridad)",
         r"|(?P<pw>支付密码|登录密码|登錄密碼|密码|密碼|口令|password|passwort|kennwort|mot de passe|contraseña|passcode|pwd|pw)",
         r"|(?P<code>验证码|驗證碼|校验码|動態碼|动态码|短信码|verification code|one-time code|otp|sms code|code|bestätigungscode|tan|code de vérification|código de verificación|código))",
-        r"(?:\s*(?:is|ist|est|es|是|为|為|:|：|=|-)\s*|\s+)",
+        r"(?:\s*(?:ist|is|est|es|是|为|為|:|：|=|-)\s*|\s+)",
         r"(?P<v>[!-~]{1,64})"
     ))
     .unwrap()
+});
+
+/// Fast pre-check for a reply without ASCII digits: cards, IDs, codes and
+/// CVVs all need digits, so only a password can be announced, and only
+/// after one of its keywords. These stems are part of every password
+/// keyword of `ANNOUNCED` and avoid the letters k and s, whose Unicode case
+/// folds (K, ſ) `(?i)` would match but an ASCII comparison would not.
+static PASSWORD_STEMS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "word",
+            "wort",
+            "code",
+            "mot de pa",
+            "contra",
+            "pw",
+            "密码",
+            "密碼",
+            "口令",
+        ])
+        .unwrap()
 });
 
 /// Words that follow "password is" / "code is" without being a value.
@@ -180,30 +202,17 @@ fn introduced_by(before: &str, words: &[&str]) -> bool {
 
 /// Redact the secrets in `text`. Pure; spans refer to `text`.
 pub fn redact(text: &str) -> Redacted {
-    let mut found: Vec<Redaction> = Vec::new();
-    for m in CN_ID.find_iter(text) {
-        if bounded(text, m.start(), m.end()) && cn_id_valid(m.as_str()) {
-            found.push(Redaction {
-                kind: SecretKind::CnId,
-                start: m.start(),
-                end: m.end(),
-            });
-        }
+    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    if !has_digit && !PASSWORD_STEMS.is_match(text) {
+        // Nothing here can be a secret: skip the regexes.
+        return Redacted {
+            text: text.to_string(),
+            found: Vec::new(),
+        };
     }
-    for m in DIGIT_RUN.find_iter(text) {
-        if text[..m.start()].ends_with('+') || !bounded(text, m.start(), m.end()) {
-            continue; // international phone number, or part of a longer token
-        }
-        if let Some((s, e)) = card_in(m.as_str()) {
-            let (s, e) = (m.start() + s, m.start() + e);
-            if !introduced_by(&text[..s], NOT_A_CARD) && !overlaps(&found, s, e) {
-                found.push(Redaction {
-                    kind: SecretKind::BankCard,
-                    start: s,
-                    end: e,
-                });
-            }
-        }
+    let mut found: Vec<Redaction> = Vec::new();
+    if has_digit {
+        digit_secrets(text, &mut found);
     }
     for c in ANNOUNCED.captures_iter(text) {
         let v = c.name("v").expect("value group");
@@ -237,6 +246,12 @@ pub fn redact(text: &str) -> Redacted {
             end: e,
         });
     }
+    if found.is_empty() {
+        return Redacted {
+            text: text.to_string(),
+            found,
+        };
+    }
     found.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -247,6 +262,34 @@ pub fn redact(text: &str) -> Redacted {
     }
     out.push_str(&text[at..]);
     Redacted { text: out, found }
+}
+
+/// Chinese ID numbers and bank-card numbers.
+fn digit_secrets(text: &str, found: &mut Vec<Redaction>) {
+    for m in CN_ID.find_iter(text) {
+        if bounded(text, m.start(), m.end()) && cn_id_valid(m.as_str()) {
+            found.push(Redaction {
+                kind: SecretKind::CnId,
+                start: m.start(),
+                end: m.end(),
+            });
+        }
+    }
+    for m in DIGIT_RUN.find_iter(text) {
+        if text[..m.start()].ends_with('+') || !bounded(text, m.start(), m.end()) {
+            continue; // international phone number, or part of a longer token
+        }
+        if let Some((s, e)) = card_in(m.as_str()) {
+            let (s, e) = (m.start() + s, m.start() + e);
+            if !introduced_by(&text[..s], NOT_A_CARD) && !overlaps(found, s, e) {
+                found.push(Redaction {
+                    kind: SecretKind::BankCard,
+                    start: s,
+                    end: e,
+                });
+            }
+        }
+    }
 }
 
 fn value_ok(kind: SecretKind, v: &str, before: &str) -> bool {

@@ -74,6 +74,9 @@ fn no_stall(doc: &Doc, out: &mut Vec<Finding>) {
     ) {
         return;
     }
+    if !doc.any(Cat::Stall) {
+        return;
+    }
     let n = doc.text.len();
     let remedy = doc
         .hits_in(Cat::Remedy, 0, n)
@@ -97,7 +100,7 @@ fn no_stall(doc: &Doc, out: &mut Vec<Finding>) {
 fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
     const RULE: &str = "SCRIPT-EMPATHY";
     let n = doc.text.len();
-    if doc.has(Cat::Empathy, 0, n) {
+    if !doc.any(Cat::Policy) || doc.any(Cat::Empathy) {
         return;
     }
     let mut done = Vec::new();
@@ -118,11 +121,14 @@ fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
 }
 
 fn per_sentence(doc: &Doc, cat: Cat, rule: &str, out: &mut Vec<Finding>) {
-    for s in &doc.sentences {
+    if !doc.any(cat) {
+        return;
+    }
+    for s in &doc.split().sentences {
         let Some(h) = doc.hits_in(cat, s.start, s.end).next() else {
             continue;
         };
-        let msg = match (cat, h.tag.as_deref()) {
+        let msg = match (cat, h.tag) {
             (Cat::Argue, Some("interrogate")) => {
                 "Interrogates the buyer (\"why didn't you…\"); ask, don't question (SCRIPT-NO-ARGUE)."
             }
@@ -148,14 +154,24 @@ fn per_sentence(doc: &Doc, cat: Cat, rule: &str, out: &mut Vec<Finding>) {
 /// "两要": lead with 请, address the buyer as 您 (亲 is fine too).
 fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
     const RULE: &str = "SCRIPT-QING-NIN";
-    for s in &doc.sentences {
+    if !doc.any(Cat::Ni) && !doc.any(Cat::Imperative) {
+        return;
+    }
+    for s in &doc.split().sentences {
         let ni: Vec<(usize, usize)> = doc
             .hits_in(Cat::Ni, s.start, s.end)
             .map(|h| (h.start, h.end))
             .collect();
         let mut insert_qing = Vec::new();
-        for &(cs, ce) in &s.clauses {
+        // "请您千万不要，…，把验证码告诉任何人": a polite clause ending in a
+        // negation governs the clauses after it.
+        let mut polite_negation = false;
+        for &(cs, ce) in doc.split().clauses_of(s) {
             if doc.has(Cat::Polite, cs, ce) {
+                polite_negation |= doc.dangling_negation(cs, ce);
+                continue;
+            }
+            if polite_negation {
                 continue;
             }
             let head = clause_head(doc, cs, ce);
@@ -201,7 +217,7 @@ fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
             Severity::Warn,
             (s.start, s.end),
             msg,
-            Some(rewrite),
+            Some(doc.in_script(rewrite)),
         ));
     }
 }
@@ -238,7 +254,7 @@ fn clear(doc: &Doc, out: &mut Vec<Finding>) {
     };
     let strong = doc
         .hits_in(Cat::Vague, 0, n)
-        .any(|h| h.tag.as_deref() == Some("strong"));
+        .any(|h| h.tag == Some("strong"));
     let (units, threshold) = residual(
         doc,
         &[
@@ -277,7 +293,7 @@ fn options(doc: &Doc, out: &mut Vec<Finding>) {
     }
     let mut kinds: Vec<&str> = Vec::new();
     for h in doc.hits_in(Cat::Option, 0, doc.text.len()) {
-        if let Some(t) = h.tag.as_deref()
+        if let Some(t) = h.tag
             && !doc.negated(h.start)
             && !kinds.contains(&t)
         {
@@ -300,7 +316,8 @@ fn options(doc: &Doc, out: &mut Vec<Finding>) {
 }
 
 fn sentence_span(doc: &Doc, pos: usize) -> (usize, usize) {
-    doc.sentences
+    doc.split()
+        .sentences
         .iter()
         .find(|s| pos >= s.start && pos < s.end)
         .map(|s| (s.start, s.end))

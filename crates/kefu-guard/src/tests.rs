@@ -134,3 +134,51 @@ fn guard_is_shareable_and_suggests_rewrites() {
         Some("请您把订单号发一下。")
     );
 }
+
+#[test]
+fn redact_without_digits_still_finds_passwords() {
+    for t in [
+        "my password is hunter",
+        "PASSWORT: geheimnis",
+        "Kennwort ist Sommerwind",
+        "Contraseña: hola",
+        "mon mot de passe est soleil",
+        "密码是abcdef",
+        "登錄密碼：qwerty",
+        "pwd=letmein",
+        "passcode abc",
+    ] {
+        let r = redact(t);
+        assert_eq!(r.found.len(), 1, "{t}: {r:?}");
+        assert_eq!(r.found[0].kind, SecretKind::Password, "{t}");
+    }
+    for t in [
+        "no secrets here",
+        "您好，请问什么时候发货？",
+        "Code promo: SOLDES",
+    ] {
+        let r = redact(t);
+        assert!(r.found.is_empty() && r.text == t, "{t}: {r:?}");
+    }
+}
+
+#[test]
+fn traditional_replies_get_traditional_suggestions() {
+    let g = Guard::new();
+    let v = g.lint("請把身份證號碼發給我們。", &LintContext::default());
+    assert_eq!(v.verdict, VerdictKind::Block);
+    let s = v.findings[0].suggestion.as_deref().unwrap();
+    assert!(s.contains("麻煩您提供") && s.contains("訂單號"), "{s}");
+    let v = g.lint("根據政策規定，超過七天不能退貨。", &LintContext::default());
+    let s = v.findings[0].suggestion.as_deref().unwrap();
+    assert!(s.starts_with("我們理解您的不便"), "{s}");
+    let v = g.lint("你把訂單號發一下。", &LintContext::default());
+    assert_eq!(
+        v.findings[0].suggestion.as_deref(),
+        Some("請您把訂單號發一下。")
+    );
+    // Simplified stays simplified.
+    let v = g.lint("请把身份证号码发给我们。", &LintContext::default());
+    let s = v.findings[0].suggestion.as_deref().unwrap();
+    assert!(s.contains("麻烦您提供"), "{s}");
+}

@@ -10,66 +10,109 @@
 pub(crate) struct Sentence {
     pub start: usize,
     pub end: usize,
-    /// Clause spans inside the sentence, in order, covering it.
+    /// Index range of this sentence's clauses in [`Split::clauses`].
+    pub clauses: std::ops::Range<usize>,
+}
+
+/// A reply split into sentences and clauses. Clauses live in one flat
+/// vector (no allocation per sentence); each sentence names its range.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Split {
+    pub sentences: Vec<Sentence>,
+    /// Clause spans in text order, covering every sentence.
     pub clauses: Vec<(usize, usize)>,
 }
 
-fn is_sentence_end(c: char) -> bool {
-    matches!(
-        c,
-        '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '\n' | '~' | '～'
-    )
+impl Split {
+    /// The clauses of one sentence, in order.
+    pub fn clauses_of(&self, s: &Sentence) -> &[(usize, usize)] {
+        &self.clauses[s.clauses.clone()]
+    }
 }
 
-fn is_clause_end(c: char) -> bool {
-    matches!(c, '，' | ',' | '：' | ':' | '（' | '）' | '(' | ')' | '—')
+/// What a punctuation character does to the split.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    None,
+    Sentence,
+    Clause,
+    /// '.', which ends a sentence only before whitespace or the end.
+    Dot,
 }
 
-pub(crate) fn sentences(text: &str) -> Vec<Sentence> {
-    let mut out = Vec::new();
+#[inline]
+fn mark(c: char) -> Mark {
+    match c {
+        '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '\n' | '~' | '～' => {
+            Mark::Sentence
+        }
+        '，' | ',' | '：' | ':' | '（' | '）' | '(' | ')' | '—' | '–' => Mark::Clause,
+        '.' => Mark::Dot,
+        _ => Mark::None,
+    }
+}
+
+pub(crate) fn sentences(text: &str) -> Split {
+    let mut out = Split {
+        sentences: Vec::with_capacity(4),
+        clauses: Vec::with_capacity(8),
+    };
+    let bytes = text.as_bytes();
     let mut start = 0;
     let mut clause_start = 0;
-    let mut clauses = Vec::new();
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let end = i + c.len_utf8();
-        let next = iter.peek().map(|&(_, n)| n);
-        let ends = is_sentence_end(c) || (c == '.' && next.is_none_or(char::is_whitespace));
+    let mut first_clause = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Every mark is ASCII or a three-byte character led by E2, E3 or EF;
+        // other bytes (letters, Han, continuation bytes) are skipped undecoded.
+        let (m, len) = if b.is_ascii() {
+            (mark(b as char), 1)
+        } else if matches!(b, 0xE2 | 0xE3 | 0xEF) {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (mark(c), c.len_utf8())
+        } else {
+            (Mark::None, 1)
+        };
+        let end = i + len;
+        let ends = match m {
+            Mark::Sentence => true,
+            Mark::Dot => text[end..].chars().next().is_none_or(char::is_whitespace),
+            _ => false,
+        };
         if ends {
-            clauses.push((clause_start, end));
-            push(&mut out, text, start, end, std::mem::take(&mut clauses));
+            out.clauses.push((clause_start, end));
+            push(&mut out, text, start, end, first_clause);
             start = end;
             clause_start = end;
-        } else if is_clause_end(c) {
-            clauses.push((clause_start, end));
+            first_clause = out.clauses.len();
+        } else if m == Mark::Clause {
+            out.clauses.push((clause_start, end));
             clause_start = end;
         }
+        i = end;
     }
     if start < text.len() {
-        clauses.push((clause_start, text.len()));
-        push(&mut out, text, start, text.len(), clauses);
+        out.clauses.push((clause_start, text.len()));
+        push(&mut out, text, start, text.len(), first_clause);
     }
     out
 }
 
-fn push(
-    out: &mut Vec<Sentence>,
-    text: &str,
-    start: usize,
-    end: usize,
-    clauses: Vec<(usize, usize)>,
-) {
-    // Trim surrounding whitespace so finding spans point at words.
+fn push(out: &mut Split, text: &str, start: usize, end: usize, first_clause: usize) {
+    // Trim surrounding whitespace so finding spans point at words. A
+    // whitespace-only sentence is dropped, its clauses stay (they hold no
+    // words, so no rule looks at them).
     let raw = &text[start..end];
     let lead = raw.len() - raw.trim_start().len();
     let trail = raw.len() - raw.trim_end().len();
     if lead + trail >= raw.len() {
         return;
     }
-    out.push(Sentence {
+    out.sentences.push(Sentence {
         start: start + lead,
         end: end - trail,
-        clauses,
+        clauses: first_clause..out.clauses.len(),
     });
 }
 

@@ -56,12 +56,15 @@ impl AppState {
         }
         let packs =
             PackSet::embedded().map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
+        // Build the guard's automata now, not on the first reply an agent sends.
+        let guard = Guard::new();
+        guard.warm_up();
         Ok(AppState {
             store,
             clock,
             master_key: master_key.into(),
             packs: Arc::new(packs),
-            guard: Arc::new(Guard::new()),
+            guard: Arc::new(guard),
             metrics: Arc::new(Metrics::default()),
             shops: Arc::new(ShopRulesCache::default()),
         })

@@ -238,6 +238,9 @@ pub trait Store: Send + Sync + 'static {
     async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>>;
 
     async fn stats(&self) -> Result<Stats>;
+
+    /// A cheap round trip to the database, for health checks.
+    async fn ping(&self) -> Result<()>;
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing; `sqlite::memory:` is

@@ -229,7 +229,8 @@ async fn open_obligation(
     conversation_id: i64,
     at: DateTime<Utc>,
     ob: &NewObligation,
-) -> Result<()> {
+) -> Result<Option<Value>> {
+    // A clock runs from the buyer's first unanswered message: a running rule is not restarted.
     let running = tx
         .query_opt(
             "SELECT 1 FROM obligations WHERE conversation_id = $1 AND rule = $2 AND state = 'open'",
@@ -238,7 +239,7 @@ async fn open_obligation(
         .await?
         .is_some();
     if running {
-        return Ok(());
+        return Ok(None);
     }
     let row = tx
         .query_one(
@@ -248,12 +249,23 @@ async fn open_obligation(
         )
         .await?;
     let id: i64 = row.get(0);
-    add_event(tx, conversation_id, at, event_kind::OBLIGATION_OPENED, "rules",
-        json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()})).await
+    Ok(Some(
+        json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}),
+    ))
 }
 
 async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     require_shop(tx, m.shop_id).await?;
+    if let Some(ext) = &m.external_id {
+        // Two deliveries of one message may come from different buyers' queues at once: lock
+        // the (shop, external id) pair so exactly one of them stores it. Taken before any row
+        // lock, and only one per transaction, so it cannot deadlock.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
+            &[&ext.as_str(), &m.shop_id],
+        )
+        .await?;
+    }
     let at = m.received_at;
     // The upsert locks the buyer's row: their concurrent messages queue here.
     let customer_id: i64 = tx
@@ -374,6 +386,19 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     if !m.redactions.is_empty() {
         data["redacted"] = json!(m.redactions);
     }
+    // The clocks this message starts are recorded with it, in the same event.
+    let clocks = if replied {
+        &m.follow_up_obligations
+    } else {
+        &m.first_contact_obligations
+    };
+    let mut opened = Vec::new();
+    for ob in clocks {
+        opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
+    }
+    if !opened.is_empty() {
+        data["obligations_opened"] = json!(opened);
+    }
     add_event(
         tx,
         conversation_id,
@@ -383,14 +408,6 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
         data,
     )
     .await?;
-    let clocks = if replied {
-        &m.follow_up_obligations
-    } else {
-        &m.first_contact_obligations
-    };
-    for ob in clocks {
-        open_obligation(tx, conversation_id, at, ob).await?;
-    }
     Ok(IngestOutcome {
         conversation_id,
         message_id,
@@ -887,6 +904,11 @@ impl Store for PostgresStore {
             .as_ref()
             .map(agent_row)
             .transpose()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.client().lock().await.execute("SELECT 1", &[]).await?;
+        Ok(())
     }
 
     async fn stats(&self) -> Result<Stats> {

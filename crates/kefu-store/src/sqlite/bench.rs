@@ -1,8 +1,8 @@
 //! Data for the benchmarks.
 //!
-//! [`batched_insert`] is the yardstick for `kefu bench ingest`: the same rows the store path writes for a message
-//! (customer and conversation for a new buyer, the message, its event, the conversation's new
-//! state) inserted the plainest fast way — prepared statements in 1000-message transactions on
+//! [`batched_insert`] is the yardstick for `kefu bench ingest`: the same rows the store path
+//! writes for a message (for a new buyer: customer, conversation, its opening event and the
+//! clocks it starts; for every message: the message, its event, the conversation's new state) inserted the plainest fast way — prepared statements in 1000-message transactions on
 //! one connection with the same durability settings, no lookups, no savepoints, no queue.
 
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ pub struct Row<'a> {
     pub customer: &'a str,
     pub body: &'a str,
     pub at_micros: i64,
+    /// Obligations this message opens (the first message of a conversation opens its clocks).
+    pub obligations: usize,
 }
 
 /// Inserts `rows` into a new database at `path` and returns the time it took.
@@ -47,6 +49,13 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
             let mut event = tx.prepare_cached(
                 "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, 'message_received', 'buyer', '{}')",
             )?;
+            let mut opened = tx.prepare_cached(
+                "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, 'conversation_opened', 'buyer', '{}')",
+            )?;
+            let mut obligation = tx.prepare_cached(
+                "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+                 VALUES (?1, 'EBAY-FRT-24H', 'first_response', 'platform', ?2, 'open', ?2, '')",
+            )?;
             let mut state = tx.prepare_cached(
                 "UPDATE conversations SET updated_at = ?2, last_inbound_at = ?2, message_count = message_count + 1 WHERE id = ?1",
             )?;
@@ -58,10 +67,14 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
                         let customer_id = tx.last_insert_rowid();
                         conversation.execute(params![shop_id, customer_id, r.at_micros])?;
                         let id = tx.last_insert_rowid();
+                        opened.execute(params![id, r.at_micros])?;
                         conversations.insert(r.customer, id);
                         id
                     }
                 };
+                for _ in 0..r.obligations {
+                    obligation.execute(params![conversation_id, r.at_micros])?;
+                }
                 message.execute(params![conversation_id, shop_id, r.body, r.at_micros])?;
                 event.execute(params![conversation_id, r.at_micros])?;
                 state.execute(params![conversation_id, r.at_micros])?;

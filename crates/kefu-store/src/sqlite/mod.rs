@@ -3,10 +3,18 @@
 //!
 //! Why one writer: SQLite allows one writing transaction at a time anyway, and an fsync costs
 //! the same for one row or a thousand. The writer takes every request waiting in its queue,
-//! runs each in its own savepoint inside one transaction, commits once, and only then answers
-//! each caller, so `201` from the API always means "on disk".
+//! runs each in its own savepoint inside one transaction and commits once.
+//!
+//! Durability is pipelined: the writer's connection commits without waiting for the disk
+//! (`synchronous = NORMAL` in WAL mode: the commit's frames are written to the WAL file in
+//! order, and recovery ignores a torn tail), and a second thread, the syncer, fsyncs the WAL
+//! file and only then answers the callers of every batch committed before that fsync. So
+//! `201` from the API always means "on disk", while the writer is already running the next
+//! batch instead of waiting for the previous one's fsync. Checkpoints still sync the WAL
+//! before copying it into the database, as SQLite always does.
 
 pub mod bench;
+mod cache;
 mod ops;
 mod rows;
 
@@ -18,6 +26,7 @@ use kefu_core::{Agent, Shop};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
+use self::cache::WriterCache;
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop, Order,
     ReplyOutcome, Result, Stats, StatusChange, Store, StoreError,
@@ -33,8 +42,9 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0
 
 /// Called after the batch's COMMIT with its outcome; answers the waiting caller.
 type Done = Box<dyn FnOnce(Result<()>) + Send>;
-/// A unit of work for the writer, run inside a savepoint of the current batch.
-type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
+/// A unit of work for the writer, run inside a savepoint of the current batch, with the
+/// writer's cache.
+type Job = Box<dyn FnOnce(&Connection, &mut WriterCache) -> Done + Send>;
 
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
@@ -113,10 +123,23 @@ impl SqliteStore {
         }
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
+        // The syncer below makes commits durable before anyone hears of them.
+        conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        // Make sure the WAL file exists so the syncer can open it.
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
+        let wal = std::fs::OpenOptions::new()
+            .read(true)
+            .open(format!("{path}-wal"))
+            .map_err(|e| StoreError::Backend(format!("cannot open the WAL of {path}: {e}")))?;
+        let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Done>>();
+        std::thread::Builder::new()
+            .name("kefu-sqlite-syncer".into())
+            .spawn(move || syncer_loop(wal, sync_rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start syncer thread: {e}")))?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("kefu-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, sync_tx))
             .map_err(|e| StoreError::Backend(format!("cannot start writer thread: {e}")))?;
         Ok(SqliteStore {
             writer: tx,
@@ -134,11 +157,11 @@ impl SqliteStore {
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut WriterCache) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &Connection| {
-            let outcome = in_savepoint(conn, f);
+        let job: Job = Box::new(move |conn: &Connection, cache: &mut WriterCache| {
+            let outcome = in_savepoint(conn, cache, f);
             Box::new(move |commit: Result<()>| {
                 let _ = tx.send(commit.and(outcome));
             })
@@ -177,22 +200,49 @@ impl SqliteStore {
     }
 }
 
-fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")?;
-    match f(conn) {
+fn in_savepoint<T>(
+    conn: &Connection,
+    cache: &mut WriterCache,
+    f: impl FnOnce(&Connection, &mut WriterCache) -> Result<T>,
+) -> Result<T> {
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+    match f(conn, cache) {
         Ok(v) => {
-            conn.execute_batch("RELEASE job")?;
+            conn.prepare_cached("RELEASE job")?.execute([])?;
             Ok(v)
         }
         Err(e) => {
+            // The job may have updated the cache before failing; its rows are gone, so is it.
+            cache.clear();
             conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
             Err(e)
         }
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+/// Drops the cache when another connection (another process) committed to the file since
+/// this writer's last look.
+fn check_data_version(conn: &Connection, cache: &mut WriterCache) {
+    let version = conn
+        .prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
+    match version {
+        Ok(v) if cache.data_version == Some(v) => {}
+        Ok(v) => {
+            cache.clear();
+            cache.data_version = Some(v);
+        }
+        Err(_) => cache.clear(),
+    }
+}
+
+fn writer_loop(
+    conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    syncer: std::sync::mpsc::Sender<Vec<Done>>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut cache = WriterCache::default();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -207,13 +257,46 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
             batch.clear();
             continue;
         }
-        let dones: Vec<Done> = batch.drain(..).map(|job| job(&conn)).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
-        if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+        check_data_version(&conn, &mut cache);
+        let dones: Vec<Done> = batch.drain(..).map(|job| job(&conn, &mut cache)).collect();
+        match conn.execute_batch("COMMIT").map_err(StoreError::from) {
+            Ok(()) => {
+                if let Err(std::sync::mpsc::SendError(dones)) = syncer.send(dones) {
+                    for done in dones {
+                        done(Err(StoreError::Backend(
+                            "the SQLite syncer has stopped".into(),
+                        )));
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                cache.clear();
+                for done in dones {
+                    done(Err(e.clone()));
+                }
+            }
         }
-        for done in dones {
-            done(commit.clone());
+    }
+}
+
+/// Fsyncs the WAL for every group of committed batches waiting, then answers their callers.
+/// An fsync makes durable everything written to the file before it began, so one fsync serves
+/// all batches committed before it.
+fn syncer_loop(wal: std::fs::File, rx: std::sync::mpsc::Receiver<Vec<Done>>) {
+    while let Ok(first) = rx.recv() {
+        let mut waiting = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            waiting.push(more);
+        }
+        let synced = wal
+            .sync_data()
+            .map_err(|e| StoreError::Backend(format!("fsync of the WAL failed: {e}")));
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "commits could not be made durable");
+        }
+        for done in waiting.into_iter().flatten() {
+            done(synced.clone());
         }
     }
 }
@@ -225,7 +308,8 @@ impl Store for SqliteStore {
     }
 
     async fn create_shop(&self, shop: NewShop) -> Result<Shop> {
-        self.write(move |c| ops::create_shop(c, &shop)).await
+        self.write(move |c, cache| ops::create_shop(c, cache, &shop))
+            .await
     }
 
     async fn shop(&self, id: i64) -> Result<Option<Shop>> {
@@ -237,7 +321,7 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_order(&self, order: NewOrder) -> Result<Order> {
-        self.write(move |c| ops::upsert_order(c, &order)).await
+        self.write(move |c, _| ops::upsert_order(c, &order)).await
     }
 
     async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
@@ -247,11 +331,13 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
-        self.write(move |c| ops::ingest(c, &inbound)).await
+        self.write(move |c, cache| ops::ingest(c, cache, &inbound))
+            .await
     }
 
     async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome> {
-        self.write(move |c| ops::add_reply(c, &reply)).await
+        self.write(move |c, cache| ops::add_reply(c, cache, &reply))
+            .await
     }
 
     async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>> {
@@ -267,12 +353,13 @@ impl Store for SqliteStore {
         data: serde_json::Value,
     ) -> Result<()> {
         let (kind, actor) = (kind.to_string(), actor.to_string());
-        self.write(move |c| ops::log_event(c, conversation_id, at, &kind, &actor, &data))
+        self.write(move |c, _| ops::log_event(c, conversation_id, at, &kind, &actor, &data))
             .await
     }
 
     async fn set_status(&self, change: StatusChange) -> Result<()> {
-        self.write(move |c| ops::set_status(c, &change)).await
+        self.write(move |c, cache| ops::set_status(c, cache, &change))
+            .await
     }
 
     async fn breach_due(
@@ -280,7 +367,8 @@ impl Store for SqliteStore {
         now: chrono::DateTime<chrono::Utc>,
         limit: i64,
     ) -> Result<Vec<crate::Breach>> {
-        self.write(move |c| ops::breach_due(c, now, limit)).await
+        self.write(move |c, cache| ops::breach_due(c, cache, now, limit))
+            .await
     }
 
     async fn obligations(
@@ -291,12 +379,12 @@ impl Store for SqliteStore {
     }
 
     async fn create_agent(&self, agent: NewAgent) -> Result<Agent> {
-        self.write(move |c| ops::create_agent(c, &agent)).await
+        self.write(move |c, _| ops::create_agent(c, &agent)).await
     }
 
     async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
         let (name, hash) = (name.to_string(), token_hash.to_string());
-        self.write(move |c| ops::create_token(c, agent_id, &name, &hash))
+        self.write(move |c, _| ops::create_token(c, agent_id, &name, &hash))
             .await
     }
 
@@ -307,5 +395,10 @@ impl Store for SqliteStore {
 
     async fn stats(&self) -> Result<Stats> {
         self.read(ops::stats).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
     }
 }

@@ -6,13 +6,14 @@ use kefu_core::{Agent, ConversationStatus, Direction, Order, Shop, event_kind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
+use super::cache::{Buyer, ConversationState, WriterCache};
 use super::rows::{self, micros};
 use crate::{
-    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
-    NewShop, ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
+    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
+    ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
 };
 
-pub fn create_shop(c: &Connection, s: &NewShop) -> Result<Shop> {
+pub fn create_shop(c: &Connection, cache: &mut WriterCache, s: &NewShop) -> Result<Shop> {
     let tenant_exists = c
         .prepare_cached("SELECT 1 FROM tenants WHERE id = ?1")?
         .exists([s.tenant_id])?;
@@ -39,6 +40,7 @@ pub fn create_shop(c: &Connection, s: &NewShop) -> Result<Shop> {
         ],
         |r| r.get(0),
     )?;
+    cache.add_shop(id);
     shop(c, id)?.ok_or_else(|| StoreError::Backend("shop vanished after insert".into()))
 }
 
@@ -131,8 +133,11 @@ fn add_event(
     Ok(())
 }
 
-pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
-    require_shop(c, m.shop_id)?;
+pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<IngestOutcome> {
+    if !cache.knows_shop(m.shop_id) {
+        require_shop(c, m.shop_id)?;
+        cache.add_shop(m.shop_id);
+    }
     if let Some(ext) = &m.external_id {
         let seen: Option<(i64, i64)> = c
             .prepare_cached(
@@ -150,25 +155,21 @@ pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
         }
     }
     let at = micros(m.received_at);
-    let customer_id: i64 = c
-        .prepare_cached(
-            "INSERT INTO customers (shop_id, handle, name, language, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (shop_id, handle) DO UPDATE SET
-                 name = COALESCE(excluded.name, customers.name),
-                 language = COALESCE(excluded.language, customers.language)
-             RETURNING id",
+    let mut buyer = match cache.buyer(m.shop_id, &m.customer_handle) {
+        Some(b) => b.clone(),
+        None => load_buyer(c, m, at)?,
+    };
+    // Keep what the buyer told us about themselves current.
+    let name_changed = m.customer_name.is_some() && m.customer_name != buyer.name;
+    let language_changed = m.customer_language.is_some() && m.customer_language != buyer.language;
+    if name_changed || language_changed {
+        c.prepare_cached(
+            "UPDATE customers SET name = COALESCE(?2, name), language = COALESCE(?3, language) WHERE id = ?1",
         )?
-        .query_row(
-            params![
-                m.shop_id,
-                m.customer_handle,
-                m.customer_name,
-                m.customer_language,
-                at
-            ],
-            |r| r.get(0),
-        )?;
+        .execute(params![buyer.customer_id, m.customer_name, m.customer_language])?;
+        buyer.name = m.customer_name.clone().or(buyer.name);
+        buyer.language = m.customer_language.clone().or(buyer.language);
+    }
     let order_id: Option<i64> = match &m.order_external_id {
         Some(ext) => c
             .prepare_cached("SELECT id FROM orders WHERE shop_id = ?1 AND external_id = ?2")?
@@ -176,65 +177,78 @@ pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
             .optional()?,
         None => None,
     };
-    let latest: Option<(i64, String, bool)> = c
-        .prepare_cached(
-            "SELECT id, status, replied FROM conversations WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
     let language = m.language.as_deref().or(m.customer_language.as_deref());
 
     // A closed conversation is final: the buyer's next message starts a new one. Anything
     // else (including resolved) continues, and reopens if it was waiting or resolved.
-    let continuing = latest.filter(|(_, status, _)| status != ConversationStatus::Closed.as_str());
-    let (conversation_id, new_conversation, replied) =
-        match continuing {
-            Some((id, status, replied)) => {
-                let before: ConversationStatus = status
-                    .parse()
-                    .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
-                let after = before.after_inbound();
-                c.prepare_cached(
-                    "UPDATE conversations SET status = ?2, updated_at = ?3, last_inbound_at = ?3,
+    let continuing = buyer
+        .latest
+        .take()
+        .filter(|conv| conv.status != ConversationStatus::Closed);
+    let (mut conv, new_conversation) = match continuing {
+        Some(mut conv) => {
+            let before = conv.status;
+            conv.status = before.after_inbound();
+            c.prepare_cached(
+                "UPDATE conversations SET status = ?2, updated_at = ?3, last_inbound_at = ?3,
                      message_count = message_count + 1, order_id = COALESCE(order_id, ?4),
                      language = COALESCE(?5, language)
                  WHERE id = ?1",
-                )?
-                .execute(params![id, after.as_str(), at, order_id, language])?;
-                if after != before {
-                    add_event(
-                        c,
-                        id,
-                        at,
-                        event_kind::CONVERSATION_REOPENED,
-                        "buyer",
-                        &json!({"from": before.as_str(), "to": after.as_str()}),
-                    )?;
-                }
-                (id, false, replied)
+            )?
+            .execute(params![
+                conv.id,
+                conv.status.as_str(),
+                at,
+                order_id,
+                language
+            ])?;
+            if conv.status != before {
+                add_event(
+                    c,
+                    conv.id,
+                    at,
+                    event_kind::CONVERSATION_REOPENED,
+                    "buyer",
+                    &json!({"from": before.as_str(), "to": conv.status.as_str()}),
+                )?;
             }
-            None => {
-                let id: i64 = c
+            (conv, false)
+        }
+        None => {
+            let id: i64 = c
                 .prepare_cached(
                     "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
                          language, created_at, updated_at, last_inbound_at, message_count)
                      VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?6, ?6, 1) RETURNING id",
                 )?
                 .query_row(
-                    params![m.shop_id, customer_id, order_id, m.channel.as_str(), language, at],
+                    params![
+                        m.shop_id,
+                        buyer.customer_id,
+                        order_id,
+                        m.channel.as_str(),
+                        language,
+                        at
+                    ],
                     |r| r.get(0),
                 )?;
-                add_event(
-                    c,
-                    id,
-                    at,
-                    event_kind::CONVERSATION_OPENED,
-                    "buyer",
-                    &json!({"channel": m.channel.as_str()}),
-                )?;
-                (id, true, false)
-            }
-        };
+            add_event(
+                c,
+                id,
+                at,
+                event_kind::CONVERSATION_OPENED,
+                "buyer",
+                &json!({"channel": m.channel.as_str()}),
+            )?;
+            let state = ConversationState {
+                id,
+                status: ConversationStatus::New,
+                replied: false,
+                open_rules: Vec::new(),
+            };
+            (state, true)
+        }
+    };
 
     let message_id: i64 = c
         .prepare_cached(
@@ -244,7 +258,7 @@ pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
         )?
         .query_row(
             params![
-                conversation_id,
+                conv.id,
                 m.shop_id,
                 m.channel.as_str(),
                 m.body,
@@ -265,23 +279,37 @@ pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
     if !m.redactions.is_empty() {
         data["redacted"] = json!(m.redactions);
     }
-    add_event(
-        c,
-        conversation_id,
-        at,
-        event_kind::MESSAGE_RECEIVED,
-        "buyer",
-        &data,
-    )?;
-
-    let clocks = if replied {
+    // The clocks this message starts are recorded with it, in the same event. A clock runs
+    // from the buyer's first unanswered message, so a rule already running is not restarted.
+    let clocks = if conv.replied {
         &m.follow_up_obligations
     } else {
         &m.first_contact_obligations
     };
+    let mut opened = Vec::new();
     for ob in clocks {
-        open_obligation(c, conversation_id, at, ob)?;
+        if conv.open_rules.contains(&ob.rule) {
+            continue;
+        }
+        let id: i64 = c
+            .prepare_cached(
+                "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7) RETURNING id",
+            )?
+            .query_row(
+                params![conv.id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation],
+                |r| r.get(0),
+            )?;
+        opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
+        conv.open_rules.push(ob.rule.clone());
     }
+    if !opened.is_empty() {
+        data["obligations_opened"] = json!(opened);
+    }
+    add_event(c, conv.id, at, event_kind::MESSAGE_RECEIVED, "buyer", &data)?;
+    let conversation_id = conv.id;
+    buyer.latest = Some(conv);
+    cache.put_buyer(m.shop_id, &m.customer_handle, buyer);
     Ok(IngestOutcome {
         conversation_id,
         message_id,
@@ -290,42 +318,75 @@ pub fn ingest(c: &Connection, m: &Inbound) -> Result<IngestOutcome> {
     })
 }
 
-/// Opens a clock unless the same rule is already running on the conversation: the clock runs
-/// from the buyer's first unanswered message, not their latest.
-fn open_obligation(
-    c: &Connection,
-    conversation_id: i64,
-    at: i64,
-    ob: &NewObligation,
-) -> Result<()> {
-    let running = c
+/// Reads (or creates) a buyer's customer row and the state of their latest conversation.
+fn load_buyer(c: &Connection, m: &Inbound, at: i64) -> Result<Buyer> {
+    let found: Option<(i64, Option<String>, Option<String>)> = c
         .prepare_cached(
-            "SELECT 1 FROM obligations WHERE conversation_id = ?1 AND rule = ?2 AND state = 'open'",
+            "SELECT id, name, language FROM customers WHERE shop_id = ?1 AND handle = ?2",
         )?
-        .exists(params![conversation_id, ob.rule])?;
-    if running {
-        return Ok(());
-    }
-    let id: i64 = c
+        .query_row(params![m.shop_id, m.customer_handle], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((customer_id, name, language)) = found else {
+        let customer_id: i64 = c
+            .prepare_cached(
+                "INSERT INTO customers (shop_id, handle, name, language, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            )?
+            .query_row(
+                params![
+                    m.shop_id,
+                    m.customer_handle,
+                    m.customer_name,
+                    m.customer_language,
+                    at
+                ],
+                |r| r.get(0),
+            )?;
+        return Ok(Buyer {
+            customer_id,
+            name: m.customer_name.clone(),
+            language: m.customer_language.clone(),
+            latest: None,
+        });
+    };
+    let latest: Option<(i64, String, bool)> = c
         .prepare_cached(
-            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7) RETURNING id",
+            "SELECT id, status, replied FROM conversations WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
         )?
-        .query_row(
-            params![conversation_id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation],
-            |r| r.get(0),
-        )?;
-    add_event(
-        c,
-        conversation_id,
-        at,
-        event_kind::OBLIGATION_OPENED,
-        "rules",
-        &json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}),
-    )
+        .query_row([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let latest = match latest {
+        Some((id, status, replied)) => {
+            let open_rules = c
+                .prepare_cached(
+                    "SELECT rule FROM obligations WHERE conversation_id = ?1 AND state = 'open'",
+                )?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let status = status
+                .parse()
+                .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
+            Some(ConversationState {
+                id,
+                status,
+                replied,
+                open_rules,
+            })
+        }
+        None => None,
+    };
+    Ok(Buyer {
+        customer_id,
+        name,
+        language,
+        latest,
+    })
 }
 
-pub fn add_reply(c: &Connection, r: &NewReply) -> Result<ReplyOutcome> {
+pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Result<ReplyOutcome> {
+    cache.forget_conversation(r.conversation_id);
     let found: Option<(i64, String, String)> = c
         .prepare_cached("SELECT shop_id, status, channel FROM conversations WHERE id = ?1")?
         .query_row([r.conversation_id], |row| {
@@ -480,7 +541,8 @@ pub fn log_event(
     add_event(c, conversation_id, micros(at), kind, actor, data)
 }
 
-pub fn set_status(c: &Connection, ch: &StatusChange) -> Result<()> {
+pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) -> Result<()> {
+    cache.forget_conversation(ch.conversation_id);
     let status: Option<String> = c
         .prepare_cached("SELECT status FROM conversations WHERE id = ?1")?
         .query_row([ch.conversation_id], |r| r.get(0))
@@ -509,6 +571,7 @@ pub fn set_status(c: &Connection, ch: &StatusChange) -> Result<()> {
 
 pub fn breach_due(
     c: &Connection,
+    cache: &mut WriterCache,
     now: chrono::DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<crate::Breach>> {
@@ -531,6 +594,7 @@ pub fn breach_due(
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(due.len());
     for (id, conversation_id, rule, clock, severity, due_at) in due {
+        cache.forget_conversation(conversation_id);
         c.prepare_cached(
             "UPDATE obligations SET state = 'breached', closed_at = ?2 WHERE id = ?1",
         )?

@@ -49,15 +49,24 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sweeps: usize,
     },
+    /// The reply guard and redaction over the guard's corpus (replies ≤ 300 characters), on one
+    /// core: replies per second.
+    Lint {
+        #[arg(long, default_value_t = 400)]
+        passes: u64,
+    },
     /// Deadline computations per second on one core (the taobao pack, business hours).
     Deadlines {
         #[arg(long, default_value_t = 2_000_000)]
         iterations: u64,
     },
-    /// Time from starting `kefu serve` to its first healthy answer, on an existing database.
+    /// Time from starting `kefu serve` to its first healthy answer: on an empty database and
+    /// on one holding `--conversations` open conversations (or on `--db` if given).
     Startup {
-        #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
-        db: String,
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: usize,
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
@@ -75,7 +84,24 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             clients,
             db,
         } => http(requests, clients.max(1), db).await,
-        Command::Startup { db, runs } => startup(&db, runs.max(1)).await,
+        Command::Startup {
+            db,
+            conversations,
+            runs,
+        } => startup(db, conversations.max(1), runs.max(1)).await,
+        Command::Lint { passes } => {
+            let (lint_n, lint_t) =
+                tokio::task::block_in_place(|| kefu_guard::bench::bench_lint(passes.max(1)));
+            let (red_n, red_t) =
+                tokio::task::block_in_place(|| kefu_guard::bench::bench_redact(passes.max(1)));
+            super::print_json(&serde_json::json!({
+                "bench": "lint", "replies": lint_n,
+                "replies_per_second": (lint_n as f64 / lint_t.as_secs_f64()).round(),
+                "redactions_per_second": (red_n as f64 / red_t.as_secs_f64()).round(),
+                "lint_us_per_reply": lint_t.as_secs_f64() * 1e6 / lint_n as f64,
+                "redact_us_per_reply": red_t.as_secs_f64() * 1e6 / red_n as f64,
+            }))
+        }
         Command::Deadlines { iterations } => {
             // On this thread only: the figure is per core.
             let (n, took) =
@@ -180,13 +206,23 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
             }
         })
         .collect();
-    let rows: Vec<(String, String, i64)> = workload
+    // What the baseline inserts: the same messages, and the clocks each one opens (only a
+    // buyer's first message opens them; the bench never replies, so they keep running).
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<(String, String, i64, usize)> = workload
         .iter()
         .map(|m| {
+            let first = seen.insert(m.customer_handle.clone());
+            let clocks = if first {
+                m.first_contact_obligations.len()
+            } else {
+                0
+            };
             (
                 m.customer_handle.clone(),
                 m.body.clone(),
                 m.received_at.timestamp_micros(),
+                clocks,
             )
         })
         .collect();
@@ -225,10 +261,11 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
             eprintln!("baseline: the same rows in 1000-message transactions");
             let rows: Vec<kefu_store::sqlite::bench::Row> = rows
                 .iter()
-                .map(|(c, b, t)| kefu_store::sqlite::bench::Row {
+                .map(|(c, b, t, o)| kefu_store::sqlite::bench::Row {
                     customer: c,
                     body: b,
                     at_micros: *t,
+                    obligations: *o,
                 })
                 .collect();
             let took = tokio::task::block_in_place(|| {
@@ -357,7 +394,31 @@ async fn http(requests: usize, clients: usize, db: Option<String>) -> anyhow::Re
     }))
 }
 
-async fn startup(db: &str, runs: usize) -> anyhow::Result<()> {
+async fn startup(db: Option<String>, conversations: usize, runs: usize) -> anyhow::Result<()> {
+    if let Some(db) = db {
+        let (median, max) = startup_times(&db, runs).await?;
+        return super::print_json(
+            &serde_json::json!({"bench": "startup", "db": db, "runs": runs, "median_ms": median, "max_ms": max}),
+        );
+    }
+    let (empty_url, _) = bench_db(None, "startup-empty")?;
+    let (full_url, full_path) = bench_db(None, "startup-full")?;
+    let full_path = full_path.context("startup bench runs on SQLite")?;
+    eprintln!("seeding {conversations} open conversations");
+    tokio::task::block_in_place(|| {
+        kefu_store::sqlite::bench::seed_open_obligations(&full_path, conversations, 0, 1)
+    })?;
+    let (empty_median, empty_max) = startup_times(&empty_url, runs).await?;
+    let (full_median, full_max) = startup_times(&full_url, runs).await?;
+    super::print_json(&serde_json::json!({
+        "bench": "startup", "runs": runs, "conversations": conversations,
+        "empty_median_ms": empty_median, "empty_max_ms": empty_max,
+        "full_median_ms": full_median, "full_max_ms": full_max,
+    }))
+}
+
+/// Starts `kefu serve` `runs` times and returns the median and worst time to a healthy answer.
+async fn startup_times(db: &str, runs: usize) -> anyhow::Result<(f64, f64)> {
     let exe = std::env::current_exe()?;
     let mut times = Vec::new();
     for _ in 0..runs {
@@ -404,13 +465,8 @@ async fn startup(db: &str, runs: usize) -> anyhow::Result<()> {
         );
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    super::print_json(&serde_json::json!({
-        "bench": "startup",
-        "db": db,
-        "runs": runs,
-        "median_ms": (times[times.len() / 2] * 10.0).round() / 10.0,
-        "max_ms": (times[times.len() - 1] * 10.0).round() / 10.0,
-    }))
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    Ok((round(times[times.len() / 2]), round(times[times.len() - 1])))
 }
 
 async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<()> {
