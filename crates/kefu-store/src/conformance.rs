@@ -492,26 +492,43 @@ pub async fn concurrent_ingest(store: &Arc<dyn Store>) {
     let s = shop(store, "eBay", Platform::Ebay).await;
     let start = t("2026-11-11T10:00:00Z");
     let mut tasks = Vec::new();
-    for i in 0..200 {
+    for i in 0..220 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
+            // Every eleventh request names a shop that does not exist: it must fail alone,
+            // without taking the requests committed with it down.
+            let shop_id = if i % 11 == 10 { 424_242 } else { s };
             let mut m = inbound(
-                s,
+                shop_id,
                 &format!("buyer{}", i % 20),
                 "hello",
                 "2026-11-11T10:00:00Z",
             );
             m.received_at = start + Duration::milliseconds(i);
-            m.external_id = Some(format!("m{}", i % 150)); // 50 retries among them
-            store.ingest(m).await.unwrap()
+            m.external_id = Some(format!("m{}", i % 150)); // retries among them
+            (shop_id == s, store.ingest(m).await)
         }));
     }
+    let mut failed = 0;
     for task in tasks {
-        task.await.unwrap();
+        let (valid, outcome) = task.await.unwrap();
+        match outcome {
+            Ok(_) => assert!(valid, "a message for an unknown shop was stored"),
+            Err(StoreError::NotFound(_)) if !valid => failed += 1,
+            Err(e) => panic!("a valid message failed: {e:?}"),
+        }
     }
+    assert_eq!(failed, 20);
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.conversations, 20, "one conversation per buyer");
-    assert_eq!(stats.messages, 150, "retries stored once");
+    // External ids m0..m149 from the valid requests, each stored once.
+    let distinct: std::collections::HashSet<_> =
+        (0..220).filter(|i| i % 11 != 10).map(|i| i % 150).collect();
+    assert_eq!(
+        stats.messages as usize,
+        distinct.len(),
+        "retries stored once"
+    );
 }
 
 pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {

@@ -17,6 +17,8 @@ use crate::Result;
 pub struct Row<'a> {
     pub customer: &'a str,
     pub body: &'a str,
+    /// The sender's message id, indexed for idempotency as the store path does.
+    pub external_id: &'a str,
     pub at_micros: i64,
     /// Obligations this message opens (the first message of a conversation opens its clocks).
     pub obligations: usize,
@@ -44,7 +46,8 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
                 "INSERT INTO conversations (shop_id, customer_id, status, channel, created_at, updated_at) VALUES (?1, ?2, 'new', 'api', ?3, ?3)",
             )?;
             let mut message = tx.prepare_cached(
-                "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, created_at) VALUES (?1, ?2, 'inbound', 'api', ?3, ?4)",
+                "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
+                 VALUES (?1, ?2, 'inbound', 'api', ?3, 'en', ?4, ?5)",
             )?;
             let mut event = tx.prepare_cached(
                 "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, 'message_received', 'buyer', '{}')",
@@ -75,7 +78,13 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
                 for _ in 0..r.obligations {
                     obligation.execute(params![conversation_id, r.at_micros])?;
                 }
-                message.execute(params![conversation_id, shop_id, r.body, r.at_micros])?;
+                message.execute(params![
+                    conversation_id,
+                    shop_id,
+                    r.body,
+                    r.external_id,
+                    r.at_micros
+                ])?;
                 event.execute(params![conversation_id, r.at_micros])?;
                 state.execute(params![conversation_id, r.at_micros])?;
             }

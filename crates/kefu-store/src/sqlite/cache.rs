@@ -50,8 +50,13 @@ impl WriterCache {
         self.shops.insert(id);
     }
 
-    pub fn buyer(&self, shop_id: i64, handle: &str) -> Option<&Buyer> {
-        self.buyers.get(&(shop_id, handle.to_string()))
+    /// Removes and returns a buyer's entry; `put_buyer` brings it back after the write.
+    pub fn take_buyer(&mut self, shop_id: i64, handle: &str) -> Option<Buyer> {
+        let buyer = self.buyers.remove(&(shop_id, handle.to_string()))?;
+        if let Some(c) = &buyer.latest {
+            self.by_conversation.remove(&c.id);
+        }
+        Some(buyer)
     }
 
     pub fn put_buyer(&mut self, shop_id: i64, handle: &str, buyer: Buyer) {

@@ -33,20 +33,58 @@ use crate::{
 };
 
 /// Most requests one transaction carries; bounds the latency a batch adds to its first caller.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 1024;
 /// Requests queued for the writer before callers wait (back-pressure instead of memory growth).
 const QUEUE_DEPTH: usize = 8192;
 const READERS: usize = 4;
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
 
-/// Called after the batch's COMMIT with its outcome; answers the waiting caller.
-type Done = Box<dyn FnOnce(Result<()>) + Send>;
-/// A unit of work for the writer, run inside a savepoint of the current batch, with the
-/// writer's cache.
-type Job = Box<dyn FnOnce(&Connection, &mut WriterCache) -> Done + Send>;
+/// One caller's write, as the writer runs it: first `run` inside the batch's transaction
+/// (possibly again, if another request of the batch fails and the batch is replayed without
+/// it), then `finish` once the batch is durable (or failed).
+trait WriteJob: Send {
+    /// Does the work; false when it failed (its error is kept for `finish`).
+    fn run(&mut self, conn: &Connection, cache: &mut WriterCache) -> bool;
+    /// Answers the caller: the job's own error, or its result if `durable` is Ok.
+    fn finish(self: Box<Self>, durable: Result<()>);
+}
+
+type Job = Box<dyn WriteJob>;
+
+struct Request<T, F> {
+    work: F,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> WriteJob for Request<T, F>
+where
+    T: Send,
+    F: FnMut(&Connection, &mut WriterCache) -> Result<T> + Send,
+{
+    fn run(&mut self, conn: &Connection, cache: &mut WriterCache) -> bool {
+        let outcome = (self.work)(conn, cache);
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, durable: Result<()>) {
+        let answer = match self.outcome {
+            Some(Ok(value)) => durable.map(|()| value),
+            Some(Err(e)) => Err(e),
+            None => Err(durable
+                .err()
+                .unwrap_or_else(|| StoreError::Backend("request was not run".into()))),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
 
 pub struct SqliteStore {
+    /// Dropped with the store, which ends the checkpoint thread.
+    _stop_checkpoints: std::sync::mpsc::Sender<()>,
     writer: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: String,
@@ -124,24 +162,32 @@ impl SqliteStore {
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
         // The syncer below makes commits durable before anyone hears of them.
-        conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        // Checkpoints run on their own thread (below), never inside the writer's commits.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
         // Make sure the WAL file exists so the syncer can open it.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
         let wal = std::fs::OpenOptions::new()
             .read(true)
             .open(format!("{path}-wal"))
             .map_err(|e| StoreError::Backend(format!("cannot open the WAL of {path}: {e}")))?;
-        let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Done>>();
+        let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Job>>();
         std::thread::Builder::new()
             .name("kefu-sqlite-syncer".into())
             .spawn(move || syncer_loop(wal, sync_rx))
             .map_err(|e| StoreError::Backend(format!("cannot start syncer thread: {e}")))?;
+        let checkpointer = connect(path)?;
+        let (stop_checkpoints, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("kefu-sqlite-checkpointer".into())
+            .spawn(move || checkpointer_loop(checkpointer, stopped))
+            .map_err(|e| StoreError::Backend(format!("cannot start checkpoint thread: {e}")))?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("kefu-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, sync_tx))
             .map_err(|e| StoreError::Backend(format!("cannot start writer thread: {e}")))?;
         Ok(SqliteStore {
+            _stop_checkpoints: stop_checkpoints,
             writer: tx,
             readers: Arc::new(Mutex::new(Vec::new())),
             path: path.to_string(),
@@ -152,19 +198,19 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `f` in its own savepoint of the writer's next batch and returns its result once
-    /// that batch is committed.
+    /// Runs `f` in the writer's next batch and returns its result once that batch is durable.
+    /// `f` may run twice: if another request of its batch fails, the batch is rolled back
+    /// and replayed without that request.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut WriterCache) -> Result<T> + Send + 'static,
+        F: FnMut(&Connection, &mut WriterCache) -> Result<T> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &Connection, cache: &mut WriterCache| {
-            let outcome = in_savepoint(conn, cache, f);
-            Box::new(move |commit: Result<()>| {
-                let _ = tx.send(commit.and(outcome));
-            })
+        let (reply, rx) = oneshot::channel();
+        let job: Job = Box::new(Request {
+            work: f,
+            outcome: None,
+            reply,
         });
         self.writer
             .send(job)
@@ -200,26 +246,6 @@ impl SqliteStore {
     }
 }
 
-fn in_savepoint<T>(
-    conn: &Connection,
-    cache: &mut WriterCache,
-    f: impl FnOnce(&Connection, &mut WriterCache) -> Result<T>,
-) -> Result<T> {
-    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
-    match f(conn, cache) {
-        Ok(v) => {
-            conn.prepare_cached("RELEASE job")?.execute([])?;
-            Ok(v)
-        }
-        Err(e) => {
-            // The job may have updated the cache before failing; its rows are gone, so is it.
-            cache.clear();
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
-            Err(e)
-        }
-    }
-}
-
 /// Drops the cache when another connection (another process) committed to the file since
 /// this writer's last look.
 fn check_data_version(conn: &Connection, cache: &mut WriterCache) {
@@ -239,7 +265,7 @@ fn check_data_version(conn: &Connection, cache: &mut WriterCache) {
 fn writer_loop(
     conn: Connection,
     mut rx: mpsc::Receiver<Job>,
-    syncer: std::sync::mpsc::Sender<Vec<Done>>,
+    syncer: std::sync::mpsc::Sender<Vec<Job>>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut cache = WriterCache::default();
@@ -251,31 +277,79 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            // Dropping the jobs closes their callers' channels: each sees its request fail.
-            tracing::error!(error = %e, "SQLite writer could not begin a transaction");
-            batch.clear();
-            continue;
-        }
-        check_data_version(&conn, &mut cache);
-        let dones: Vec<Done> = batch.drain(..).map(|job| job(&conn, &mut cache)).collect();
-        match conn.execute_batch("COMMIT").map_err(StoreError::from) {
-            Ok(()) => {
-                if let Err(std::sync::mpsc::SendError(dones)) = syncer.send(dones) {
-                    for done in dones {
-                        done(Err(StoreError::Backend(
+        let jobs = std::mem::take(&mut batch);
+        match run_batch(&conn, &mut cache, jobs) {
+            Ok(done) => {
+                if let Err(std::sync::mpsc::SendError(done)) = syncer.send(done) {
+                    for job in done {
+                        job.finish(Err(StoreError::Backend(
                             "the SQLite syncer has stopped".into(),
                         )));
                     }
                 }
             }
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
+            Err((jobs, e)) => {
                 cache.clear();
-                for done in dones {
-                    done(Err(e.clone()));
+                for job in jobs {
+                    job.finish(Err(e.clone()));
                 }
             }
+        }
+    }
+}
+
+/// Runs a batch in one transaction and commits it. No savepoints (they cost as much as the
+/// work): when a request fails, the whole transaction is rolled back, the failed request is
+/// answered with its error, and the rest are replayed. Returns the committed requests (to be
+/// answered once durable), or all of them with the error that stopped the batch.
+fn run_batch(
+    conn: &Connection,
+    cache: &mut WriterCache,
+    mut jobs: Vec<Job>,
+) -> std::result::Result<Vec<Job>, (Vec<Job>, StoreError)> {
+    loop {
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            return Err((jobs, e.into()));
+        }
+        check_data_version(conn, cache);
+        let failed = jobs.iter_mut().position(|job| !job.run(conn, cache));
+        let Some(i) = failed else { break };
+        // Undo the batch, including what the cache learnt from it, and answer the failure.
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            return Err((jobs, e.into()));
+        }
+        cache.clear();
+        jobs.remove(i).finish(Ok(()));
+        if jobs.is_empty() {
+            return Ok(jobs);
+        }
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => Ok(jobs),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err((jobs, e.into()))
+        }
+    }
+}
+
+/// WAL size past which a checkpoint waits for the writer rather than letting the file grow.
+const WAL_RESTART_BYTES: u64 = 256 << 20;
+
+/// Copies committed WAL frames into the database file in the background (PASSIVE: never waits
+/// for, nor blocks, the writer), so no request waits behind a checkpoint's writes and fsyncs.
+fn checkpointer_loop(conn: Connection, stop: std::sync::mpsc::Receiver<()>) {
+    let wal = conn.path().map(|p| format!("{p}-wal"));
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(std::time::Duration::from_millis(100))
+    {
+        let large = wal
+            .as_ref()
+            .and_then(|w| std::fs::metadata(w).ok())
+            .is_some_and(|m| m.len() > WAL_RESTART_BYTES);
+        let mode = if large { "RESTART" } else { "PASSIVE" };
+        if let Err(e) = conn.execute_batch(&format!("PRAGMA wal_checkpoint({mode})")) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
         }
     }
 }
@@ -283,7 +357,7 @@ fn writer_loop(
 /// Fsyncs the WAL for every group of committed batches waiting, then answers their callers.
 /// An fsync makes durable everything written to the file before it began, so one fsync serves
 /// all batches committed before it.
-fn syncer_loop(wal: std::fs::File, rx: std::sync::mpsc::Receiver<Vec<Done>>) {
+fn syncer_loop(wal: std::fs::File, rx: std::sync::mpsc::Receiver<Vec<Job>>) {
     while let Ok(first) = rx.recv() {
         let mut waiting = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -295,8 +369,8 @@ fn syncer_loop(wal: std::fs::File, rx: std::sync::mpsc::Receiver<Vec<Done>>) {
         if let Err(e) = &synced {
             tracing::error!(error = %e, "commits could not be made durable");
         }
-        for done in waiting.into_iter().flatten() {
-            done(synced.clone());
+        for job in waiting.into_iter().flatten() {
+            job.finish(synced.clone());
         }
     }
 }

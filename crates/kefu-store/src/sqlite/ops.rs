@@ -155,8 +155,9 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         }
     }
     let at = micros(m.received_at);
-    let mut buyer = match cache.buyer(m.shop_id, &m.customer_handle) {
-        Some(b) => b.clone(),
+    // Taken out of the cache and put back once written (a failure clears the cache anyway).
+    let mut buyer = match cache.take_buyer(m.shop_id, &m.customer_handle) {
+        Some(b) => b,
         None => load_buyer(c, m, at)?,
     };
     // Keep what the buyer told us about themselves current.
@@ -215,23 +216,20 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
             (conv, false)
         }
         None => {
-            let id: i64 = c
-                .prepare_cached(
-                    "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
+            c.prepare_cached(
+                "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
                          language, created_at, updated_at, last_inbound_at, message_count)
-                     VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?6, ?6, 1) RETURNING id",
-                )?
-                .query_row(
-                    params![
-                        m.shop_id,
-                        buyer.customer_id,
-                        order_id,
-                        m.channel.as_str(),
-                        language,
-                        at
-                    ],
-                    |r| r.get(0),
-                )?;
+                     VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?6, ?6, 1)",
+            )?
+            .execute(params![
+                m.shop_id,
+                buyer.customer_id,
+                order_id,
+                m.channel.as_str(),
+                language,
+                at
+            ])?;
+            let id = c.last_insert_rowid();
             add_event(
                 c,
                 id,
@@ -250,24 +248,21 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         }
     };
 
-    let message_id: i64 = c
-        .prepare_cached(
-            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language,
+    c.prepare_cached(
+        "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language,
                  external_id, created_at)
-             VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7) RETURNING id",
-        )?
-        .query_row(
-            params![
-                conv.id,
-                m.shop_id,
-                m.channel.as_str(),
-                m.body,
-                m.language,
-                m.external_id,
-                at
-            ],
-            |r| r.get(0),
-        )?;
+             VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        conv.id,
+        m.shop_id,
+        m.channel.as_str(),
+        m.body,
+        m.language,
+        m.external_id,
+        at
+    ])?;
+    let message_id = c.last_insert_rowid();
     let mut data =
         json!({"message_id": message_id, "channel": m.channel.as_str(), "language": m.language});
     if order_id.is_none()
@@ -291,15 +286,15 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         if conv.open_rules.contains(&ob.rule) {
             continue;
         }
-        let id: i64 = c
+        c
             .prepare_cached(
                 "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7) RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
             )?
-            .query_row(
+            .execute(
                 params![conv.id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation],
-                |r| r.get(0),
             )?;
+        let id = c.last_insert_rowid();
         opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
         conv.open_rules.push(ob.rule.clone());
     }
@@ -329,21 +324,18 @@ fn load_buyer(c: &Connection, m: &Inbound, at: i64) -> Result<Buyer> {
         })
         .optional()?;
     let Some((customer_id, name, language)) = found else {
-        let customer_id: i64 = c
-            .prepare_cached(
-                "INSERT INTO customers (shop_id, handle, name, language, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            )?
-            .query_row(
-                params![
-                    m.shop_id,
-                    m.customer_handle,
-                    m.customer_name,
-                    m.customer_language,
-                    at
-                ],
-                |r| r.get(0),
-            )?;
+        c.prepare_cached(
+            "INSERT INTO customers (shop_id, handle, name, language, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            m.shop_id,
+            m.customer_handle,
+            m.customer_name,
+            m.customer_language,
+            at
+        ])?;
+        let customer_id = c.last_insert_rowid();
         return Ok(Buyer {
             customer_id,
             name: m.customer_name.clone(),

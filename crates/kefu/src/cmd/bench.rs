@@ -25,7 +25,8 @@ pub enum Command {
         /// A database that does not exist yet (default: a temporary SQLite file).
         #[arg(long)]
         db: Option<String>,
-        #[arg(long, default_value_t = 64)]
+        /// Concurrent writers (requests in flight); group commit batches what they send.
+        #[arg(long, default_value_t = 1024)]
         concurrency: usize,
     },
     /// POST /api/v1/inbound through HTTP on 127.0.0.1 from concurrent keep-alive clients.
@@ -209,7 +210,7 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
     // What the baseline inserts: the same messages, and the clocks each one opens (only a
     // buyer's first message opens them; the bench never replies, so they keep running).
     let mut seen = std::collections::HashSet::new();
-    let rows: Vec<(String, String, i64, usize)> = workload
+    let rows: Vec<(String, String, String, i64, usize)> = workload
         .iter()
         .map(|m| {
             let first = seen.insert(m.customer_handle.clone());
@@ -218,9 +219,11 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
             } else {
                 0
             };
+            let external_id = m.external_id.clone().unwrap_or_default();
             (
                 m.customer_handle.clone(),
                 m.body.clone(),
+                external_id,
                 m.received_at.timestamp_micros(),
                 clocks,
             )
@@ -261,9 +264,10 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
             eprintln!("baseline: the same rows in 1000-message transactions");
             let rows: Vec<kefu_store::sqlite::bench::Row> = rows
                 .iter()
-                .map(|(c, b, t, o)| kefu_store::sqlite::bench::Row {
+                .map(|(c, b, e, t, o)| kefu_store::sqlite::bench::Row {
                     customer: c,
                     body: b,
+                    external_id: e,
                     at_micros: *t,
                     obligations: *o,
                 })
