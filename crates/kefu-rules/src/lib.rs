@@ -20,5 +20,6 @@ pub use deadline::{ClockKind, ClockStart, Deadline, DeadlineInput, Severity, Tri
 pub use entitlement::{Counting, EntitlementStatus, StartEvent};
 pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
-    ClockRule, CompensationRule, EntitlementRule, Pack, PackError, PackSet, ShopOverrides,
+    ClockRule, CompensationRule, EntitlementRule, OffHoursBot, Pack, PackError, PackSet,
+    ShopOverrides,
 };

@@ -109,7 +109,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             customer_language: req.customer.language,
             order_external_id: req.order_external_id,
             body,
-            language,
+            language: language.clone(),
             received_at,
             external_id: req.external_id,
             first_contact_obligations: first,
@@ -117,6 +117,15 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             redactions: kinds.clone(),
         })
         .await?;
+    if !outcome.duplicate {
+        // An auto-reply that fails must not fail the buyer's message, which is stored.
+        if let Err(e) =
+            crate::bot::answer_off_hours(state, &rules, &outcome, received_at, language.as_deref())
+                .await
+        {
+            tracing::warn!(error = %e.message, "off-hours reply not sent");
+        }
+    }
     if outcome.duplicate {
         state.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
     } else {

@@ -5,6 +5,7 @@
 //! `kefu-rules` and `kefu-guard`; storage is behind `kefu_store::Store`; time comes from the
 //! `Clock` in [`AppState`], never from the system directly.
 
+pub mod bot;
 pub mod error;
 pub mod extract;
 pub mod ingest;

@@ -43,6 +43,7 @@ pub struct Metrics {
     pub replies_blocked: AtomicU64,
     pub secrets_redacted: AtomicU64,
     pub breaches: AtomicU64,
+    pub bot_replies: AtomicU64,
 }
 
 impl Metrics {

@@ -33,8 +33,10 @@ pub async fn sweep(state: &AppState) -> kefu_store::Result<Vec<Breach>> {
             .breaches
             .fetch_add(all.len() as u64, Ordering::Relaxed);
         for b in &all {
-            tracing::info!(conversation = b.conversation_id, rule = %b.rule, severity = %b.severity, escalated = b.escalated, "obligation breached");
+            tracing::debug!(conversation = b.conversation_id, rule = %b.rule, severity = %b.severity, escalated = b.escalated, "obligation breached");
         }
+        let escalated = all.iter().filter(|b| b.escalated).count();
+        tracing::info!(breaches = all.len(), escalated, "scheduler marked breaches");
     }
     Ok(all)
 }

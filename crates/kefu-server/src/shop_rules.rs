@@ -17,10 +17,26 @@ use crate::error::{ApiError, ApiResult};
 pub struct ShopRules {
     pub shop: Shop,
     pub pack: Pack,
+    /// The shop's settings as parsed (templates such as the off-hours reply live here).
+    pub overrides: ShopOverrides,
 }
 
-/// Builds a shop's effective pack: the pack named by the shop, its settings as overrides, and
-/// the shop's time zone unless the settings name another.
+/// A shop's settings as overrides of its pack; the shop's time zone applies unless the
+/// settings name another.
+pub fn shop_overrides(timezone: &str, settings: &serde_json::Value) -> ApiResult<ShopOverrides> {
+    let mut overrides: ShopOverrides = if settings.is_null() {
+        ShopOverrides::default()
+    } else {
+        serde_json::from_value(settings.clone())
+            .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))?
+    };
+    if overrides.timezone.is_none() {
+        overrides.timezone = Some(timezone.to_string());
+    }
+    Ok(overrides)
+}
+
+/// Builds a shop's effective pack: the pack named by the shop with the shop's overrides.
 pub fn effective_pack(
     packs: &PackSet,
     shop_pack: &str,
@@ -33,16 +49,7 @@ pub fn effective_pack(
             packs.ids().join(", ")
         ))
     })?;
-    let mut overrides: ShopOverrides = if settings.is_null() {
-        ShopOverrides::default()
-    } else {
-        serde_json::from_value(settings.clone())
-            .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))?
-    };
-    if overrides.timezone.is_none() {
-        overrides.timezone = Some(timezone.to_string());
-    }
-    pack.with_overrides(&overrides)
+    pack.with_overrides(&shop_overrides(timezone, settings)?)
         .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))
 }
 
@@ -71,7 +78,12 @@ impl ShopRulesCache {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("shop {shop_id} does not exist")))?;
         let pack = effective_pack(packs, &shop.pack, &shop.timezone, &shop.settings)?;
-        let rules = Arc::new(ShopRules { shop, pack });
+        let overrides = shop_overrides(&shop.timezone, &shop.settings)?;
+        let rules = Arc::new(ShopRules {
+            shop,
+            pack,
+            overrides,
+        });
         self.shops
             .write()
             .unwrap_or_else(|e| e.into_inner())

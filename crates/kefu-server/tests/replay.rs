@@ -123,6 +123,7 @@ async fn a_day_of_taobao_traffic() {
                         at: now,
                         closes_clocks: vec!["first_response".into(), "next_response".into()],
                         guard_override: None,
+                        automatic: false,
                     })
                     .await
                     .unwrap();
@@ -221,4 +222,151 @@ async fn a_restart_catches_up_on_what_fell_due_while_down() {
     assert_eq!(breaches.len(), 1);
     assert_eq!(breaches[0].rule, "EBAY-FRT-24H");
     assert_eq!(breaches[0].due, received + Duration::hours(24));
+}
+
+#[tokio::test]
+async fn the_off_hours_bot_answers_once_per_closed_period_and_leaves_the_clock_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(dir.path().join("kefu.db").to_str().unwrap()).unwrap());
+    let clock = Arc::new(ManualClock::new(local("2026-11-11T23:30:00")));
+    let state = AppState::new(store.clone(), clock.clone(), "replay-master-key-000000").unwrap();
+    let new_shop = |settings: serde_json::Value| NewShop {
+        tenant_id: DEFAULT_TENANT,
+        name: "小鹿家居".into(),
+        platform: Platform::Taobao,
+        timezone: "Asia/Shanghai".into(),
+        currency: "CNY".into(),
+        pack: "taobao".into(),
+        settings,
+    };
+    let with_bot = store
+        .create_shop(new_shop(serde_json::json!({"offhours_reply": {
+            "zh": "亲，您好！现在是非工作时间，客服会在{due}前回复您，请您稍候。",
+            "en": "Hello! We are closed now; an agent will answer you by {due}."
+        }})))
+        .await
+        .unwrap();
+    let without = store
+        .create_shop(new_shop(serde_json::json!({})))
+        .await
+        .unwrap();
+    let message = |shop_id: i64, buyer: &str, body: &str| InboundRequest {
+        shop_id,
+        channel: Channel::Marketplace,
+        customer: CustomerRef {
+            handle: buyer.into(),
+            name: None,
+            language: None,
+        },
+        order_external_id: None,
+        body: body.into(),
+        received_at: None,
+        external_id: None,
+    };
+    let bot_replies = |d: &kefu_store::ConversationDetail| {
+        d.events
+            .iter()
+            .filter(|e| e.kind == "reply_sent" && e.data["bot"] == true)
+            .count()
+    };
+
+    // 23:30, closed: the bot answers in the buyer's language with the human due time.
+    let night = ingest(
+        &state,
+        message(with_bot.id, "xiaoming", "亲，还在吗？想问下发货时间"),
+    )
+    .await
+    .unwrap();
+    let d = store
+        .conversation(night.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bot_replies(&d), 1);
+    let reply = d
+        .messages
+        .iter()
+        .find(|m| m.direction == kefu_core::Direction::Outbound)
+        .unwrap();
+    assert!(reply.body.contains("11-12 09:05"), "{}", reply.body);
+    let frt = d
+        .obligations
+        .iter()
+        .find(|o| o.rule == "TB-FRT-5M")
+        .unwrap();
+    assert_eq!(
+        frt.state,
+        ObligationState::Open,
+        "the bot does not answer for a person"
+    );
+    assert_eq!(d.conversation.status, kefu_core::ConversationStatus::New);
+
+    // 23:40, same night: no second auto-reply.
+    clock.set(local("2026-11-11T23:40:00"));
+    ingest(&state, message(with_bot.id, "xiaoming", "在吗"))
+        .await
+        .unwrap();
+    let d = store
+        .conversation(night.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bot_replies(&d), 1);
+
+    // A shop that wrote no auto-reply sends none.
+    let quiet = ingest(&state, message(without.id, "lina", "你好"))
+        .await
+        .unwrap();
+    assert_eq!(
+        bot_replies(
+            &store
+                .conversation(quiet.conversation_id)
+                .await
+                .unwrap()
+                .unwrap()
+        ),
+        0
+    );
+
+    // 10:00, open: a person answers, not the bot.
+    clock.set(local("2026-11-12T10:00:00"));
+    let day = ingest(
+        &state,
+        message(with_bot.id, "zhangwei", "Hello, is this in stock?"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bot_replies(
+            &store
+                .conversation(day.conversation_id)
+                .await
+                .unwrap()
+                .unwrap()
+        ),
+        0
+    );
+
+    // The next night the same buyer gets the auto-reply again, in English this time.
+    clock.set(local("2026-11-12T23:15:00"));
+    ingest(
+        &state,
+        message(with_bot.id, "xiaoming", "Hello, any news on my parcel?"),
+    )
+    .await
+    .unwrap();
+    let d = store
+        .conversation(night.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bot_replies(&d), 2);
+    assert!(
+        d.messages
+            .last()
+            .unwrap()
+            .body
+            .starts_with("Hello! We are closed")
+    );
 }

@@ -92,6 +92,7 @@ fn reply(conversation_id: i64, at: &str, closes: &[&str]) -> NewReply {
         at: t(at),
         closes_clocks: closes.iter().map(|s| s.to_string()).collect(),
         guard_override: None,
+        automatic: false,
     }
 }
 

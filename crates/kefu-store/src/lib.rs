@@ -112,6 +112,9 @@ pub struct NewReply {
     pub closes_clocks: Vec<String>,
     /// Guard findings the agent confirmed past, as JSON, recorded with the reply's event.
     pub guard_override: Option<serde_json::Value>,
+    /// Sent by the off-hours bot: shown in the thread, but the conversation still waits for a
+    /// person (its status and "answered" state do not change).
+    pub automatic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

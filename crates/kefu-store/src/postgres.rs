@@ -431,7 +431,11 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     };
     let (shop_id, status, channel): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
     let before: ConversationStatus = parse_enum(&status)?;
-    let after = before.after_reply();
+    let after = if r.automatic {
+        before
+    } else {
+        before.after_reply()
+    };
     let at = r.at;
     let message_id: i64 = tx
         .query_one(
@@ -442,11 +446,14 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
         .await?
         .get(0);
     tx.execute(
-        "UPDATE conversations SET status = $2, updated_at = $3, message_count = message_count + 1, replied = true WHERE id = $1",
-        &[&r.conversation_id, &after.as_str(), &at],
+        "UPDATE conversations SET status = $2, updated_at = $3, message_count = message_count + 1, replied = replied OR $4 WHERE id = $1",
+        &[&r.conversation_id, &after.as_str(), &at, &!r.automatic],
     )
     .await?;
     let mut data = json!({"message_id": message_id});
+    if r.automatic {
+        data["bot"] = json!(true);
+    }
     if let Some(findings) = &r.guard_override {
         data["guard_override"] = findings.clone();
     }

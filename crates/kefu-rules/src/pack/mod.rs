@@ -152,6 +152,14 @@ pub(crate) struct DroppedRule {
     pub compensation: Option<CompensationKind>,
 }
 
+/// The pack asks for an auto-reply outside working hours (TB-OFFHOURS-BOT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffHoursBot {
+    pub rule: String,
+    /// Outside this calendar's windows the bot answers.
+    pub calendar: String,
+}
+
 /// A validated policy pack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pack {
@@ -181,6 +189,8 @@ pub struct Pack {
     pub entitlements: Vec<EntitlementRule>,
     /// Names of the optional promises this pack knows.
     pub promises: BTreeSet<String>,
+    /// Whether and when the shop answers automatically off hours.
+    pub offhours_bot: Option<OffHoursBot>,
 }
 
 impl Pack {
@@ -208,6 +218,7 @@ impl Pack {
             .chain(self.compensations.iter().map(|c| c.rule.as_str()))
             .chain(self.entitlements.iter().map(|e| e.rule.as_str()))
             .chain(self.calendar_rules.iter().map(String::as_str))
+            .chain(self.offhours_bot.iter().map(|b| b.rule.as_str()))
             .collect()
     }
 

@@ -45,6 +45,10 @@ pub struct WindowSpec {
 pub struct ShopOverrides {
     /// IANA time zone, e.g. `Europe/Berlin`.
     pub timezone: Option<String>,
+    /// The off-hours auto-reply by language (`{"zh": "亲，…", "en": "Thanks, …"}`), for packs
+    /// with an `[offhours_bot]` (TB-OFFHOURS-BOT). `{due}` in the text becomes the time the
+    /// first response is due. Without it the shop sends no auto-reply.
+    pub offhours_reply: Option<BTreeMap<String, String>>,
     /// Replaces the windows of the pack's shop calendar.
     pub working_hours: Option<Vec<WindowSpec>>,
     /// Extra days off for the shop calendar.

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, Pack, PackError,
-    id_from_name,
+    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, OffHoursBot, Pack,
+    PackError, id_from_name,
 };
 use crate::calendar::{Calendar, WeeklyWindow};
 use crate::catalog;
@@ -44,6 +44,15 @@ struct RawPack {
     compensations: Vec<RawCompensation>,
     #[serde(default)]
     entitlements: Vec<RawEntitlement>,
+    offhours_bot: Option<RawBot>,
+}
+
+/// `[offhours_bot]`: outside `calendar` a buyer's message gets the shop's auto-reply.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBot {
+    rule: S,
+    calendar: S,
 }
 
 #[derive(Deserialize)]
@@ -340,6 +349,14 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         });
     }
 
+    let offhours_bot = match &raw.offhours_bot {
+        Some(b) => Some(OffHoursBot {
+            rule: cx.rule(&b.rule, "process")?,
+            calendar: known_calendar(&b.calendar)?,
+        }),
+        None => None,
+    };
+
     Ok(Pack {
         id: id_from_name(name),
         name: raw.name,
@@ -357,5 +374,6 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         compensations,
         entitlements,
         promises,
+        offhours_bot,
     })
 }

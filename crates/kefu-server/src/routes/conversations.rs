@@ -182,6 +182,7 @@ pub async fn reply(
             closes_clocks: clocks_closed(substantive),
             guard_override: (!verdict.findings.is_empty())
                 .then(|| json!({"by": caller.actor, "findings": findings})),
+            automatic: false,
         })
         .await?;
     state.metrics.replies_sent.fetch_add(1, Ordering::Relaxed);

@@ -394,7 +394,11 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
     let before: ConversationStatus = status
         .parse()
         .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
-    let after = before.after_reply();
+    let after = if r.automatic {
+        before
+    } else {
+        before.after_reply()
+    };
     let at = micros(r.at);
     let message_id: i64 = c
         .prepare_cached(
@@ -407,10 +411,13 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
         )?;
     c.prepare_cached(
         "UPDATE conversations SET status = ?2, updated_at = ?3, message_count = message_count + 1,
-             replied = 1 WHERE id = ?1",
+             replied = MAX(replied, ?4) WHERE id = ?1",
     )?
-    .execute(params![r.conversation_id, after.as_str(), at])?;
+    .execute(params![r.conversation_id, after.as_str(), at, !r.automatic])?;
     let mut data = json!({"message_id": message_id});
+    if r.automatic {
+        data["bot"] = json!(true);
+    }
     if let Some(findings) = &r.guard_override {
         data["guard_override"] = findings.clone();
     }

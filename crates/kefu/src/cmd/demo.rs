@@ -385,6 +385,7 @@ async fn conversation(
                     "high_value_response".into(),
                 ],
                 guard_override: None,
+                automatic: false,
             })
             .await?;
         written += 1;
