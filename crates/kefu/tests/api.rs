@@ -231,7 +231,12 @@ fn replies_pass_the_guard_and_close_the_clocks() {
 
 #[test]
 fn buyers_secrets_are_masked_before_they_reach_the_database() {
-    let server = Server::sqlite();
+    // Debug logs in JSON, to a file that is searched for the secrets too.
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("kefu.log");
+    let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Server::start_logging(&db, &["--log-format", "json"], "debug", log.into());
     let taobao = shop(&server, "taobao");
     // A Luhn-valid card number and a password announced as such.
     let body = "我的卡号是 6222 0212 3456 7894，密码是 qwe789zz，帮我查一下退款";

@@ -249,10 +249,15 @@ pub async fn generate(
                 timezone: p.platform.default_timezone().into(),
                 currency: p.currency.into(),
                 pack: p.platform.default_pack().into(),
-                settings: if p.platform == Platform::Ebay {
-                    serde_json::json!({"first_response_target": "3h"})
-                } else {
-                    serde_json::json!({})
+                settings: match p.platform {
+                    // The seller's own 3-hour target on top of eBay's 24 hours (KPI-FRT-3H).
+                    Platform::Ebay => serde_json::json!({"first_response_target": "3h"}),
+                    // The shop's auto-reply for the night (TB-OFFHOURS-BOT).
+                    Platform::Taobao => serde_json::json!({"offhours_reply": {
+                        "zh": "亲，您好！现在是非工作时间，客服会在{due}前回复您，请您稍候。",
+                        "en": "Hello! We are closed now; an agent will answer you by {due}."
+                    }}),
+                    _ => serde_json::json!({}),
                 },
             })
             .await?;

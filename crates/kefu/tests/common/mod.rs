@@ -43,13 +43,18 @@ impl Server {
     }
 
     pub fn start(db: &str, extra: &[&str]) -> Server {
+        Server::start_logging(db, extra, "warn", Stdio::inherit())
+    }
+
+    /// Starts with the log level `level` and standard error (the log) sent to `log`.
+    pub fn start_logging(db: &str, extra: &[&str], level: &str, log: Stdio) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
         let child = kefu()
             .args(["serve", "--db", db, "--listen", &addr, "--master-key", KEY])
             .args(extra)
-            .env("KEFU_LOG", "warn")
+            .env("KEFU_LOG", level)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("start kefu serve");
         let server = Server {
