@@ -198,6 +198,7 @@ pub mod event_kind {
     pub const OBLIGATION_MET: &str = "obligation_met";
     pub const OBLIGATION_BREACHED: &str = "obligation_breached";
     pub const STATUS_CHANGED: &str = "status_changed";
+    pub const CLOCKS_STARTED: &str = "clocks_started";
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/status",
             post(routes::conversations::set_status),
         )
+        .route(
+            "/conversations/{id}/clocks",
+            post(routes::conversations::start_clocks),
+        )
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()
         .nest("/api/v1", api)

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use kefu_core::Shop;
+use kefu_core::{ConversationStatus, Shop};
 use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
 use kefu_store::{NewObligation, Store};
 
@@ -92,6 +92,51 @@ impl ShopRulesCache {
     }
 }
 
+/// Converts the rules' deadlines into obligations to store.
+pub fn obligations_for(
+    pack: &Pack,
+    at: DateTime<Utc>,
+    order_total: Option<(rust_decimal::Decimal, String)>,
+    trigger: Trigger,
+) -> Vec<NewObligation> {
+    let input = DeadlineInput {
+        received: at,
+        order_total,
+        trigger,
+    };
+    deadlines(pack, &input)
+        .into_iter()
+        .map(|d| NewObligation {
+            rule: d.rule,
+            clock: d.clock.to_string(),
+            severity: match d.severity {
+                kefu_rules::Severity::Platform => kefu_core::Severity::Platform,
+                kefu_rules::Severity::Target => kefu_core::Severity::Target,
+            },
+            due: d.due.with_timezone(&Utc),
+            explanation: d.explanation,
+        })
+        .collect()
+}
+
+/// What a status change does to the clocks: escalating meets the escalation clock
+/// (EBAY-ESCALATE-2H); resolving meets the resolution and after-sales clocks and starts the
+/// follow-up clock (EBAY-FOLLOWUP-48H).
+pub fn status_clocks(
+    pack: &Pack,
+    status: ConversationStatus,
+    at: DateTime<Utc>,
+) -> (Vec<String>, Vec<NewObligation>) {
+    match status {
+        ConversationStatus::Escalated => (vec!["escalation".into()], vec![]),
+        ConversationStatus::Resolved => (
+            vec!["resolution".into(), "aftersales".into()],
+            obligations_for(pack, at, None, Trigger::ResolutionOffered),
+        ),
+        _ => (vec![], vec![]),
+    }
+}
+
 /// The clocks a buyer's message opens: one list for a conversation the desk has not answered
 /// yet (first response), one for a buyer writing again after an answer.
 pub fn plan_obligations(
@@ -100,24 +145,12 @@ pub fn plan_obligations(
     order_total: Option<(rust_decimal::Decimal, String)>,
 ) -> (Vec<NewObligation>, Vec<NewObligation>) {
     let plan = |first: bool| {
-        let input = DeadlineInput {
+        obligations_for(
+            pack,
             received,
-            order_total: order_total.clone(),
-            trigger: Trigger::BuyerMessage { first },
-        };
-        deadlines(pack, &input)
-            .into_iter()
-            .map(|d| NewObligation {
-                rule: d.rule,
-                clock: d.clock.to_string(),
-                severity: match d.severity {
-                    kefu_rules::Severity::Platform => kefu_core::Severity::Platform,
-                    kefu_rules::Severity::Target => kefu_core::Severity::Target,
-                },
-                due: d.due.with_timezone(&Utc),
-                explanation: d.explanation,
-            })
-            .collect()
+            order_total.clone(),
+            Trigger::BuyerMessage { first },
+        )
     };
     (plan(true), plan(false))
 }

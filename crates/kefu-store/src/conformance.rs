@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use kefu_core::{Channel, ConversationStatus, Money, ObligationState, Platform, Role, Severity};
 
 use crate::{
-    DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop,
+    ClockStart, DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop,
     ObligationFilter, StatusChange, Store, StoreError,
 };
 
@@ -345,6 +345,8 @@ pub async fn status_changes_and_reopening(store: &Arc<dyn Store>) {
         actor: "agent:1".into(),
         at: t(at),
         reason: None,
+        closes_clocks: vec![],
+        opens: vec![],
     };
     store
         .set_status(change(ConversationStatus::Resolved, "2026-11-11T11:00:00Z"))
@@ -625,4 +627,92 @@ pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {
             .iter()
             .all(|o| o.state == ObligationState::Open)
     );
+}
+
+pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay", Platform::Ebay).await;
+    let a = store
+        .ingest(inbound(
+            s,
+            "dave",
+            "It broke after a day",
+            "2026-11-11T10:00:00Z",
+        ))
+        .await
+        .unwrap();
+    // Marked a complex issue: the escalation clock starts, once.
+    let start = ClockStart {
+        conversation_id: a.conversation_id,
+        at: t("2026-11-11T10:10:00Z"),
+        actor: "agent:1".into(),
+        trigger: "complex_issue".into(),
+        obligations: vec![obligation(
+            "EBAY-ESCALATE-2H",
+            "escalation",
+            "2026-11-11T12:10:00Z",
+            Severity::Platform,
+        )],
+    };
+    assert_eq!(store.start_clocks(start.clone()).await.unwrap().len(), 1);
+    assert!(
+        store.start_clocks(start).await.unwrap().is_empty(),
+        "a running clock is not restarted"
+    );
+    // Escalating meets it; resolving starts the follow-up clock.
+    let change = |status, at: &str, closes: &[&str], opens: Vec<NewObligation>| StatusChange {
+        conversation_id: a.conversation_id,
+        status,
+        actor: "agent:1".into(),
+        at: t(at),
+        reason: None,
+        closes_clocks: closes.iter().map(|c| c.to_string()).collect(),
+        opens,
+    };
+    store
+        .set_status(change(
+            ConversationStatus::Escalated,
+            "2026-11-11T11:00:00Z",
+            &["escalation"],
+            vec![],
+        ))
+        .await
+        .unwrap();
+    store
+        .set_status(change(
+            ConversationStatus::Resolved,
+            "2026-11-11T15:00:00Z",
+            &["resolution"],
+            vec![obligation(
+                "EBAY-FOLLOWUP-48H",
+                "followup",
+                "2026-11-13T15:00:00Z",
+                Severity::Platform,
+            )],
+        ))
+        .await
+        .unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let by_rule = |r: &str| d.obligations.iter().find(|o| o.rule == r).unwrap().state;
+    assert_eq!(by_rule("EBAY-ESCALATE-2H"), ObligationState::Met);
+    assert_eq!(by_rule("EBAY-FOLLOWUP-48H"), ObligationState::Open);
+    assert!(
+        d.events
+            .iter()
+            .any(|e| e.kind == "clocks_started" && e.data["trigger"] == "complex_issue")
+    );
+    let missing = ClockStart {
+        conversation_id: 999_999,
+        at: t("2026-11-11T10:10:00Z"),
+        actor: "x".into(),
+        trigger: "x".into(),
+        obligations: vec![],
+    };
+    assert!(matches!(
+        store.start_clocks(missing).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
 }

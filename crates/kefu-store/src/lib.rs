@@ -142,6 +142,22 @@ pub struct StatusChange {
     pub actor: String,
     pub at: DateTime<Utc>,
     pub reason: Option<String>,
+    /// Clocks the change satisfies (escalating meets the escalation clock …); the rules decide.
+    pub closes_clocks: Vec<String>,
+    /// Clocks the change starts (a resolution starts the follow-up clock …).
+    pub opens: Vec<NewObligation>,
+}
+
+/// Clocks started by something that happened to a conversation other than a message (it was
+/// marked a complex issue, the buyer filed an after-sales request).
+#[derive(Debug, Clone)]
+pub struct ClockStart {
+    pub conversation_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// What happened, for the event log (`complex_issue`, `after_sales_request`).
+    pub trigger: String,
+    pub obligations: Vec<NewObligation>,
 }
 
 /// An obligation the scheduler marked as breached, with what the event log needs.
@@ -222,6 +238,10 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         data: serde_json::Value,
     ) -> Result<()>;
+
+    /// Opens clocks on a conversation (skipping rules already running), with their event.
+    /// Returns the new obligations' ids.
+    async fn start_clocks(&self, start: ClockStart) -> Result<Vec<i64>>;
 
     /// Moves a conversation to another status (resolve, close, escalate) and logs who did it.
     async fn set_status(&self, change: StatusChange) -> Result<()>;

@@ -506,6 +506,33 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     })
 }
 
+/// Meets the open obligations of the `closes` clocks and opens `opens` (a running rule is not
+/// restarted). Returns the met ids and the opened obligations for the event log.
+async fn change_clocks(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    at: DateTime<Utc>,
+    closes: &[String],
+    opens: &[NewObligation],
+) -> Result<(Vec<i64>, Vec<Value>)> {
+    let mut met = Vec::new();
+    for clock in closes {
+        let rows = tx
+            .query(
+                "UPDATE obligations SET state = 'met', closed_at = $3
+                 WHERE conversation_id = $1 AND clock = $2 AND state = 'open' RETURNING id",
+                &[&conversation_id, clock, &at],
+            )
+            .await?;
+        met.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+    }
+    let mut opened = Vec::new();
+    for ob in opens {
+        opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
+    }
+    Ok((met, opened))
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
@@ -754,18 +781,61 @@ impl Store for PostgresStore {
                 &[&ch.conversation_id, &ch.status.as_str(), &ch.at],
             )
             .await?;
+            let (met, opened) =
+                change_clocks(&tx, ch.conversation_id, ch.at, &ch.closes_clocks, &ch.opens).await?;
+            let mut data = json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason});
+            if !met.is_empty() {
+                data["obligations_met"] = json!(met);
+            }
+            if !opened.is_empty() {
+                data["obligations_opened"] = json!(opened);
+            }
             add_event(
                 &tx,
                 ch.conversation_id,
                 ch.at,
                 event_kind::STATUS_CHANGED,
                 &ch.actor,
-                json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason}),
+                data,
             )
             .await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn start_clocks(&self, s: crate::ClockStart) -> Result<Vec<i64>> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
+                &[&s.conversation_id],
+            )
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "conversation {} does not exist",
+                s.conversation_id
+            )));
+        }
+        let (_, opened) = change_clocks(&tx, s.conversation_id, s.at, &[], &s.obligations).await?;
+        let ids = opened
+            .iter()
+            .filter_map(|o| o["obligation_id"].as_i64())
+            .collect();
+        add_event(
+            &tx,
+            s.conversation_id,
+            s.at,
+            event_kind::CLOCKS_STARTED,
+            &s.actor,
+            json!({"trigger": s.trigger, "obligations_opened": opened}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 
     async fn breach_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::Breach>> {

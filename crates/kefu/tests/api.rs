@@ -279,6 +279,24 @@ fn buyers_secrets_are_masked_before_they_reach_the_database() {
             );
         }
     }
+    server.kill();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.lines().count() >= 3,
+        "the debug log has request lines: {log}"
+    );
+    for line in log.lines().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+    }
+    assert!(
+        log.contains("/api/v1/inbound"),
+        "requests are logged: {log}"
+    );
+    assert!(
+        !log.contains("0212 3456") && !log.contains("qwe789zz"),
+        "a secret reached the log"
+    );
 }
 
 #[test]
@@ -505,4 +523,68 @@ fn an_orders_entitlements_come_from_the_shops_rules() {
             .iter()
             .any(|e| e["rule"] == "TB-SHIP-PROMISE")
     );
+}
+
+#[test]
+fn complex_issues_escalations_and_resolutions_move_the_clocks() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let (_, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(
+            ebay,
+            "dave",
+            "The drone crashed on its first flight.",
+        )),
+    );
+    let id = created["conversation_id"].as_i64().unwrap();
+    let (status, started) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{id}/clocks"),
+        Some(&json!({"trigger": "complex_issue"})),
+    );
+    assert_eq!(status, 201, "{started}");
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let state_of = |conv: &Value, rule: &str| {
+        conv["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["rule"] == rule)
+            .map(|o| o["state"].clone())
+    };
+    assert_eq!(
+        state_of(&conv, "EBAY-ESCALATE-2H"),
+        Some(json!("open")),
+        "{conv}"
+    );
+    server.call(
+        "POST",
+        &format!("/api/v1/conversations/{id}/status"),
+        Some(&json!({"status": "escalated"})),
+    );
+    server.call(
+        "POST",
+        &format!("/api/v1/conversations/{id}/status"),
+        Some(&json!({"status": "resolved", "reason": "refund issued"})),
+    );
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(state_of(&conv, "EBAY-ESCALATE-2H"), Some(json!("met")));
+    assert_eq!(
+        state_of(&conv, "EBAY-FOLLOWUP-48H"),
+        Some(json!("open")),
+        "resolving starts the follow-up clock"
+    );
+    // The follow-up reply meets it.
+    let (status, _) = server.call("POST", &format!("/api/v1/conversations/{id}/replies"), Some(&json!({"body": "Hi Dave, your refund of $89.00 was issued yesterday. Has it reached your account? If not, we will chase it with PayPal today."})));
+    assert_eq!(status, 201);
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(state_of(&conv, "EBAY-FOLLOWUP-48H"), Some(json!("met")));
+    let (status, bad) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{id}/clocks"),
+        Some(&json!({"trigger": "full_moon"})),
+    );
+    assert_eq!(status, 422, "{bad}");
 }

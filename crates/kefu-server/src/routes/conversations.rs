@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use kefu_core::{ConversationStatus, Direction, ObligationState};
 use kefu_guard::{LintContext, VerdictKind};
-use kefu_store::{ConversationDetail, NewReply, StatusChange};
+use kefu_rules::Trigger;
+use kefu_store::{ClockStart, ConversationDetail, NewReply, StatusChange};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,7 +16,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
 use crate::ingest::MAX_MESSAGE_CHARS;
-use crate::shop_rules::ShopRules;
+use crate::shop_rules::{ShopRules, obligations_for, status_clocks};
 
 /// Loads a conversation the caller may see, with its shop's rules.
 async fn load(
@@ -94,7 +95,8 @@ pub struct ReplyRequest {
 /// Clocks a reply stops. An acknowledgement without substance does not stop a first-response
 /// clock (EBAY-SUBSTANTIVE): the guard's finding decides.
 fn clocks_closed(substantive: bool) -> Vec<String> {
-    let mut clocks = vec!["next_response".to_string()];
+    // Any reply after a resolution is the follow-up that confirms the outcome.
+    let mut clocks = vec!["next_response".to_string(), "followup".to_string()];
     if substantive {
         clocks.push("first_response".into());
         clocks.push("high_value_response".into());
@@ -210,16 +212,67 @@ pub async fn set_status(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<StatusRequest>,
 ) -> ApiResult<Json<Value>> {
-    load(&state, &caller, id).await?;
+    let (_, rules) = load(&state, &caller, id).await?;
+    let now = state.clock.now();
+    let (closes_clocks, opens) = status_clocks(&rules.pack, req.status, now);
     state
         .store
         .set_status(StatusChange {
             conversation_id: id,
             status: req.status,
             actor: caller.actor.clone(),
-            at: state.clock.now(),
+            at: now,
             reason: req.reason,
+            closes_clocks,
+            opens,
         })
         .await?;
     Ok(Json(json!({"id": id, "status": req.status})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// `complex_issue` (EBAY-ESCALATE-2H) or `after_sales_request` (TB-AFTERSALES-24-48H).
+    pub trigger: String,
+}
+
+/// `POST /api/v1/conversations/{id}/clocks`: something happened that starts clocks of the
+/// shop's pack — the case was judged complex, or the buyer filed an after-sales request.
+pub async fn start_clocks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<ClockRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let trigger = match req.trigger.as_str() {
+        "complex_issue" => Trigger::ComplexIssue,
+        "after_sales_request" => Trigger::AfterSalesRequest,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "unknown trigger {other:?}; expected complex_issue or after_sales_request"
+            )));
+        }
+    };
+    let (detail, rules) = load(&state, &caller, id).await?;
+    let now = state.clock.now();
+    let total = detail
+        .order
+        .as_ref()
+        .map(|o| (o.total.amount, o.total.currency.code().to_string()));
+    let obligations = obligations_for(&rules.pack, now, total, trigger);
+    let opened = state
+        .store
+        .start_clocks(ClockStart {
+            conversation_id: id,
+            at: now,
+            actor: caller.actor.clone(),
+            trigger: req.trigger.clone(),
+            obligations,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "trigger": req.trigger, "obligations_opened": opened})),
+    ))
 }

@@ -431,6 +431,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn start_clocks(&self, start: crate::ClockStart) -> Result<Vec<i64>> {
+        self.write(move |c, cache| ops::start_clocks(c, cache, &start))
+            .await
+    }
+
     async fn set_status(&self, change: StatusChange) -> Result<()> {
         self.write(move |c, cache| ops::set_status(c, cache, &change))
             .await

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::cache::{Buyer, ConversationState, WriterCache};
 use super::rows::{self, micros};
 use crate::{
-    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
+    ClockStart, ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
     ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
 };
 
@@ -558,14 +558,89 @@ pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) ->
     let at = micros(ch.at);
     c.prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![ch.conversation_id, ch.status.as_str(), at])?;
+    let (met, opened) = change_clocks(c, ch.conversation_id, at, &ch.closes_clocks, &ch.opens)?;
+    let mut data = json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason});
+    if !met.is_empty() {
+        data["obligations_met"] = json!(met);
+    }
+    if !opened.is_empty() {
+        data["obligations_opened"] = json!(opened);
+    }
     add_event(
         c,
         ch.conversation_id,
         at,
         event_kind::STATUS_CHANGED,
         &ch.actor,
-        &json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason}),
+        &data,
     )
+}
+
+pub fn start_clocks(c: &Connection, cache: &mut WriterCache, s: &ClockStart) -> Result<Vec<i64>> {
+    cache.forget_conversation(s.conversation_id);
+    let exists = c
+        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .exists([s.conversation_id])?;
+    if !exists {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            s.conversation_id
+        )));
+    }
+    let at = micros(s.at);
+    let (_, opened) = change_clocks(c, s.conversation_id, at, &[], &s.obligations)?;
+    let ids = opened
+        .iter()
+        .filter_map(|o| o["obligation_id"].as_i64())
+        .collect();
+    add_event(
+        c,
+        s.conversation_id,
+        at,
+        event_kind::CLOCKS_STARTED,
+        &s.actor,
+        &json!({"trigger": s.trigger, "obligations_opened": opened}),
+    )?;
+    Ok(ids)
+}
+
+/// Meets the open obligations of the `closes` clocks and opens `opens` (skipping a rule that is
+/// already running). Returns the met obligations' ids and the opened ones for the event log.
+fn change_clocks(
+    c: &Connection,
+    conversation_id: i64,
+    at: i64,
+    closes: &[String],
+    opens: &[crate::NewObligation],
+) -> Result<(Vec<i64>, Vec<serde_json::Value>)> {
+    let mut met = Vec::new();
+    for clock in closes {
+        let ids: Vec<i64> = c
+            .prepare_cached(
+                "UPDATE obligations SET state = 'met', closed_at = ?3
+                 WHERE conversation_id = ?1 AND clock = ?2 AND state = 'open' RETURNING id",
+            )?
+            .query_map(params![conversation_id, clock, at], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        met.extend(ids);
+    }
+    let mut opened = Vec::new();
+    for ob in opens {
+        let running = c
+            .prepare_cached("SELECT 1 FROM obligations WHERE conversation_id = ?1 AND rule = ?2 AND state = 'open'")?
+            .exists(params![conversation_id, ob.rule])?;
+        if running {
+            continue;
+        }
+        c.prepare_cached(
+            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
+        )?
+        .execute(params![conversation_id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation])?;
+        let id = c.last_insert_rowid();
+        opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
+    }
+    Ok((met, opened))
 }
 
 pub fn breach_due(

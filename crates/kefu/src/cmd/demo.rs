@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use kefu_core::{Channel, Money, Platform, Role, SystemClock};
+use kefu_core::{Channel, ConversationStatus, Money, Platform, Role, SystemClock};
 use kefu_server::AppState;
 use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
 use kefu_store::{DEFAULT_TENANT, NewAgent, NewOrder, NewReply, NewShop, Store, StoreError};
@@ -300,6 +300,10 @@ async fn conversation(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut rng = Rng::new(i as u64 * 7919 + 17);
+    let rules = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, shop_id)
+        .await?;
     let (lang, name) = *rng.pick(p.buyers);
     let handle = format!("{}-buyer-{i}", p.platform.as_str());
     let item = *rng.pick(p.items);
@@ -403,12 +407,22 @@ async fn conversation(
         if rng.below(3) == 0 {
             state
                 .store
-                .set_status(kefu_store::StatusChange {
-                    conversation_id: first.conversation_id,
-                    status: kefu_core::ConversationStatus::Resolved,
-                    actor: "demo".into(),
-                    at: at + Duration::minutes(1),
-                    reason: Some("buyer accepted the offer".into()),
+                .set_status({
+                    let at = at + Duration::minutes(1);
+                    let (closes_clocks, opens) = kefu_server::shop_rules::status_clocks(
+                        &rules.pack,
+                        ConversationStatus::Resolved,
+                        at,
+                    );
+                    kefu_store::StatusChange {
+                        conversation_id: first.conversation_id,
+                        status: ConversationStatus::Resolved,
+                        actor: "demo".into(),
+                        at,
+                        reason: Some("buyer accepted the offer".into()),
+                        closes_clocks,
+                        opens,
+                    }
                 })
                 .await?;
         }
