@@ -199,6 +199,7 @@ pub mod event_kind {
     pub const OBLIGATION_BREACHED: &str = "obligation_breached";
     pub const STATUS_CHANGED: &str = "status_changed";
     pub const CLOCKS_STARTED: &str = "clocks_started";
+    pub const NOTE_ADDED: &str = "note_added";
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -92,7 +92,7 @@ pub async fn answer_off_hours(
         local.format("%m-%d %H:%M").to_string()
     };
     let body = text.replace("{due}", &due_text);
-    let verdict = state.guard.lint(
+    let verdict = rules.guard(&state.guard).lint(
         &body,
         &LintContext {
             lang: lang.map(str::to_string),

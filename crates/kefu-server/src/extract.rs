@@ -71,6 +71,8 @@ pub struct Caller {
     pub role: Role,
     /// How the caller appears in the event log.
     pub actor: String,
+    /// The person's name, for records such as a confirmed guard warning.
+    pub name: String,
 }
 
 impl Caller {
@@ -127,6 +129,7 @@ impl FromRequestParts<AppState> for Caller {
                 agent_id: None,
                 role: Role::Admin,
                 actor: "master".into(),
+                name: "administrator (master key)".into(),
             });
         }
         let agent = state
@@ -139,6 +142,7 @@ impl FromRequestParts<AppState> for Caller {
             agent_id: Some(agent.id),
             role: agent.role,
             actor: format!("agent:{}", agent.id),
+            name: agent.name,
         })
     }
 }

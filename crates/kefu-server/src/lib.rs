@@ -52,11 +52,21 @@ impl AppState {
         clock: Arc<dyn Clock>,
         master_key: &str,
     ) -> anyhow::Result<AppState> {
+        let packs =
+            PackSet::embedded().map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
+        AppState::with_packs(store, clock, master_key, packs)
+    }
+
+    /// As [`AppState::new`], with the given packs (the embedded ones plus a site's own).
+    pub fn with_packs(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master_key: &str,
+        packs: PackSet,
+    ) -> anyhow::Result<AppState> {
         if master_key.len() < 16 {
             anyhow::bail!("the master key must be at least 16 characters long");
         }
-        let packs =
-            PackSet::embedded().map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
         // Build the guard's automata now, not on the first reply an agent sends.
         let guard = Guard::new();
         guard.warm_up();
@@ -70,6 +80,31 @@ impl AppState {
             shops: Arc::new(ShopRulesCache::default()),
         })
     }
+}
+
+/// The embedded packs plus every `*.toml` in `dir` (a pack there replaces an embedded one of
+/// the same id). Any pack that does not parse stops everything, with its file, line and reason:
+/// the desk does not run without the rules it was given.
+pub fn load_packs(dir: Option<&std::path::Path>) -> anyhow::Result<PackSet> {
+    let mut packs =
+        PackSet::embedded().map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
+    let Some(dir) = dir else { return Ok(packs) };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read --packs {}: {e}", dir.display()))?;
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        let pack = PackSet::parse(&file.display().to_string(), &text)
+            .map_err(|e| anyhow::anyhow!("policy pack rejected: {e}"))?;
+        tracing::info!(pack = %pack.id, file = %file.display(), "loaded policy pack");
+        packs.insert(pack);
+    }
+    Ok(packs)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -98,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/conversations/{id}/clocks",
             post(routes::conversations::start_clocks),
+        )
+        .route(
+            "/conversations/{id}/notes",
+            post(routes::conversations::add_note),
         )
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()

@@ -19,6 +19,33 @@ pub struct ShopRules {
     pub pack: Pack,
     /// The shop's settings as parsed (templates such as the off-hours reply live here).
     pub overrides: ShopOverrides,
+    /// The reply guard with the shop's own phrases, when it has any.
+    pub guard: Option<Arc<kefu_guard::Guard>>,
+}
+
+impl ShopRules {
+    /// The guard this shop's replies go through.
+    pub fn guard<'a>(&'a self, shared: &'a kefu_guard::Guard) -> &'a kefu_guard::Guard {
+        self.guard.as_deref().unwrap_or(shared)
+    }
+}
+
+/// A guard with the shop's forbidden and required phrases, if it set any.
+fn shop_guard(o: &ShopOverrides) -> Option<Arc<kefu_guard::Guard>> {
+    let flatten =
+        |m: &Option<std::collections::BTreeMap<String, Vec<String>>>| -> Vec<(String, String)> {
+            m.iter()
+                .flatten()
+                .flat_map(|(lang, list)| list.iter().map(move |p| (lang.clone(), p.clone())))
+                .collect()
+        };
+    let (forbidden, required) = (flatten(&o.forbidden_phrases), flatten(&o.required_phrases));
+    if forbidden.is_empty() && required.is_empty() {
+        return None;
+    }
+    let guard = kefu_guard::Guard::with_shop_phrases(&forbidden, &required);
+    guard.warm_up();
+    Some(Arc::new(guard))
 }
 
 /// A shop's settings as overrides of its pack; the shop's time zone applies unless the
@@ -79,10 +106,12 @@ impl ShopRulesCache {
             .ok_or_else(|| ApiError::not_found(format!("shop {shop_id} does not exist")))?;
         let pack = effective_pack(packs, &shop.pack, &shop.timezone, &shop.settings)?;
         let overrides = shop_overrides(&shop.timezone, &shop.settings)?;
+        let guard = shop_guard(&overrides);
         let rules = Arc::new(ShopRules {
             shop,
             pack,
             overrides,
+            guard,
         });
         self.shops
             .write()

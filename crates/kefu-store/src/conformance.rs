@@ -704,6 +704,41 @@ pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
             .iter()
             .any(|e| e.kind == "clocks_started" && e.data["trigger"] == "complex_issue")
     );
+    let note = store
+        .add_note(crate::NewNote {
+            conversation_id: a.conversation_id,
+            agent_id: None,
+            actor: "agent:1".into(),
+            body: "Buyer is a repeat customer".into(),
+            at: t("2026-11-11T15:01:00Z"),
+        })
+        .await
+        .unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let m = d.messages.iter().find(|m| m.id == note).unwrap();
+    assert_eq!(m.direction, kefu_core::Direction::Note);
+    assert_eq!(
+        d.conversation.status,
+        ConversationStatus::Resolved,
+        "a note changes no status"
+    );
+    assert!(matches!(
+        store
+            .add_note(crate::NewNote {
+                conversation_id: 999_999,
+                agent_id: None,
+                actor: "x".into(),
+                body: "x".into(),
+                at: t("2026-11-11T15:01:00Z")
+            })
+            .await
+            .unwrap_err(),
+        StoreError::NotFound(_)
+    ));
     let missing = ClockStart {
         conversation_id: 999_999,
         at: t("2026-11-11T10:10:00Z"),

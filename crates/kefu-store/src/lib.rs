@@ -117,6 +117,15 @@ pub struct NewReply {
     pub automatic: bool,
 }
 
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub conversation_id: i64,
+    pub agent_id: Option<i64>,
+    pub actor: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReplyOutcome {
     pub message_id: i64,
@@ -228,6 +237,9 @@ pub trait Store: Send + Sync + 'static {
     async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome>;
 
     async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>>;
+
+    /// Adds an internal note (seen by agents only; no clock or status changes).
+    async fn add_note(&self, note: NewNote) -> Result<i64>;
 
     /// Appends an entry to a conversation's event log (a blocked draft, a guard override …).
     async fn log_event(

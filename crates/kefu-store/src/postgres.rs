@@ -804,6 +804,48 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn add_note(&self, n: crate::NewNote) -> Result<i64> {
+        let mut client = self.client().lock().await;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT shop_id FROM conversations WHERE id = $1 FOR UPDATE",
+                &[&n.conversation_id],
+            )
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!(
+                "conversation {} does not exist",
+                n.conversation_id
+            )));
+        };
+        let shop_id: i64 = row.get(0);
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
+                 VALUES ($1, $2, 'note', 'api', $3, $4, $5) RETURNING id",
+                &[&n.conversation_id, &shop_id, &n.agent_id, &n.body, &n.at],
+            )
+            .await?
+            .get(0);
+        tx.execute(
+            "UPDATE conversations SET message_count = message_count + 1, updated_at = $2 WHERE id = $1",
+            &[&n.conversation_id, &n.at],
+        )
+        .await?;
+        add_event(
+            &tx,
+            n.conversation_id,
+            n.at,
+            event_kind::NOTE_ADDED,
+            &n.actor,
+            json!({"message_id": id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     async fn start_clocks(&self, s: crate::ClockStart) -> Result<Vec<i64>> {
         let mut client = self.client().lock().await;
         let tx = client.transaction().await?;

@@ -204,6 +204,12 @@ fn replies_pass_the_guard_and_close_the_clocks() {
         .collect();
     assert_eq!(overrides.len(), 1, "the confirmed warning is recorded");
     assert_eq!(overrides[0]["data"]["guard_override"]["by"], "master");
+    assert!(
+        overrides[0]["data"]["guard_override"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("master key")
+    );
 
     let (status, sent) = server.call("POST", &replies, Some(&json!({"body": "I'm sorry your parcel hasn't arrived. We will reship it today at no cost, or refund you in full if you prefer."})));
     assert_eq!(status, 201, "{sent}");
@@ -587,4 +593,61 @@ fn complex_issues_escalations_and_resolutions_move_the_clocks() {
         Some(&json!({"trigger": "full_moon"})),
     );
     assert_eq!(status, 422, "{bad}");
+}
+
+#[test]
+fn a_shops_own_phrases_and_internal_notes() {
+    let server = Server::sqlite();
+    let (status, shop) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({
+            "name": "Outlet", "platform": "taobao",
+            "settings": {"forbidden_phrases": {"zh": ["全网最低价"]}}
+        })),
+    );
+    assert_eq!(status, 201, "{shop}");
+    let id = shop["id"].as_i64().unwrap();
+    let (_, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(id, "buyer", "这个能便宜点吗？")),
+    );
+    let conv = created["conversation_id"].as_i64().unwrap();
+    let (status, held) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/replies"),
+        Some(&json!({"body": "亲，这已经是全网最低价了，请您放心购买。"})),
+    );
+    assert_eq!(status, 422, "{held}");
+    assert!(
+        held["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "SHOP-FORBIDDEN"),
+        "{held}"
+    );
+
+    let (status, note) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/notes"),
+        Some(&json!({"body": "老客户，可以送优惠券"})),
+    );
+    assert_eq!(status, 201, "{note}");
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let kinds: Vec<_> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["direction"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("inbound"), json!("note")]);
+    assert_eq!(detail["status"], "new", "a note is no answer");
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/notes"),
+        Some(&json!({"body": " "})),
+    );
+    assert_eq!(status, 422);
 }

@@ -324,3 +324,43 @@ fn rules_list_shows_every_clock_and_after_sales_rule_enforced() {
             .any(|r| r["id"] == "EBAY-FRT-24H")
     );
 }
+
+#[test]
+fn serve_loads_a_sites_own_packs_and_refuses_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let packs = dir.path().join("packs");
+    std::fs::create_dir(&packs).unwrap();
+    let broken = "name = \"Broken\"\nplatform = \"own\"\nsources = [\"003\"]\ntimezone = \"Europe/Berlin\"\ncurrency = \"EUR\"\nshop_calendar = \"office\"\n\n[calendars.office]\nwindows = [{ days = \"mon-fri\", from = \"09:00\", to = \"17:00\" }]\n\n[[clocks]]\nrule = \"NOT-A-RULE\"\nkind = \"first_response\"\non = \"first_message\"\nduration = \"4h\"\ncalendar = \"office\"\nseverity = \"target\"\n";
+    std::fs::write(packs.join("broken.toml"), broken).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
+    let packs_arg = packs.display().to_string();
+    let err = error_of(&[
+        "serve",
+        "--db",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+        "--master-key",
+        common::KEY,
+        "--packs",
+        &packs_arg,
+    ]);
+    assert!(
+        err.contains("broken.toml") && err.contains("NOT-A-RULE") && err.contains(":12:"),
+        "{err}"
+    );
+
+    // Fixed, it loads, and a shop can use it.
+    std::fs::write(
+        packs.join("broken.toml"),
+        broken.replace("NOT-A-RULE", "GEN-COMPLEX-24H"),
+    )
+    .unwrap();
+    let server = common::Server::start(&db, &["--packs", &packs_arg]);
+    let (status, shop) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&serde_json::json!({"name": "Berlin store", "platform": "own", "pack": "broken"})),
+    );
+    assert_eq!(status, 201, "{shop}");
+}

@@ -49,6 +49,12 @@ pub struct ShopOverrides {
     /// with an `[offhours_bot]` (TB-OFFHOURS-BOT). `{due}` in the text becomes the time the
     /// first response is due. Without it the shop sends no auto-reply.
     pub offhours_reply: Option<BTreeMap<String, String>>,
+    /// The shop's own forbidden phrases for the reply guard, by language (`{"zh": ["包邮"]}`):
+    /// a reply containing one gets a warning (SHOP-FORBIDDEN).
+    pub forbidden_phrases: Option<BTreeMap<String, Vec<String>>>,
+    /// Phrases every reply in that language must contain (a warning when one is missing,
+    /// SHOP-REQUIRED), e.g. a sign-off the brand requires.
+    pub required_phrases: Option<BTreeMap<String, Vec<String>>>,
     /// Replaces the windows of the pack's shop calendar.
     pub working_hours: Option<Vec<WindowSpec>>,
     /// Extra days off for the shop calendar.

@@ -8,7 +8,7 @@ use chrono::Utc;
 use kefu_core::{ConversationStatus, Direction, ObligationState};
 use kefu_guard::{LintContext, VerdictKind};
 use kefu_rules::Trigger;
-use kefu_store::{ClockStart, ConversationDetail, NewReply, StatusChange};
+use kefu_store::{ClockStart, ConversationDetail, NewNote, NewReply, StatusChange};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -119,7 +119,7 @@ pub async fn reply(
             "body is longer than {MAX_MESSAGE_CHARS} characters"
         )));
     }
-    let (detail, _rules) = load(&state, &caller, id).await?;
+    let (detail, rules) = load(&state, &caller, id).await?;
     let first_response = !detail
         .messages
         .iter()
@@ -129,7 +129,7 @@ pub async fn reply(
         first_response,
         ..LintContext::default()
     };
-    let verdict = state.guard.lint(body, &ctx);
+    let verdict = rules.guard(&state.guard).lint(body, &ctx);
     let now = state.clock.now();
     let findings = serde_json::to_value(&verdict.findings).unwrap_or_else(|_| json!([]));
     let blocked = verdict.verdict == VerdictKind::Block;
@@ -183,7 +183,7 @@ pub async fn reply(
             at: now,
             closes_clocks: clocks_closed(substantive),
             guard_override: (!verdict.findings.is_empty())
-                .then(|| json!({"by": caller.actor, "findings": findings})),
+                .then(|| json!({"by": caller.actor, "name": caller.name, "findings": findings})),
             automatic: false,
         })
         .await?;
@@ -275,4 +275,41 @@ pub async fn start_clocks(
         StatusCode::CREATED,
         Json(json!({"id": id, "trigger": req.trigger, "obligations_opened": opened})),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub body: String,
+}
+
+/// `POST /api/v1/conversations/{id}/notes`: an internal note for colleagues; never sent to the
+/// buyer, so it is not checked by the guard and moves no clock.
+pub async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<NoteRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = req.body.trim();
+    if body.is_empty() {
+        return Err(ApiError::invalid("body must not be empty"));
+    }
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "body is longer than {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    load(&state, &caller, id).await?;
+    let message_id = state
+        .store
+        .add_note(NewNote {
+            conversation_id: id,
+            agent_id: caller.agent_id,
+            actor: caller.actor.clone(),
+            body: body.to_string(),
+            at: state.clock.now(),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"message_id": message_id}))))
 }

@@ -431,6 +431,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn add_note(&self, note: crate::NewNote) -> Result<i64> {
+        self.write(move |c, _| ops::add_note(c, &note)).await
+    }
+
     async fn start_clocks(&self, start: crate::ClockStart) -> Result<Vec<i64>> {
         self.write(move |c, cache| ops::start_clocks(c, cache, &start))
             .await

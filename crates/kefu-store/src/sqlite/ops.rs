@@ -468,6 +468,39 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
     })
 }
 
+pub fn add_note(c: &Connection, n: &crate::NewNote) -> Result<i64> {
+    let shop_id: Option<i64> = c
+        .prepare_cached("SELECT shop_id FROM conversations WHERE id = ?1")?
+        .query_row([n.conversation_id], |r| r.get(0))
+        .optional()?;
+    let Some(shop_id) = shop_id else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            n.conversation_id
+        )));
+    };
+    let at = micros(n.at);
+    c.prepare_cached(
+        "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
+         VALUES (?1, ?2, 'note', 'api', ?3, ?4, ?5)",
+    )?
+    .execute(params![n.conversation_id, shop_id, n.agent_id, n.body, at])?;
+    let id = c.last_insert_rowid();
+    c.prepare_cached(
+        "UPDATE conversations SET message_count = message_count + 1, updated_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![n.conversation_id, at])?;
+    add_event(
+        c,
+        n.conversation_id,
+        at,
+        event_kind::NOTE_ADDED,
+        &n.actor,
+        &json!({"message_id": id}),
+    )?;
+    Ok(id)
+}
+
 pub fn conversation(c: &Connection, id: i64) -> Result<Option<ConversationDetail>> {
     let sql = format!(
         "SELECT {} FROM conversations WHERE id = ?1",

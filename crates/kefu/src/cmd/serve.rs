@@ -17,6 +17,10 @@ pub struct Args {
     /// Admin bearer token for the API. Without one, a random key is made and printed.
     #[arg(long, env = "KEFU_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// A directory of the site's own policy packs (`*.toml`), added to the embedded ones; the
+    /// server refuses to start if one does not parse.
+    #[arg(long, env = "KEFU_PACKS")]
+    pub packs: Option<std::path::PathBuf>,
     /// How often the scheduler looks for clocks that have run out (seconds).
     #[arg(long, default_value_t = 1.0)]
     pub sweep_every: f64,
@@ -36,7 +40,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Some(k) => (k, false),
         None => (super::random_token()?, true),
     };
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), &master_key)?;
+    let packs = kefu_server::load_packs(args.packs.as_deref())?;
+    let state = AppState::with_packs(store.clone(), Arc::new(SystemClock), &master_key, packs)?;
     if args.demo {
         let stats = store.stats().await?;
         if stats.shops == 0 {
