@@ -117,6 +117,22 @@ pub struct NewReply {
     pub automatic: bool,
 }
 
+/// A stored message with what the search index files it under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexRow {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub tenant_id: i64,
+    pub shop_id: i64,
+    pub platform: String,
+    pub status: String,
+    pub agent_id: Option<i64>,
+    pub direction: String,
+    pub language: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewNote {
     pub conversation_id: i64,
@@ -273,6 +289,10 @@ pub trait Store: Send + Sync + 'static {
     async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>>;
 
     async fn stats(&self) -> Result<Stats>;
+
+    /// Messages with `id > after_id`, oldest first, at most `limit`: what the search index is
+    /// fed from (the database stays the source of truth; the index can always be rebuilt).
+    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<IndexRow>>;
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;

@@ -1025,6 +1025,35 @@ impl Store for PostgresStore {
             .transpose()
     }
 
+    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
+        let client = self.client().lock().await;
+        let rows = client
+            .query(
+                "SELECT m.id, m.conversation_id, s.tenant_id, m.shop_id, s.platform, c.status,
+                        COALESCE(m.author_agent_id, c.assignee_id), m.direction, m.language, m.body, m.created_at
+                 FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN shops s ON s.id = m.shop_id
+                 WHERE m.id > $1 ORDER BY m.id LIMIT $2",
+                &[&after_id, &limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::IndexRow {
+                message_id: r.get(0),
+                conversation_id: r.get(1),
+                tenant_id: r.get(2),
+                shop_id: r.get(3),
+                platform: r.get(4),
+                status: r.get(5),
+                agent_id: r.get(6),
+                direction: r.get(7),
+                language: r.get(8),
+                body: r.get(9),
+                created_at: r.get(10),
+            })
+            .collect())
+    }
+
     async fn ping(&self) -> Result<()> {
         self.client().lock().await.execute("SELECT 1", &[]).await?;
         Ok(())

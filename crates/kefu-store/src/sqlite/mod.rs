@@ -480,6 +480,11 @@ impl Store for SqliteStore {
         self.read(ops::stats).await
     }
 
+    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
+        self.read(move |c| ops::index_feed(c, after_id, limit))
+            .await
+    }
+
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await

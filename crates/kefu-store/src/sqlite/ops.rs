@@ -827,6 +827,33 @@ pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> 
         .optional()?)
 }
 
+pub fn index_feed(c: &Connection, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
+    let out = c
+        .prepare_cached(
+            "SELECT m.id, m.conversation_id, s.tenant_id, m.shop_id, s.platform, c.status,
+                    COALESCE(m.author_agent_id, c.assignee_id), m.direction, m.language, m.body, m.created_at
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN shops s ON s.id = m.shop_id
+             WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
+        )?
+        .query_map(params![after_id, limit], |r| {
+            Ok(crate::IndexRow {
+                message_id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                tenant_id: r.get(2)?,
+                shop_id: r.get(3)?,
+                platform: r.get(4)?,
+                status: r.get(5)?,
+                agent_id: r.get(6)?,
+                direction: r.get(7)?,
+                language: r.get(8)?,
+                body: r.get(9)?,
+                created_at: rows::time(r.get(10)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
 pub fn stats(c: &Connection) -> Result<Stats> {
     let count =
         |sql: &str| -> Result<i64> { Ok(c.prepare_cached(sql)?.query_row([], |r| r.get(0))?) };
