@@ -7,64 +7,14 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// ISO 4217 minor-unit digits for the currencies a marketplace seller meets.
-/// Kept as a short explicit table: an unknown code is an error, not a guess of 2 digits,
-/// because a wrong guess would misstate money (e.g. KWD has 3 digits, JPY none).
-const MINOR_UNITS: &[(&str, u32)] = &[
-    ("AED", 2),
-    ("ARS", 2),
-    ("AUD", 2),
-    ("BHD", 3),
-    ("BRL", 2),
-    ("CAD", 2),
-    ("CHF", 2),
-    ("CLP", 0),
-    ("CNY", 2),
-    ("COP", 2),
-    ("CZK", 2),
-    ("DKK", 2),
-    ("EUR", 2),
-    ("GBP", 2),
-    ("HKD", 2),
-    ("HUF", 2),
-    ("IDR", 2),
-    ("ILS", 2),
-    ("INR", 2),
-    ("ISK", 0),
-    ("JOD", 3),
-    ("JPY", 0),
-    ("KRW", 0),
-    ("KWD", 3),
-    ("MOP", 2),
-    ("MXN", 2),
-    ("MYR", 2),
-    ("NOK", 2),
-    ("NZD", 2),
-    ("OMR", 3),
-    ("PHP", 2),
-    ("PKR", 2),
-    ("PLN", 2),
-    ("RON", 2),
-    ("RUB", 2),
-    ("SAR", 2),
-    ("SEK", 2),
-    ("SGD", 2),
-    ("THB", 2),
-    ("TRY", 2),
-    ("TWD", 2),
-    ("UAH", 2),
-    ("USD", 2),
-    ("VND", 0),
-    ("ZAR", 2),
-];
-
-/// Minor-unit digits of an ISO 4217 code (upper-case expected; lower case is accepted).
+/// Minor-unit digits of an ISO 4217 code (lower case is accepted). The table is kefu-core's:
+/// an unknown code is an error, not a guess of 2 digits, because a wrong guess would misstate
+/// money (KWD has 3 digits, JPY none).
 pub fn minor_units(currency: &str) -> Option<u32> {
-    let code = currency.trim().to_ascii_uppercase();
-    MINOR_UNITS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, digits)| *digits)
+    currency
+        .parse::<kefu_core::Currency>()
+        .ok()
+        .map(|c| c.minor_units())
 }
 
 /// Normalised (upper-case, trimmed) currency code if it is known.
@@ -104,11 +54,5 @@ mod tests {
         assert_eq!(minor_units("JPY"), Some(0));
         assert_eq!(minor_units("KWD"), Some(3));
         assert_eq!(minor_units("XXX"), None);
-        let mut sorted: Vec<_> = MINOR_UNITS.iter().map(|(c, _)| *c).collect();
-        sorted.sort_unstable();
-        assert_eq!(
-            sorted,
-            MINOR_UNITS.iter().map(|(c, _)| *c).collect::<Vec<_>>()
-        );
     }
 }

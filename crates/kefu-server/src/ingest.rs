@@ -47,7 +47,8 @@ pub fn parse_time(field: &str, value: &str) -> ApiResult<DateTime<Utc>> {
         })
 }
 
-fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
+/// Checks a text field from an API body: not blank, not longer than `max` characters.
+pub fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.trim().is_empty() {
         return Err(ApiError::invalid(format!("{field} must not be empty")));
     }

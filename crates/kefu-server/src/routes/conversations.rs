@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
-use crate::ingest::MAX_MESSAGE_CHARS;
+use crate::ingest::{MAX_MESSAGE_CHARS, non_empty};
 use crate::shop_rules::{ShopRules, obligations_for, status_clocks};
 
 /// Loads a conversation the caller may see, with its shop's rules.
@@ -111,14 +111,7 @@ pub async fn reply(
     JsonBody(req): JsonBody<ReplyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = req.body.trim();
-    if body.is_empty() {
-        return Err(ApiError::invalid("body must not be empty"));
-    }
-    if body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::invalid(format!(
-            "body is longer than {MAX_MESSAGE_CHARS} characters"
-        )));
-    }
+    non_empty("body", body, MAX_MESSAGE_CHARS)?;
     let (detail, rules) = load(&state, &caller, id).await?;
     let first_response = !detail
         .messages
@@ -292,14 +285,7 @@ pub async fn add_note(
     JsonBody(req): JsonBody<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = req.body.trim();
-    if body.is_empty() {
-        return Err(ApiError::invalid("body must not be empty"));
-    }
-    if body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::invalid(format!(
-            "body is longer than {MAX_MESSAGE_CHARS} characters"
-        )));
-    }
+    non_empty("body", body, MAX_MESSAGE_CHARS)?;
     load(&state, &caller, id).await?;
     let message_id = state
         .store
