@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/notes",
             post(routes::conversations::add_note),
         )
+        .route("/failed-ingests", get(routes::meta::failed_ingests))
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()
         .nest("/api/v1", api)

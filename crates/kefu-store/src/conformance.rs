@@ -210,6 +210,20 @@ pub async fn external_id_makes_retries_idempotent(store: &Arc<dyn Store>) {
 }
 
 pub async fn unknown_shop_is_not_found(store: &Arc<dyn Store>) {
+    let kept = store
+        .record_failed_ingest(crate::FailedIngest {
+            channel: Channel::Email,
+            received_at: t("2026-11-11T10:00:00Z"),
+            error: "no From header".into(),
+            raw: b"garbage\xff".to_vec(),
+        })
+        .await
+        .unwrap();
+    let failed = store.failed_ingests(10).await.unwrap();
+    assert_eq!(
+        (failed[0].id, failed[0].size, failed[0].error.as_str()),
+        (kept, 8, "no From header")
+    );
     let err = store
         .ingest(inbound(777, "x", "hi", "2026-11-11T10:00:00Z"))
         .await

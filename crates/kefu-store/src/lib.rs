@@ -117,6 +117,24 @@ pub struct NewReply {
     pub automatic: bool,
 }
 
+/// Something that reached kefu but could not be ingested, kept whole for an operator.
+#[derive(Debug, Clone)]
+pub struct FailedIngest {
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub error: String,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedIngestInfo {
+    pub id: i64,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    pub error: String,
+    pub size: i64,
+}
+
 /// A stored message with what the search index files it under.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndexRow {
@@ -289,6 +307,11 @@ pub trait Store: Send + Sync + 'static {
     async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>>;
 
     async fn stats(&self) -> Result<Stats>;
+
+    /// Keeps what could not be ingested (a malformed mail), so nothing acknowledged is lost.
+    async fn record_failed_ingest(&self, failed: FailedIngest) -> Result<i64>;
+    /// The newest failed ingests, newest first (without their raw bytes).
+    async fn failed_ingests(&self, limit: i64) -> Result<Vec<FailedIngestInfo>>;
 
     /// Messages with `id > after_id`, oldest first, at most `limit`: what the search index is
     /// fed from (the database stays the source of truth; the index can always be rebuilt).

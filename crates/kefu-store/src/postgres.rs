@@ -24,7 +24,13 @@ use crate::{
 };
 
 const POOL_SIZE: usize = 8;
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_failed_ingests.sql"),
+    ),
+];
 
 pub struct PostgresStore {
     pool: Vec<Mutex<Client>>,
@@ -1023,6 +1029,37 @@ impl Store for PostgresStore {
             .as_ref()
             .map(agent_row)
             .transpose()
+    }
+
+    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
+        let client = self.client().lock().await;
+        let row = client
+            .query_one(
+                "INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&f.channel.as_str(), &f.received_at, &f.error, &f.raw],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
+        let client = self.client().lock().await;
+        let rows = client
+            .query(
+                "SELECT id, channel, received_at, error, length(raw)::bigint FROM failed_ingests ORDER BY id DESC LIMIT $1",
+                &[&limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::FailedIngestInfo {
+                id: r.get(0),
+                channel: r.get(1),
+                received_at: r.get(2),
+                error: r.get(3),
+                size: r.get(4),
+            })
+            .collect())
     }
 
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {

@@ -29,3 +29,13 @@ pub async fn openapi() -> impl IntoResponse {
         include_str!("../openapi.json"),
     )
 }
+
+/// `GET /api/v1/failed-ingests`: what reached kefu but could not be ingested (admins).
+pub async fn failed_ingests(
+    State(state): State<AppState>,
+    caller: crate::extract::Caller,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(kefu_core::Role::Admin)?;
+    let list = state.store.failed_ingests(100).await?;
+    Ok(axum::Json(serde_json::json!({ "failed_ingests": list })))
+}

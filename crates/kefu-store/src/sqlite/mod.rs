@@ -38,7 +38,13 @@ const MAX_BATCH: usize = 1024;
 const QUEUE_DEPTH: usize = 8192;
 const READERS: usize = 4;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_failed_ingests.sql"),
+    ),
+];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
 /// (possibly again, if another request of the batch fails and the batch is replayed without
@@ -478,6 +484,34 @@ impl Store for SqliteStore {
 
     async fn stats(&self) -> Result<Stats> {
         self.read(ops::stats).await
+    }
+
+    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
+        self.write(move |c, _| {
+            c.prepare_cached("INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(rusqlite::params![f.channel.as_str(), f.received_at.timestamp_micros(), f.error, f.raw])?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
+        self.read(move |c| {
+            let out = c
+                .prepare_cached("SELECT id, channel, received_at, error, length(raw) FROM failed_ingests ORDER BY id DESC LIMIT ?1")?
+                .query_map([limit], |r| {
+                    Ok(crate::FailedIngestInfo {
+                        id: r.get(0)?,
+                        channel: r.get(1)?,
+                        received_at: rows::time(r.get(2)?),
+                        error: r.get(3)?,
+                        size: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(out)
+        })
+        .await
     }
 
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
