@@ -651,3 +651,90 @@ fn a_shops_own_phrases_and_internal_notes() {
     );
     assert_eq!(status, 422);
 }
+
+#[test]
+fn no_input_makes_a_5xx() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    // A small deterministic generator of hostile values for every field of every endpoint.
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let values = [
+        json!(null),
+        json!(""),
+        json!(" "),
+        json!(-1),
+        json!(0),
+        json!(1e308),
+        json!(9_223_372_036_854_775_807i64),
+        json!("9999999999999999999999999"),
+        json!(true),
+        json!([]),
+        json!({}),
+        json!([1, 2, 3]),
+        json!("2026-13-45T99:99:99Z"),
+        json!("\u{0000}\u{FFFF}💥"),
+        json!("x".repeat(5000)),
+        json!("-0.001"),
+        json!("1e5"),
+        json!("CNY"),
+        json!("xx"),
+        json!({"handle": null}),
+        json!({"handle": "a", "extra": 1}),
+    ];
+    let shapes: Vec<(&str, Value)> = vec![
+        ("/api/v1/inbound", inbound(ebay, "fuzz", "hello")),
+        (
+            "/api/v1/orders",
+            json!({"shop_id": ebay, "external_id": "o", "total": "1", "currency": "USD", "paid_at": "2026-11-11T00:00:00Z"}),
+        ),
+        (
+            "/api/v1/shops",
+            json!({"name": "n", "platform": "ebay", "timezone": "UTC", "currency": "USD", "settings": {}}),
+        ),
+        (
+            "/api/v1/conversations/1/replies",
+            json!({"body": "Thanks, we will reship today.", "confirm": true}),
+        ),
+        (
+            "/api/v1/conversations/1/status",
+            json!({"status": "resolved"}),
+        ),
+        (
+            "/api/v1/conversations/1/clocks",
+            json!({"trigger": "complex_issue"}),
+        ),
+    ];
+    for round in 0..400 {
+        let (path, base) = &shapes[round % shapes.len()];
+        let mut body = base.clone();
+        let keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+        for _ in 0..(1 + next() % 3) {
+            let key = &keys[(next() % keys.len() as u64) as usize];
+            match next() % 4 {
+                0 => {
+                    body.as_object_mut().unwrap().remove(key);
+                }
+                _ => body[key.as_str()] = values[(next() % values.len() as u64) as usize].clone(),
+            }
+        }
+        let (status, answer) = server.call("POST", path, Some(&body));
+        assert!(
+            status < 500,
+            "{path} with {body} answered {status}: {answer}"
+        );
+        if status >= 400 {
+            assert!(
+                answer["error"]["message"].is_string(),
+                "{path} with {body}: no error message in {answer}"
+            );
+        }
+    }
+    let (status, _) = server.call("GET", "/healthz", None);
+    assert_eq!(status, 200);
+}
