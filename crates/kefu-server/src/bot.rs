@@ -91,7 +91,19 @@ pub async fn answer_off_hours(
     } else {
         local.format("%m-%d %H:%M").to_string()
     };
-    let body = text.replace("{due}", &due_text);
+    let mut body = text.replace("{due}", &due_text);
+    // "Where is my parcel?" is answered from the order's own facts at once.
+    let question = detail
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == kefu_core::Direction::Inbound);
+    if let (Some(q), Some(order)) = (question, &detail.order)
+        && let Some(answer) = tracking_answer(lang.unwrap_or("en"), &q.body, order, tz)
+    {
+        body.push(if lang == Some("zh") { '\n' } else { ' ' });
+        body.push_str(&answer);
+    }
     let verdict = rules.guard(&state.guard).lint(
         &body,
         &LintContext {
@@ -121,4 +133,66 @@ pub async fn answer_off_hours(
         .await?;
     state.metrics.bot_replies.fetch_add(1, Ordering::Relaxed);
     Ok(Some(sent.message_id))
+}
+
+/// Words that ask where a parcel is, by language.
+const WHERE_IS_MY_PARCEL: &[&str] = &[
+    "快递",
+    "物流",
+    "包裹",
+    "到哪",
+    "发货了吗",
+    "单号",
+    "where is",
+    "tracking",
+    "parcel",
+    "package",
+    "shipped",
+    "paket",
+    "sendung",
+    "lieferung",
+    "paquete",
+    "envío",
+    "envio",
+    "seguimiento",
+    "colis",
+    "livraison",
+];
+
+/// A sentence from the order's shipping facts for a buyer who asks where their parcel is.
+pub fn tracking_answer(
+    lang: &str,
+    question: &str,
+    order: &kefu_core::Order,
+    tz: chrono_tz::Tz,
+) -> Option<String> {
+    let lower = question.to_lowercase();
+    if !WHERE_IS_MY_PARCEL.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    let shipped = order
+        .shipped_at?
+        .with_timezone(&tz)
+        .format("%Y-%m-%d")
+        .to_string();
+    let carrier = order.carrier.clone().unwrap_or_default();
+    let number = order.tracking_number.clone()?;
+    let id = &order.external_id;
+    Some(match lang {
+        "zh" => format!(
+            "您的订单{id}已于{shipped}由{carrier}发出，运单号{number}，您可以随时查询物流进度。"
+        ),
+        "de" => format!(
+            "Ihre Bestellung {id} wurde am {shipped} mit {carrier} verschickt, Sendungsnummer {number}."
+        ),
+        "es" => format!(
+            "Su pedido {id} se envió el {shipped} con {carrier}, número de seguimiento {number}."
+        ),
+        "fr" => format!(
+            "Votre commande {id} a été expédiée le {shipped} par {carrier}, numéro de suivi {number}."
+        ),
+        _ => format!(
+            "Your order {id} shipped on {shipped} with {carrier}, tracking number {number}."
+        ),
+    })
 }

@@ -302,6 +302,42 @@ async fn the_off_hours_bot_answers_once_per_closed_period_and_leaves_the_clock_r
     );
     assert_eq!(d.conversation.status, kefu_core::ConversationStatus::New);
 
+    // A buyer asking where their parcel is gets the order's tracking facts with the notice.
+    store
+        .upsert_order(kefu_store::NewOrder {
+            shop_id: with_bot.id,
+            external_id: "TB-77".into(),
+            total: kefu_core::Money::parse("129.00", "CNY").unwrap(),
+            paid_at: local("2026-11-09T10:00:00"),
+            promised_ship_by: None,
+            shipped_at: Some(local("2026-11-10T16:00:00")),
+            carrier: Some("顺丰速运".into()),
+            tracking_number: Some("SF1234567890".into()),
+            delivered_at: None,
+            closed_at: None,
+            promises: vec![],
+        })
+        .await
+        .unwrap();
+    let mut asking = message(with_bot.id, "wangfang", "我的快递到哪了？");
+    asking.order_external_id = Some("TB-77".into());
+    let parcel = ingest(&state, asking).await.unwrap();
+    let d = store
+        .conversation(parcel.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = d
+        .messages
+        .iter()
+        .find(|m| m.direction == kefu_core::Direction::Outbound)
+        .unwrap();
+    assert!(
+        reply.body.contains("SF1234567890") && reply.body.contains("2026-11-10"),
+        "{}",
+        reply.body
+    );
+
     // 23:40, same night: no second auto-reply.
     clock.set(local("2026-11-11T23:40:00"));
     ingest(&state, message(with_bot.id, "xiaoming", "在吗"))
