@@ -32,6 +32,19 @@ pub enum SecretKind {
     Cvv,
 }
 
+impl SecretKind {
+    /// The kind's name as it appears in JSON and in the event log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::BankCard => "bank_card",
+            SecretKind::CnId => "cn_id",
+            SecretKind::Password => "password",
+            SecretKind::Code => "code",
+            SecretKind::Cvv => "cvv",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Redaction {
     pub kind: SecretKind,

@@ -80,12 +80,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
     let kinds: Vec<String> = redacted
         .found
         .iter()
-        .map(|r| {
-            serde_json::to_value(r.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        })
+        .map(|r| r.kind.as_str().to_string())
         .collect();
     let body = redacted.text;
     let language = detect_language(&body).map(str::to_string);
