@@ -5,6 +5,7 @@
 //! writer thread for. A buyer's messages are serialised by the row lock their `customers` row
 //! takes in the upsert, so two of them never open two conversations.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
@@ -16,7 +17,7 @@ use kefu_core::{
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls, Row, Transaction};
+use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
@@ -32,8 +33,28 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
+/// Statements prepared on one connection, by their SQL: parsing and planning every statement
+/// again cost more than running it.
+type Stmts = HashMap<&'static str, Statement>;
+
+/// A pooled connection with its prepared statements.
+struct PgConn {
+    client: Client,
+    stmts: Stmts,
+}
+
+/// The statement for `sql`, prepared on this connection the first time it is used.
+async fn st(tx: &Transaction<'_>, stmts: &mut Stmts, sql: &'static str) -> Result<Statement> {
+    if let Some(found) = stmts.get(sql) {
+        return Ok(found.clone());
+    }
+    let prepared = tx.prepare(sql).await?;
+    stmts.insert(sql, prepared.clone());
+    Ok(prepared)
+}
+
 pub struct PostgresStore {
-    pool: Vec<Mutex<Client>>,
+    pool: Vec<Mutex<PgConn>>,
     next: AtomicUsize,
 }
 
@@ -73,7 +94,10 @@ impl PostgresStore {
                     tracing::error!(error = %e, "PostgreSQL connection closed");
                 }
             });
-            pool.push(Mutex::new(client));
+            pool.push(Mutex::new(PgConn {
+                client,
+                stmts: Stmts::new(),
+            }));
         }
         let store = PostgresStore {
             pool,
@@ -84,7 +108,8 @@ impl PostgresStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut client = self.pool[0].lock().await;
+        let mut conn = self.pool[0].lock().await;
+        let client = &mut conn.client;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock(7314)", &[])
             .await?;
@@ -114,7 +139,7 @@ impl PostgresStore {
         Ok(())
     }
 
-    fn client(&self) -> &Mutex<Client> {
+    fn client(&self) -> &Mutex<PgConn> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
         &self.pool[i]
     }
@@ -204,6 +229,7 @@ fn agent_row(r: &Row) -> Result<Agent> {
 
 async fn add_event(
     tx: &Transaction<'_>,
+    stmts: &mut Stmts,
     conversation_id: i64,
     at: DateTime<Utc>,
     kind: &str,
@@ -211,16 +237,19 @@ async fn add_event(
     data: Value,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)",
+        &st(tx, stmts, "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)").await?,
         &[&conversation_id, &at, &kind, &actor, &data],
     )
     .await?;
     Ok(())
 }
 
-async fn require_shop(tx: &Transaction<'_>, shop_id: i64) -> Result<()> {
+async fn require_shop(tx: &Transaction<'_>, stmts: &mut Stmts, shop_id: i64) -> Result<()> {
     match tx
-        .query_opt("SELECT 1 FROM shops WHERE id = $1", &[&shop_id])
+        .query_opt(
+            &st(tx, stmts, "SELECT 1 FROM shops WHERE id = $1").await?,
+            &[&shop_id],
+        )
         .await?
     {
         Some(_) => Ok(()),
@@ -232,6 +261,7 @@ async fn require_shop(tx: &Transaction<'_>, shop_id: i64) -> Result<()> {
 
 async fn open_obligation(
     tx: &Transaction<'_>,
+    stmts: &mut Stmts,
     conversation_id: i64,
     at: DateTime<Utc>,
     ob: &NewObligation,
@@ -239,7 +269,7 @@ async fn open_obligation(
     // A clock runs from the buyer's first unanswered message: a running rule is not restarted.
     let running = tx
         .query_opt(
-            "SELECT 1 FROM obligations WHERE conversation_id = $1 AND rule = $2 AND state = 'open'",
+            &st(tx, stmts, "SELECT 1 FROM obligations WHERE conversation_id = $1 AND rule = $2 AND state = 'open'").await?,
             &[&conversation_id, &ob.rule],
         )
         .await?
@@ -249,8 +279,8 @@ async fn open_obligation(
     }
     let row = tx
         .query_one(
-            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+            &st(tx, stmts, "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id").await?,
             &[&conversation_id, &ob.rule, &ob.clock, &ob.severity.as_str(), &ob.due, &at, &ob.explanation],
         )
         .await?;
@@ -260,14 +290,19 @@ async fn open_obligation(
     ))
 }
 
-async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
-    require_shop(tx, m.shop_id).await?;
+async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Result<IngestOutcome> {
+    require_shop(tx, stmts, m.shop_id).await?;
     if let Some(ext) = &m.external_id {
         // Two deliveries of one message may come from different buyers' queues at once: lock
         // the (shop, external id) pair so exactly one of them stores it. Taken before any row
         // lock, and only one per transaction, so it cannot deadlock.
         tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
+            &st(
+                tx,
+                stmts,
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
+            )
+            .await?,
             &[&ext.as_str(), &m.shop_id],
         )
         .await?;
@@ -276,12 +311,17 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     // The upsert locks the buyer's row: their concurrent messages queue here.
     let customer_id: i64 = tx
         .query_one(
-            "INSERT INTO customers (shop_id, handle, name, language, created_at)
+            &st(
+                tx,
+                stmts,
+                "INSERT INTO customers (shop_id, handle, name, language, created_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (shop_id, handle) DO UPDATE SET
                  name = COALESCE(EXCLUDED.name, customers.name),
                  language = COALESCE(EXCLUDED.language, customers.language)
              RETURNING id",
+            )
+            .await?,
             &[
                 &m.shop_id,
                 &m.customer_handle,
@@ -295,7 +335,7 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     if let Some(ext) = &m.external_id
         && let Some(row) = tx
             .query_opt(
-                "SELECT id, conversation_id FROM messages WHERE shop_id = $1 AND external_id = $2",
+                &st(tx, stmts, "SELECT id, conversation_id FROM messages WHERE shop_id = $1 AND external_id = $2").await?,
                 &[&m.shop_id, ext],
             )
             .await?
@@ -310,7 +350,12 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     let order_id: Option<i64> = match &m.order_external_id {
         Some(ext) => tx
             .query_opt(
-                "SELECT id FROM orders WHERE shop_id = $1 AND external_id = $2",
+                &st(
+                    tx,
+                    stmts,
+                    "SELECT id FROM orders WHERE shop_id = $1 AND external_id = $2",
+                )
+                .await?,
                 &[&m.shop_id, ext],
             )
             .await?
@@ -319,65 +364,71 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     };
     let latest = tx
         .query_opt(
-            "SELECT id, status, replied FROM conversations WHERE customer_id = $1 ORDER BY id DESC LIMIT 1",
+            &st(tx, stmts, "SELECT id, status, replied FROM conversations WHERE customer_id = $1 ORDER BY id DESC LIMIT 1").await?,
             &[&customer_id],
         )
         .await?
         .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1), r.get::<_, bool>(2)));
     let language = m.language.as_ref().or(m.customer_language.as_ref());
     let continuing = latest.filter(|(_, status, _)| status != ConversationStatus::Closed.as_str());
-    let (conversation_id, new_conversation, replied) =
-        match continuing {
-            Some((id, status, replied)) => {
-                let before: ConversationStatus = parse_enum(&status)?;
-                let after = before.after_inbound();
-                tx.execute(
+    let (conversation_id, new_conversation, replied) = match continuing {
+        Some((id, status, replied)) => {
+            let before: ConversationStatus = parse_enum(&status)?;
+            let after = before.after_inbound();
+            tx.execute(
+                &st(
+                    tx,
+                    stmts,
                     "UPDATE conversations SET status = $2, updated_at = $3, last_inbound_at = $3,
                      message_count = message_count + 1, order_id = COALESCE(order_id, $4),
                      language = COALESCE($5, language)
                  WHERE id = $1",
-                    &[&id, &after.as_str(), &at, &order_id, &language],
+                )
+                .await?,
+                &[&id, &after.as_str(), &at, &order_id, &language],
+            )
+            .await?;
+            if after != before {
+                add_event(
+                    tx,
+                    stmts,
+                    id,
+                    at,
+                    event_kind::CONVERSATION_REOPENED,
+                    "buyer",
+                    json!({"from": before.as_str(), "to": after.as_str()}),
                 )
                 .await?;
-                if after != before {
-                    add_event(
-                        tx,
-                        id,
-                        at,
-                        event_kind::CONVERSATION_REOPENED,
-                        "buyer",
-                        json!({"from": before.as_str(), "to": after.as_str()}),
-                    )
-                    .await?;
-                }
-                (id, false, replied)
             }
-            None => {
-                let id: i64 = tx
+            (id, false, replied)
+        }
+        None => {
+            let id: i64 = tx
                 .query_one(
-                    "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
+                    &st(tx, stmts, "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
                          language, created_at, updated_at, last_inbound_at, message_count)
-                     VALUES ($1, $2, $3, 'new', $4, $5, $6, $6, $6, 1) RETURNING id",
+                     VALUES ($1, $2, $3, 'new', $4, $5, $6, $6, $6, 1) RETURNING id").await?,
                     &[&m.shop_id, &customer_id, &order_id, &m.channel.as_str(), &language, &at],
                 )
                 .await?
                 .get(0);
-                add_event(
-                    tx,
-                    id,
-                    at,
-                    event_kind::CONVERSATION_OPENED,
-                    "buyer",
-                    json!({"channel": m.channel.as_str()}),
-                )
-                .await?;
-                (id, true, false)
-            }
-        };
+            add_event(
+                tx,
+                stmts,
+                id,
+                at,
+                event_kind::CONVERSATION_OPENED,
+                "buyer",
+                json!({"channel": m.channel.as_str()}),
+            )
+            .await?;
+            (id, true, false)
+        }
+    };
     let message_id: i64 = tx
         .query_one(
-            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
-             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7) RETURNING id",
+            &st(tx, stmts, "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
+             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7) RETURNING id").await?,
             &[&conversation_id, &m.shop_id, &m.channel.as_str(), &m.body, &m.language, &m.external_id, &at],
         )
         .await?
@@ -400,13 +451,14 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     };
     let mut opened = Vec::new();
     for ob in clocks {
-        opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
+        opened.extend(open_obligation(tx, stmts, conversation_id, at, ob).await?);
     }
     if !opened.is_empty() {
         data["obligations_opened"] = json!(opened);
     }
     add_event(
         tx,
+        stmts,
         conversation_id,
         at,
         event_kind::MESSAGE_RECEIVED,
@@ -422,10 +474,15 @@ async fn ingest_tx(tx: &Transaction<'_>, m: &Inbound) -> Result<IngestOutcome> {
     })
 }
 
-async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
+async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Result<ReplyOutcome> {
     let Some(row) = tx
         .query_opt(
-            "SELECT shop_id, status, channel FROM conversations WHERE id = $1 FOR UPDATE",
+            &st(
+                tx,
+                stmts,
+                "SELECT shop_id, status, channel FROM conversations WHERE id = $1 FOR UPDATE",
+            )
+            .await?,
             &[&r.conversation_id],
         )
         .await?
@@ -445,14 +502,14 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     let at = r.at;
     let message_id: i64 = tx
         .query_one(
-            "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
-             VALUES ($1, $2, 'outbound', $3, $4, $5, $6) RETURNING id",
+            &st(tx, stmts, "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
+             VALUES ($1, $2, 'outbound', $3, $4, $5, $6) RETURNING id").await?,
             &[&r.conversation_id, &shop_id, &channel, &r.agent_id, &r.body, &at],
         )
         .await?
         .get(0);
     tx.execute(
-        "UPDATE conversations SET status = $2, updated_at = $3, message_count = message_count + 1, replied = replied OR $4 WHERE id = $1",
+        &st(tx, stmts, "UPDATE conversations SET status = $2, updated_at = $3, message_count = message_count + 1, replied = replied OR $4 WHERE id = $1").await?,
         &[&r.conversation_id, &after.as_str(), &at, &!r.automatic],
     )
     .await?;
@@ -465,6 +522,7 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     }
     add_event(
         tx,
+        stmts,
         r.conversation_id,
         at,
         event_kind::REPLY_SENT,
@@ -475,6 +533,7 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     if after != before {
         add_event(
             tx,
+            stmts,
             r.conversation_id,
             at,
             event_kind::STATUS_CHANGED,
@@ -487,8 +546,13 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     for clock in &r.closes_clocks {
         let rows = tx
             .query(
-                "UPDATE obligations SET state = 'met', closed_at = $3
+                &st(
+                    tx,
+                    stmts,
+                    "UPDATE obligations SET state = 'met', closed_at = $3
                  WHERE conversation_id = $1 AND clock = $2 AND state = 'open' RETURNING id, rule",
+                )
+                .await?,
                 &[&r.conversation_id, clock, &at],
             )
             .await?;
@@ -496,6 +560,7 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
             let (id, rule): (i64, String) = (row.get(0), row.get(1));
             add_event(
                 tx,
+                stmts,
                 r.conversation_id,
                 at,
                 event_kind::OBLIGATION_MET,
@@ -516,6 +581,7 @@ async fn reply_tx(tx: &Transaction<'_>, r: &NewReply) -> Result<ReplyOutcome> {
 /// restarted). Returns the met ids and the opened obligations for the event log.
 async fn change_clocks(
     tx: &Transaction<'_>,
+    stmts: &mut Stmts,
     conversation_id: i64,
     at: DateTime<Utc>,
     closes: &[String],
@@ -525,8 +591,13 @@ async fn change_clocks(
     for clock in closes {
         let rows = tx
             .query(
-                "UPDATE obligations SET state = 'met', closed_at = $3
+                &st(
+                    tx,
+                    stmts,
+                    "UPDATE obligations SET state = 'met', closed_at = $3
                  WHERE conversation_id = $1 AND clock = $2 AND state = 'open' RETURNING id",
+                )
+                .await?,
                 &[&conversation_id, clock, &at],
             )
             .await?;
@@ -534,7 +605,7 @@ async fn change_clocks(
     }
     let mut opened = Vec::new();
     for ob in opens {
-        opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
+        opened.extend(open_obligation(tx, stmts, conversation_id, at, ob).await?);
     }
     Ok((met, opened))
 }
@@ -546,7 +617,8 @@ impl Store for PostgresStore {
     }
 
     async fn create_shop(&self, s: NewShop) -> Result<Shop> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         if client
             .query_opt("SELECT 1 FROM tenants WHERE id = $1", &[&s.tenant_id])
             .await?
@@ -579,7 +651,8 @@ impl Store for PostgresStore {
     }
 
     async fn shop(&self, id: i64) -> Result<Option<Shop>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE id = $1");
         client
             .query_opt(&sql, &[&id])
@@ -590,7 +663,8 @@ impl Store for PostgresStore {
     }
 
     async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE tenant_id = $1 ORDER BY id");
         client
             .query(&sql, &[&tenant_id])
@@ -601,9 +675,10 @@ impl Store for PostgresStore {
     }
 
     async fn upsert_order(&self, o: NewOrder) -> Result<Order> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        require_shop(&tx, o.shop_id).await?;
+        require_shop(&tx, stmts, o.shop_id).await?;
         let sql = format!(
             "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
                  shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at)
@@ -642,7 +717,8 @@ impl Store for PostgresStore {
     }
 
     async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let sql =
             format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 AND external_id = $2");
         client
@@ -654,23 +730,26 @@ impl Store for PostgresStore {
     }
 
     async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        let outcome = ingest_tx(&tx, &inbound).await?;
+        let outcome = ingest_tx(&tx, stmts, &inbound).await?;
         tx.commit().await?;
         Ok(outcome)
     }
 
     async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        let outcome = reply_tx(&tx, &reply).await?;
+        let outcome = reply_tx(&tx, stmts, &reply).await?;
         tx.commit().await?;
         Ok(outcome)
     }
 
     async fn conversation(&self, id: i64) -> Result<Option<ConversationDetail>> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let client = &mut conn.client;
         // One snapshot for all the reads, so the thread and its state agree.
         let tx = client
             .build_transaction()
@@ -749,7 +828,8 @@ impl Store for PostgresStore {
         actor: &str,
         data: Value,
     ) -> Result<()> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let n = client
             .execute(
                 "INSERT INTO events (conversation_id, at, kind, actor, data)
@@ -766,7 +846,8 @@ impl Store for PostgresStore {
     }
 
     async fn set_status(&self, ch: StatusChange) -> Result<()> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
         let Some(row) = tx
             .query_opt(
@@ -787,8 +868,15 @@ impl Store for PostgresStore {
                 &[&ch.conversation_id, &ch.status.as_str(), &ch.at],
             )
             .await?;
-            let (met, opened) =
-                change_clocks(&tx, ch.conversation_id, ch.at, &ch.closes_clocks, &ch.opens).await?;
+            let (met, opened) = change_clocks(
+                &tx,
+                stmts,
+                ch.conversation_id,
+                ch.at,
+                &ch.closes_clocks,
+                &ch.opens,
+            )
+            .await?;
             let mut data = json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason});
             if !met.is_empty() {
                 data["obligations_met"] = json!(met);
@@ -798,6 +886,7 @@ impl Store for PostgresStore {
             }
             add_event(
                 &tx,
+                stmts,
                 ch.conversation_id,
                 ch.at,
                 event_kind::STATUS_CHANGED,
@@ -811,7 +900,8 @@ impl Store for PostgresStore {
     }
 
     async fn add_note(&self, n: crate::NewNote) -> Result<i64> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
         let Some(row) = tx
             .query_opt(
@@ -841,6 +931,7 @@ impl Store for PostgresStore {
         .await?;
         add_event(
             &tx,
+            stmts,
             n.conversation_id,
             n.at,
             event_kind::NOTE_ADDED,
@@ -853,7 +944,8 @@ impl Store for PostgresStore {
     }
 
     async fn start_clocks(&self, s: crate::ClockStart) -> Result<Vec<i64>> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
         if tx
             .query_opt(
@@ -868,13 +960,15 @@ impl Store for PostgresStore {
                 s.conversation_id
             )));
         }
-        let (_, opened) = change_clocks(&tx, s.conversation_id, s.at, &[], &s.obligations).await?;
+        let (_, opened) =
+            change_clocks(&tx, stmts, s.conversation_id, s.at, &[], &s.obligations).await?;
         let ids = opened
             .iter()
             .filter_map(|o| o["obligation_id"].as_i64())
             .collect();
         add_event(
             &tx,
+            stmts,
             s.conversation_id,
             s.at,
             event_kind::CLOCKS_STARTED,
@@ -887,7 +981,8 @@ impl Store for PostgresStore {
     }
 
     async fn breach_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::Breach>> {
-        let mut client = self.client().lock().await;
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
         // SKIP LOCKED: several kefu nodes can sweep at once without marking a breach twice.
         let rows = tx
@@ -910,7 +1005,7 @@ impl Store for PostgresStore {
                 String,
                 DateTime<Utc>,
             ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
-            add_event(&tx, conversation_id, now, event_kind::OBLIGATION_BREACHED, "scheduler",
+            add_event(&tx, stmts, conversation_id, now, event_kind::OBLIGATION_BREACHED, "scheduler",
                 json!({"obligation_id": id, "rule": rule, "clock": clock, "severity": severity, "due": due.to_rfc3339()})).await?;
             let severity: kefu_core::Severity = parse_enum(&severity)?;
             let mut escalated = false;
@@ -926,6 +1021,7 @@ impl Store for PostgresStore {
                     escalated = true;
                     add_event(
                         &tx,
+                        stmts,
                         conversation_id,
                         now,
                         event_kind::STATUS_CHANGED,
@@ -951,7 +1047,8 @@ impl Store for PostgresStore {
     }
 
     async fn obligations(&self, f: crate::ObligationFilter) -> Result<Vec<Obligation>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let state = f
             .state
             .map(|s| format!("AND o.state = '{}'", s.as_str()))
@@ -972,7 +1069,8 @@ impl Store for PostgresStore {
     }
 
     async fn create_agent(&self, a: NewAgent) -> Result<Agent> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let sql = format!(
             "INSERT INTO agents (tenant_id, email, name, role, languages, password_hash, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING {AGENT_COLS}"
@@ -1002,7 +1100,8 @@ impl Store for PostgresStore {
     }
 
     async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let n = client
             .execute(
                 "INSERT INTO api_tokens (agent_id, name, token_hash, created_at)
@@ -1019,7 +1118,8 @@ impl Store for PostgresStore {
     }
 
     async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let sql = format!(
             "SELECT {AGENT_COLS} FROM agents WHERE id = (SELECT agent_id FROM api_tokens WHERE token_hash = $1)"
         );
@@ -1032,7 +1132,8 @@ impl Store for PostgresStore {
     }
 
     async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let row = client
             .query_one(
                 "INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -1043,7 +1144,8 @@ impl Store for PostgresStore {
     }
 
     async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let rows = client
             .query(
                 "SELECT id, channel, received_at, error, length(raw)::bigint FROM failed_ingests ORDER BY id DESC LIMIT $1",
@@ -1063,7 +1165,8 @@ impl Store for PostgresStore {
     }
 
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let rows = client
             .query(
                 "SELECT m.id, m.conversation_id, s.tenant_id, m.shop_id, s.platform, c.status,
@@ -1092,12 +1195,18 @@ impl Store for PostgresStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.client().lock().await.execute("SELECT 1", &[]).await?;
+        self.client()
+            .lock()
+            .await
+            .client
+            .execute("SELECT 1", &[])
+            .await?;
         Ok(())
     }
 
     async fn stats(&self) -> Result<Stats> {
-        let client = self.client().lock().await;
+        let conn = self.client().lock().await;
+        let client = &conn.client;
         let row = client
             .query_one(
                 "SELECT (SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM conversations),
