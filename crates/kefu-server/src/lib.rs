@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod routes;
 pub mod scheduler;
 pub mod shop_rules;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

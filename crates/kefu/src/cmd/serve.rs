@@ -21,6 +21,13 @@ pub struct Args {
     /// server refuses to start if one does not parse.
     #[arg(long, env = "KEFU_PACKS")]
     pub packs: Option<std::path::PathBuf>,
+    /// Also listen for buyers' mail over SMTP here (e.g. 127.0.0.1:2525); a mail to
+    /// shop<ID>@… becomes a message of that shop.
+    #[arg(long, env = "KEFU_SMTP_LISTEN")]
+    pub smtp_listen: Option<String>,
+    /// The name the SMTP listener greets with.
+    #[arg(long, default_value = "kefu.localhost")]
+    pub smtp_domain: String,
     /// How often the scheduler looks for clocks that have run out (seconds).
     #[arg(long, default_value_t = 1.0)]
     pub sweep_every: f64,
@@ -69,6 +76,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         state.clone(),
         std::time::Duration::from_secs_f64(args.sweep_every),
     );
+    if let Some(smtp) = &args.smtp_listen {
+        let smtp_listener = kefu_server::bind(smtp).await?;
+        eprintln!(
+            "kefu receives mail on smtp://{}",
+            smtp_listener.local_addr()?
+        );
+        tokio::spawn(kefu_server::smtp::serve(
+            smtp_listener,
+            state.clone(),
+            args.smtp_domain.clone(),
+        ));
+    }
     let addr = listener.local_addr()?;
     eprintln!(
         "kefu is serving http://{addr} ({} backend)",
