@@ -474,8 +474,14 @@ async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Resu
     })
 }
 
-async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Result<ReplyOutcome> {
-    let Some(row) = tx
+/// Locks a conversation's row for the transaction and returns its shop, status and channel,
+/// or says it does not exist.
+async fn lock_conversation(
+    tx: &Transaction<'_>,
+    stmts: &mut Stmts,
+    id: i64,
+) -> Result<(i64, String, String)> {
+    let row = tx
         .query_opt(
             &st(
                 tx,
@@ -483,16 +489,15 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
                 "SELECT shop_id, status, channel FROM conversations WHERE id = $1 FOR UPDATE",
             )
             .await?,
-            &[&r.conversation_id],
+            &[&id],
         )
         .await?
-    else {
-        return Err(StoreError::NotFound(format!(
-            "conversation {} does not exist",
-            r.conversation_id
-        )));
-    };
-    let (shop_id, status, channel): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+        .ok_or_else(|| StoreError::NotFound(format!("conversation {id} does not exist")))?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Result<ReplyOutcome> {
+    let (shop_id, status, channel) = lock_conversation(tx, stmts, r.conversation_id).await?;
     let before: ConversationStatus = parse_enum(&status)?;
     let after = if r.automatic {
         before
@@ -849,19 +854,7 @@ impl Store for PostgresStore {
         let mut conn = self.client().lock().await;
         let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT status FROM conversations WHERE id = $1 FOR UPDATE",
-                &[&ch.conversation_id],
-            )
-            .await?
-        else {
-            return Err(StoreError::NotFound(format!(
-                "conversation {} does not exist",
-                ch.conversation_id
-            )));
-        };
-        let before: String = row.get(0);
+        let (_, before, _) = lock_conversation(&tx, stmts, ch.conversation_id).await?;
         if before != ch.status.as_str() {
             tx.execute(
                 "UPDATE conversations SET status = $2, updated_at = $3 WHERE id = $1",
@@ -903,19 +896,7 @@ impl Store for PostgresStore {
         let mut conn = self.client().lock().await;
         let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT shop_id FROM conversations WHERE id = $1 FOR UPDATE",
-                &[&n.conversation_id],
-            )
-            .await?
-        else {
-            return Err(StoreError::NotFound(format!(
-                "conversation {} does not exist",
-                n.conversation_id
-            )));
-        };
-        let shop_id: i64 = row.get(0);
+        let (shop_id, _, _) = lock_conversation(&tx, stmts, n.conversation_id).await?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
@@ -947,19 +928,7 @@ impl Store for PostgresStore {
         let mut conn = self.client().lock().await;
         let PgConn { client, stmts } = &mut *conn;
         let tx = client.transaction().await?;
-        if tx
-            .query_opt(
-                "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
-                &[&s.conversation_id],
-            )
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound(format!(
-                "conversation {} does not exist",
-                s.conversation_id
-            )));
-        }
+        lock_conversation(&tx, stmts, s.conversation_id).await?;
         let (_, opened) =
             change_clocks(&tx, stmts, s.conversation_id, s.at, &[], &s.obligations).await?;
         let ids = opened

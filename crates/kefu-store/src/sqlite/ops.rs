@@ -377,20 +377,17 @@ fn load_buyer(c: &Connection, m: &Inbound, at: i64) -> Result<Buyer> {
     })
 }
 
+/// A conversation's shop, status and channel, or a NotFound that names it.
+fn conversation_head(c: &Connection, id: i64) -> Result<(i64, String, String)> {
+    c.prepare_cached("SELECT shop_id, status, channel FROM conversations WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("conversation {id} does not exist")))
+}
+
 pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Result<ReplyOutcome> {
     cache.forget_conversation(r.conversation_id);
-    let found: Option<(i64, String, String)> = c
-        .prepare_cached("SELECT shop_id, status, channel FROM conversations WHERE id = ?1")?
-        .query_row([r.conversation_id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
-        .optional()?;
-    let Some((shop_id, status, channel)) = found else {
-        return Err(StoreError::NotFound(format!(
-            "conversation {} does not exist",
-            r.conversation_id
-        )));
-    };
+    let (shop_id, status, channel) = conversation_head(c, r.conversation_id)?;
     let before: ConversationStatus = status
         .parse()
         .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
@@ -469,16 +466,7 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
 }
 
 pub fn add_note(c: &Connection, n: &crate::NewNote) -> Result<i64> {
-    let shop_id: Option<i64> = c
-        .prepare_cached("SELECT shop_id FROM conversations WHERE id = ?1")?
-        .query_row([n.conversation_id], |r| r.get(0))
-        .optional()?;
-    let Some(shop_id) = shop_id else {
-        return Err(StoreError::NotFound(format!(
-            "conversation {} does not exist",
-            n.conversation_id
-        )));
-    };
+    let (shop_id, _, _) = conversation_head(c, n.conversation_id)?;
     let at = micros(n.at);
     c.prepare_cached(
         "INSERT INTO messages (conversation_id, shop_id, direction, channel, author_agent_id, body, created_at)
@@ -562,29 +550,13 @@ pub fn log_event(
     actor: &str,
     data: &serde_json::Value,
 ) -> Result<()> {
-    let exists = c
-        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
-        .exists([conversation_id])?;
-    if !exists {
-        return Err(StoreError::NotFound(format!(
-            "conversation {conversation_id} does not exist"
-        )));
-    }
+    conversation_head(c, conversation_id)?;
     add_event(c, conversation_id, micros(at), kind, actor, data)
 }
 
 pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) -> Result<()> {
     cache.forget_conversation(ch.conversation_id);
-    let status: Option<String> = c
-        .prepare_cached("SELECT status FROM conversations WHERE id = ?1")?
-        .query_row([ch.conversation_id], |r| r.get(0))
-        .optional()?;
-    let Some(before) = status else {
-        return Err(StoreError::NotFound(format!(
-            "conversation {} does not exist",
-            ch.conversation_id
-        )));
-    };
+    let (_, before, _) = conversation_head(c, ch.conversation_id)?;
     if before == ch.status.as_str() {
         return Ok(());
     }
@@ -611,15 +583,7 @@ pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) ->
 
 pub fn start_clocks(c: &Connection, cache: &mut WriterCache, s: &ClockStart) -> Result<Vec<i64>> {
     cache.forget_conversation(s.conversation_id);
-    let exists = c
-        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
-        .exists([s.conversation_id])?;
-    if !exists {
-        return Err(StoreError::NotFound(format!(
-            "conversation {} does not exist",
-            s.conversation_id
-        )));
-    }
+    conversation_head(c, s.conversation_id)?;
     let at = micros(s.at);
     let (_, opened) = change_clocks(c, s.conversation_id, at, &[], &s.obligations)?;
     let ids = opened
