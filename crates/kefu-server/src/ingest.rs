@@ -133,6 +133,9 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             .metrics
             .secrets_redacted
             .fetch_add(kinds.len() as u64, Ordering::Relaxed);
+        if let Some(search) = &state.search {
+            search.nudge();
+        }
     }
     Ok(outcome)
 }

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod routes;
 pub mod scheduler;
+pub mod search;
 pub mod shop_rules;
 pub mod smtp;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub guard: Arc<Guard>,
     pub metrics: Arc<Metrics>,
     pub shops: Arc<ShopRulesCache>,
+    /// The full-text index, when the server keeps one (`kefu serve` does).
+    pub search: Option<Arc<search::Search>>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             guard: Arc::new(guard),
             metrics: Arc::new(Metrics::default()),
             shops: Arc::new(ShopRulesCache::default()),
+            search: None,
         })
     }
 }
@@ -140,6 +144,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::conversations::add_note),
         )
         .route("/failed-ingests", get(routes::meta::failed_ingests))
+        .route("/search", get(routes::search::search))
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()
         .nest("/api/v1", api)

@@ -42,6 +42,8 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     /// Mask buyers' secrets (card numbers, ID numbers, passwords, codes) in a text; prints JSON.
     Redact(cmd::lint::RedactArgs),
+    /// Rebuild the full-text search index from the database, with a progress bar.
+    Reindex(cmd::reindex::Args),
     /// Measure: ingest, http. Prints one JSON object as the last line.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => block_on(cmd::demo::run(a)),
         Command::Admin(c) => block_on(cmd::admin::run(c)),
         Command::Bench(c) => block_on(cmd::bench::run(c)),
+        Command::Reindex(a) => block_on(cmd::reindex::run(a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

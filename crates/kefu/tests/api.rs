@@ -273,9 +273,18 @@ fn buyers_secrets_are_masked_before_they_reach_the_database() {
         received["data"]["redacted"],
         json!(["bank_card", "password"])
     );
-    // Nothing unredacted on disk: the database file and its WAL.
+    // Nothing unredacted on disk: the database file, its WAL and the search index.
     let path = server.db_path();
-    for file in [path.clone(), path.with_extension("db-wal")] {
+    search_until(&server, "q=%E9%80%80%E6%AC%BE", 1);
+    let index_dir = std::path::PathBuf::from(format!("{}.index", path.display()));
+    let mut files = vec![path.clone(), path.with_extension("db-wal")];
+    files.extend(
+        std::fs::read_dir(&index_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    assert!(files.len() > 3, "the index has files");
+    for file in files {
         if let Ok(bytes) = std::fs::read(&file) {
             let text = String::from_utf8_lossy(&bytes);
             assert!(
@@ -737,4 +746,76 @@ fn no_input_makes_a_5xx() {
     }
     let (status, _) = server.call("GET", "/healthz", None);
     assert_eq!(status, 200);
+}
+
+/// Polls the search API until `q` finds `want` hits (the index follows the database within a
+/// second) and returns the answer.
+fn search_until(server: &Server, q: &str, want: u64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, found) = server.call("GET", &format!("/api/v1/search?{q}"), None);
+        assert_eq!(status, 200, "{found}");
+        if found["total"] == want {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search {q} never reached {want} hits: {found}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn messages_are_found_in_chinese_and_english_with_highlights() {
+    let server = Server::sqlite();
+    let taobao = shop(&server, "taobao");
+    let ebay = shop(&server, "ebay");
+    server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(
+            taobao,
+            "a",
+            "亲，我的快递三天没更新了，帮忙查一下物流",
+        )),
+    );
+    server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(taobao, "b", "收到的保温杯有破损，申请退款")),
+    );
+    server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(
+            ebay,
+            "c",
+            "I was refunded twice for order 1234 <script>alert(1)</script>",
+        )),
+    );
+
+    // 快递 inside a longer sentence, found by word segmentation.
+    let found = search_until(&server, "q=%E5%BF%AB%E9%80%92", 1);
+    let hit = &found["hits"][0];
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>快递</mark>"),
+        "{found}"
+    );
+    assert!(hit["conversation_id"].is_i64() && hit["message_id"].is_i64());
+    // English stemming, and snippets escape what buyers type.
+    let found = search_until(&server, "q=refund", 1);
+    let snippet = found["hits"][0]["snippet"].as_str().unwrap();
+    assert!(
+        snippet.contains("<mark>") && !snippet.contains("<script>"),
+        "{snippet}"
+    );
+    // 退款 in the other shop only when filtered to it.
+    search_until(&server, "q=%E9%80%80%E6%AC%BE", 1);
+    search_until(&server, &format!("q=%E9%80%80%E6%AC%BE&shop_id={ebay}"), 0);
+    let (status, bad) = server.call("GET", "/api/v1/search?q=", None);
+    assert_eq!(status, 422, "{bad}");
 }

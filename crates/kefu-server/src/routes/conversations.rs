@@ -181,6 +181,9 @@ pub async fn reply(
         })
         .await?;
     state.metrics.replies_sent.fetch_add(1, Ordering::Relaxed);
+    if let Some(search) = &state.search {
+        search.nudge();
+    }
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -297,5 +300,8 @@ pub async fn add_note(
             at: state.clock.now(),
         })
         .await?;
+    if let Some(search) = &state.search {
+        search.nudge();
+    }
     Ok((StatusCode::CREATED, Json(json!({"message_id": message_id}))))
 }

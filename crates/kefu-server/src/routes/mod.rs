@@ -6,4 +6,5 @@ pub mod inbound;
 pub mod meta;
 pub mod obligations;
 pub mod orders;
+pub mod search;
 pub mod shops;

@@ -56,6 +56,13 @@ pub enum Command {
         #[arg(long, default_value_t = 400)]
         passes: u64,
     },
+    /// Full-text search over an index of `--messages` generated messages: p50/p99 per query.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+    },
     /// Deadline computations per second on one core (the taobao pack, business hours).
     Deadlines {
         #[arg(long, default_value_t = 2_000_000)]
@@ -102,6 +109,14 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                 "lint_us_per_reply": lint_t.as_secs_f64() * 1e6 / lint_n as f64,
                 "redact_us_per_reply": red_t.as_secs_f64() * 1e6 / red_n as f64,
             }))
+        }
+        Command::Search { messages, queries } => {
+            let report = tokio::task::block_in_place(|| {
+                kefu_search::bench::bench_search(messages.max(1), queries.max(1))
+            });
+            let mut report = report;
+            report["bench"] = serde_json::json!("search");
+            super::print_json(&report)
         }
         Command::Deadlines { iterations } => {
             // On this thread only: the figure is per core.

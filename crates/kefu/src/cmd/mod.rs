@@ -2,6 +2,7 @@ pub mod admin;
 pub mod bench;
 pub mod demo;
 pub mod lint;
+pub mod reindex;
 pub mod rules;
 pub mod serve;
 

@@ -28,6 +28,10 @@ pub struct Args {
     /// The name the SMTP listener greets with.
     #[arg(long, default_value = "kefu.localhost")]
     pub smtp_domain: String,
+    /// The full-text index directory (default: `PATH.index` beside a SQLite file, `kefu-index`
+    /// for PostgreSQL). It is kept in step with the database and rebuilt by `kefu reindex`.
+    #[arg(long, env = "KEFU_INDEX")]
+    pub index: Option<std::path::PathBuf>,
     /// How often the scheduler looks for clocks that have run out (seconds).
     #[arg(long, default_value_t = 1.0)]
     pub sweep_every: f64,
@@ -48,7 +52,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => (super::random_token()?, true),
     };
     let packs = kefu_server::load_packs(args.packs.as_deref())?;
-    let state = AppState::with_packs(store.clone(), Arc::new(SystemClock), &master_key, packs)?;
+    let mut state = AppState::with_packs(store.clone(), Arc::new(SystemClock), &master_key, packs)?;
+    let index_dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| super::reindex::default_index_dir(&args.db));
+    let search = kefu_server::search::Search::open(&index_dir)?;
+    state.search = Some(search.clone());
     if args.demo {
         let stats = store.stats().await?;
         if stats.shops == 0 {
@@ -71,6 +81,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if !(args.sweep_every > 0.0 && args.sweep_every <= 3600.0) {
         anyhow::bail!("--sweep-every must be between 0 and 3600 seconds");
     }
+    // Catches up on messages stored while the server was down, then follows new ones.
+    kefu_server::search::spawn(search, store.clone());
     // The first sweep runs at once: it catches up on everything that fell due while down.
     kefu_server::scheduler::spawn(
         state.clone(),
