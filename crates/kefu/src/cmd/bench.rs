@@ -345,7 +345,13 @@ async fn http(requests: usize, clients: usize, db: Option<String>) -> anyhow::Re
     let (url, _) = bench_db(db, "http")?;
     let store = kefu_store::open(&url).await?;
     let key = super::random_token()?;
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), &key)?;
+    let mut state = AppState::new(store.clone(), Arc::new(SystemClock), &key)?;
+    // As `kefu serve` runs: the search indexer follows every message.
+    let index_dir =
+        std::env::temp_dir().join(format!("kefu-bench-http-index-{}", std::process::id()));
+    let search = kefu_server::search::Search::open(&index_dir)?;
+    state.search = Some(search.clone());
+    kefu_server::search::spawn(search, store.clone());
     let shop_id = bench_shop(store.as_ref()).await?;
     let listener = kefu_server::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
