@@ -145,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/failed-ingests", get(routes::meta::failed_ingests))
         .route("/search", get(routes::search::search))
+        .route("/calls", post(routes::calls::log_call))
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()
         .nest("/api/v1", api)

@@ -819,3 +819,57 @@ fn messages_are_found_in_chinese_and_english_with_highlights() {
     let (status, bad) = server.call("GET", "/api/v1/search?q=", None);
     assert_eq!(status, 422, "{bad}");
 }
+
+#[test]
+fn a_logged_call_is_a_message_and_a_promised_callback_a_clock() {
+    let server = Server::sqlite();
+    let taobao = shop(&server, "taobao");
+    let call = json!({
+        "shop_id": taobao, "phone": "13812345678", "name": "张伟", "order_external_id": "TB-9",
+        "summary": "包裹显示已签收但没收到", "outcome": "unresolved",
+        "called_at": "2026-11-11T10:00:00+08:00", "callback_by": "2026-11-11T16:00:00+08:00"
+    });
+    let (status, logged) = server.call("POST", "/api/v1/calls", Some(&call));
+    assert_eq!(status, 201, "{logged}");
+    let id = logged["conversation_id"].as_i64().unwrap();
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(conv["channel"], "phone");
+    let body = conv["messages"][0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("13812345678") && body.contains("TB-9") && body.contains("unresolved"),
+        "{body}"
+    );
+    let callback = conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["clock"] == "callback")
+        .expect("callback clock");
+    assert_eq!(
+        (callback["rule"].as_str(), callback["due"].as_str()),
+        (Some("REC-CUSTOMER-INFO"), Some("2026-11-11T16:00:00+08:00"))
+    );
+    assert!(
+        conv["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["clock"] != "first_response"),
+        "an answered call starts no reply clock"
+    );
+    // Calling back (a reply) keeps the promise.
+    let (status, _) = server.call("POST", &format!("/api/v1/conversations/{id}/replies"), Some(&json!({"body": "张先生您好，我们已联系快递核实，今天会为您补发，请您留意短信通知。", "confirm": true})));
+    assert_eq!(status, 201);
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let callback = conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["clock"] == "callback")
+        .unwrap()
+        .clone();
+    assert_eq!(callback["state"], "met");
+    let mut bad = call.clone();
+    bad["callback_by"] = json!("2026-11-11T09:00:00+08:00");
+    assert_eq!(server.call("POST", "/api/v1/calls", Some(&bad)).0, 422);
+}

@@ -96,7 +96,12 @@ pub struct ReplyRequest {
 /// clock (EBAY-SUBSTANTIVE): the guard's finding decides.
 fn clocks_closed(substantive: bool) -> Vec<String> {
     // Any reply after a resolution is the follow-up that confirms the outcome.
-    let mut clocks = vec!["next_response".to_string(), "followup".to_string()];
+    // A reply also keeps a promise to get back to a caller.
+    let mut clocks = vec![
+        "next_response".to_string(),
+        "followup".to_string(),
+        "callback".to_string(),
+    ];
     if substantive {
         clocks.push("first_response".into());
         clocks.push("high_value_response".into());
