@@ -765,3 +765,113 @@ pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
         StoreError::NotFound(_)
     ));
 }
+
+pub async fn email_replies_go_through_the_outbox(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay", Platform::Ebay).await;
+    let mut m = inbound(
+        s,
+        "jess@example.com",
+        "Where is my order?",
+        "2026-11-11T10:00:00Z",
+    );
+    m.channel = Channel::Email;
+    m.external_id = Some("abc@mail.example".into());
+    let a = store.ingest(m).await.unwrap();
+    let chat = store
+        .ingest(inbound(s, "bob", "hi", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .add_reply(reply(chat.conversation_id, "2026-11-11T10:05:00Z", &[]))
+        .await
+        .unwrap();
+    let r = store
+        .add_reply(reply(a.conversation_id, "2026-11-11T10:05:00Z", &[]))
+        .await
+        .unwrap();
+
+    let due = store
+        .due_outbox(t("2026-11-11T10:05:00Z"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.len(),
+        1,
+        "only the email reply waits to be sent: {due:?}"
+    );
+    let item = &due[0];
+    assert_eq!(
+        (
+            item.message_id,
+            item.recipient.as_str(),
+            item.channel.as_str()
+        ),
+        (r.message_id, "jess@example.com", "email")
+    );
+    assert_eq!(item.in_reply_to.as_deref(), Some("abc@mail.example"));
+    assert_eq!(item.body, "We are sending a replacement today.");
+
+    // A failed attempt waits for its retry time, then comes back; once sent it is done.
+    let retry = t("2026-11-11T10:06:00Z");
+    store
+        .record_delivery(
+            item.id,
+            t("2026-11-11T10:05:01Z"),
+            crate::Delivery::Failed {
+                error: "451 busy".into(),
+                retry_at: Some(retry),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due_outbox(t("2026-11-11T10:05:30Z"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store.due_outbox(retry, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    store
+        .record_delivery(
+            item.id,
+            retry,
+            crate::Delivery::Sent {
+                external_id: "kefu.1@desk.example".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due_outbox(t("2026-11-12T00:00:00Z"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(d.events.iter().any(|e| e.kind == "reply_delivery_failed"));
+    assert!(
+        d.events
+            .iter()
+            .any(|e| e.kind == "reply_delivered" && e.data["external_id"] == "kefu.1@desk.example")
+    );
+    assert!(matches!(
+        store
+            .record_delivery(
+                999_999,
+                retry,
+                crate::Delivery::Sent {
+                    external_id: "x".into()
+                }
+            )
+            .await
+            .unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}

@@ -135,6 +135,33 @@ pub struct FailedIngestInfo {
     pub size: i64,
 }
 
+/// A reply waiting to leave through its channel, with what the sender needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+    /// The buyer's latest message's own id (an email's Message-ID), to thread the reply under.
+    pub in_reply_to: Option<String>,
+    pub attempts: i64,
+}
+
+/// How a send attempt went.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Sent {
+        external_id: String,
+    },
+    /// Failed; tried again at `retry_at`, or given up on when `None`.
+    Failed {
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+}
+
 /// A stored message with what the search index files it under.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndexRow {
@@ -312,6 +339,16 @@ pub trait Store: Send + Sync + 'static {
     async fn record_failed_ingest(&self, failed: FailedIngest) -> Result<i64>;
     /// The newest failed ingests, newest first (without their raw bytes).
     async fn failed_ingests(&self, limit: i64) -> Result<Vec<FailedIngestInfo>>;
+
+    /// Replies due to be sent (pending, next attempt at or before `now`), oldest first.
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>>;
+    /// Records a send attempt's outcome, with its event in the conversation's log.
+    async fn record_delivery(
+        &self,
+        outbox_id: i64,
+        at: DateTime<Utc>,
+        outcome: Delivery,
+    ) -> Result<()>;
 
     /// Messages with `id > after_id`, oldest first, at most `limit`: what the search index is
     /// fed from (the database stays the source of truth; the index can always be rebuilt).

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_failed_ingests.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_outbox.sql")),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -518,6 +519,21 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
         &[&r.conversation_id, &after.as_str(), &at, &!r.automatic],
     )
     .await?;
+    // Email replies leave through the outbox, written with the reply so none is lost.
+    if channel == kefu_core::Channel::Email.as_str() {
+        tx.execute(
+            &st(
+                tx,
+                stmts,
+                "INSERT INTO outbox (message_id, conversation_id, channel, recipient, state, next_attempt_at)
+                 SELECT $1, $2, $3, cu.handle, 'pending', $4
+                 FROM conversations co JOIN customers cu ON cu.id = co.customer_id WHERE co.id = $2",
+            )
+            .await?,
+            &[&message_id, &r.conversation_id, &channel, &at],
+        )
+        .await?;
+    }
     let mut data = json!({"message_id": message_id});
     if r.automatic {
         data["bot"] = json!(true);
@@ -1131,6 +1147,93 @@ impl Store for PostgresStore {
                 size: r.get(4),
             })
             .collect())
+    }
+
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::OutboxItem>> {
+        let conn = self.client().lock().await;
+        let rows = conn
+            .client
+            .query(
+                "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts::bigint,
+                        (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
+                            AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1)
+                 FROM outbox o JOIN messages m ON m.id = o.message_id
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
+                &[&now, &limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::OutboxItem {
+                id: r.get(0),
+                message_id: r.get(1),
+                conversation_id: r.get(2),
+                channel: r.get(3),
+                recipient: r.get(4),
+                body: r.get(5),
+                attempts: r.get(6),
+                in_reply_to: r.get(7),
+            })
+            .collect())
+    }
+
+    async fn record_delivery(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        outcome: crate::Delivery,
+    ) -> Result<()> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT conversation_id, message_id FROM outbox WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!(
+                "outbox entry {id} does not exist"
+            )));
+        };
+        let (conversation_id, message_id): (i64, i64) = (row.get(0), row.get(1));
+        match outcome {
+            crate::Delivery::Sent { external_id } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $2, external_id = $3, last_error = NULL WHERE id = $1",
+                    &[&id, &at, &external_id],
+                )
+                .await?;
+                add_event(
+                    &tx,
+                    stmts,
+                    conversation_id,
+                    at,
+                    event_kind::REPLY_DELIVERED,
+                    "outbox",
+                    json!({"message_id": message_id, "external_id": external_id}),
+                )
+                .await?;
+            }
+            crate::Delivery::Failed { error, retry_at } => {
+                let state = if retry_at.is_some() {
+                    "pending"
+                } else {
+                    "failed"
+                };
+                tx.execute(
+                    "UPDATE outbox SET state = $2, attempts = attempts + 1, last_error = $3,
+                         next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1",
+                    &[&id, &state, &error, &retry_at],
+                )
+                .await?;
+                add_event(&tx, stmts, conversation_id, at, event_kind::REPLY_DELIVERY_FAILED, "outbox",
+                    json!({"message_id": message_id, "error": error, "retry_at": retry_at.map(|t| t.to_rfc3339())})).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {

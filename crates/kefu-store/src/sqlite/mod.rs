@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_failed_ingests.sql"),
     ),
+    (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -512,6 +513,24 @@ impl Store for SqliteStore {
             Ok(out)
         })
         .await
+    }
+
+    async fn due_outbox(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<crate::OutboxItem>> {
+        self.read(move |c| ops::due_outbox(c, now, limit)).await
+    }
+
+    async fn record_delivery(
+        &self,
+        outbox_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        outcome: crate::Delivery,
+    ) -> Result<()> {
+        self.write(move |c, _| ops::record_delivery(c, outbox_id, at, &outcome))
+            .await
     }
 
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {

@@ -411,6 +411,15 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
              replied = MAX(replied, ?4) WHERE id = ?1",
     )?
     .execute(params![r.conversation_id, after.as_str(), at, !r.automatic])?;
+    // Email replies leave through the outbox, written with the reply so none is lost.
+    if channel == kefu_core::Channel::Email.as_str() {
+        c.prepare_cached(
+            "INSERT INTO outbox (message_id, conversation_id, channel, recipient, state, next_attempt_at)
+             SELECT ?1, ?2, ?3, cu.handle, 'pending', ?4
+             FROM conversations co JOIN customers cu ON cu.id = co.customer_id WHERE co.id = ?2",
+        )?
+        .execute(params![message_id, r.conversation_id, channel, at])?;
+    }
     let mut data = json!({"message_id": message_id});
     if r.automatic {
         data["bot"] = json!(true);
@@ -789,6 +798,89 @@ pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> 
     Ok(c.prepare_cached(&sql)?
         .query_row([hash], rows::agent)
         .optional()?)
+}
+
+pub fn due_outbox(
+    c: &Connection,
+    now: chrono::DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<crate::OutboxItem>> {
+    let out = c
+        .prepare_cached(
+            "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts,
+                    (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
+                        AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1)
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at LIMIT ?2",
+        )?
+        .query_map(params![micros(now), limit], |r| {
+            Ok(crate::OutboxItem {
+                id: r.get(0)?,
+                message_id: r.get(1)?,
+                conversation_id: r.get(2)?,
+                channel: r.get(3)?,
+                recipient: r.get(4)?,
+                body: r.get(5)?,
+                attempts: r.get(6)?,
+                in_reply_to: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+pub fn record_delivery(
+    c: &Connection,
+    id: i64,
+    at: chrono::DateTime<Utc>,
+    outcome: &crate::Delivery,
+) -> Result<()> {
+    let found: Option<(i64, i64)> = c
+        .prepare_cached("SELECT conversation_id, message_id FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((conversation_id, message_id)) = found else {
+        return Err(StoreError::NotFound(format!(
+            "outbox entry {id} does not exist"
+        )));
+    };
+    let at = micros(at);
+    match outcome {
+        crate::Delivery::Sent { external_id } => {
+            c.prepare_cached(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?2, external_id = ?3, last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, at, external_id])?;
+            add_event(
+                c,
+                conversation_id,
+                at,
+                event_kind::REPLY_DELIVERED,
+                "outbox",
+                &json!({"message_id": message_id, "external_id": external_id}),
+            )
+        }
+        crate::Delivery::Failed { error, retry_at } => {
+            let state = if retry_at.is_some() {
+                "pending"
+            } else {
+                "failed"
+            };
+            c.prepare_cached(
+                "UPDATE outbox SET state = ?2, attempts = attempts + 1, last_error = ?3,
+                     next_attempt_at = COALESCE(?4, next_attempt_at) WHERE id = ?1",
+            )?
+            .execute(params![id, state, error, retry_at.map(micros)])?;
+            add_event(
+                c,
+                conversation_id,
+                at,
+                event_kind::REPLY_DELIVERY_FAILED,
+                "outbox",
+                &json!({"message_id": message_id, "error": error, "retry_at": retry_at.map(|t| t.to_rfc3339())}),
+            )
+        }
+    }
 }
 
 pub fn index_feed(c: &Connection, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
