@@ -10,11 +10,13 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod metrics;
+pub mod outbox;
 pub mod routes;
 pub mod scheduler;
 pub mod search;
 pub mod shop_rules;
 pub mod smtp;
+pub mod smtp_client;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

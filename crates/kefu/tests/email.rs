@@ -116,3 +116,115 @@ fn buyers_mail_becomes_a_conversation_and_bad_mail_is_kept() {
     }
     assert!(line.starts_with("550"), "{line}");
 }
+
+/// A relay on 127.0.0.1 that refuses the first mail with 451 and accepts the rest, keeping
+/// what it accepted.
+fn flaky_relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = accepted.clone();
+    std::thread::spawn(move || {
+        let mut refused_once = false;
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            writer.write_all(b"220 relay\r\n").unwrap();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                if verb == "DATA" {
+                    writer.write_all(b"354 go\r\n").unwrap();
+                    let mut mail = String::new();
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).unwrap();
+                        if line == ".\r\n" {
+                            break;
+                        }
+                        mail.push_str(&line);
+                    }
+                    if refused_once {
+                        kept.lock().unwrap().push(mail);
+                        writer.write_all(b"250 queued\r\n").unwrap();
+                    } else {
+                        refused_once = true;
+                        writer.write_all(b"451 try later\r\n").unwrap();
+                    }
+                } else if verb == "QUIT" {
+                    let _ = writer.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    writer.write_all(b"250 ok\r\n").unwrap();
+                }
+            }
+        }
+    });
+    (addr, accepted)
+}
+
+#[test]
+fn email_replies_leave_through_the_outbox_threaded_and_retried() {
+    let smtp = format!("127.0.0.1:{}", free_port());
+    let (relay, accepted) = flaky_relay();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
+    let server = Server::start(
+        &db,
+        &[
+            "--smtp-listen",
+            &smtp,
+            "--smtp-relay",
+            &relay,
+            "--smtp-retry-after",
+            "1",
+            "--smtp-from",
+            "service@desk.example",
+        ],
+    );
+    let ebay = shop(&server, "ebay");
+    let raw = std::fs::read(format!("{MAILS}/mails/english-gmail-reply.eml")).unwrap();
+    assert!(send_mail(&smtp, &format!("shop{ebay}@desk.example"), &raw).starts_with("250"));
+    let (_, list) = server.call("GET", "/api/v1/obligations?state=open", None);
+    let id = list["obligations"][0]["conversation_id"].as_i64().unwrap();
+    let (status, sent) = server.call("POST", &format!("/api/v1/conversations/{id}/replies"), Some(&serde_json::json!({"body": "Hello, your replacement ships today with tracking 9400111899223344556677. Sorry for the trouble!", "confirm": true})));
+    assert_eq!(status, 201, "{sent}");
+
+    // Refused once (451), retried a second later, accepted once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while accepted.lock().unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reply never reached the relay"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mails = accepted.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "sent exactly once");
+    // Quoted-printable may wrap long lines with soft breaks ("=" at the end).
+    let text = mails[0].replace("=\r\n", "");
+    assert!(text.contains("9400111899223344556677"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("In-Reply-To: <"),
+        "threaded under the buyer's mail: {}",
+        mails[0]
+    );
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let kinds: Vec<_> = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        kinds.contains(&"reply_delivery_failed".to_string())
+            && kinds.contains(&"reply_delivered".to_string()),
+        "{kinds:?}"
+    );
+}

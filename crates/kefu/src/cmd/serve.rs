@@ -25,7 +25,17 @@ pub struct Args {
     /// shop<ID>@… becomes a message of that shop.
     #[arg(long, env = "KEFU_SMTP_LISTEN")]
     pub smtp_listen: Option<String>,
-    /// The name the SMTP listener greets with.
+    /// Send email replies through this SMTP relay (`host:port`); without it they wait in the
+    /// outbox.
+    #[arg(long, env = "KEFU_SMTP_RELAY")]
+    pub smtp_relay: Option<String>,
+    /// Seconds before a failed email is first retried (doubling each time, up to an hour).
+    #[arg(long, default_value_t = 30)]
+    pub smtp_retry_after: u64,
+    /// The address email replies come from.
+    #[arg(long, env = "KEFU_SMTP_FROM", default_value = "service@kefu.localhost")]
+    pub smtp_from: String,
+    /// The name the SMTP listener greets with (and the Message-ID domain of replies).
     #[arg(long, default_value = "kefu.localhost")]
     pub smtp_domain: String,
     /// The full-text index directory (default: `PATH.index` beside a SQLite file, `kefu-index`
@@ -99,6 +109,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             state.clone(),
             args.smtp_domain.clone(),
         ));
+    }
+    if let Some(relay) = &args.smtp_relay {
+        let relay = kefu_server::outbox::Relay {
+            addr: relay.clone(),
+            from: args.smtp_from.clone(),
+            domain: args.smtp_domain.clone(),
+            backoff: std::time::Duration::from_secs(args.smtp_retry_after),
+        };
+        kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
     }
     let addr = listener.local_addr()?;
     eprintln!(

@@ -1,0 +1,114 @@
+//! The outbox sender: replies to email conversations leave here, after they are stored.
+//!
+//! Every second it takes the due entries (through the outbox's pending index), builds each
+//! mail with kefu-mail — threaded under the buyer's last mail — and hands it to the SMTP relay
+//! the site names (`--smtp-relay`). A refusal or an unreachable relay is retried with backoff
+//! (30 s, 1 min, 2 min … up to 1 h) and given up on after `MAX_ATTEMPTS`, each attempt visible
+//! in the thread's event log. The Message-ID is derived from the outbox entry, so if kefu dies
+//! between the relay's "250" and recording it, the repeat carries the same id and the buyer's
+//! mail system drops the duplicate.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use kefu_store::{Delivery, OutboxItem};
+
+use crate::AppState;
+use crate::smtp_client;
+
+const MAX_ATTEMPTS: i64 = 10;
+const BATCH: i64 = 100;
+
+/// Where and as whom mail is sent.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    /// `host:port` of the SMTP relay.
+    pub addr: String,
+    /// The shop's sender address.
+    pub from: String,
+    /// Domain for Message-IDs.
+    pub domain: String,
+    /// Wait before the first retry; it doubles with each failure, up to an hour.
+    pub backoff: Duration,
+}
+
+/// Sends everything due now; returns how many were sent.
+pub async fn send_due(state: &AppState, relay: &Relay) -> kefu_store::Result<usize> {
+    let now = state.clock.now();
+    let due = state.store.due_outbox(now, BATCH).await?;
+    let mut sent = 0;
+    for item in due {
+        let outcome = match send(state, relay, &item).await {
+            Ok(external_id) => {
+                sent += 1;
+                Delivery::Sent { external_id }
+            }
+            Err(error) => {
+                let attempts = item.attempts + 1;
+                let base = relay.backoff.as_secs().max(1) as i64;
+                let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
+                    now + chrono::Duration::seconds((base << (attempts - 1).min(7)).min(3600))
+                });
+                tracing::warn!(outbox = item.id, attempts, error = %error, "reply not sent");
+                Delivery::Failed { error, retry_at }
+            }
+        };
+        state
+            .store
+            .record_delivery(item.id, state.clock.now(), outcome)
+            .await?;
+    }
+    Ok(sent)
+}
+
+async fn send(state: &AppState, relay: &Relay, item: &OutboxItem) -> Result<String, String> {
+    let shop_name = match state.store.conversation(item.conversation_id).await {
+        Ok(Some(d)) => state
+            .store
+            .shop(d.conversation.shop_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.name),
+        _ => None,
+    };
+    let mail = kefu_mail::OutboundMail {
+        from: relay.from.clone(),
+        from_name: shop_name.clone(),
+        to: item.recipient.clone(),
+        subject: format!(
+            "your message to {}",
+            shop_name.as_deref().unwrap_or("our shop")
+        ),
+        body: item.body.clone(),
+        in_reply_to: item.in_reply_to.clone(),
+        references: Vec::new(),
+        message_id_domain: relay.domain.clone(),
+        date: Utc::now(),
+    };
+    let message_id = format!("kefu.{}.{}@{}", item.id, item.message_id, relay.domain);
+    let bytes = kefu_mail::build_reply_with_message_id(&mail, &message_id);
+    smtp_client::send(
+        &relay.addr,
+        &relay.domain,
+        &relay.from,
+        &item.recipient,
+        &bytes,
+    )
+    .await?;
+    Ok(message_id)
+}
+
+/// Runs the sender until the process ends.
+pub fn spawn(state: AppState, relay: Relay, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = send_due(&state, &relay).await {
+                tracing::warn!(error = %e, "outbox pass failed; retrying at the next tick");
+            }
+        }
+    })
+}
