@@ -114,6 +114,27 @@ pub fn load_packs(dir: Option<&std::path::Path>) -> anyhow::Result<PackSet> {
     Ok(packs)
 }
 
+impl AppState {
+    /// A shop of the caller's tenant with its rules; another tenant's shop does not exist for
+    /// the caller (404, the same answer as a shop that does not exist at all).
+    pub async fn tenant_shop(
+        &self,
+        caller: &extract::Caller,
+        shop_id: i64,
+    ) -> Result<Arc<shop_rules::ShopRules>, ApiError> {
+        let rules = self
+            .shops
+            .get(self.store.as_ref(), &self.packs, shop_id)
+            .await?;
+        if rules.shop.tenant_id != caller.tenant_id {
+            return Err(ApiError::not_found(format!(
+                "shop {shop_id} does not exist"
+            )));
+        }
+        Ok(rules)
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route(

@@ -40,16 +40,7 @@ pub async fn log_call(
     non_empty("phone", &req.phone, 40)?;
     non_empty("summary", &req.summary, 5000)?;
     non_empty("outcome", &req.outcome, 100)?;
-    let rules = state
-        .shops
-        .get(state.store.as_ref(), &state.packs, req.shop_id)
-        .await?;
-    if rules.shop.tenant_id != caller.tenant_id {
-        return Err(ApiError::not_found(format!(
-            "shop {} does not exist",
-            req.shop_id
-        )));
-    }
+    let rules = state.tenant_shop(&caller, req.shop_id).await?;
     let called_at = match &req.called_at {
         Some(t) => parse_time("called_at", t)?,
         None => state.clock.now(),

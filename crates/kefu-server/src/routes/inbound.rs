@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use kefu_store::IngestOutcome;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Caller, JsonBody};
 use crate::ingest::{InboundRequest, ingest};
 
@@ -15,16 +15,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(req): JsonBody<InboundRequest>,
 ) -> ApiResult<(StatusCode, Json<IngestOutcome>)> {
-    let rules = state
-        .shops
-        .get(state.store.as_ref(), &state.packs, req.shop_id)
-        .await?;
-    if rules.shop.tenant_id != caller.tenant_id {
-        return Err(ApiError::not_found(format!(
-            "shop {} does not exist",
-            req.shop_id
-        )));
-    }
+    state.tenant_shop(&caller, req.shop_id).await?;
     let outcome = ingest(&state, req).await?;
     let status = if outcome.duplicate {
         StatusCode::OK

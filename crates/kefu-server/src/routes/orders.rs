@@ -62,16 +62,7 @@ pub async fn upsert(
         return Err(ApiError::invalid("external_id must not be empty"));
     }
     let total = Money::parse(&req.total.text(), &req.currency)?;
-    let shop = state
-        .shops
-        .get(state.store.as_ref(), &state.packs, req.shop_id)
-        .await?;
-    if shop.shop.tenant_id != caller.tenant_id {
-        return Err(ApiError::not_found(format!(
-            "shop {} does not exist",
-            req.shop_id
-        )));
-    }
+    state.tenant_shop(&caller, req.shop_id).await?;
     let order = NewOrder {
         shop_id: req.shop_id,
         external_id: req.external_id.trim().to_string(),
@@ -104,15 +95,7 @@ pub async fn entitlements(
     caller: Caller,
     Path((shop_id, external_id)): Path<(i64, String)>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let rules = state
-        .shops
-        .get(state.store.as_ref(), &state.packs, shop_id)
-        .await?;
-    if rules.shop.tenant_id != caller.tenant_id {
-        return Err(ApiError::not_found(format!(
-            "shop {shop_id} does not exist"
-        )));
-    }
+    let rules = state.tenant_shop(&caller, shop_id).await?;
     let order = state
         .store
         .order(shop_id, &external_id)
