@@ -200,6 +200,7 @@ pub mod event_kind {
     pub const STATUS_CHANGED: &str = "status_changed";
     pub const CLOCKS_STARTED: &str = "clocks_started";
     pub const NOTE_ADDED: &str = "note_added";
+    pub const ASSIGNED: &str = "assigned";
     pub const REPLY_DELIVERED: &str = "reply_delivered";
     pub const REPLY_DELIVERY_FAILED: &str = "reply_delivery_failed";
 }

@@ -113,6 +113,17 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             redactions: kinds.clone(),
         })
         .await?;
+    if outcome.new_conversation {
+        // Routing is best effort: the message is stored; a conversation nobody could take
+        // waits unassigned.
+        if let Err(e) = state
+            .store
+            .assign(outcome.conversation_id, received_at)
+            .await
+        {
+            tracing::warn!(error = %e, "conversation not assigned");
+        }
+    }
     if !outcome.duplicate {
         // An auto-reply that fails must not fail the buyer's message, which is stored.
         if let Err(e) =

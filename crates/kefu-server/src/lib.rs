@@ -169,6 +169,11 @@ pub fn router(state: AppState) -> Router {
         .route("/failed-ingests", get(routes::meta::failed_ingests))
         .route("/search", get(routes::search::search))
         .route("/calls", post(routes::calls::log_call))
+        .route("/agents", post(routes::agents::create))
+        .route(
+            "/agents/{id}/availability",
+            post(routes::agents::set_availability),
+        )
         .route("/openapi.json", get(routes::meta::openapi));
     Router::new()
         .nest("/api/v1", api)

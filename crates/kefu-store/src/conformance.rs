@@ -875,3 +875,100 @@ pub async fn email_replies_go_through_the_outbox(store: &Arc<dyn Store>) {
         StoreError::NotFound(_)
     ));
 }
+
+pub async fn conversations_are_routed_to_available_agents(store: &Arc<dyn Store>) {
+    let s = shop(store, "AliExpress", Platform::Aliexpress).await;
+    let agent = |email: &str, langs: &[&str]| NewAgent {
+        tenant_id: DEFAULT_TENANT,
+        email: email.into(),
+        name: email.into(),
+        role: Role::Agent,
+        languages: langs.iter().map(|l| l.to_string()).collect(),
+        password_hash: None,
+    };
+    let lucia = store
+        .create_agent(agent("lucia@x", &["es", "de"]))
+        .await
+        .unwrap()
+        .id;
+    let sam = store
+        .create_agent(agent("sam@x", &["en"]))
+        .await
+        .unwrap()
+        .id;
+    let at = t("2026-11-11T10:00:00Z");
+    let mut german = inbound(s, "klaus", "Wo ist mein Paket?", "2026-11-11T10:00:00Z");
+    german.language = Some("de".into());
+    let de = store.ingest(german).await.unwrap().conversation_id;
+    let en1 = store
+        .ingest(inbound(s, "amy", "Where is it?", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    let en2 = store
+        .ingest(inbound(s, "bob", "Any news?", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    assert_eq!(
+        store.assign(de, at).await.unwrap(),
+        Some(lucia),
+        "the agent who speaks German"
+    );
+    assert_eq!(
+        store.assign(en1, at).await.unwrap(),
+        Some(sam),
+        "the agent who speaks English"
+    );
+    assert_eq!(
+        store.assign(en2, at).await.unwrap(),
+        Some(sam),
+        "language before load"
+    );
+    let d = store.conversation(de).await.unwrap().unwrap();
+    assert_eq!(d.conversation.assignee_id, Some(lucia));
+    assert!(d.events.iter().any(|e| e.kind == "assigned"));
+
+    // Sam goes off shift: his open conversations move to Lucía, the only one left.
+    let moved = store.set_availability(sam, false, at).await.unwrap();
+    assert_eq!(moved, vec![en1, en2]);
+    assert_eq!(
+        store
+            .conversation(en1)
+            .await
+            .unwrap()
+            .unwrap()
+            .conversation
+            .assignee_id,
+        Some(lucia)
+    );
+    // Nobody available: it waits unassigned.
+    store.set_availability(lucia, false, at).await.unwrap();
+    assert_eq!(
+        store
+            .conversation(de)
+            .await
+            .unwrap()
+            .unwrap()
+            .conversation
+            .assignee_id,
+        None
+    );
+    assert_eq!(store.assign(de, at).await.unwrap(), None);
+    assert!(
+        store
+            .set_availability(sam, true, at)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.assign(de, at).await.unwrap(),
+        Some(sam),
+        "whoever is back takes it"
+    );
+    assert!(matches!(
+        store.set_availability(999_999, true, at).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}

@@ -302,6 +302,21 @@ pub trait Store: Send + Sync + 'static {
     /// Adds an internal note (seen by agents only; no clock or status changes).
     async fn add_note(&self, note: NewNote) -> Result<i64>;
 
+    /// Gives a conversation to an agent of its tenant who is available and below their limit
+    /// of open conversations: one who speaks the conversation's language if any does, the
+    /// least loaded first, round robin among equals. Returns the agent, or None when nobody can
+    /// take it (it waits unassigned).
+    async fn assign(&self, conversation_id: i64, at: DateTime<Utc>) -> Result<Option<i64>>;
+
+    /// Sets an agent available or away. Going away hands the agent's open conversations to
+    /// others (or leaves them unassigned); returns the conversations moved.
+    async fn set_availability(
+        &self,
+        agent_id: i64,
+        available: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+
     /// Appends an entry to a conversation's event log (a blocked draft, a guard override …).
     async fn log_event(
         &self,

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_failed_ingests.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_outbox.sql")),
+    (4, include_str!("../migrations/postgres/0004_routing.sql")),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -631,6 +632,66 @@ async fn change_clocks(
     Ok((met, opened))
 }
 
+/// Picks and records the agent for a conversation (see `Store::assign`). The agents' rows are
+/// locked so two nodes do not both give the last free slot away.
+async fn assign_tx(
+    tx: &Transaction<'_>,
+    stmts: &mut Stmts,
+    conversation_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let row = tx
+        .query_one(
+            "SELECT s.tenant_id, co.language, co.assignee_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
+            &[&conversation_id],
+        )
+        .await?;
+    let (tenant_id, language, current): (i64, Option<String>, Option<i64>) =
+        (row.get(0), row.get(1), row.get(2));
+    let agent: Option<i64> = tx
+        .query_opt(
+            "SELECT a.id FROM agents a
+             WHERE a.tenant_id = $1 AND a.available AND a.role IN ('agent', 'supervisor')
+               AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                    AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
+             ORDER BY ($2::text IS NOT NULL AND a.languages ? $2::text) DESC,
+                      (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),
+                      a.last_assigned_at NULLS FIRST, a.id
+             LIMIT 1 FOR UPDATE OF a",
+            &[&tenant_id, &language],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if agent.is_none() && current.is_none() {
+        // Nobody to give it to and nobody had it: nothing changes, nothing to record.
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE conversations SET assignee_id = $2 WHERE id = $1",
+        &[&conversation_id, &agent],
+    )
+    .await?;
+    if let Some(agent_id) = agent {
+        tx.execute(
+            "UPDATE agents SET last_assigned_at = $2 WHERE id = $1",
+            &[&agent_id, &at],
+        )
+        .await?;
+    }
+    add_event(
+        tx,
+        stmts,
+        conversation_id,
+        at,
+        event_kind::ASSIGNED,
+        "routing",
+        json!({"agent_id": agent}),
+    )
+    .await?;
+    Ok(agent)
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
@@ -1147,6 +1208,55 @@ impl Store for PostgresStore {
                 size: r.get(4),
             })
             .collect())
+    }
+
+    async fn assign(&self, conversation_id: i64, at: DateTime<Utc>) -> Result<Option<i64>> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        lock_conversation(&tx, stmts, conversation_id).await?;
+        let agent = assign_tx(&tx, stmts, conversation_id, at).await?;
+        tx.commit().await?;
+        Ok(agent)
+    }
+
+    async fn set_availability(
+        &self,
+        agent_id: i64,
+        available: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE agents SET available = $2 WHERE id = $1",
+                &[&agent_id, &available],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        let mut moved = Vec::new();
+        if !available {
+            let rows = tx
+                .query(
+                    "SELECT id FROM conversations WHERE assignee_id = $1
+                     AND status IN ('new', 'open', 'pending_customer', 'escalated') ORDER BY id FOR UPDATE",
+                    &[&agent_id],
+                )
+                .await?;
+            for r in rows {
+                let id: i64 = r.get(0);
+                assign_tx(&tx, stmts, id, at).await?;
+                moved.push(id);
+            }
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::OutboxItem>> {

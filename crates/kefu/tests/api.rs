@@ -873,3 +873,47 @@ fn a_logged_call_is_a_message_and_a_promised_callback_a_clock() {
     bad["callback_by"] = json!("2026-11-11T09:00:00+08:00");
     assert_eq!(server.call("POST", "/api/v1/calls", Some(&bad)).0, 422);
 }
+
+#[test]
+fn new_conversations_go_to_an_available_agent_who_speaks_the_language() {
+    let server = Server::sqlite();
+    let ae = shop(&server, "aliexpress");
+    let (status, lucia) = server.call("POST", "/api/v1/agents", Some(&json!({"email": "lucia@desk.example", "name": "Lucía", "role": "agent", "languages": ["es", "de"]})));
+    assert_eq!(status, 201, "{lucia}");
+    let (_, sam) = server.call("POST", "/api/v1/agents", Some(&json!({"email": "sam@desk.example", "name": "Sam", "role": "agent", "languages": ["en"]})));
+    let (status, dup) = server.call(
+        "POST",
+        "/api/v1/agents",
+        Some(&json!({"email": "sam@desk.example", "name": "Sam", "role": "agent"})),
+    );
+    assert_eq!(status, 409, "{dup}");
+    let (_, es) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(
+            ae,
+            "javier",
+            "Hola, mi pedido todavía no ha llegado. ¿Pueden revisar el seguimiento?",
+        )),
+    );
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", es["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["assignee_id"], lucia["id"], "{conv}");
+    // Lucía goes away: Sam takes her conversation.
+    let (status, moved) = server.call(
+        "POST",
+        &format!("/api/v1/agents/{}/availability", lucia["id"]),
+        Some(&json!({"available": false})),
+    );
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["reassigned"], json!([es["conversation_id"]]));
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", es["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["assignee_id"], sam["id"]);
+}

@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource. Each handler authenticates (the `Caller` extractor),
 //! parses (`JsonBody`), calls one function of the store or the ingest path, and maps the result.
 
+pub mod agents;
 pub mod calls;
 pub mod conversations;
 pub mod inbound;

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0002_failed_ingests.sql"),
     ),
     (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_routing.sql")),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -513,6 +514,28 @@ impl Store for SqliteStore {
             Ok(out)
         })
         .await
+    }
+
+    async fn assign(
+        &self,
+        conversation_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<i64>> {
+        self.write(move |c, cache| {
+            cache.forget_conversation(conversation_id);
+            ops::assign(c, conversation_id, at, "routing")
+        })
+        .await
+    }
+
+    async fn set_availability(
+        &self,
+        agent_id: i64,
+        available: bool,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<i64>> {
+        self.write(move |c, cache| ops::set_availability(c, cache, agent_id, available, at))
+            .await
     }
 
     async fn due_outbox(

@@ -800,6 +800,93 @@ pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> 
         .optional()?)
 }
 
+/// Picks and records the agent for a conversation (see `Store::assign`).
+pub fn assign(
+    c: &Connection,
+    conversation_id: i64,
+    at: chrono::DateTime<Utc>,
+    actor: &str,
+) -> Result<Option<i64>> {
+    let found: Option<(i64, Option<String>, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT s.tenant_id, co.language, co.assignee_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
+        )?
+        .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((tenant_id, language, current)) = found else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {conversation_id} does not exist"
+        )));
+    };
+    // Speaks the language first, then least open conversations, then longest since the last one.
+    let agent: Option<i64> = c
+        .prepare_cached(
+            "SELECT a.id FROM agents a
+             WHERE a.tenant_id = ?1 AND a.available = 1 AND a.role IN ('agent', 'supervisor')
+               AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                    AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
+             ORDER BY (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = ?2)) DESC,
+                      (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),
+                      COALESCE(a.last_assigned_at, 0), a.id
+             LIMIT 1",
+        )?
+        .query_row(params![tenant_id, language], |r| r.get(0))
+        .optional()?;
+    if agent.is_none() && current.is_none() {
+        // Nobody to give it to and nobody had it: nothing changes, nothing to record.
+        return Ok(None);
+    }
+    let micros_at = micros(at);
+    c.prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
+        .execute(params![conversation_id, agent])?;
+    if let Some(agent_id) = agent {
+        c.prepare_cached("UPDATE agents SET last_assigned_at = ?2 WHERE id = ?1")?
+            .execute(params![agent_id, micros_at])?;
+    }
+    add_event(
+        c,
+        conversation_id,
+        micros_at,
+        event_kind::ASSIGNED,
+        actor,
+        &json!({"agent_id": agent}),
+    )?;
+    Ok(agent)
+}
+
+pub fn set_availability(
+    c: &Connection,
+    cache: &mut WriterCache,
+    agent_id: i64,
+    available: bool,
+    at: chrono::DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let n = c
+        .prepare_cached("UPDATE agents SET available = ?2 WHERE id = ?1")?
+        .execute(params![agent_id, available])?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "agent {agent_id} does not exist"
+        )));
+    }
+    if available {
+        return Ok(Vec::new());
+    }
+    let open: Vec<i64> = c
+        .prepare_cached(
+            "SELECT id FROM conversations WHERE assignee_id = ?1
+             AND status IN ('new', 'open', 'pending_customer', 'escalated') ORDER BY id",
+        )?
+        .query_map([agent_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &open {
+        cache.forget_conversation(*id);
+        assign(c, *id, at, "routing")?;
+    }
+    Ok(open)
+}
+
 pub fn due_outbox(
     c: &Connection,
     now: chrono::DateTime<Utc>,

@@ -1,0 +1,78 @@
+//! Agents: created by admins; available or away (routing gives new conversations only to
+//! available agents, and going away hands one's open conversations to others).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kefu_core::{Agent, Role};
+use kefu_store::NewAgent;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::ingest::non_empty;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateAgent>,
+) -> ApiResult<(StatusCode, Json<Agent>)> {
+    caller.require(Role::Admin)?;
+    non_empty("name", &req.name, 200)?;
+    if !req.email.contains('@') || req.email.len() > 254 {
+        return Err(ApiError::invalid(format!(
+            "{:?} is not an email address",
+            req.email
+        )));
+    }
+    let agent = state
+        .store
+        .create_agent(NewAgent {
+            tenant_id: caller.tenant_id,
+            email: req.email.trim().to_lowercase(),
+            name: req.name.trim().to_string(),
+            role: req.role,
+            languages: req.languages,
+            password_hash: None,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(agent)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    pub available: bool,
+}
+
+/// `POST /api/v1/agents/{id}/availability`: an agent sets themself available or away (a
+/// supervisor may do it for them).
+pub async fn set_availability(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<Availability>,
+) -> ApiResult<Json<Value>> {
+    if caller.agent_id != Some(id) {
+        caller.require(Role::Supervisor)?;
+    }
+    let moved = state
+        .store
+        .set_availability(id, req.available, state.clock.now())
+        .await?;
+    Ok(Json(
+        json!({"id": id, "available": req.available, "reassigned": moved}),
+    ))
+}
