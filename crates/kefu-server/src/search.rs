@@ -26,6 +26,9 @@ pub struct Search {
     pub index: SearchIndex,
     dir: Option<PathBuf>,
     nudge: Notify,
+    /// Conversations whose status changed: their messages are indexed again so the status
+    /// filter follows.
+    stale: std::sync::Mutex<Vec<i64>>,
 }
 
 impl Search {
@@ -54,6 +57,7 @@ impl Search {
             index,
             dir: Some(dir.to_path_buf()),
             nudge: Notify::new(),
+            stale: Default::default(),
         }))
     }
 
@@ -64,7 +68,50 @@ impl Search {
             index,
             dir: None,
             nudge: Notify::new(),
+            stale: Default::default(),
         }))
+    }
+
+    /// Asks the indexer to index a conversation's messages again (its status changed).
+    pub fn mark_stale(&self, conversation_id: i64) {
+        self.stale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conversation_id);
+        self.nudge.notify_one();
+    }
+
+    /// Indexes again the messages of conversations marked stale, with their current status.
+    pub async fn refresh_stale(&self, store: &dyn Store) -> anyhow::Result<usize> {
+        let ids: Vec<i64> =
+            std::mem::take(&mut *self.stale.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut docs = Vec::new();
+        for id in ids {
+            let Some(detail) = store.conversation(id).await? else {
+                continue;
+            };
+            let Some(shop) = store.shop(detail.conversation.shop_id).await? else {
+                continue;
+            };
+            docs.extend(detail.messages.iter().map(|m| Doc {
+                message_id: m.id,
+                conversation_id: id,
+                tenant_id: shop.tenant_id,
+                shop_id: shop.id,
+                platform: shop.platform.as_str().to_string(),
+                status: detail.conversation.status.as_str().to_string(),
+                agent_id: m.author_agent_id.or(detail.conversation.assignee_id),
+                kind: m.direction.as_str().to_string(),
+                language: m.language.clone(),
+                body: m.body.clone(),
+                created_at: m.created_at,
+            }));
+        }
+        if !docs.is_empty() {
+            self.index.index(&docs)?;
+            self.index.commit()?;
+        }
+        Ok(docs.len())
     }
 
     /// Tells the indexer that new messages are stored.
@@ -160,6 +207,9 @@ pub fn spawn(search: Arc<Search>, store: Arc<dyn Store>) -> tokio::task::JoinHan
             match search.catch_up(store.as_ref(), from, |_| {}).await {
                 Ok(last) => through = through.max(last),
                 Err(e) => tracing::warn!(error = %e, "indexing failed; retrying"),
+            }
+            if let Err(e) = search.refresh_stale(store.as_ref()).await {
+                tracing::warn!(error = %e, "re-indexing changed conversations failed");
             }
             search.nudge.notified().await;
             // Let a burst of messages gather into one commit.

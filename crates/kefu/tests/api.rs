@@ -816,6 +816,16 @@ fn messages_are_found_in_chinese_and_english_with_highlights() {
     // 退款 in the other shop only when filtered to it.
     search_until(&server, "q=%E9%80%80%E6%AC%BE", 1);
     search_until(&server, &format!("q=%E9%80%80%E6%AC%BE&shop_id={ebay}"), 0);
+    // The status filter follows a conversation's status changes.
+    let refund = search_until(&server, "q=%E9%80%80%E6%AC%BE&status=new", 1);
+    let conversation = refund["hits"][0]["conversation_id"].as_i64().unwrap();
+    server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conversation}/status"),
+        Some(&json!({"status": "resolved"})),
+    );
+    search_until(&server, "q=%E9%80%80%E6%AC%BE&status=resolved", 1);
+    search_until(&server, "q=%E9%80%80%E6%AC%BE&status=new", 0);
     let (status, bad) = server.call("GET", "/api/v1/search?q=", None);
     assert_eq!(status, 422, "{bad}");
 }

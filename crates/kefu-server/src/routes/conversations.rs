@@ -228,6 +228,9 @@ pub async fn set_status(
             opens,
         })
         .await?;
+    if let Some(search) = &state.search {
+        search.mark_stale(id);
+    }
     Ok(Json(json!({"id": id, "status": req.status})))
 }
 
