@@ -35,6 +35,11 @@ pub async fn sweep(state: &AppState) -> kefu_store::Result<Vec<Breach>> {
         for b in &all {
             tracing::debug!(conversation = b.conversation_id, rule = %b.rule, severity = %b.severity, escalated = b.escalated, "obligation breached");
         }
+        if let Some(search) = &state.search {
+            for b in all.iter().filter(|b| b.escalated) {
+                search.mark_stale(b.conversation_id);
+            }
+        }
         let escalated = all.iter().filter(|b| b.escalated).count();
         tracing::info!(breaches = all.len(), escalated, "scheduler marked breaches");
     }
