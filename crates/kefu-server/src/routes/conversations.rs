@@ -187,7 +187,8 @@ pub async fn reply(
         .await?;
     state.metrics.replies_sent.fetch_add(1, Ordering::Relaxed);
     if let Some(search) = &state.search {
-        search.nudge();
+        // The reply moves the conversation to pending_customer: its messages follow.
+        search.mark_stale(id);
     }
     Ok((
         StatusCode::CREATED,
