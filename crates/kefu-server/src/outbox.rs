@@ -38,7 +38,7 @@ pub async fn send_due(state: &AppState, relay: &Relay) -> kefu_store::Result<usi
     let due = state.store.due_outbox(now, BATCH).await?;
     let mut sent = 0;
     for item in due {
-        let outcome = match send(state, relay, &item).await {
+        let outcome = match send(relay, &item).await {
             Ok(external_id) => {
                 sent += 1;
                 Delivery::Sent { external_id }
@@ -61,25 +61,12 @@ pub async fn send_due(state: &AppState, relay: &Relay) -> kefu_store::Result<usi
     Ok(sent)
 }
 
-async fn send(state: &AppState, relay: &Relay, item: &OutboxItem) -> Result<String, String> {
-    let shop_name = match state.store.conversation(item.conversation_id).await {
-        Ok(Some(d)) => state
-            .store
-            .shop(d.conversation.shop_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|s| s.name),
-        _ => None,
-    };
+async fn send(relay: &Relay, item: &OutboxItem) -> Result<String, String> {
     let mail = kefu_mail::OutboundMail {
         from: relay.from.clone(),
-        from_name: shop_name.clone(),
+        from_name: Some(item.shop_name.clone()),
         to: item.recipient.clone(),
-        subject: format!(
-            "your message to {}",
-            shop_name.as_deref().unwrap_or("our shop")
-        ),
+        subject: format!("your message to {}", item.shop_name),
         body: item.body.clone(),
         in_reply_to: item.in_reply_to.clone(),
         references: Vec::new(),

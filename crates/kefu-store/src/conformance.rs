@@ -810,6 +810,7 @@ pub async fn email_replies_go_through_the_outbox(store: &Arc<dyn Store>) {
     );
     assert_eq!(item.in_reply_to.as_deref(), Some("abc@mail.example"));
     assert_eq!(item.body, "We are sending a replacement today.");
+    assert_eq!(item.shop_name, "eBay");
 
     // A failed attempt waits for its retry time, then comes back; once sent it is done.
     let retry = t("2026-11-11T10:06:00Z");

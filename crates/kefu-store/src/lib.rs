@@ -144,6 +144,8 @@ pub struct OutboxItem {
     pub channel: String,
     pub recipient: String,
     pub body: String,
+    /// The shop's name, shown as the sender.
+    pub shop_name: String,
     /// The buyer's latest message's own id (an email's Message-ID), to thread the reply under.
     pub in_reply_to: Option<String>,
     pub attempts: i64,

@@ -894,10 +894,10 @@ pub fn due_outbox(
 ) -> Result<Vec<crate::OutboxItem>> {
     let out = c
         .prepare_cached(
-            "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts,
+            "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts, s.name,
                     (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
                         AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1)
-             FROM outbox o JOIN messages m ON m.id = o.message_id
+             FROM outbox o JOIN messages m ON m.id = o.message_id JOIN shops s ON s.id = m.shop_id
              WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at LIMIT ?2",
         )?
         .query_map(params![micros(now), limit], |r| {
@@ -909,7 +909,8 @@ pub fn due_outbox(
                 recipient: r.get(4)?,
                 body: r.get(5)?,
                 attempts: r.get(6)?,
-                in_reply_to: r.get(7)?,
+                shop_name: r.get(7)?,
+                in_reply_to: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
