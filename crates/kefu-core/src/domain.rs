@@ -202,6 +202,8 @@ pub mod event_kind {
     pub const NOTE_ADDED: &str = "note_added";
     pub const ASSIGNED: &str = "assigned";
     pub const REPLY_DELIVERED: &str = "reply_delivered";
+    /// A buyer rated the conversation at its end (web chat's CSAT prompt).
+    pub const CSAT_RATED: &str = "csat_rated";
     pub const REPLY_DELIVERY_FAILED: &str = "reply_delivery_failed";
 }
 

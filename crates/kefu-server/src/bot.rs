@@ -111,6 +111,7 @@ pub async fn answer_off_hours(
             ..LintContext::default()
         },
     );
+    let sent_body = body;
     if verdict.verdict == VerdictKind::Block {
         tracing::warn!(
             shop = rules.shop.id,
@@ -124,7 +125,7 @@ pub async fn answer_off_hours(
             conversation_id: stored.conversation_id,
             agent_id: None,
             actor: "bot".into(),
-            body,
+            body: sent_body.clone(),
             at: now,
             closes_clocks: Vec::new(),
             guard_override: None,
@@ -132,6 +133,18 @@ pub async fn answer_off_hours(
         })
         .await?;
     state.metrics.bot_replies.fetch_add(1, Ordering::Relaxed);
+    state.live.publish(crate::live::LiveEvent {
+        shop_id: rules.shop.id,
+        conversation_id: stored.conversation_id,
+        customer_handle: detail.customer.handle.as_str().into(),
+        kind: crate::live::LiveKind::Message {
+            id: sent.message_id,
+            direction: kefu_core::Direction::Outbound,
+            body: sent_body,
+            at: now,
+            bot: true,
+        },
+    });
     Ok(Some(sent.message_id))
 }
 

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra fields merged into the body's top level (the guard's verdict and findings).
     pub extra: Option<serde_json::Value>,
+    /// Seconds to wait before trying again (a `Retry-After` header), for 429 answers.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,7 +26,22 @@ impl ApiError {
             code,
             message: message.into(),
             extra: None,
+            retry_after: None,
         }
+    }
+
+    /// `429` with how long to wait, in the body and in `Retry-After`.
+    pub fn too_many(message: impl Into<String>, wait: chrono::Duration) -> Self {
+        let secs = (wait.num_milliseconds().max(0) as u64)
+            .div_ceil(1000)
+            .max(1);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("{}; try again in {secs} s", message.into()),
+        );
+        e.retry_after = Some(secs);
+        e
     }
 
     pub fn with_verdict(mut self, extra: serde_json::Value) -> Self {
@@ -101,7 +118,13 @@ impl IntoResponse for ApiError {
             }
         }
         let body = Json(body);
-        (self.status, body).into_response()
+        let mut response = (self.status, body).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

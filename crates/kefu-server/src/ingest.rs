@@ -94,6 +94,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         None => None,
     };
     let (first, follow_up) = plan_obligations(&rules.pack, received_at, order_total);
+    let published_body = body.clone();
 
     let outcome = state
         .store
@@ -113,6 +114,20 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             redactions: kinds.clone(),
         })
         .await?;
+    if !outcome.duplicate {
+        state.live.publish(crate::live::LiveEvent {
+            shop_id: req.shop_id,
+            conversation_id: outcome.conversation_id,
+            customer_handle: req.customer.handle.trim().into(),
+            kind: crate::live::LiveKind::Message {
+                id: outcome.message_id,
+                direction: kefu_core::Direction::Inbound,
+                body: published_body,
+                at: received_at,
+                bot: false,
+            },
+        });
+    }
     if outcome.new_conversation {
         // Routing is best effort: the message is stored; a conversation nobody could take
         // waits unassigned.

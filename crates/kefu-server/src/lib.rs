@@ -9,8 +9,10 @@ pub mod bot;
 pub mod error;
 pub mod extract;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 pub mod outbox;
+pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
 pub mod search;
@@ -49,6 +51,27 @@ pub struct AppState {
     pub shops: Arc<ShopRulesCache>,
     /// The full-text index, when the server keeps one (`kefu serve` does).
     pub search: Option<Arc<search::Search>>,
+    /// Live updates for open streams (chat widgets, agents' tabs).
+    pub live: Arc<live::Hub>,
+    /// Rate limits of the public (chat) endpoints.
+    pub limits: Arc<Limits>,
+}
+
+/// Rate limits of the public endpoints.
+pub struct Limits {
+    /// Each visitor's chat messages: a person types, a script floods.
+    pub per_visitor: ratelimit::RateLimiter,
+    /// Every public request from one IP address (many visitors may share one).
+    pub per_ip: ratelimit::RateLimiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_visitor: ratelimit::RateLimiter::new(20, 10),
+            per_ip: ratelimit::RateLimiter::new(600, 120),
+        }
+    }
 }
 
 impl AppState {
@@ -85,6 +108,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             shops: Arc::new(ShopRulesCache::default()),
             search: None,
+            live: Arc::new(live::Hub::default()),
+            limits: Arc::new(Limits::default()),
         })
     }
 }
@@ -174,9 +199,23 @@ pub fn router(state: AppState) -> Router {
             "/agents/{id}/availability",
             post(routes::agents::set_availability),
         )
+        .route(
+            "/conversations/{id}/typing",
+            post(routes::conversations::typing),
+        )
         .route("/openapi.json", get(routes::meta::openapi));
+    let chat = Router::new()
+        .route("/sessions", post(routes::chat::session))
+        .route("/messages", post(routes::chat::post_message))
+        .route("/typing", post(routes::chat::typing))
+        .route("/ack", post(routes::chat::ack))
+        .route("/csat", post(routes::chat::csat))
+        .route("/stream", get(routes::chat::stream));
     Router::new()
         .nest("/api/v1", api)
+        .nest("/chat/v1", chat)
+        .route("/widget.js", get(routes::chat::widget_js))
+        .route("/chat/demo/{shop_id}", get(routes::chat::demo_page))
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .fallback(not_found)
@@ -238,8 +277,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // With connection info: the chat endpoints rate-limit per IP address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }

@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
 use crate::ingest::{MAX_MESSAGE_CHARS, non_empty};
+use crate::live::{LiveEvent, LiveKind, Party};
 use crate::shop_rules::{ShopRules, obligations_for, status_clocks};
 
 /// Loads a conversation the caller may see, with its shop's rules.
@@ -186,6 +187,18 @@ pub async fn reply(
         })
         .await?;
     state.metrics.replies_sent.fetch_add(1, Ordering::Relaxed);
+    state.live.publish(LiveEvent {
+        shop_id: detail.conversation.shop_id,
+        conversation_id: id,
+        customer_handle: detail.customer.handle.as_str().into(),
+        kind: LiveKind::Message {
+            id: outcome.message_id,
+            direction: Direction::Outbound,
+            body: body.to_string(),
+            at: now,
+            bot: false,
+        },
+    });
     if let Some(search) = &state.search {
         // The reply moves the conversation to pending_customer: its messages follow.
         search.mark_stale(id);
@@ -214,7 +227,7 @@ pub async fn set_status(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<StatusRequest>,
 ) -> ApiResult<Json<Value>> {
-    let (_, rules) = load(&state, &caller, id).await?;
+    let (detail, rules) = load(&state, &caller, id).await?;
     let now = state.clock.now();
     let (closes_clocks, opens) = status_clocks(&rules.pack, req.status, now);
     state
@@ -232,7 +245,29 @@ pub async fn set_status(
     if let Some(search) = &state.search {
         search.mark_stale(id);
     }
+    state.live.publish(LiveEvent {
+        shop_id: detail.conversation.shop_id,
+        conversation_id: id,
+        customer_handle: detail.customer.handle.as_str().into(),
+        kind: LiveKind::Status { status: req.status },
+    });
     Ok(Json(json!({"id": id, "status": req.status})))
+}
+
+/// `POST /api/v1/conversations/{id}/typing`: an agent is typing; a web chat buyer sees it.
+pub async fn typing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let (detail, _) = load(&state, &caller, id).await?;
+    state.live.publish(LiveEvent {
+        shop_id: detail.conversation.shop_id,
+        conversation_id: id,
+        customer_handle: detail.customer.handle.as_str().into(),
+        kind: LiveKind::Typing { from: Party::Agent },
+    });
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod chat;
 pub mod conversations;
 pub mod inbound;
 pub mod meta;

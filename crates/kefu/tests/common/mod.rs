@@ -154,3 +154,163 @@ pub fn shop(server: &Server, platform: &str) -> i64 {
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
+
+/// A client of a server-sent-events stream over a plain socket: reads the chunked body as it
+/// arrives and splits it into events.
+pub struct SseClient {
+    stream: TcpStream,
+    raw: Vec<u8>,
+    text: String,
+}
+
+/// One server-sent event: its `event:` name, `id:` and `data:`.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: Value,
+}
+
+impl SseClient {
+    /// Opens `path`; returns the status and, for 200, the stream.
+    pub fn open(addr: &str, path: &str, last_event_id: Option<&str>) -> (u16, Option<SseClient>) {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        let mut req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
+        );
+        if let Some(id) = last_event_id {
+            req.push_str(&format!("Last-Event-ID: {id}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut client = SseClient {
+            stream,
+            raw: Vec::new(),
+            text: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let head_end = loop {
+            if let Some(i) = find(&client.raw, b"\r\n\r\n") {
+                break i;
+            }
+            assert!(Instant::now() < deadline, "no response head");
+            client.fill();
+        };
+        let head = String::from_utf8_lossy(&client.raw[..head_end]).to_string();
+        client.raw.drain(..head_end + 4);
+        let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        if status != 200 {
+            return (status, None);
+        }
+        assert!(
+            head.to_ascii_lowercase().contains("text/event-stream"),
+            "{head}"
+        );
+        (status, Some(client))
+    }
+
+    fn fill(&mut self) {
+        let mut buf = [0u8; 8192];
+        match self.stream.read(&mut buf) {
+            Ok(0) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(n) => self.raw.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+
+    /// Moves complete chunks of the chunked body into `text`.
+    fn dechunk(&mut self) {
+        loop {
+            let Some(line_end) = find(&self.raw, b"\r\n") else {
+                return;
+            };
+            let size_text = String::from_utf8_lossy(&self.raw[..line_end]).to_string();
+            let size = usize::from_str_radix(size_text.trim(), 16).expect("chunk size");
+            if self.raw.len() < line_end + 2 + size + 2 {
+                return;
+            }
+            let chunk = self.raw[line_end + 2..line_end + 2 + size].to_vec();
+            self.raw.drain(..line_end + 2 + size + 2);
+            self.text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next event other than keep-alive comments, or `None` after `wait`.
+    pub fn next(&mut self, wait: Duration) -> Option<SseEvent> {
+        let deadline = Instant::now() + wait;
+        loop {
+            self.dechunk();
+            while let Some(i) = self.text.find("\n\n") {
+                let block: String = self.text[..i].to_string();
+                self.text.drain(..i + 2);
+                let mut event = SseEvent {
+                    event: "message".into(),
+                    id: None,
+                    data: Value::Null,
+                };
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim().to_string());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                event.data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                return Some(event);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            self.fill();
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A request without a bearer token that also returns the response headers (lower-cased).
+pub fn public_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<(String, String)>, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let value =
+        serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.to_string()));
+    (status, headers, value)
+}

@@ -1,0 +1,380 @@
+//! The web chat channel end to end against the real binary on 127.0.0.1: the widget's API,
+//! the live stream (server-sent events) with replay on reconnect, typing, delivery receipts,
+//! CSAT, the off-hours notice, size checks and rate limits.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Server, SseClient, public_request, shop};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn session(server: &Server, shop_id: i64) -> Value {
+    let (status, _, body) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": shop_id, "language": "en-GB"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn send(server: &Server, token: &str, client_id: &str, body: &str) -> (u16, Value) {
+    let (status, _, body) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/messages",
+        Some(&json!({"token": token, "client_id": client_id, "body": body})),
+    );
+    (status, body)
+}
+
+fn stream_path(token: &str, conversation: Option<i64>, after: Option<i64>) -> String {
+    let mut path = format!("/chat/v1/stream?token={token}");
+    if let Some(c) = conversation {
+        path.push_str(&format!("&conversation={c}"));
+    }
+    if let Some(a) = after {
+        path.push_str(&format!("&after={a}"));
+    }
+    path
+}
+
+/// Skips events of other kinds until one named `kind` arrives.
+fn next_of(stream: &mut SseClient, kind: &str) -> common::SseEvent {
+    loop {
+        let e = stream
+            .next(WAIT)
+            .unwrap_or_else(|| panic!("no {kind} event"));
+        if e.event == kind {
+            return e;
+        }
+    }
+}
+
+#[test]
+fn a_visitor_chats_live_and_a_reconnect_neither_loses_nor_doubles() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let s = session(&server, ebay);
+    let token = s["token"].as_str().unwrap().to_string();
+    assert_eq!(s["shop"]["id"], ebay);
+
+    // The widget opens its stream before the first message: it follows the visitor.
+    let (status, stream) = SseClient::open(&server.addr, &stream_path(&token, None, None), None);
+    assert_eq!(status, 200);
+    let mut stream = stream.unwrap();
+
+    let (status, first) = send(&server, &token, "c-1", "Hi, does this jacket come in XL?");
+    assert_eq!(status, 201, "{first}");
+    let conv = first["conversation_id"].as_i64().unwrap();
+    let echo = next_of(&mut stream, "message");
+    assert_eq!(echo.data["from"], "buyer");
+    assert_eq!(echo.data["body"], "Hi, does this jacket come in XL?");
+    assert_eq!(echo.id.as_deref(), Some(&*first["message_id"].to_string()));
+
+    // A retry of the same message (the widget lost the answer) is not stored twice.
+    let (status, again) = send(&server, &token, "c-1", "Hi, does this jacket come in XL?");
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["message_id"], first["message_id"]);
+    assert_eq!(again["duplicate"], true);
+
+    // It went through the common ingest path: web_chat channel, language, the eBay clock.
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    assert_eq!(detail["channel"], "web_chat");
+    assert_eq!(detail["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["messages"][0]["language"], "en");
+    assert!(
+        detail["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["rule"] == "EBAY-FRT-24H" && o["state"] == "open"),
+        "{detail}"
+    );
+
+    // The agent types, then answers: the buyer sees both live.
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/typing"),
+        None,
+    );
+    assert_eq!(status, 204);
+    let typing = next_of(&mut stream, "typing");
+    assert_eq!(typing.data["conversation_id"], conv);
+    let (status, reply) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/replies"),
+        Some(&json!({"body": "Yes, XL is in stock in black and navy; it ships within 24 hours of payment."})),
+    );
+    assert_eq!(status, 201, "{reply}");
+    let answer = next_of(&mut stream, "message");
+    assert_eq!(answer.data["from"], "shop");
+    assert_eq!(answer.data["id"], reply["message_id"]);
+    let answer_id = answer.data["id"].as_i64().unwrap();
+
+    // The widget acknowledges the reply it showed: delivery is recorded once in the thread.
+    for _ in 0..2 {
+        let (status, _, body) = public_request(
+            &server.addr,
+            "POST",
+            "/chat/v1/ack",
+            Some(&json!({"token": token, "conversation_id": conv, "message_id": answer_id})),
+        );
+        assert_eq!(status, 204, "{body}");
+    }
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let delivered: Vec<&Value> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reply_delivered")
+        .collect();
+    assert_eq!(delivered.len(), 1, "{detail}");
+    assert_eq!(delivered[0]["data"]["message_id"], answer_id);
+    drop(stream);
+
+    // While the widget is away, the agent writes again and the buyer had sent one more.
+    let (status, more) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/replies"),
+        Some(&json!({"body": "The navy one is also available in XXL if you prefer a looser fit."})),
+    );
+    assert_eq!(status, 201, "{more}");
+
+    // Reconnecting with Last-Event-ID replays exactly what was missed, then goes live.
+    let (status, stream) = SseClient::open(
+        &server.addr,
+        &stream_path(&token, Some(conv), None),
+        Some(&answer_id.to_string()),
+    );
+    assert_eq!(status, 200);
+    let mut stream = stream.unwrap();
+    let missed = next_of(&mut stream, "message");
+    assert_eq!(missed.data["id"], more["message_id"]);
+    assert!(
+        stream.next(Duration::from_millis(500)).is_none(),
+        "nothing else is replayed"
+    );
+    // A page reload (`after=0`) replays the whole conversation in order, once.
+    let (_, reload) = SseClient::open(
+        &server.addr,
+        &stream_path(&token, Some(conv), Some(0)),
+        None,
+    );
+    let mut reload = reload.unwrap();
+    let ids: Vec<i64> = (0..3)
+        .map(|_| next_of(&mut reload, "message").data["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            first["message_id"].as_i64().unwrap(),
+            answer_id,
+            more["message_id"].as_i64().unwrap()
+        ]
+    );
+    assert!(reload.next(Duration::from_millis(300)).is_none());
+
+    // Resolving the conversation asks the buyer for a rating; one rating is kept.
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/status"),
+        Some(&json!({"status": "resolved"})),
+    );
+    assert_eq!(status, 200);
+    let resolved = next_of(&mut stream, "status");
+    assert_eq!(resolved.data["status"], "resolved");
+    assert_eq!(resolved.data["rate"], true);
+    let rate = |score: Value| {
+        public_request(
+            &server.addr,
+            "POST",
+            "/chat/v1/csat",
+            Some(
+                &json!({"token": token, "conversation_id": conv, "score": score, "comment": "fast and friendly"}),
+            ),
+        )
+    };
+    assert_eq!(rate(json!(9)).0, 422);
+    assert_eq!(rate(json!(5)).0, 201);
+    assert_eq!(rate(json!(4)).0, 409);
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let csat = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "csat_rated")
+        .expect("csat event");
+    assert_eq!(csat["data"]["score"], 5);
+}
+
+#[test]
+fn visitors_cannot_forge_tokens_or_read_each_others_chats() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let alice = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(alice, bob);
+    let (_, sent) = send(&server, &alice, "a-1", "Where is my order 778?");
+    let conv = sent["conversation_id"].as_i64().unwrap();
+
+    // Bob's token does not open Alice's conversation.
+    let (status, _) = SseClient::open(&server.addr, &stream_path(&bob, Some(conv), None), None);
+    assert_eq!(status, 404);
+    let (status, _, _) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/csat",
+        Some(&json!({"token": bob, "conversation_id": conv, "score": 1})),
+    );
+    assert_eq!(status, 404);
+    // A forged or truncated token is refused with a clear message.
+    let forged = format!("{}0", &alice[..alice.len() - 1]);
+    let (status, body) = send(&server, &forged, "f-1", "hello");
+    assert_eq!(status, 401, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("token"));
+    let (status, _) = SseClient::open(&server.addr, &stream_path("nonsense", None, None), None);
+    assert_eq!(status, 401);
+    // Bob's messages go to his own conversation.
+    let (_, bobs) = send(&server, &bob, "b-1", "Do you ship to Canada?");
+    assert_ne!(bobs["conversation_id"], sent["conversation_id"]);
+}
+
+#[test]
+fn bad_chat_input_gets_clear_errors_and_floods_are_limited() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let token = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (status, body) = send(&server, &token, "long-1", &"x".repeat(2_001));
+    assert_eq!(status, 413, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("2000"));
+    let (status, body) = send(&server, &token, "blank-1", "   ");
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = send(&server, &token, "bad id with spaces", "hello");
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("client_id")
+    );
+    let (status, _, body) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": 999_999})),
+    );
+    assert_eq!(status, 404, "{body}");
+
+    // One visitor: a burst of 10 passes, then 429 with Retry-After.
+    let mut limited = None;
+    for i in 0..15 {
+        let (status, headers, body) = public_request(
+            &server.addr,
+            "POST",
+            "/chat/v1/messages",
+            Some(
+                &json!({"token": token, "client_id": format!("m-{i}"), "body": format!("message {i}")}),
+            ),
+        );
+        if status == 429 {
+            limited = Some((i, headers, body));
+            break;
+        }
+        assert_eq!(status, 201, "{body}");
+    }
+    let (at, headers, body) = limited.expect("the flood was limited");
+    assert_eq!(at, 10, "the burst allowance is 10 messages");
+    let retry: u64 = headers
+        .iter()
+        .find(|(k, _)| k == "retry-after")
+        .map(|(_, v)| v.parse().unwrap())
+        .expect("Retry-After header");
+    assert!((1..=3).contains(&retry), "{retry}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another visitor on the same address is not held back by the first one's flood.
+    let other = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(send(&server, &other, "o-1", "hello there").0, 201);
+}
+
+#[test]
+fn a_closed_shop_shows_its_notice_and_the_widget_is_served() {
+    let server = Server::sqlite();
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let (status, shop) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(
+            &json!({"name": "Closed Boutique", "platform": "ebay", "settings": {
+                "timezone": "UTC",
+                "extra_holidays": [today.to_string(), tomorrow.to_string()],
+            }}),
+        ),
+    );
+    assert_eq!(status, 201, "{shop}");
+    let id = shop["id"].as_i64().unwrap();
+    let (status, _, s) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": id, "language": "de-DE"})),
+    );
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["open"], false, "{s}");
+    let next_open = s["next_open"].as_str().unwrap();
+    assert!(next_open > tomorrow.to_string().as_str(), "{next_open}");
+    assert!(
+        s["notice"].as_str().unwrap().contains("Arbeitszeit"),
+        "German visitor, German notice: {s}"
+    );
+    // A resumed session keeps the visitor's token.
+    let token = s["token"].as_str().unwrap();
+    let (_, _, again) = public_request(
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": id, "token": token})),
+    );
+    assert_eq!(again["token"], token);
+
+    let (status, headers, js) = public_request(&server.addr, "GET", "/widget.js", None);
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/javascript"))
+    );
+    let js = js.as_str().unwrap();
+    assert!(js.contains("/chat/v1/stream") && js.contains("client_id"));
+    assert!(
+        !js.contains("http://") && !js.contains("https://cdn"),
+        "no third-party assets"
+    );
+    let (status, _, page) = public_request(&server.addr, "GET", &format!("/chat/demo/{id}"), None);
+    assert_eq!(status, 200);
+    assert!(
+        page.as_str().unwrap().contains(
+            "data-shop=\"{id}\""
+                .replace("{id}", &id.to_string())
+                .as_str()
+        )
+    );
+}
