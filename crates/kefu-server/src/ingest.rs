@@ -26,6 +26,9 @@ pub struct InboundRequest {
     pub body: String,
     pub received_at: Option<String>,
     pub external_id: Option<String>,
+    /// The platform thread a reply goes back to; set by connectors, not by API clients.
+    #[serde(skip)]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +115,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             first_contact_obligations: first,
             follow_up_obligations: follow_up,
             redactions: kinds.clone(),
+            reply_to: req.reply_to,
         })
         .await?;
     if !outcome.duplicate {

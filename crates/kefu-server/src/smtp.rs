@@ -199,6 +199,7 @@ async fn deliver(state: &AppState, shops: &[i64], raw: Vec<u8>) -> String {
             body: mail.text.clone(),
             received_at: None,
             external_id: mail.message_id.clone(),
+            reply_to: None,
         };
         if let Err(e) = ingest(state, request).await {
             if e.status.is_server_error() {

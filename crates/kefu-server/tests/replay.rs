@@ -106,6 +106,7 @@ async fn a_day_of_taobao_traffic() {
                         body: "亲，在吗？我想问一下发货时间".into(),
                         received_at: None,
                         external_id: None,
+                        reply_to: None,
                     },
                 )
                 .await
@@ -208,6 +209,7 @@ async fn a_restart_catches_up_on_what_fell_due_while_down() {
                 body: "Where is my parcel?".into(),
                 received_at: None,
                 external_id: None,
+                reply_to: None,
             },
         )
         .await
@@ -263,6 +265,7 @@ async fn the_off_hours_bot_answers_once_per_closed_period_and_leaves_the_clock_r
         body: body.into(),
         received_at: None,
         external_id: None,
+        reply_to: None,
     };
     let bot_replies = |d: &kefu_store::ConversationDetail| {
         d.events

@@ -41,6 +41,12 @@ pub const ALL: &[(&str, Check)] = &[
     ("concurrent_ingest_keeps_one_conversation_per_buyer", |s| {
         Box::pin(concurrent_ingest(s))
     }),
+    ("faqs_are_kept_per_shop_key_and_language", |s| {
+        Box::pin(faqs_are_kept_per_shop_key_and_language(s))
+    }),
+    ("connectors_and_their_outbox", |s| {
+        Box::pin(connectors_and_their_outbox(s))
+    }),
 ];
 
 pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
@@ -80,6 +86,7 @@ fn inbound(shop_id: i64, handle: &str, body: &str, at: &str) -> Inbound {
         first_contact_obligations: vec![],
         follow_up_obligations: vec![],
         redactions: vec![],
+        reply_to: None,
     }
 }
 
@@ -972,4 +979,162 @@ pub async fn conversations_are_routed_to_available_agents(store: &Arc<dyn Store>
         store.set_availability(999_999, true, at).await.unwrap_err(),
         StoreError::NotFound(_)
     ));
+}
+
+pub async fn faqs_are_kept_per_shop_key_and_language(store: &Arc<dyn Store>) {
+    let a = shop(store, "FAQ shop", Platform::Taobao).await;
+    let b = shop(store, "Other shop", Platform::Taobao).await;
+    let entry = |shop_id: i64, key: &str, language: &str, answer: &str| crate::FaqEntry {
+        shop_id,
+        key: key.into(),
+        language: language.into(),
+        questions: vec![format!("{key}?"), "第二种问法".into()],
+        answer: answer.into(),
+        updated_at: t("2026-11-01T10:00:00Z"),
+    };
+    store
+        .put_faq(entry(a, "shipping", "zh", "48小时内发货"))
+        .await
+        .unwrap();
+    store
+        .put_faq(entry(a, "shipping", "en", "Ships within 48 hours"))
+        .await
+        .unwrap();
+    store
+        .put_faq(entry(a, "invoice", "zh", "可以开发票"))
+        .await
+        .unwrap();
+    store
+        .put_faq(entry(b, "shipping", "zh", "另一家店"))
+        .await
+        .unwrap();
+    // The same key and language again replaces the entry.
+    store
+        .put_faq(entry(a, "shipping", "zh", "付款后24小时内发货"))
+        .await
+        .unwrap();
+    let listed = store.faqs(a).await.unwrap();
+    let keys: Vec<(&str, &str)> = listed
+        .iter()
+        .map(|f| (f.key.as_str(), f.language.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![("invoice", "zh"), ("shipping", "en"), ("shipping", "zh")]
+    );
+    assert_eq!(listed[2].answer, "付款后24小时内发货");
+    assert_eq!(
+        listed[2].questions,
+        vec!["shipping?".to_string(), "第二种问法".into()]
+    );
+    assert!(store.delete_faq(a, "invoice", "zh").await.unwrap());
+    assert!(!store.delete_faq(a, "invoice", "zh").await.unwrap());
+    assert_eq!(store.faqs(a).await.unwrap().len(), 2);
+    assert_eq!(store.faqs(b).await.unwrap().len(), 1);
+    let missing = store.put_faq(entry(999_999, "x", "zh", "y")).await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+pub async fn connectors_and_their_outbox(store: &Arc<dyn Store>) {
+    let ebay = shop(store, "Connected eBay shop", Platform::Ebay).await;
+    let now = t("2026-11-20T08:00:00Z");
+    let new = |kind: &str| crate::NewConnector {
+        shop_id: ebay,
+        kind: kind.into(),
+        base_url: "http://127.0.0.1:9".into(),
+        credentials: "v1:sealed".into(),
+        at: now,
+    };
+    let c = store.create_connector(new("ebay")).await.unwrap();
+    assert_eq!(c.shop_id, ebay);
+    assert_eq!(c.cursor, None);
+    let twice = store.create_connector(new("ebay")).await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    assert_eq!(store.due_connectors(now, 10).await.unwrap().len(), 1);
+    store
+        .save_connector(
+            c.id,
+            Some("cursor-1".into()),
+            serde_json::json!({"state": "ok"}),
+            t("2026-11-20T08:01:00Z"),
+        )
+        .await
+        .unwrap();
+    assert!(store.due_connectors(now, 10).await.unwrap().is_empty());
+    // No new cursor keeps the old one.
+    store
+        .save_connector(
+            c.id,
+            None,
+            serde_json::json!({"state": "backing_off"}),
+            t("2026-11-20T08:02:00Z"),
+        )
+        .await
+        .unwrap();
+    let listed = store.connectors(Some(vec![ebay])).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].cursor.as_deref(), Some("cursor-1"));
+    assert_eq!(listed[0].health["state"], "backing_off");
+    assert_eq!(listed[0].credentials, "v1:sealed");
+    assert!(
+        store
+            .connectors(Some(vec![ebay + 1000]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .save_connector(999_999, None, serde_json::json!({}), now)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A marketplace message without a platform thread (pushed in by the API): its reply has
+    // nowhere to go, so no outbox row. One a connector brought in: the reply is queued with
+    // the thread it answers.
+    let plain = store
+        .ingest(inbound(ebay, "api-buyer", "hello", "2026-11-20T08:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .add_reply(reply(plain.conversation_id, "2026-11-20T08:05:00Z", &[]))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due_outbox(t("2026-11-20T09:00:00Z"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut pulled = inbound(
+        ebay,
+        "ebay-buyer",
+        "Is this still available?",
+        "2026-11-20T08:00:00Z",
+    );
+    pulled.external_id = Some("ebay:msg-1".into());
+    pulled.reply_to = Some(r#"{"item_id":"1234","parent_message_id":"msg-1"}"#.into());
+    let threaded = store.ingest(pulled).await.unwrap();
+    let sent = store
+        .add_reply(reply(threaded.conversation_id, "2026-11-20T08:06:00Z", &[]))
+        .await
+        .unwrap();
+    let due = store
+        .due_outbox(t("2026-11-20T09:00:00Z"), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].message_id, sent.message_id);
+    assert_eq!(due[0].channel, "marketplace");
+    assert_eq!(due[0].shop_id, ebay);
+    assert_eq!(
+        due[0].reply_to.as_deref(),
+        Some(r#"{"item_id":"1234","parent_message_id":"msg-1"}"#)
+    );
+    assert_eq!(due[0].in_reply_to.as_deref(), Some("ebay:msg-1"));
 }

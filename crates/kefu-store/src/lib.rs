@@ -89,6 +89,9 @@ pub struct Inbound {
     pub follow_up_obligations: Vec<NewObligation>,
     /// Kinds of secrets redacted from `body` (recorded in the event log, never the values).
     pub redactions: Vec<String>,
+    /// Where a reply must go on the buyer's platform (a connector's thread, as JSON); replies
+    /// to a conversation with one leave through the outbox.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,7 +151,49 @@ pub struct OutboxItem {
     pub shop_name: String,
     /// The buyer's latest message's own id (an email's Message-ID), to thread the reply under.
     pub in_reply_to: Option<String>,
+    /// The buyer's latest message's platform thread (a connector's reply target, JSON).
+    pub reply_to: Option<String>,
+    pub shop_id: i64,
     pub attempts: i64,
+}
+
+/// One FAQ answer of a shop in one language: what the bot answers with (TB-OFFHOURS-BOT).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaqEntry {
+    pub shop_id: i64,
+    pub key: String,
+    pub language: String,
+    /// Ways buyers ask it; the matcher compares a question with these.
+    pub questions: Vec<String>,
+    pub answer: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A marketplace connector of a shop as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectorRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub kind: String,
+    pub base_url: String,
+    /// Sealed with the master key; never shown.
+    #[serde(skip)]
+    pub credentials: String,
+    /// The platform's position, opaque to the store.
+    pub cursor: Option<String>,
+    /// The connector's backoff state (JSON), as the poller last left it.
+    pub health: serde_json::Value,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConnector {
+    pub shop_id: i64,
+    pub kind: String,
+    pub base_url: String,
+    pub credentials: String,
+    pub at: DateTime<Utc>,
 }
 
 /// How a send attempt went.
@@ -370,6 +415,28 @@ pub trait Store: Send + Sync + 'static {
     /// Messages with `id > after_id`, oldest first, at most `limit`: what the search index is
     /// fed from (the database stays the source of truth; the index can always be rebuilt).
     async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<IndexRow>>;
+
+    /// Adds or replaces the FAQ entry of its shop, key and language.
+    async fn put_faq(&self, faq: FaqEntry) -> Result<()>;
+    /// A shop's FAQ entries, by key then language.
+    async fn faqs(&self, shop_id: i64) -> Result<Vec<FaqEntry>>;
+    /// Deletes one entry; false when there was none.
+    async fn delete_faq(&self, shop_id: i64, key: &str, language: &str) -> Result<bool>;
+
+    /// Adds a connector; a second one of the same kind for a shop is a conflict.
+    async fn create_connector(&self, connector: NewConnector) -> Result<ConnectorRow>;
+    /// Connectors of the given shops (all shops when `None`), by id.
+    async fn connectors(&self, shop_ids: Option<Vec<i64>>) -> Result<Vec<ConnectorRow>>;
+    /// Connectors whose next attempt is due at `now`.
+    async fn due_connectors(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ConnectorRow>>;
+    /// Saves a poll's outcome: the new cursor (when it moved), the health and the next attempt.
+    async fn save_connector(
+        &self,
+        id: i64,
+        cursor: Option<String>,
+        health: serde_json::Value,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;

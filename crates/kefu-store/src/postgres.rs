@@ -33,6 +33,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../migrations/postgres/0003_outbox.sql")),
     (4, include_str!("../migrations/postgres/0004_routing.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_faqs_connectors.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -429,9 +433,9 @@ async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Resu
     };
     let message_id: i64 = tx
         .query_one(
-            &st(tx, stmts, "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
-             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7) RETURNING id").await?,
-            &[&conversation_id, &m.shop_id, &m.channel.as_str(), &m.body, &m.language, &m.external_id, &at],
+            &st(tx, stmts, "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at, reply_to)
+             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8) RETURNING id").await?,
+            &[&conversation_id, &m.shop_id, &m.channel.as_str(), &m.body, &m.language, &m.external_id, &at, &m.reply_to],
         )
         .await?
         .get(0);
@@ -520,8 +524,18 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
         &[&r.conversation_id, &after.as_str(), &at, &!r.automatic],
     )
     .await?;
-    // Email replies leave through the outbox, written with the reply so none is lost.
-    if channel == kefu_core::Channel::Email.as_str() {
+    // Email replies, and marketplace replies to threads a connector brought in, leave through
+    // the outbox, written with the reply so none is lost.
+    let outbound = channel == kefu_core::Channel::Email.as_str()
+        || (channel == kefu_core::Channel::Marketplace.as_str()
+            && tx
+                .query_one(
+                    &st(tx, stmts, "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND reply_to IS NOT NULL)").await?,
+                    &[&r.conversation_id],
+                )
+                .await?
+                .get::<_, bool>(0));
+    if outbound {
         tx.execute(
             &st(
                 tx,
@@ -1266,7 +1280,11 @@ impl Store for PostgresStore {
             .query(
                 "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts::bigint, s.name,
                         (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
-                            AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1)
+                            AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1),
+                        (SELECT reply_to FROM messages i WHERE i.conversation_id = o.conversation_id
+                            AND i.direction = 'inbound' AND i.reply_to IS NOT NULL AND i.id < o.message_id
+                            ORDER BY i.id DESC LIMIT 1),
+                        m.shop_id
                  FROM outbox o JOIN messages m ON m.id = o.message_id JOIN shops s ON s.id = m.shop_id
                  WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
                 &[&now, &limit],
@@ -1284,6 +1302,8 @@ impl Store for PostgresStore {
                 attempts: r.get(6),
                 shop_name: r.get(7),
                 in_reply_to: r.get(8),
+                reply_to: r.get(9),
+                shop_id: r.get(10),
             })
             .collect())
     }
@@ -1387,6 +1407,164 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn put_faq(&self, f: crate::FaqEntry) -> Result<()> {
+        let conn = self.client().lock().await;
+        let client = &conn.client;
+        if client
+            .query_opt("SELECT 1 FROM shops WHERE id = $1", &[&f.shop_id])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "shop {} does not exist",
+                f.shop_id
+            )));
+        }
+        client
+            .execute(
+                "INSERT INTO faqs (shop_id, faq_key, language, questions, answer, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (shop_id, faq_key, language)
+                 DO UPDATE SET questions = excluded.questions, answer = excluded.answer, updated_at = excluded.updated_at",
+                &[&f.shop_id, &f.key, &f.language, &json!(f.questions), &f.answer, &f.updated_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn faqs(&self, shop_id: i64) -> Result<Vec<crate::FaqEntry>> {
+        let conn = self.client().lock().await;
+        let rows = conn
+            .client
+            .query(
+                "SELECT shop_id, faq_key, language, questions, answer, updated_at FROM faqs
+                 WHERE shop_id = $1 ORDER BY faq_key, language",
+                &[&shop_id],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::FaqEntry {
+                shop_id: r.get(0),
+                key: r.get(1),
+                language: r.get(2),
+                questions: serde_json::from_value(r.get::<_, Value>(3)).unwrap_or_default(),
+                answer: r.get(4),
+                updated_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn delete_faq(&self, shop_id: i64, key: &str, language: &str) -> Result<bool> {
+        let conn = self.client().lock().await;
+        let n = conn
+            .client
+            .execute(
+                "DELETE FROM faqs WHERE shop_id = $1 AND faq_key = $2 AND language = $3",
+                &[&shop_id, &key, &language],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn create_connector(&self, n: crate::NewConnector) -> Result<crate::ConnectorRow> {
+        let conn = self.client().lock().await;
+        let client = &conn.client;
+        if client
+            .query_opt("SELECT 1 FROM shops WHERE id = $1", &[&n.shop_id])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "shop {} does not exist",
+                n.shop_id
+            )));
+        }
+        let row = client
+            .query_opt(
+                &format!(
+                    "INSERT INTO connectors (shop_id, kind, base_url, credentials, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (shop_id, kind) DO NOTHING
+                     RETURNING {CONNECTOR_COLS}"
+                ),
+                &[&n.shop_id, &n.kind, &n.base_url, &n.credentials, &n.at],
+            )
+            .await?;
+        match row {
+            Some(row) => Ok(connector_row(&row)),
+            None => Err(StoreError::Conflict(format!(
+                "shop {} already has a {} connector",
+                n.shop_id, n.kind
+            ))),
+        }
+    }
+
+    async fn connectors(&self, shop_ids: Option<Vec<i64>>) -> Result<Vec<crate::ConnectorRow>> {
+        let conn = self.client().lock().await;
+        let rows = match shop_ids {
+            Some(ids) => {
+                conn.client
+                    .query(
+                        &format!("SELECT {CONNECTOR_COLS} FROM connectors WHERE shop_id = ANY($1) ORDER BY id"),
+                        &[&ids],
+                    )
+                    .await?
+            }
+            None => {
+                conn.client
+                    .query(
+                        &format!("SELECT {CONNECTOR_COLS} FROM connectors ORDER BY id"),
+                        &[],
+                    )
+                    .await?
+            }
+        };
+        Ok(rows.iter().map(connector_row).collect())
+    }
+
+    async fn due_connectors(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<crate::ConnectorRow>> {
+        let conn = self.client().lock().await;
+        let rows = conn
+            .client
+            .query(
+                &format!(
+                    "SELECT {CONNECTOR_COLS} FROM connectors WHERE next_attempt_at <= $1
+                     ORDER BY next_attempt_at LIMIT $2"
+                ),
+                &[&now, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(connector_row).collect())
+    }
+
+    async fn save_connector(
+        &self,
+        id: i64,
+        cursor: Option<String>,
+        health: Value,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let conn = self.client().lock().await;
+        let n = conn
+            .client
+            .execute(
+                "UPDATE connectors SET cursor = COALESCE($2, cursor), health = $3, next_attempt_at = $4
+                 WHERE id = $1",
+                &[&id, &cursor, &health, &next_attempt_at],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "connector {id} does not exist"
+            )));
+        }
+        Ok(())
+    }
+
     async fn stats(&self) -> Result<Stats> {
         let conn = self.client().lock().await;
         let client = &conn.client;
@@ -1404,5 +1582,22 @@ impl Store for PostgresStore {
             open_conversations: row.get(2),
             messages: row.get(3),
         })
+    }
+}
+
+const CONNECTOR_COLS: &str =
+    "id, shop_id, kind, base_url, credentials, cursor, health, next_attempt_at, created_at";
+
+fn connector_row(r: &Row) -> crate::ConnectorRow {
+    crate::ConnectorRow {
+        id: r.get(0),
+        shop_id: r.get(1),
+        kind: r.get(2),
+        base_url: r.get(3),
+        credentials: r.get(4),
+        cursor: r.get(5),
+        health: r.get(6),
+        next_attempt_at: r.get(7),
+        created_at: r.get(8),
     }
 }

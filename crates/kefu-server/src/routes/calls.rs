@@ -93,6 +93,7 @@ pub async fn log_call(
                 .iter()
                 .map(|r| r.kind.as_str().to_string())
                 .collect(),
+            reply_to: None,
         })
         .await?;
     let mut opened = Vec::new();

@@ -329,6 +329,7 @@ pub async fn post_message(
             body: body.to_string(),
             received_at: None,
             external_id: Some(format!("webchat:{}:{client_id}", visitor.id)),
+            reply_to: None,
         },
     )
     .await?;

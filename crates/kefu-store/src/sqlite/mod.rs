@@ -15,6 +15,7 @@
 
 pub mod bench;
 mod cache;
+mod channels;
 mod ops;
 mod rows;
 
@@ -46,6 +47,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
     (4, include_str!("../../migrations/sqlite/0004_routing.sql")),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_faqs_connectors.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -564,5 +569,51 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
+    }
+
+    async fn put_faq(&self, faq: crate::FaqEntry) -> Result<()> {
+        self.write(move |c, _| channels::put_faq(c, &faq)).await
+    }
+
+    async fn faqs(&self, shop_id: i64) -> Result<Vec<crate::FaqEntry>> {
+        self.read(move |c| channels::faqs(c, shop_id)).await
+    }
+
+    async fn delete_faq(&self, shop_id: i64, key: &str, language: &str) -> Result<bool> {
+        let (key, language) = (key.to_string(), language.to_string());
+        self.write(move |c, _| channels::delete_faq(c, shop_id, &key, &language))
+            .await
+    }
+
+    async fn create_connector(&self, n: crate::NewConnector) -> Result<crate::ConnectorRow> {
+        self.write(move |c, _| channels::create_connector(c, &n))
+            .await
+    }
+
+    async fn connectors(&self, shop_ids: Option<Vec<i64>>) -> Result<Vec<crate::ConnectorRow>> {
+        self.read(move |c| channels::connectors(c, shop_ids.as_deref()))
+            .await
+    }
+
+    async fn due_connectors(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<crate::ConnectorRow>> {
+        self.read(move |c| channels::due_connectors(c, now, limit))
+            .await
+    }
+
+    async fn save_connector(
+        &self,
+        id: i64,
+        cursor: Option<String>,
+        health: serde_json::Value,
+        next_attempt_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.write(move |c, _| {
+            channels::save_connector(c, id, cursor.as_deref(), &health, next_attempt_at)
+        })
+        .await
     }
 }

@@ -250,8 +250,8 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
 
     c.prepare_cached(
         "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language,
-                 external_id, created_at)
-             VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7)",
+                 external_id, created_at, reply_to)
+             VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         conv.id,
@@ -260,7 +260,8 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         m.body,
         m.language,
         m.external_id,
-        at
+        at,
+        m.reply_to
     ])?;
     let message_id = c.last_insert_rowid();
     let mut data =
@@ -411,8 +412,15 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
              replied = MAX(replied, ?4) WHERE id = ?1",
     )?
     .execute(params![r.conversation_id, after.as_str(), at, !r.automatic])?;
-    // Email replies leave through the outbox, written with the reply so none is lost.
-    if channel == kefu_core::Channel::Email.as_str() {
+    // Email replies, and marketplace replies to threads a connector brought in, leave through
+    // the outbox, written with the reply so none is lost.
+    let outbound = channel == kefu_core::Channel::Email.as_str()
+        || (channel == kefu_core::Channel::Marketplace.as_str()
+            && c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND reply_to IS NOT NULL)",
+            )?
+            .query_row([r.conversation_id], |row| row.get::<_, bool>(0))?);
+    if outbound {
         c.prepare_cached(
             "INSERT INTO outbox (message_id, conversation_id, channel, recipient, state, next_attempt_at)
              SELECT ?1, ?2, ?3, cu.handle, 'pending', ?4
@@ -896,7 +904,11 @@ pub fn due_outbox(
         .prepare_cached(
             "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts, s.name,
                     (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
-                        AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1)
+                        AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1),
+                    (SELECT reply_to FROM messages i WHERE i.conversation_id = o.conversation_id
+                        AND i.direction = 'inbound' AND i.reply_to IS NOT NULL AND i.id < o.message_id
+                        ORDER BY i.id DESC LIMIT 1),
+                    m.shop_id
              FROM outbox o JOIN messages m ON m.id = o.message_id JOIN shops s ON s.id = m.shop_id
              WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at LIMIT ?2",
         )?
@@ -911,6 +923,8 @@ pub fn due_outbox(
                 attempts: r.get(6)?,
                 shop_name: r.get(7)?,
                 in_reply_to: r.get(8)?,
+                reply_to: r.get(9)?,
+                shop_id: r.get(10)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -219,6 +219,7 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
                 first_contact_obligations: first,
                 follow_up_obligations: follow_up,
                 redactions: vec![],
+                reply_to: None,
             }
         })
         .collect();

@@ -357,6 +357,7 @@ async fn conversation(
         body,
         received_at: Some(at.to_rfc3339()),
         external_id: Some(format!("demo-{i}-{n}")),
+        reply_to: None,
     };
     let opener = fill(
         rng.pick::<&str>(p.openers),

@@ -1,0 +1,169 @@
+//! FAQ entries and marketplace connectors on SQLite.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::rows::{micros, time};
+use crate::{ConnectorRow, FaqEntry, NewConnector, Result, StoreError};
+
+pub fn put_faq(c: &Connection, f: &FaqEntry) -> Result<()> {
+    let shop: Option<i64> = c
+        .prepare_cached("SELECT id FROM shops WHERE id = ?1")?
+        .query_row([f.shop_id], |r| r.get(0))
+        .optional()?;
+    if shop.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "shop {} does not exist",
+            f.shop_id
+        )));
+    }
+    let questions = serde_json::to_string(&f.questions).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached(
+        "INSERT INTO faqs (shop_id, faq_key, language, questions, answer, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (shop_id, faq_key, language)
+         DO UPDATE SET questions = excluded.questions, answer = excluded.answer, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        f.shop_id,
+        f.key,
+        f.language,
+        questions,
+        f.answer,
+        micros(f.updated_at)
+    ])?;
+    Ok(())
+}
+
+pub fn faqs(c: &Connection, shop_id: i64) -> Result<Vec<FaqEntry>> {
+    let out = c
+        .prepare_cached(
+            "SELECT shop_id, faq_key, language, questions, answer, updated_at FROM faqs
+             WHERE shop_id = ?1 ORDER BY faq_key, language",
+        )?
+        .query_map([shop_id], |r| {
+            let questions: String = r.get(3)?;
+            Ok(FaqEntry {
+                shop_id: r.get(0)?,
+                key: r.get(1)?,
+                language: r.get(2)?,
+                questions: serde_json::from_str(&questions).unwrap_or_default(),
+                answer: r.get(4)?,
+                updated_at: time(r.get(5)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+pub fn delete_faq(c: &Connection, shop_id: i64, key: &str, language: &str) -> Result<bool> {
+    let n = c
+        .prepare_cached("DELETE FROM faqs WHERE shop_id = ?1 AND faq_key = ?2 AND language = ?3")?
+        .execute(params![shop_id, key, language])?;
+    Ok(n > 0)
+}
+
+const CONNECTOR_COLS: &str =
+    "id, shop_id, kind, base_url, credentials, cursor, health, next_attempt_at, created_at";
+
+fn connector(r: &Row) -> rusqlite::Result<ConnectorRow> {
+    let health: String = r.get(6)?;
+    Ok(ConnectorRow {
+        id: r.get(0)?,
+        shop_id: r.get(1)?,
+        kind: r.get(2)?,
+        base_url: r.get(3)?,
+        credentials: r.get(4)?,
+        cursor: r.get(5)?,
+        health: serde_json::from_str(&health).unwrap_or(serde_json::Value::Null),
+        next_attempt_at: time(r.get(7)?),
+        created_at: time(r.get(8)?),
+    })
+}
+
+pub fn create_connector(c: &Connection, n: &NewConnector) -> Result<ConnectorRow> {
+    let shop: Option<i64> = c
+        .prepare_cached("SELECT id FROM shops WHERE id = ?1")?
+        .query_row([n.shop_id], |r| r.get(0))
+        .optional()?;
+    if shop.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "shop {} does not exist",
+            n.shop_id
+        )));
+    }
+    let exists: Option<i64> = c
+        .prepare_cached("SELECT id FROM connectors WHERE shop_id = ?1 AND kind = ?2")?
+        .query_row(params![n.shop_id, n.kind], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = exists {
+        return Err(StoreError::Conflict(format!(
+            "shop {} already has a {} connector (id {id})",
+            n.shop_id, n.kind
+        )));
+    }
+    let at = micros(n.at);
+    let row = c
+        .prepare_cached(&format!(
+            "INSERT INTO connectors (shop_id, kind, base_url, credentials, health, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, '{{}}', ?5, ?5) RETURNING {CONNECTOR_COLS}"
+        ))?
+        .query_row(
+            params![n.shop_id, n.kind, n.base_url, n.credentials, at],
+            connector,
+        )?;
+    Ok(row)
+}
+
+pub fn connectors(c: &Connection, shop_ids: Option<&[i64]>) -> Result<Vec<ConnectorRow>> {
+    let all: Vec<ConnectorRow> = c
+        .prepare_cached(&format!(
+            "SELECT {CONNECTOR_COLS} FROM connectors ORDER BY id"
+        ))?
+        .query_map([], connector)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(match shop_ids {
+        Some(ids) => all
+            .into_iter()
+            .filter(|r| ids.contains(&r.shop_id))
+            .collect(),
+        None => all,
+    })
+}
+
+pub fn due_connectors(c: &Connection, now: DateTime<Utc>, limit: i64) -> Result<Vec<ConnectorRow>> {
+    let out = c
+        .prepare_cached(&format!(
+            "SELECT {CONNECTOR_COLS} FROM connectors WHERE next_attempt_at <= ?1
+             ORDER BY next_attempt_at LIMIT ?2"
+        ))?
+        .query_map(params![micros(now), limit], connector)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+pub fn save_connector(
+    c: &Connection,
+    id: i64,
+    cursor: Option<&str>,
+    health: &serde_json::Value,
+    next_attempt_at: DateTime<Utc>,
+) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE connectors SET cursor = COALESCE(?2, cursor), health = ?3, next_attempt_at = ?4
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            cursor,
+            health.to_string(),
+            micros(next_attempt_at)
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "connector {id} does not exist"
+        )));
+    }
+    Ok(())
+}
