@@ -1,16 +1,29 @@
-//! The off-hours bot (TB-OFFHOURS-BOT): when a buyer writes while the shop is closed and the
-//! shop's pack asks for it, the shop's own auto-reply goes out at once, in the buyer's
-//! language, through the reply guard.
+//! The bot (TB-OFFHOURS-BOT): keeps a shop answering when nobody can.
 //!
-//! It answers once per closed period per conversation, never for old messages being imported,
-//! and never closes a clock: the platform measures the human answer. Its messages are marked
-//! as the bot's in the thread (`reply_sent` with `"bot": true`, actor `bot`).
+//! It speaks when a buyer writes while the shop is closed (the pack's `[offhours_bot]`
+//! calendar, else the shop's working hours), or, if the shop asks for it (`bot_when_busy`),
+//! inside working hours when no agent could take the conversation. For each buyer message it
+//! answers in the buyer's language (LANG-LOCAL) with, in this order of preference:
+//! the order's own tracking facts for "where is my parcel"; the shop's best-matching FAQ
+//! answer when the matcher is confident; and, once per closed period, an honest notice of
+//! when a person will answer (the due time of the rulebook's clock).
+//!
+//! It hands over to a person, with a summary as an internal note, when the buyer asks for
+//! one or when it has no confident answer. It never answers for old messages being imported
+//! and never closes a clock: the platform measures the human answer. Every answer passes the
+//! reply guard. Its messages are marked as the bot's (`reply_sent` with `"bot": true`).
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use kefu_core::{Direction, ObligationState, event_kind};
+use kefu_faq::FaqIndex;
 use kefu_guard::{LintContext, VerdictKind};
-use kefu_store::{IngestOutcome, NewReply};
+use kefu_store::{ConversationDetail, IngestOutcome, NewNote, NewReply, Store};
+use serde_json::json;
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -19,65 +32,133 @@ use crate::shop_rules::ShopRules;
 /// Messages older than this when they reach kefu are imports, not buyers waiting now.
 const FRESH: Duration = Duration::minutes(10);
 
-/// Sends the off-hours reply for a newly stored message if one is due; returns its message id.
-pub async fn answer_off_hours(
+/// How long a shop's FAQ index is trusted before it is read again (another server of the same
+/// database may have changed it; this server forgets it at once on its own changes).
+const FAQ_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Each shop's FAQ, as a matcher index built once and shared.
+#[derive(Default)]
+pub struct FaqCache {
+    shops: RwLock<HashMap<i64, (Instant, Arc<FaqIndex>)>>,
+}
+
+impl FaqCache {
+    pub async fn get(&self, store: &dyn Store, shop_id: i64) -> ApiResult<Arc<FaqIndex>> {
+        if let Some((at, index)) = self
+            .shops
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&shop_id)
+            && at.elapsed() < FAQ_TTL
+        {
+            return Ok(index.clone());
+        }
+        let entries = store
+            .faqs(shop_id)
+            .await?
+            .into_iter()
+            .map(|f| kefu_faq::Faq {
+                id: f.key,
+                language: f.language,
+                questions: f.questions,
+                answer: f.answer,
+            })
+            .collect();
+        let index = Arc::new(FaqIndex::build(entries));
+        self.shops
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(shop_id, (Instant::now(), index.clone()));
+        Ok(index)
+    }
+
+    pub fn forget(&self, shop_id: i64) {
+        self.shops
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&shop_id);
+    }
+}
+
+/// Why the bot hands a conversation to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handover {
+    AskedForPerson,
+    Unsure,
+    GuardBlocked,
+}
+
+impl Handover {
+    fn reason(self) -> &'static str {
+        match self {
+            Handover::AskedForPerson => "the buyer asked for a person",
+            Handover::Unsure => "the bot had no confident answer",
+            Handover::GuardBlocked => "the reply guard blocked the bot's answer",
+        }
+    }
+}
+
+/// Answers a newly stored buyer message if the bot should; returns the reply's message id.
+pub async fn answer(
     state: &AppState,
     rules: &ShopRules,
     stored: &IngestOutcome,
     received: DateTime<Utc>,
     language: Option<&str>,
 ) -> ApiResult<Option<i64>> {
-    let Some(bot) = &rules.pack.offhours_bot else {
-        return Ok(None);
-    };
-    let Some(templates) = rules
-        .overrides
-        .offhours_reply
-        .as_ref()
-        .filter(|t| !t.is_empty())
-    else {
-        return Ok(None);
-    };
     let now = state.clock.now();
     if stored.duplicate || now - received > FRESH {
         return Ok(None);
     }
-    let Some(calendar) = rules.pack.calendar_ref(&bot.calendar) else {
+    let templates = rules
+        .overrides
+        .offhours_reply
+        .as_ref()
+        .filter(|t| !t.is_empty());
+    let faqs = state.faqs.get(state.store.as_ref(), rules.shop.id).await?;
+    if templates.is_none() && faqs.is_empty() {
+        return Ok(None); // the shop has given its bot nothing to say
+    }
+    let calendar_name = rules
+        .pack
+        .offhours_bot
+        .as_ref()
+        .map(|b| b.calendar.as_str())
+        .unwrap_or(rules.pack.shop_calendar.as_str());
+    let Some(calendar) = rules.pack.calendar_ref(calendar_name) else {
         return Ok(None);
     };
-    if calendar.is_open(received) {
-        return Ok(None);
-    }
+    let closed = !calendar.is_open(received);
     let Some(detail) = state.store.conversation(stored.conversation_id).await? else {
         return Ok(None);
     };
-    // Once per closed period: skip if the bot already answered since the shop last opened.
-    let last_bot = detail
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.kind == kefu_core::event_kind::REPLY_SENT && e.data["bot"] == true)
-        .map(|e| e.at);
-    if let Some(at) = last_bot
-        && calendar
-            .add_business(at, Duration::seconds(1))
-            .is_none_or(|next_open| next_open > received)
-    {
+    let busy = !closed
+        && rules.overrides.bot_when_busy == Some(true)
+        && detail.conversation.assignee_id.is_none();
+    if !closed && !busy {
         return Ok(None);
     }
-    let lang = language.or(detail.customer.language.as_deref());
-    let text = lang
-        .and_then(|l| templates.get(l))
-        .or_else(|| templates.get("en"))
-        .or_else(|| templates.values().next())
-        .cloned()
-        .unwrap_or_default();
-    // `{due}`: when a person will answer, from the first-response clock the message opened.
+    let started = Instant::now();
+    let Some(question) = detail
+        .messages
+        .iter()
+        .find(|m| m.id == stored.message_id)
+        .map(|m| m.body.clone())
+    else {
+        return Ok(None);
+    };
+    let lang = language
+        .or(detail.customer.language.as_deref())
+        .unwrap_or("en")
+        .to_string();
     let tz = rules.pack.timezone;
+
+    // When a person will answer: the first-response clock this message opened, else the
+    // next opening of the calendar.
     let due = detail
         .obligations
         .iter()
-        .filter(|o| o.state == kefu_core::ObligationState::Open && o.clock == "first_response")
+        .filter(|o| o.state == ObligationState::Open && o.clock == "first_response")
         .map(|o| o.due)
         .min()
         .unwrap_or_else(|| {
@@ -91,61 +172,333 @@ pub async fn answer_off_hours(
     } else {
         local.format("%m-%d %H:%M").to_string()
     };
-    let mut body = text.replace("{due}", &due_text);
-    // "Where is my parcel?" is answered from the order's own facts at once.
-    let question = detail
+
+    // What the bot already did since the shop last closed (or since the last hour when busy).
+    let period_start = if closed {
+        last_opening(calendar, received)
+    } else {
+        received - Duration::hours(1)
+    };
+    let since = |kind: &str, bot_only: bool| {
+        detail
+            .events
+            .iter()
+            .any(|e| e.kind == kind && e.at >= period_start && (!bot_only || e.data["bot"] == true))
+    };
+    let noticed = since(event_kind::REPLY_SENT, true);
+    let handed_over = since(BOT_HANDOVER, false);
+
+    let mut handover = None;
+    let mut answer = None;
+    let mut faq_key = None;
+    if asks_for_person(&question) {
+        handover = Some(Handover::AskedForPerson);
+        if !handed_over {
+            answer = Some(person_text(&lang).replace("{due}", &due_text));
+        }
+    } else if let Some(order) = &detail.order
+        && let Some(track) = tracking_answer(&lang, &question, order, tz)
+    {
+        answer = Some(track);
+    } else if let Some(m) = faqs.best(&question, Some(&lang)).filter(|m| m.confident)
+        && let Some(filled) = fill(&m.answer, &detail, &due_text)
+    {
+        faq_key = Some(m.id.clone());
+        answer = Some(filled);
+    } else {
+        handover = Some(Handover::Unsure);
+    }
+    let notice = (!noticed && handover != Some(Handover::AskedForPerson)).then(|| {
+        let own = if closed {
+            templates.and_then(|t| {
+                t.get(&lang)
+                    .or_else(|| t.get("en"))
+                    .or_else(|| t.values().next())
+            })
+        } else {
+            None
+        };
+        own.cloned()
+            .unwrap_or_else(|| default_notice(&lang, closed).to_string())
+            .replace("{due}", &due_text)
+    });
+    let body = match (notice, answer) {
+        (Some(n), Some(a)) => format!("{n}{}{a}", if lang == "zh" { "\n" } else { " " }),
+        (Some(n), None) => n,
+        (None, Some(a)) => a,
+        (None, None) => String::new(),
+    };
+
+    let mut sent_id = None;
+    if !body.is_empty() {
+        let verdict = rules.guard(&state.guard).lint(
+            &body,
+            &LintContext {
+                lang: Some(lang.clone()),
+                ..LintContext::default()
+            },
+        );
+        if verdict.verdict == VerdictKind::Block {
+            tracing::warn!(
+                shop = rules.shop.id,
+                "the bot's answer is blocked by the reply guard; not sent"
+            );
+            handover = Some(Handover::GuardBlocked);
+        } else {
+            let sent = state
+                .store
+                .add_reply(NewReply {
+                    conversation_id: stored.conversation_id,
+                    agent_id: None,
+                    actor: "bot".into(),
+                    body: body.clone(),
+                    at: now,
+                    closes_clocks: Vec::new(),
+                    guard_override: None,
+                    automatic: true,
+                })
+                .await?;
+            state.metrics.bot_replies.fetch_add(1, Ordering::Relaxed);
+            state.live.publish(crate::live::LiveEvent {
+                shop_id: rules.shop.id,
+                conversation_id: stored.conversation_id,
+                customer_handle: detail.customer.handle.as_str().into(),
+                kind: crate::live::LiveKind::Message {
+                    id: sent.message_id,
+                    direction: Direction::Outbound,
+                    body: body.clone(),
+                    at: now,
+                    bot: true,
+                },
+            });
+            sent_id = Some(sent.message_id);
+        }
+    }
+    if let Some(why) = handover
+        && !(handed_over && why == Handover::Unsure)
+    {
+        let summary = handover_summary(
+            &detail,
+            &question,
+            &lang,
+            why,
+            sent_id.map(|_| body.as_str()),
+            &due_text,
+            tz,
+        );
+        state
+            .store
+            .add_note(NewNote {
+                conversation_id: stored.conversation_id,
+                agent_id: None,
+                actor: "bot".into(),
+                body: summary,
+                at: now,
+            })
+            .await?;
+        state
+            .store
+            .log_event(
+                stored.conversation_id,
+                now,
+                BOT_HANDOVER,
+                "bot",
+                json!({"reason": why.reason(), "language": lang}),
+            )
+            .await?;
+    }
+    state
+        .metrics
+        .bot_answer_micros
+        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    if let Some(key) = faq_key {
+        tracing::debug!(shop = rules.shop.id, faq = %key, "bot answered from the FAQ");
+    }
+    Ok(sent_id)
+}
+
+/// The event of a hand-over to a person.
+pub const BOT_HANDOVER: &str = "bot_handover";
+
+/// The start of the closed period `t` falls in: the last moment the calendar was open.
+fn last_opening(calendar: &kefu_rules::Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
+    // Walk back in 15-minute steps (at most 8 days): cheap, and only run when the bot speaks.
+    let mut at = t;
+    for _ in 0..(8 * 24 * 4) {
+        at -= Duration::minutes(15);
+        if calendar.is_open(at) {
+            return at;
+        }
+    }
+    at
+}
+
+/// Words with which buyers ask for a person.
+const ASK_FOR_PERSON: &[&str] = &[
+    "人工",
+    "真人",
+    "转客服",
+    "找客服",
+    "客服在吗",
+    "human",
+    "real person",
+    "an agent",
+    "a person",
+    "speak to someone",
+    "talk to someone",
+    "mitarbeiter",
+    "echten menschen",
+    "persona real",
+    "un agente",
+    "hablar con alguien",
+    "un humain",
+    "conseiller",
+];
+
+fn asks_for_person(question: &str) -> bool {
+    let lower = question.to_lowercase();
+    ASK_FOR_PERSON.iter().any(|w| lower.contains(w))
+}
+
+fn person_text(lang: &str) -> &'static str {
+    match lang {
+        "zh" => "好的，已为您转接人工客服，客服会在{due}前回复您。",
+        "de" => {
+            "Gerne, ich leite Sie an einen Mitarbeiter weiter; Sie erhalten bis {due} eine Antwort."
+        }
+        "es" => "Con gusto le paso con una persona del equipo; le responderá antes de las {due}.",
+        "fr" => "Je vous mets en relation avec un conseiller, qui vous répondra avant {due}.",
+        _ => "I am passing you to a member of our team, who will answer you by {due}.",
+    }
+}
+
+fn default_notice(lang: &str, closed: bool) -> &'static str {
+    match (lang, closed) {
+        ("zh", true) => "您好，现在是非工作时间，您的问题已记录，客服会在{due}前回复您。",
+        ("zh", false) => "您好，客服正在忙，您的问题已记录，客服会在{due}前回复您。",
+        ("de", true) => {
+            "Hallo! Wir sind gerade außerhalb unserer Arbeitszeit; Ihre Frage ist notiert und wir antworten bis {due}."
+        }
+        ("de", false) => {
+            "Hallo! Gerade sind alle Mitarbeiter im Gespräch; Ihre Frage ist notiert und wir antworten bis {due}."
+        }
+        ("es", true) => {
+            "¡Hola! Ahora estamos fuera de horario; hemos anotado su pregunta y le responderemos antes de las {due}."
+        }
+        ("es", false) => {
+            "¡Hola! Ahora todo el equipo está ocupado; hemos anotado su pregunta y le responderemos antes de las {due}."
+        }
+        ("fr", true) => {
+            "Bonjour ! Nous sommes fermés pour le moment ; nous avons noté votre question et vous répondrons avant {due}."
+        }
+        ("fr", false) => {
+            "Bonjour ! Toute l'équipe est occupée ; nous avons noté votre question et vous répondrons avant {due}."
+        }
+        (_, true) => {
+            "Hello! We are outside our working hours; your question is noted and an agent will answer by {due}."
+        }
+        (_, false) => {
+            "Hello! All our agents are busy; your question is noted and an agent will answer by {due}."
+        }
+    }
+}
+
+/// Fills an FAQ answer's placeholders from the conversation's order. Without an order the
+/// order number is left out; an answer that needs tracking facts the desk does not have is
+/// not used at all (`None`): the bot hands over rather than send a hole.
+fn fill(answer: &str, detail: &ConversationDetail, due: &str) -> Option<String> {
+    let order = detail.order.as_ref();
+    let tracking = order.and_then(|o| o.tracking_number.as_deref());
+    let carrier = order.and_then(|o| o.carrier.as_deref());
+    if (answer.contains("{tracking}") && tracking.is_none())
+        || (answer.contains("{carrier}") && carrier.is_none())
+    {
+        return None;
+    }
+    let text = answer
+        .replace("{due}", due)
+        .replace("{tracking}", tracking.unwrap_or_default())
+        .replace("{carrier}", carrier.unwrap_or_default());
+    Some(match order {
+        Some(o) => text.replace("{order}", &o.external_id),
+        None => tidy_gap(&text.replace("{order}", "")),
+    })
+}
+
+/// Closes the gap a left-out placeholder leaves: no double spaces, no spaces next to Chinese
+/// characters, none before punctuation.
+fn tidy_gap(text: &str) -> String {
+    let is_han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().last();
+            let next = chars.get(i + 1).copied();
+            let drop = prev.is_none_or(|p| p == ' ' || is_han(p))
+                || next.is_none_or(|n| n == ' ' || is_han(n) || ",.;:!?，。；：！？".contains(n));
+            if drop {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The internal note a person reads before taking over.
+fn handover_summary(
+    detail: &ConversationDetail,
+    question: &str,
+    lang: &str,
+    why: Handover,
+    bot_said: Option<&str>,
+    due: &str,
+    tz: chrono_tz::Tz,
+) -> String {
+    let mut s = format!(
+        "Bot hand-over: {}.\nBuyer ({lang}): {}",
+        why.reason(),
+        clip(question, 300)
+    );
+    let earlier: Vec<&str> = detail
         .messages
         .iter()
+        .filter(|m| m.direction == Direction::Inbound && m.body != question)
         .rev()
-        .find(|m| m.direction == kefu_core::Direction::Inbound);
-    if let (Some(q), Some(order)) = (question, &detail.order)
-        && let Some(answer) = tracking_answer(lang.unwrap_or("en"), &q.body, order, tz)
-    {
-        body.push(if lang == Some("zh") { '\n' } else { ' ' });
-        body.push_str(&answer);
+        .take(2)
+        .map(|m| m.body.as_str())
+        .collect();
+    for m in earlier.iter().rev() {
+        s.push_str(&format!("\nEarlier: {}", clip(m, 200)));
     }
-    let verdict = rules.guard(&state.guard).lint(
-        &body,
-        &LintContext {
-            lang: lang.map(str::to_string),
-            ..LintContext::default()
-        },
-    );
-    let sent_body = body;
-    if verdict.verdict == VerdictKind::Block {
-        tracing::warn!(
-            shop = rules.shop.id,
-            "the shop's off-hours reply is blocked by the reply guard; not sent"
-        );
-        return Ok(None);
+    if let Some(o) = &detail.order {
+        s.push_str(&format!("\nOrder {}: {}", o.external_id, o.total));
+        match (&o.shipped_at, &o.tracking_number) {
+            (Some(at), Some(n)) => s.push_str(&format!(
+                ", shipped {} ({} {n})",
+                at.with_timezone(&tz).format("%Y-%m-%d"),
+                o.carrier.as_deref().unwrap_or("")
+            )),
+            _ => s.push_str(", not shipped"),
+        }
     }
-    let sent = state
-        .store
-        .add_reply(NewReply {
-            conversation_id: stored.conversation_id,
-            agent_id: None,
-            actor: "bot".into(),
-            body: sent_body.clone(),
-            at: now,
-            closes_clocks: Vec::new(),
-            guard_override: None,
-            automatic: true,
-        })
-        .await?;
-    state.metrics.bot_replies.fetch_add(1, Ordering::Relaxed);
-    state.live.publish(crate::live::LiveEvent {
-        shop_id: rules.shop.id,
-        conversation_id: stored.conversation_id,
-        customer_handle: detail.customer.handle.as_str().into(),
-        kind: crate::live::LiveKind::Message {
-            id: sent.message_id,
-            direction: kefu_core::Direction::Outbound,
-            body: sent_body,
-            at: now,
-            bot: true,
-        },
-    });
-    Ok(Some(sent.message_id))
+    match bot_said {
+        Some(text) => s.push_str(&format!("\nBot replied: {}", clip(text, 300))),
+        None => s.push_str("\nBot sent nothing."),
+    }
+    s.push_str(&format!("\nA person's answer is due by {due}."));
+    s
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut out: String = text.chars().take(max).collect();
+        out.push('…');
+        out
+    }
 }
 
 /// Words that ask where a parcel is, by language.
@@ -208,4 +561,22 @@ pub fn tracking_answer(
             "Your order {id} shipped on {shipped} with {carrier}, tracking number {number}."
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy_gap;
+
+    #[test]
+    fn a_left_out_order_number_leaves_no_gap() {
+        assert_eq!(tidy_gap("在订单  页面点击"), "在订单页面点击");
+        assert_eq!(
+            tidy_gap("Thank you for your order !"),
+            "Thank you for your order!"
+        );
+        assert_eq!(
+            tidy_gap("On the page of order  choose"),
+            "On the page of order choose"
+        );
+    }
 }

@@ -146,8 +146,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
     if !outcome.duplicate {
         // An auto-reply that fails must not fail the buyer's message, which is stored.
         if let Err(e) =
-            crate::bot::answer_off_hours(state, &rules, &outcome, received_at, language.as_deref())
-                .await
+            crate::bot::answer(state, &rules, &outcome, received_at, language.as_deref()).await
         {
             tracing::warn!(error = %e.message, "off-hours reply not sent");
         }

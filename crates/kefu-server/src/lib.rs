@@ -6,6 +6,7 @@
 //! `Clock` in [`AppState`], never from the system directly.
 
 pub mod bot;
+pub mod connectors;
 pub mod error;
 pub mod extract;
 pub mod ingest;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub live: Arc<live::Hub>,
     /// Rate limits of the public (chat) endpoints.
     pub limits: Arc<Limits>,
+    /// Each shop's FAQ as the bot's matcher index.
+    pub faqs: Arc<bot::FaqCache>,
 }
 
 /// Rate limits of the public endpoints.
@@ -110,6 +113,7 @@ impl AppState {
             search: None,
             live: Arc::new(live::Hub::default()),
             limits: Arc::new(Limits::default()),
+            faqs: Arc::new(bot::FaqCache::default()),
         })
     }
 }
@@ -167,6 +171,14 @@ pub fn router(state: AppState) -> Router {
             post(routes::shops::create).get(routes::shops::list),
         )
         .route("/shops/{id}", get(routes::shops::get))
+        .route("/shops/{id}/faqs", get(routes::faqs::list))
+        .route("/shops/{id}/connectors", post(routes::connectors::create))
+        .route("/connectors", get(routes::connectors::list))
+        .route("/shops/{id}/faqs/presets", post(routes::faqs::load_presets))
+        .route(
+            "/shops/{id}/faqs/{key}/{language}",
+            axum::routing::put(routes::faqs::put).delete(routes::faqs::delete),
+        )
         .route(
             "/shops/{shop_id}/orders/{external_id}/entitlements",
             get(routes::orders::entitlements),

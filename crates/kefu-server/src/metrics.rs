@@ -44,6 +44,11 @@ pub struct Metrics {
     pub secrets_redacted: AtomicU64,
     pub breaches: AtomicU64,
     pub bot_replies: AtomicU64,
+    /// Time the bot spent deciding and sending, summed (with `bot_replies`, its mean).
+    pub bot_answer_micros: AtomicU64,
+    /// Marketplace connector polls that succeeded, and polls or pushes that failed.
+    pub connector_polls: AtomicU64,
+    pub connector_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -131,6 +136,26 @@ impl Metrics {
                 "kefu_secrets_redacted_total",
                 "Buyer secrets masked before storage.",
                 &self.secrets_redacted,
+            ),
+            (
+                "kefu_bot_replies_total",
+                "Answers the bot sent.",
+                &self.bot_replies,
+            ),
+            (
+                "kefu_bot_answer_microseconds_total",
+                "Time the bot spent on buyer messages.",
+                &self.bot_answer_micros,
+            ),
+            (
+                "kefu_connector_polls_total",
+                "Marketplace connector polls that succeeded.",
+                &self.connector_polls,
+            ),
+            (
+                "kefu_connector_failures_total",
+                "Marketplace connector polls and pushes that failed.",
+                &self.connector_failures,
             ),
         ];
         for (name, help, value) in counters {

@@ -1,4 +1,6 @@
-//! The outbox sender: replies to email conversations leave here, after they are stored.
+//! The outbox sender: replies to email conversations, and to marketplace threads a connector
+//! brought in, leave here, after they are stored. Marketplace replies are pushed through the
+//! shop's connector (`crate::connectors::push`) with the same records and retries.
 //!
 //! Every second it takes the due entries (through the outbox's pending index), builds each
 //! mail with kefu-mail — threaded under the buyer's last mail — and hands it to the SMTP relay
@@ -32,23 +34,45 @@ pub struct Relay {
     pub backoff: Duration,
 }
 
-/// Sends everything due now; returns how many were sent.
-pub async fn send_due(state: &AppState, relay: &Relay) -> kefu_store::Result<usize> {
+/// Sends everything due now; returns how many were sent. Mail needs `relay`; without one,
+/// email replies wait (and say so in their thread) until a relay is configured.
+pub async fn send_due(state: &AppState, relay: Option<&Relay>) -> kefu_store::Result<usize> {
     let now = state.clock.now();
     let due = state.store.due_outbox(now, BATCH).await?;
     let mut sent = 0;
     for item in due {
-        let outcome = match send(relay, &item).await {
+        let attempts = item.attempts + 1;
+        let backoff = |base: i64| {
+            (attempts < MAX_ATTEMPTS)
+                .then(|| now + chrono::Duration::seconds((base << (attempts - 1).min(7)).min(3600)))
+        };
+        let result = match (item.channel.as_str(), relay) {
+            ("email", Some(relay)) => send(relay, &item)
+                .await
+                .map_err(|e| (e, backoff(relay.backoff.as_secs().max(1) as i64))),
+            ("email", None) => Err((
+                "no SMTP relay is configured (kefu serve --smtp-relay); the reply waits".into(),
+                Some(now + chrono::Duration::hours(1)),
+            )),
+            ("marketplace", _) => {
+                crate::connectors::push(state, &item)
+                    .await
+                    .map_err(|(e, retry)| {
+                        let at = retry.and_then(|wait| {
+                            // The platform's own wait when it gave one, else our backoff.
+                            backoff(30).map(|b| b.max(now + wait))
+                        });
+                        (e, at)
+                    })
+            }
+            (other, _) => Err((format!("no sender for channel {other}"), None)),
+        };
+        let outcome = match result {
             Ok(external_id) => {
                 sent += 1;
                 Delivery::Sent { external_id }
             }
-            Err(error) => {
-                let attempts = item.attempts + 1;
-                let base = relay.backoff.as_secs().max(1) as i64;
-                let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                    now + chrono::Duration::seconds((base << (attempts - 1).min(7)).min(3600))
-                });
+            Err((error, retry_at)) => {
                 tracing::warn!(outbox = item.id, attempts, error = %error, "reply not sent");
                 Delivery::Failed { error, retry_at }
             }
@@ -87,13 +111,17 @@ async fn send(relay: &Relay, item: &OutboxItem) -> Result<String, String> {
 }
 
 /// Runs the sender until the process ends.
-pub fn spawn(state: AppState, relay: Relay, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    state: AppState,
+    relay: Option<Relay>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = send_due(&state, &relay).await {
+            if let Err(e) = send_due(&state, relay.as_ref()).await {
                 tracing::warn!(error = %e, "outbox pass failed; retrying at the next tick");
             }
         }

@@ -401,11 +401,19 @@ async fn the_off_hours_bot_answers_once_per_closed_period_and_leaves_the_clock_r
         .unwrap()
         .unwrap();
     assert_eq!(bot_replies(&d), 2);
+    let last_reply = d
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == kefu_core::Direction::Outbound)
+        .unwrap();
+    assert!(last_reply.body.starts_with("Hello! We are closed"));
+    // The bot had no answer of its own: a person gets the conversation with a summary.
+    let note = d.messages.last().unwrap();
+    assert_eq!(note.direction, kefu_core::Direction::Note);
     assert!(
-        d.messages
-            .last()
-            .unwrap()
-            .body
-            .starts_with("Hello! We are closed")
+        note.body.contains("Bot hand-over") && note.body.contains("any news on my parcel"),
+        "{}",
+        note.body
     );
 }

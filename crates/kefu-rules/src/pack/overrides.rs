@@ -73,6 +73,9 @@ pub struct ShopOverrides {
     pub promise_days: Option<BTreeMap<String, u32>>,
     /// Agreed compensation amounts by kind (`quality-promise = "50.00"`), pack currency.
     pub agreed_compensation: Option<BTreeMap<CompensationKind, Decimal>>,
+    /// Let the bot answer inside working hours too when no agent can take the conversation
+    /// (everyone away or at their limit). Off by default: within hours people answer.
+    pub bot_when_busy: Option<bool>,
 }
 
 fn err(reason: impl Into<String>) -> PackError {

@@ -4,7 +4,9 @@
 pub mod agents;
 pub mod calls;
 pub mod chat;
+pub mod connectors;
 pub mod conversations;
+pub mod faqs;
 pub mod inbound;
 pub mod meta;
 pub mod obligations;

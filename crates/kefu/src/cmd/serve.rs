@@ -45,6 +45,10 @@ pub struct Args {
     /// How often the scheduler looks for clocks that have run out (seconds).
     #[arg(long, default_value_t = 1.0)]
     pub sweep_every: f64,
+    /// Seconds between looks for marketplace connectors that are due (each connector has its
+    /// own poll interval and backoff; this is how often they are checked).
+    #[arg(long, default_value_t = 5.0)]
+    pub poll_every: f64,
     /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
     #[arg(long)]
     pub demo: bool,
@@ -110,15 +114,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             args.smtp_domain.clone(),
         ));
     }
-    if let Some(relay) = &args.smtp_relay {
-        let relay = kefu_server::outbox::Relay {
+    let relay = args
+        .smtp_relay
+        .as_ref()
+        .map(|relay| kefu_server::outbox::Relay {
             addr: relay.clone(),
             from: args.smtp_from.clone(),
             domain: args.smtp_domain.clone(),
             backoff: std::time::Duration::from_secs(args.smtp_retry_after),
-        };
-        kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
-    }
+        });
+    // Replies leave through the outbox: mail through the relay, marketplace replies through
+    // the shop's connector.
+    kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
+    kefu_server::connectors::spawn(
+        state.clone(),
+        std::time::Duration::from_secs_f64(args.poll_every.max(0.05)),
+    );
     let addr = listener.local_addr()?;
     eprintln!(
         "kefu is serving http://{addr} ({} backend)",

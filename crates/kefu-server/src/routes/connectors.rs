@@ -1,0 +1,103 @@
+//! Marketplace connectors of a tenant's shops: admins add them with the platform's
+//! credentials (sealed with the master key before they are stored, never shown again), and
+//! everyone who runs the desk can see how each is doing.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kefu_connect::{Credentials, Kind};
+use kefu_core::Role;
+use kefu_store::{ConnectorRow, NewConnector};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConnector {
+    /// `ebay` or `aliexpress`.
+    pub kind: String,
+    /// The platform's API address; the production one when absent.
+    pub base_url: Option<String>,
+    /// The platform's credentials (eBay: `oauth_user_token`, …; AliExpress: `app_key`,
+    /// `app_secret`, `access_token`, …).
+    pub credentials: serde_json::Map<String, Value>,
+}
+
+/// How a connector is shown: never its credentials.
+fn view(row: &ConnectorRow) -> Value {
+    json!({
+        "id": row.id,
+        "shop_id": row.shop_id,
+        "kind": row.kind,
+        "base_url": row.base_url,
+        "state": row.health.get("state").cloned().unwrap_or(json!("ok")),
+        "health": row.health,
+        "next_attempt_at": row.next_attempt_at.to_rfc3339(),
+        "created_at": row.created_at.to_rfc3339(),
+    })
+}
+
+/// `POST /api/v1/shops/{id}/connectors`.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(shop_id): Path<i64>,
+    JsonBody(req): JsonBody<CreateConnector>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Role::Admin)?;
+    state.tenant_shop(&caller, shop_id).await?;
+    let kind: Kind = req.kind.parse()?;
+    let base_url = req
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(kind.default_base_url())
+        .trim_end_matches('/')
+        .to_string();
+    if !(base_url.starts_with("https://")
+        || base_url.starts_with("http://127.0.0.1")
+        || base_url.starts_with("http://localhost"))
+    {
+        return Err(ApiError::invalid(format!(
+            "base_url {base_url:?} must be an https:// address (plain http only for 127.0.0.1 or localhost)"
+        )));
+    }
+    let mut creds = req.credentials;
+    creds.insert("platform".into(), json!(kind.as_str()));
+    let creds: Credentials = serde_json::from_value(Value::Object(creds)).map_err(|e| {
+        ApiError::invalid(format!(
+            "credentials for {kind} are incomplete or wrong: {e}"
+        ))
+    })?;
+    let now = state.clock.now();
+    let row = state
+        .store
+        .create_connector(NewConnector {
+            shop_id,
+            kind: kind.as_str().into(),
+            base_url,
+            credentials: kefu_connect::seal(&state.master_key, &creds),
+            at: now,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(&row))))
+}
+
+/// `GET /api/v1/connectors`: the connectors of the caller's shops with their health.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let shops: Vec<i64> = state
+        .store
+        .shops(caller.tenant_id)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let rows = state.store.connectors(Some(shops)).await?;
+    Ok(Json(
+        json!({"connectors": rows.iter().map(view).collect::<Vec<_>>()}),
+    ))
+}

@@ -1,0 +1,200 @@
+//! A shop's FAQ: the answers its bot gives (TB-OFFHOURS-BOT), per language (LANG-LOCAL), and
+//! the season's twenty presets a shop loads before a peak (PEAK-PREP).
+//!
+//! Supervisors and admins edit them; every answer passes the reply guard when it is saved (a
+//! blocked answer is refused with the guard's findings) and again when the bot sends it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kefu_core::Role;
+use kefu_guard::{LintContext, VerdictKind};
+use kefu_store::FaqEntry;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::ingest::non_empty;
+
+/// Most question variants one entry may hold.
+const MAX_QUESTIONS: usize = 50;
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(shop_id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    state.tenant_shop(&caller, shop_id).await?;
+    let faqs = state.store.faqs(shop_id).await?;
+    Ok(Json(json!({"shop_id": shop_id, "faqs": faqs})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutFaq {
+    pub questions: Vec<String>,
+    pub answer: String,
+}
+
+fn valid_key(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.is_empty()
+        || value.len() > max
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::invalid(format!(
+            "{field} {value:?} must be 1 to {max} letters, digits, '-' or '_'"
+        )));
+    }
+    Ok(())
+}
+
+/// `PUT /api/v1/shops/{id}/faqs/{key}/{language}`: adds or replaces one answer.
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop_id, key, language)): Path<(i64, String, String)>,
+    JsonBody(req): JsonBody<PutFaq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Role::Supervisor)?;
+    let rules = state.tenant_shop(&caller, shop_id).await?;
+    valid_key("key", &key, 64)?;
+    valid_key("language", &language, 8)?;
+    let answer = req.answer.trim();
+    non_empty("answer", answer, 4_000)?;
+    let questions: Vec<String> = req
+        .questions
+        .iter()
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty())
+        .collect();
+    if questions.is_empty() {
+        return Err(ApiError::invalid(
+            "questions must hold at least one way a buyer asks this",
+        ));
+    }
+    if questions.len() > MAX_QUESTIONS || questions.iter().any(|q| q.chars().count() > 500) {
+        return Err(ApiError::invalid(format!(
+            "at most {MAX_QUESTIONS} questions of at most 500 characters each"
+        )));
+    }
+    let verdict = rules.guard(&state.guard).lint(
+        answer,
+        &LintContext {
+            lang: Some(language.clone()),
+            ..LintContext::default()
+        },
+    );
+    if verdict.verdict == VerdictKind::Block {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "guard",
+            "the reply guard blocks this answer; the bot could never send it",
+        )
+        .with_verdict(json!({"verdict": verdict.verdict, "findings": verdict.findings})));
+    }
+    state
+        .store
+        .put_faq(FaqEntry {
+            shop_id,
+            key: key.clone(),
+            language: language.clone(),
+            questions,
+            answer: answer.to_string(),
+            updated_at: state.clock.now(),
+        })
+        .await?;
+    state.faqs.forget(shop_id);
+    Ok((
+        StatusCode::OK,
+        Json(
+            json!({"shop_id": shop_id, "key": key, "language": language, "findings": verdict.findings}),
+        ),
+    ))
+}
+
+/// `DELETE /api/v1/shops/{id}/faqs/{key}/{language}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop_id, key, language)): Path<(i64, String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::Supervisor)?;
+    state.tenant_shop(&caller, shop_id).await?;
+    if !state.store.delete_faq(shop_id, &key, &language).await? {
+        return Err(ApiError::not_found(format!(
+            "shop {shop_id} has no FAQ {key:?} in {language:?}"
+        )));
+    }
+    state.faqs.forget(shop_id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadPresets {
+    /// Only these languages (default: all the presets have).
+    pub languages: Option<Vec<String>>,
+    /// Replace entries the shop has already edited (default: keep them).
+    #[serde(default)]
+    pub replace: bool,
+}
+
+/// `POST /api/v1/shops/{id}/faqs/presets`: loads the season's twenty most-asked questions
+/// (PEAK-PREP) into the shop's FAQ, keeping what the shop already wrote unless told otherwise.
+pub async fn load_presets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(shop_id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Role::Supervisor)?;
+    state.tenant_shop(&caller, shop_id).await?;
+    // The body is optional: none loads every preset.
+    let req: LoadPresets = if body.iter().all(u8::is_ascii_whitespace) {
+        LoadPresets::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("invalid request: {e}")))?
+    };
+    let existing: std::collections::HashSet<(String, String)> = state
+        .store
+        .faqs(shop_id)
+        .await?
+        .into_iter()
+        .map(|f| (f.key, f.language))
+        .collect();
+    let now = state.clock.now();
+    let (mut added, mut kept) = (0, 0);
+    for preset in kefu_faq::presets() {
+        if let Some(langs) = &req.languages
+            && !langs.contains(&preset.language)
+        {
+            continue;
+        }
+        if !req.replace && existing.contains(&(preset.id.clone(), preset.language.clone())) {
+            kept += 1;
+            continue;
+        }
+        state
+            .store
+            .put_faq(FaqEntry {
+                shop_id,
+                key: preset.id,
+                language: preset.language,
+                questions: preset.questions,
+                answer: preset.answer,
+                updated_at: now,
+            })
+            .await?;
+        added += 1;
+    }
+    state.faqs.forget(shop_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"shop_id": shop_id, "loaded": added, "kept": kept, "rule": "PEAK-PREP"})),
+    ))
+}
