@@ -169,7 +169,11 @@ struct Cursor {
 }
 
 impl AliExpressConnector {
-    pub(crate) fn new(client: reqwest::Client, base_url: &str, creds: AliExpressCredentials) -> Self {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        base_url: &str,
+        creds: AliExpressCredentials,
+    ) -> Self {
         let base = base_url.trim_end_matches('/');
         // A bare host gets the business-call path; a URL with a path (a TOP gateway's
         // `/router/rest`) is used as given.
@@ -326,6 +330,12 @@ impl Connector for AliExpressConnector {
             v: 1,
             messages: Mark::new(floor),
         });
+        if prev.v != 1 {
+            return Err(ConnectError::Rejected(format!(
+                "pull cursor version {} is not one this connector knows; clear it to start over",
+                prev.v
+            )));
+        }
         let prev_mark = if prev.messages.at < floor {
             Mark::new(floor)
         } else {
@@ -380,7 +390,7 @@ impl Connector for AliExpressConnector {
                 });
             }
         }
-        messages.sort_by(|a, b| a.received_at.cmp(&b.received_at));
+        messages.sort_by_key(|a| a.received_at);
         tracing::debug!(messages = messages.len(), "AliExpress pull");
         Ok(Pull {
             messages,
@@ -407,10 +417,14 @@ impl Connector for AliExpressConnector {
         };
         let body = body.trim();
         if body.is_empty() {
-            return Err(ConnectError::Rejected("an empty reply cannot be sent".into()));
+            return Err(ConnectError::Rejected(
+                "an empty reply cannot be sent".into(),
+            ));
         }
         let extern_num: i64 = extern_id.parse().map_err(|_| {
-            ConnectError::Rejected(format!("reply target's extern_id {extern_id:?} is not a number"))
+            ConnectError::Rejected(format!(
+                "reply target's extern_id {extern_id:?} is not a number"
+            ))
         })?;
         let mut create = json!({
             "buyer_id": buyer_login_id,
@@ -451,12 +465,17 @@ fn gateway_error(what: &str, e: &Value) -> ConnectError {
     let sub_code = e.get("sub_code").map(scalar).unwrap_or_default();
     let sub_msg = e.get("sub_msg").map(scalar).unwrap_or_default();
     let kind = e.get("type").map(scalar).unwrap_or_default();
-    let detail = [code.as_str(), msg.as_str(), sub_code.as_str(), sub_msg.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" / ");
+    let detail = [
+        code.as_str(),
+        msg.as_str(),
+        sub_code.as_str(),
+        sub_msg.as_str(),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(" / ");
     let detail = format!("{what}: {detail}");
     let numeric = code.parse::<u32>().ok();
     let auth_codes = [
@@ -495,9 +514,14 @@ fn ban_seconds(text: &str) -> Option<u64> {
 
 /// The `result` object of a business response, failing on `is_success: false`.
 fn business_result<'a>(method: &str, inner: &'a Value) -> Result<&'a Value, ConnectError> {
-    let result = inner.get("result").filter(|r| r.is_object()).ok_or_else(|| {
-        ConnectError::Malformed(format!("AliExpress {method}: response without a result object"))
-    })?;
+    let result = inner
+        .get("result")
+        .filter(|r| r.is_object())
+        .ok_or_else(|| {
+            ConnectError::Malformed(format!(
+                "AliExpress {method}: response without a result object"
+            ))
+        })?;
     if result.get("is_success").and_then(Value::as_bool) == Some(false) {
         let code = result.get("error_code").map(scalar).unwrap_or_default();
         let msg = result.get("error_msg").map(scalar).unwrap_or_default();
@@ -614,9 +638,7 @@ impl Detail {
                 .filter(|s| !s.trim().is_empty()),
             content: v.get("content").map(scalar).unwrap_or_default(),
             message_type: v.get("message_type").map(scalar),
-            extern_id: Some(
-                id_of(v.get("extern_id")).unwrap_or_else(|| "0".to_string()),
-            ),
+            extern_id: Some(id_of(v.get("extern_id")).unwrap_or_else(|| "0".to_string())),
             id,
         })
     }
@@ -665,22 +687,36 @@ mod tests {
     fn gateway_errors_are_sorted() {
         let w = "AliExpress test";
         let e = |v: Value| gateway_error(w, &v);
-        assert!(matches!(e(json!({"code": 27, "msg": "Invalid session"})), ConnectError::Auth(_)));
         assert!(matches!(
-            e(json!({"type": "ISV", "code": "IllegalAccessToken", "msg": "The specified access token is invalid or expired"})),
+            e(json!({"code": 27, "msg": "Invalid session"})),
             ConnectError::Auth(_)
         ));
-        assert!(matches!(e(json!({"code": "25", "msg": "Invalid signature"})), ConnectError::Auth(_)));
+        assert!(matches!(
+            e(
+                json!({"type": "ISV", "code": "IllegalAccessToken", "msg": "The specified access token is invalid or expired"})
+            ),
+            ConnectError::Auth(_)
+        ));
+        assert!(matches!(
+            e(json!({"code": "25", "msg": "Invalid signature"})),
+            ConnectError::Auth(_)
+        ));
         assert_eq!(
-            e(json!({"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 12 more seconds"})),
-            ConnectError::RateLimited { retry_after: Some(std::time::Duration::from_secs(12)) }
+            e(
+                json!({"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 12 more seconds"})
+            ),
+            ConnectError::RateLimited {
+                retry_after: Some(std::time::Duration::from_secs(12))
+            }
         );
         assert!(matches!(
             e(json!({"type": "ISP", "code": "ApiCallLimit", "msg": "too fast"})),
             ConnectError::RateLimited { retry_after: None }
         ));
         assert!(matches!(
-            e(json!({"code": 15, "msg": "Remote service error", "sub_code": "isp.remote-service-timeout"})),
+            e(
+                json!({"code": 15, "msg": "Remote service error", "sub_code": "isp.remote-service-timeout"})
+            ),
             ConnectError::Transient(_)
         ));
         assert!(matches!(

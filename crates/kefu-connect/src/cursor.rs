@@ -18,7 +18,10 @@ pub(crate) struct Mark {
 
 impl Mark {
     pub fn new(at: DateTime<Utc>) -> Mark {
-        Mark { at, ids: Vec::new() }
+        Mark {
+            at,
+            ids: Vec::new(),
+        }
     }
 
     /// Whether an item with this id and time was not delivered before.

@@ -121,7 +121,10 @@ impl EbayConnector {
             req = req.header("X-EBAY-API-APP-NAME", app);
         }
         let what = format!("eBay {call}");
-        let resp = req.send().await.map_err(|e| http::transport_error(&what, e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&what, e))?;
         let r = http::receive(&what, resp).await?;
         let text = r.text();
         match quick_xml::de::from_str::<TradingStatus>(&text) {
@@ -154,16 +157,12 @@ impl EbayConnector {
                 ebay_time(to)
             );
             let xml = self.trading("GetMemberMessages", &inner).await?;
-            let resp: GetMemberMessagesResponse = quick_xml::de::from_str(&xml).map_err(|e| {
-                ConnectError::Malformed(format!("eBay GetMemberMessages: {e}"))
-            })?;
+            let resp: GetMemberMessagesResponse = quick_xml::de::from_str(&xml)
+                .map_err(|e| ConnectError::Malformed(format!("eBay GetMemberMessages: {e}")))?;
             let got = resp.member_message.map(|m| m.exchanges).unwrap_or_default();
             let empty = got.is_empty();
             all.extend(got);
-            let total_pages = resp
-                .pagination
-                .and_then(|p| p.total_pages)
-                .unwrap_or(page);
+            let total_pages = resp.pagination.and_then(|p| p.total_pages).unwrap_or(page);
             let more = resp.has_more.unwrap_or(false) || page < total_pages;
             if !more || empty || page >= MAX_PAGES {
                 break;
@@ -195,7 +194,10 @@ impl EbayConnector {
         } else {
             req.bearer_auth(&self.creds.oauth_user_token)
         };
-        let resp = req.send().await.map_err(|e| http::transport_error(what, e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| http::transport_error(what, e))?;
         let r = http::receive(what, resp).await?;
         if let Some(err) = http::status_error(what, &r, &rest_error_detail(&r)) {
             return Err(err);
@@ -205,8 +207,9 @@ impl EbayConnector {
     }
 
     fn url(&self, path: &[&str], query: &[(&str, String)]) -> Result<reqwest::Url, ConnectError> {
-        let mut url = reqwest::Url::parse(&self.base)
-            .map_err(|e| ConnectError::Rejected(format!("bad eBay base URL {:?}: {e}", self.base)))?;
+        let mut url = reqwest::Url::parse(&self.base).map_err(|e| {
+            ConnectError::Rejected(format!("bad eBay base URL {:?}: {e}", self.base))
+        })?;
         {
             let mut segs = url.path_segments_mut().map_err(|_| {
                 ConnectError::Rejected(format!("bad eBay base URL {:?}", self.base))
@@ -223,7 +226,10 @@ impl EbayConnector {
         Ok(url)
     }
 
-    async fn orders_page(&self, query: Vec<(&str, String)>) -> Result<Vec<EbayOrder>, ConnectError> {
+    async fn orders_page(
+        &self,
+        query: Vec<(&str, String)>,
+    ) -> Result<Vec<EbayOrder>, ConnectError> {
         let mut all = Vec::new();
         let mut offset = 0u32;
         for _ in 0..MAX_PAGES {
@@ -245,7 +251,14 @@ impl EbayConnector {
 
     async fn shipping(&self, order_id: &str) -> Result<Vec<Fulfillment>, ConnectError> {
         let url = self.url(
-            &["sell", "fulfillment", "v1", "order", order_id, "shipping_fulfillment"],
+            &[
+                "sell",
+                "fulfillment",
+                "v1",
+                "order",
+                order_id,
+                "shipping_fulfillment",
+            ],
             &[],
         )?;
         let page: FulfillmentPage = self
@@ -256,8 +269,11 @@ impl EbayConnector {
 
     async fn to_pulled_order(&self, o: EbayOrder) -> Result<PulledOrder, ConnectError> {
         let what = format!("eBay order {}", o.order_id);
-        let total = Money::parse(&o.pricing_summary.total.value, &o.pricing_summary.total.currency)
-            .map_err(|e| ConnectError::Malformed(format!("{what}: total: {e}")))?;
+        let total = Money::parse(
+            &o.pricing_summary.total.value,
+            &o.pricing_summary.total.currency,
+        )
+        .map_err(|e| ConnectError::Malformed(format!("{what}: total: {e}")))?;
         let created = parse_time(&what, &o.creation_date)?;
         let paid_at = o
             .payment_summary
@@ -365,26 +381,42 @@ impl Connector for EbayConnector {
             orders: Mark::new(floor),
             returns: Mark::new(floor),
         });
-        let clamp = |m: &Mark| if m.at < floor { Mark::new(floor) } else { m.clone() };
-        let (msg_prev, ord_prev, ret_prev) =
-            (clamp(&prev.messages), clamp(&prev.orders), clamp(&prev.returns));
+        if prev.v != 1 {
+            return Err(ConnectError::Rejected(format!(
+                "pull cursor version {} is not one this connector knows; clear it to start over",
+                prev.v
+            )));
+        }
+        let clamp = |m: &Mark| {
+            if m.at < floor {
+                Mark::new(floor)
+            } else {
+                m.clone()
+            }
+        };
+        let (msg_prev, ord_prev, ret_prev) = (
+            clamp(&prev.messages),
+            clamp(&prev.orders),
+            clamp(&prev.returns),
+        );
 
         // 1. Buyers' questions.
         let mut msg_mark = msg_prev.clone();
         let mut messages = Vec::new();
         for ex in self.member_messages(msg_prev.at, now).await? {
-            let Some(m) = exchange_to_message(ex)? else {
+            let Some((msg, from_buyer)) = exchange_to_message(ex)? else {
                 continue;
             };
-            if !msg_prev.is_new(&m.0.external_id, m.0.received_at) {
+            if !msg_prev.is_new(&msg.external_id, msg.received_at) {
                 continue;
             }
-            msg_mark.advance(&m.0.external_id, m.0.received_at);
-            if m.1 {
-                messages.push(m.0);
+            // The seller's own messages move the cursor but are not delivered.
+            msg_mark.advance(&msg.external_id, msg.received_at);
+            if from_buyer {
+                messages.push(msg);
             }
         }
-        messages.sort_by(|a, b| a.received_at.cmp(&b.received_at));
+        messages.sort_by_key(|a| a.received_at);
 
         // 2. Orders: modified since the cursor, and those the new messages mention.
         let mut ord_mark = ord_prev.clone();
@@ -414,7 +446,9 @@ impl Connector for EbayConnector {
             .into_iter()
             .collect();
         for chunk in mentioned.chunks(MAX_ORDER_IDS) {
-            let got = self.orders_page(vec![("orderIds", chunk.join(","))]).await?;
+            let got = self
+                .orders_page(vec![("orderIds", chunk.join(","))])
+                .await?;
             orders_raw.extend(got);
         }
         let mut orders = Vec::with_capacity(orders_raw.len());
@@ -433,7 +467,7 @@ impl Connector for EbayConnector {
                 returns.push(r);
             }
         }
-        returns.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        returns.sort_by_key(|a| a.created_at);
 
         let next = Cursor {
             v: 1,
@@ -468,7 +502,9 @@ impl Connector for EbayConnector {
         };
         let body = body.trim();
         if body.is_empty() {
-            return Err(ConnectError::Rejected("an empty reply cannot be sent".into()));
+            return Err(ConnectError::Rejected(
+                "an empty reply cannot be sent".into(),
+            ));
         }
         let n = body.chars().count();
         if n > MAX_BODY_CHARS {
@@ -513,7 +549,9 @@ fn exchange_to_message(ex: Exchange) -> Result<Option<(PulledMessage, bool)>, Co
     let id = q
         .message_id
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ConnectError::Malformed("eBay GetMemberMessages: a Question without MessageID".into()))?;
+        .ok_or_else(|| {
+            ConnectError::Malformed("eBay GetMemberMessages: a Question without MessageID".into())
+        })?;
     let what = format!("eBay message {id}");
     let created = ex
         .creation_date
@@ -570,7 +608,11 @@ pub fn order_numbers_in(text: &str) -> Vec<String> {
                     break;
                 }
             }
-            if ok && !chars.get(j).is_some_and(|c| c.is_ascii_digit() || *c == '-') {
+            if ok
+                && !chars
+                    .get(j)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '-')
+            {
                 out.push(chars[i..j].iter().collect());
                 i = j;
                 continue;
@@ -656,7 +698,10 @@ fn trading_error(what: &str, s: &TradingStatus) -> Option<ConnectError> {
         .filter(|e| e.severity_code.as_deref() != Some("Warning"))
         .collect();
     let Some(first) = errors.first() else {
-        return Some(ConnectError::Rejected(format!("{what}: Ack {} without errors", s.ack)));
+        return Some(ConnectError::Rejected(format!(
+            "{what}: Ack {} without errors",
+            s.ack
+        )));
     };
     let code = first.error_code.as_deref().unwrap_or("?");
     let text = first
@@ -665,7 +710,10 @@ fn trading_error(what: &str, s: &TradingStatus) -> Option<ConnectError> {
         .or(first.short_message.as_deref())
         .unwrap_or("no message");
     let detail = format!("{what}: error {code}: {text}");
-    let codes: Vec<&str> = errors.iter().filter_map(|e| e.error_code.as_deref()).collect();
+    let codes: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.error_code.as_deref())
+        .collect();
     Some(if codes.iter().any(|c| matches!(*c, "931" | "932")) {
         ConnectError::Auth(detail)
     } else if codes.contains(&"518") {
@@ -930,7 +978,9 @@ fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error>
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(s),
         serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("expected an id, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, got {other}"
+        ))),
     }
 }
 
@@ -939,7 +989,9 @@ fn opt_id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
         serde_json::Value::Null => Ok(None),
         serde_json::Value::String(s) => Ok(Some(s)),
         serde_json::Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(serde::de::Error::custom(format!("expected an id, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, got {other}"
+        ))),
     }
 }
 
@@ -970,15 +1022,30 @@ mod tests {
             }],
         };
         let w = "eBay test";
-        assert!(matches!(trading_error(w, &status("931", "RequestError")), Some(ConnectError::Auth(_))));
-        assert!(matches!(trading_error(w, &status("932", "RequestError")), Some(ConnectError::Auth(_))));
+        assert!(matches!(
+            trading_error(w, &status("931", "RequestError")),
+            Some(ConnectError::Auth(_))
+        ));
+        assert!(matches!(
+            trading_error(w, &status("932", "RequestError")),
+            Some(ConnectError::Auth(_))
+        ));
         assert!(matches!(
             trading_error(w, &status("518", "RequestError")),
             Some(ConnectError::RateLimited { .. })
         ));
-        assert!(matches!(trading_error(w, &status("10007", "SystemError")), Some(ConnectError::Transient(_))));
-        assert!(matches!(trading_error(w, &status("21916", "RequestError")), Some(ConnectError::Rejected(_))));
-        let ok = TradingStatus { ack: "Warning".into(), errors: vec![] };
+        assert!(matches!(
+            trading_error(w, &status("10007", "SystemError")),
+            Some(ConnectError::Transient(_))
+        ));
+        assert!(matches!(
+            trading_error(w, &status("21916", "RequestError")),
+            Some(ConnectError::Rejected(_))
+        ));
+        let ok = TradingStatus {
+            ack: "Warning".into(),
+            errors: vec![],
+        };
         assert!(trading_error(w, &ok).is_none());
     }
 

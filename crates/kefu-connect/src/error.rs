@@ -57,7 +57,10 @@ mod tests {
         let e = ConnectError::RateLimited {
             retry_after: Some(Duration::from_secs(12)),
         };
-        assert_eq!(e.to_string(), "rate limited by the platform (retry after 12 s)");
+        assert_eq!(
+            e.to_string(),
+            "rate limited by the platform (retry after 12 s)"
+        );
         assert!(e.is_retryable());
         assert!(!ConnectError::Auth("x".into()).is_retryable());
         assert_eq!(ConnectError::Malformed("x".into()).kind(), "malformed");

@@ -99,7 +99,10 @@ impl Health {
         self.last_error = None;
         self.last_error_kind = None;
         self.last_success_at = Some(now);
-        self.next_attempt_at = Some(later(now, Duration::from_secs(self.policy.poll_interval_secs)));
+        self.next_attempt_at = Some(later(
+            now,
+            Duration::from_secs(self.policy.poll_interval_secs),
+        ));
     }
 
     pub fn on_failure(&mut self, err: &ConnectError, now: DateTime<Utc>) {

@@ -118,7 +118,10 @@ pub struct PulledReturn {
 impl PulledReturn {
     /// A one-paragraph text for the after-sales message the desk creates from this return.
     pub fn summary(&self) -> String {
-        let mut s = format!("Return request {} opened by {}", self.external_id, self.buyer_handle);
+        let mut s = format!(
+            "Return request {} opened by {}",
+            self.external_id, self.buyer_handle
+        );
         if let Some(order) = &self.order_external_id {
             s.push_str(&format!(" for order {order}"));
         }
@@ -184,6 +187,11 @@ pub trait Connector: Send + Sync {
     fn platform(&self) -> Platform;
     /// Everything new since `cursor` (or from a first-pull look-back window when `None`),
     /// up to `now`.
+    ///
+    /// A pull either succeeds whole, with the cursor to store, or fails and changes nothing:
+    /// the same cursor then fetches the same items again. Store the items before the cursor;
+    /// if the desk stops in between, the next pull repeats them, so the desk should upsert by
+    /// `external_id` (delivery is at-least-once, never lossy).
     async fn pull(&self, cursor: Option<&str>, now: DateTime<Utc>) -> Result<Pull, ConnectError>;
     /// Sends `body` to the thread; returns the platform's id of the sent message, or "" when
     /// the platform does not report one (neither eBay's AddMemberMessageRTQ nor AliExpress's

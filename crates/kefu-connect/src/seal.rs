@@ -146,7 +146,9 @@ impl fmt::Debug for AliExpressCredentials {
 /// Why sealed credentials could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
-    #[error("sealed credentials must start with \"v1:\" (got {0:?}); were they stored by another version?")]
+    #[error(
+        "sealed credentials must start with \"v1:\" (got {0:?}); were they stored by another version?"
+    )]
     UnknownVersion(String),
     #[error("sealed credentials are not valid base64 or are too short to hold a nonce")]
     Encoding,

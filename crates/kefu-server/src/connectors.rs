@@ -114,7 +114,7 @@ async fn store_pull(
             .upsert_order(NewOrder {
                 shop_id: row.shop_id,
                 external_id: o.external_id.clone(),
-                total: o.total.clone(),
+                total: o.total,
                 paid_at: o.paid_at,
                 promised_ship_by: o.promised_ship_by,
                 shipped_at: o.shipped_at,

@@ -400,6 +400,36 @@ fn agent_tokens_authenticate_and_roles_are_enforced() {
         Some(&json!({"name": "x", "platform": "ebay"}).to_string()),
     );
     assert_eq!(status, 403, "{denied}");
+    // Agents answer with the FAQ but do not edit it, nor connect marketplaces.
+    let (_, created) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "s", "platform": "taobao"})),
+    );
+    let shop = created["id"].as_i64().unwrap();
+    let faq =
+        json!({"questions": ["能开发票吗"], "answer": "可以开发票，确认收货后在订单页申请即可。"});
+    let (status, denied) = server.raw(
+        "PUT",
+        &format!("/api/v1/shops/{shop}/faqs/invoice/zh"),
+        Some(&token),
+        Some(&faq.to_string()),
+    );
+    assert_eq!(status, 403, "{denied}");
+    let (status, _) = server.raw(
+        "GET",
+        &format!("/api/v1/shops/{shop}/faqs"),
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "agents may read the FAQ");
+    let (status, denied) = server.raw(
+        "POST",
+        &format!("/api/v1/shops/{shop}/connectors"),
+        Some(&token),
+        Some(&json!({"kind": "ebay", "credentials": {"oauth_user_token": "t"}}).to_string()),
+    );
+    assert_eq!(status, 403, "{denied}");
 }
 
 #[test]

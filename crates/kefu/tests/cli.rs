@@ -364,3 +364,25 @@ fn serve_loads_a_sites_own_packs_and_refuses_a_broken_one() {
     );
     assert_eq!(status, 201, "{shop}");
 }
+
+#[test]
+fn bench_faq_reports_accuracy_and_answer_latency() {
+    let v = json_of(&["bench", "faq", "--queries", "200", "--messages", "30"]);
+    assert_eq!(v["bench"], "faq");
+    // The bar for the labelled set is 85 % top-1.
+    assert!(
+        v["labelled"]["top1_accuracy"].as_f64().unwrap() >= 0.85,
+        "{v}"
+    );
+    assert!(v["labelled"]["questions"].as_u64().unwrap() >= 200, "{v}");
+    assert!(
+        v["heldout"]["top1_accuracy"].as_f64().unwrap() >= 0.8,
+        "{v}"
+    );
+    assert_eq!(v["answer_end_to_end"]["messages"], 30);
+    assert_eq!(
+        v["answer_end_to_end"]["bot_replies"], 30,
+        "every night question gets an answer"
+    );
+    assert!(v["matcher"]["p99_us"].as_f64().unwrap() > 0.0);
+}

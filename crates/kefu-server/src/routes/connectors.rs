@@ -25,6 +25,10 @@ pub struct CreateConnector {
     /// The platform's credentials (eBay: `oauth_user_token`, …; AliExpress: `app_key`,
     /// `app_secret`, `access_token`, …).
     pub credentials: serde_json::Map<String, Value>,
+    /// Seconds between polls while all is well (default 60).
+    pub poll_interval_secs: Option<u64>,
+    /// Wait after the first failure, doubled after each further one up to an hour (default 30).
+    pub first_retry_secs: Option<u64>,
 }
 
 /// How a connector is shown: never its credentials.
@@ -73,6 +77,19 @@ pub async fn create(
             "credentials for {kind} are incomplete or wrong: {e}"
         ))
     })?;
+    let mut policy = kefu_connect::Backoff::default();
+    if let Some(secs) = req.poll_interval_secs {
+        if !(1..=86_400).contains(&secs) {
+            return Err(ApiError::invalid("poll_interval_secs must be 1 to 86400"));
+        }
+        policy.poll_interval_secs = secs;
+    }
+    if let Some(secs) = req.first_retry_secs {
+        if !(1..=3_600).contains(&secs) {
+            return Err(ApiError::invalid("first_retry_secs must be 1 to 3600"));
+        }
+        policy.first_retry_secs = secs;
+    }
     let now = state.clock.now();
     let row = state
         .store
@@ -84,6 +101,14 @@ pub async fn create(
             at: now,
         })
         .await?;
+    // Its health starts with the policy chosen here; the first poll is due at once.
+    let health = serde_json::to_value(kefu_connect::Health::with_policy(now, policy))
+        .unwrap_or_else(|_| json!({}));
+    state
+        .store
+        .save_connector(row.id, None, health.clone(), now)
+        .await?;
+    let row = ConnectorRow { health, ..row };
     Ok((StatusCode::CREATED, Json(view(&row))))
 }
 

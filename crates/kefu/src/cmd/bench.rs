@@ -63,6 +63,14 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         queries: usize,
     },
+    /// The bot: FAQ top-1 accuracy on the labelled and held-out questions, matcher latency,
+    /// and the end-to-end time from a buyer's message to the bot's stored answer (SQLite).
+    Faq {
+        #[arg(long, default_value_t = 20_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 1_000)]
+        messages: usize,
+    },
     /// Deadline computations per second on one core (the taobao pack, business hours).
     Deadlines {
         #[arg(long, default_value_t = 2_000_000)]
@@ -117,6 +125,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             let mut report = report;
             report["bench"] = serde_json::json!("search");
             super::print_json(&report)
+        }
+        Command::Faq { queries, messages } => {
+            super::bench_bot::faq(queries.max(1), messages.max(1)).await
         }
         Command::Deadlines { iterations } => {
             // On this thread only: the figure is per core.

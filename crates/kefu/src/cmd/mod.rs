@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod bench;
+pub mod bench_bot;
 pub mod demo;
 pub mod lint;
 pub mod reindex;
