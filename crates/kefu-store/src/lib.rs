@@ -187,6 +187,27 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// What signing in needs to know of an agent.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub agent: Agent,
+    pub password_hash: Option<String>,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie's value; the value itself is never stored.
+    pub token_hash: String,
+    pub agent_id: i64,
+    /// The token every form and state-changing request of this session must carry.
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewConnector {
     pub shop_id: i64,
@@ -437,6 +458,24 @@ pub trait Store: Send + Sync + 'static {
         health: serde_json::Value,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// The agent who signs in with `email` (any tenant: emails are unique), with the password
+    /// hash and lockout state.
+    async fn login_record(&self, email: &str) -> Result<Option<LoginRecord>>;
+    async fn set_password(&self, agent_id: i64, password_hash: &str) -> Result<()>;
+    /// Records a sign-in attempt: a success clears the failures; a failure counts, and the
+    /// `lock_after`-th failure in a row locks the account until `locked_until`.
+    async fn record_login(
+        &self,
+        agent_id: i64,
+        success: bool,
+        lock_after: i64,
+        locked_until: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn create_session(&self, session: NewSession) -> Result<()>;
+    /// The session's agent and CSRF token, if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Agent, String)>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_faqs_connectors.sql"),
     ),
+    (6, include_str!("../migrations/postgres/0006_sessions.sql")),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -1403,6 +1404,107 @@ impl Store for PostgresStore {
             .await
             .client
             .execute("SELECT 1", &[])
+            .await?;
+        Ok(())
+    }
+
+    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
+        let conn = self.client().lock().await;
+        let sql = format!(
+            "SELECT {AGENT_COLS}, password_hash, failed_logins::bigint, locked_until FROM agents WHERE email = $1"
+        );
+        match conn.client.query_opt(&sql, &[&email]).await? {
+            Some(r) => Ok(Some(crate::LoginRecord {
+                agent: agent_row(&r)?,
+                password_hash: r.get(6),
+                failed_logins: r.get(7),
+                locked_until: r.get(8),
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
+        let mut conn = self.client().lock().await;
+        let tx = conn.client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE agents SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[&agent_id, &hash],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        // A new password ends every session signed in with the old one.
+        tx.execute("DELETE FROM sessions WHERE agent_id = $1", &[&agent_id])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_login(
+        &self,
+        agent_id: i64,
+        success: bool,
+        lock_after: i64,
+        locked_until: DateTime<Utc>,
+    ) -> Result<()> {
+        let conn = self.client().lock().await;
+        if success {
+            conn.client
+                .execute(
+                    "UPDATE agents SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                    &[&agent_id],
+                )
+                .await?;
+        } else {
+            conn.client
+                .execute(
+                    "UPDATE agents SET failed_logins = failed_logins + 1,
+                         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+                     WHERE id = $1",
+                    &[&agent_id, &(lock_after as i32), &locked_until],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
+        let conn = self.client().lock().await;
+        conn.client
+            .execute(
+                "INSERT INTO sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&s.token_hash, &s.agent_id, &s.csrf, &s.created_at, &s.expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Agent, String)>> {
+        let conn = self.client().lock().await;
+        let cols = AGENT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, s.csrf FROM sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        match conn.client.query_opt(&sql, &[&token_hash, &now]).await? {
+            Some(r) => Ok(Some((agent_row(&r)?, r.get(6)))),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let conn = self.client().lock().await;
+        conn.client
+            .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
             .await?;
         Ok(())
     }

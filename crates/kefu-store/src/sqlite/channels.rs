@@ -167,3 +167,101 @@ pub fn save_connector(
     }
     Ok(())
 }
+
+// ---- sign-in and sessions (the web UI) --------------------------------------------------------
+
+pub fn login_record(c: &Connection, email: &str) -> Result<Option<crate::LoginRecord>> {
+    let sql = format!(
+        "SELECT {}, password_hash, failed_logins, locked_until FROM agents WHERE email = ?1",
+        super::rows::AGENT_COLS
+    );
+    Ok(c.prepare_cached(&sql)?
+        .query_row([email], |r| {
+            Ok(crate::LoginRecord {
+                agent: super::rows::agent(r)?,
+                password_hash: r.get(6)?,
+                failed_logins: r.get(7)?,
+                locked_until: r.get::<_, Option<i64>>(8)?.map(time),
+            })
+        })
+        .optional()?)
+}
+
+pub fn set_password(c: &Connection, agent_id: i64, hash: &str) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE agents SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        )?
+        .execute(params![agent_id, hash])?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "agent {agent_id} does not exist"
+        )));
+    }
+    // A new password ends every session signed in with the old one.
+    c.prepare_cached("DELETE FROM sessions WHERE agent_id = ?1")?
+        .execute([agent_id])?;
+    Ok(())
+}
+
+pub fn record_login(
+    c: &Connection,
+    agent_id: i64,
+    success: bool,
+    lock_after: i64,
+    locked_until: DateTime<Utc>,
+) -> Result<()> {
+    if success {
+        c.prepare_cached("UPDATE agents SET failed_logins = 0, locked_until = NULL WHERE id = ?1")?
+            .execute([agent_id])?;
+    } else {
+        c.prepare_cached(
+            "UPDATE agents SET failed_logins = failed_logins + 1,
+                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+             WHERE id = ?1",
+        )?
+        .execute(params![agent_id, lock_after, micros(locked_until)])?;
+    }
+    Ok(())
+}
+
+pub fn create_session(c: &Connection, s: &crate::NewSession) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        s.token_hash,
+        s.agent_id,
+        s.csrf,
+        micros(s.created_at),
+        micros(s.expires_at)
+    ])?;
+    Ok(())
+}
+
+pub fn session(
+    c: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(kefu_core::Agent, String)>> {
+    let sql = format!(
+        "SELECT {}, s.csrf FROM sessions s JOIN agents a ON a.id = s.agent_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+        super::rows::AGENT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![token_hash, micros(now)], |r| {
+            Ok((super::rows::agent(r)?, r.get(6)?))
+        })
+        .optional()?)
+}
+
+pub fn delete_session(c: &Connection, token_hash: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([token_hash])?;
+    Ok(())
+}

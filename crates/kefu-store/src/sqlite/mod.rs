@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_faqs_connectors.sql"),
     ),
+    (6, include_str!("../../migrations/sqlite/0006_sessions.sql")),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -568,6 +569,50 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
+        let email = email.to_string();
+        self.read(move |c| channels::login_record(c, &email)).await
+    }
+
+    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
+        let hash = hash.to_string();
+        self.write(move |c, _| channels::set_password(c, agent_id, &hash))
+            .await
+    }
+
+    async fn record_login(
+        &self,
+        agent_id: i64,
+        success: bool,
+        lock_after: i64,
+        locked_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.write(move |c, _| {
+            channels::record_login(c, agent_id, success, lock_after, locked_until)
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
+        self.write(move |c, _| channels::create_session(c, &s)).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(Agent, String)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| channels::session(c, &token_hash, now))
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |c, _| channels::delete_session(c, &token_hash))
             .await
     }
 
