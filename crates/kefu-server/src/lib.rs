@@ -20,6 +20,7 @@ pub mod search;
 pub mod shop_rules;
 pub mod smtp;
 pub mod smtp_client;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -224,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route("/csat", post(routes::chat::csat))
         .route("/stream", get(routes::chat::stream));
     Router::new()
+        .merge(ui::routes())
         .nest("/api/v1", api)
         .nest("/chat/v1", chat)
         .route("/widget.js", get(routes::chat::widget_js))

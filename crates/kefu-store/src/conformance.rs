@@ -1154,24 +1154,61 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let rec = store.login_record("mei@example.com").await.unwrap().unwrap();
+    let rec = store
+        .login_record("mei@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.agent.id, agent.id);
     assert_eq!(rec.password_hash, None);
-    assert!(store.login_record("nobody@example.com").await.unwrap().is_none());
-    store.set_password(agent.id, "$argon2id$hash").await.unwrap();
+    assert!(
+        store
+            .login_record("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .set_password(agent.id, "$argon2id$hash")
+        .await
+        .unwrap();
     let locked_until = t("2026-11-20T10:15:00Z");
     for _ in 0..4 {
-        store.record_login(agent.id, false, 5, locked_until).await.unwrap();
+        store
+            .record_login(agent.id, false, 5, locked_until)
+            .await
+            .unwrap();
     }
-    let rec = store.login_record("mei@example.com").await.unwrap().unwrap();
+    let rec = store
+        .login_record("mei@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.password_hash.as_deref(), Some("$argon2id$hash"));
     assert_eq!(rec.failed_logins, 4);
-    assert_eq!(rec.locked_until, None, "not locked before the fifth failure");
-    store.record_login(agent.id, false, 5, locked_until).await.unwrap();
-    let rec = store.login_record("mei@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        rec.locked_until, None,
+        "not locked before the fifth failure"
+    );
+    store
+        .record_login(agent.id, false, 5, locked_until)
+        .await
+        .unwrap();
+    let rec = store
+        .login_record("mei@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.locked_until, Some(locked_until));
-    store.record_login(agent.id, true, 5, locked_until).await.unwrap();
-    let rec = store.login_record("mei@example.com").await.unwrap().unwrap();
+    store
+        .record_login(agent.id, true, 5, locked_until)
+        .await
+        .unwrap();
+    let rec = store
+        .login_record("mei@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((rec.failed_logins, rec.locked_until), (0, None));
 
     let now = t("2026-11-20T10:00:00Z");
@@ -1187,7 +1224,14 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         .unwrap();
     let (who, csrf) = store.session("h1", now).await.unwrap().unwrap();
     assert_eq!((who.id, csrf.as_str()), (agent.id, "c1"));
-    assert!(store.session("h1", t("2026-11-20T22:00:01Z")).await.unwrap().is_none(), "expired");
+    assert!(
+        store
+            .session("h1", t("2026-11-20T22:00:01Z"))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
     assert!(store.session("other", now).await.unwrap().is_none());
     store.delete_session("h1").await.unwrap();
     assert!(store.session("h1", now).await.unwrap().is_none());
@@ -1202,7 +1246,9 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    store.set_password(agent.id, "$argon2id$other").await.unwrap();
+    store
+        .set_password(agent.id, "$argon2id$other")
+        .await
+        .unwrap();
     assert!(store.session("h2", now).await.unwrap().is_none());
 }
-

@@ -474,7 +474,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
     /// The session's agent and CSRF token, if it exists and has not expired at `now`.
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Agent, String)>>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Agent, String)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// A cheap round trip to the database, for health checks.

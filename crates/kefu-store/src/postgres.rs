@@ -1484,7 +1484,11 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Agent, String)>> {
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Agent, String)>> {
         let conn = self.client().lock().await;
         let cols = AGENT_COLS
             .split(", ")

@@ -38,18 +38,99 @@ pub struct PutFaq {
     pub answer: String,
 }
 
-fn valid_key(field: &str, value: &str, max: usize) -> ApiResult<()> {
+fn valid_key(field: &'static str, value: &str, max: usize) -> Result<(), FaqError> {
     if value.is_empty()
         || value.len() > max
         || !value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(ApiError::invalid(format!(
-            "{field} {value:?} must be 1 to {max} letters, digits, '-' or '_'"
-        )));
+        return Err(FaqError::Field(
+            field,
+            format!("{field} {value:?} must be 1 to {max} letters, digits, '-' or '_'"),
+        ));
     }
     Ok(())
+}
+
+/// Why an FAQ entry was not saved: a field that is wrong, or the guard's block.
+#[derive(Debug)]
+pub enum FaqError {
+    Field(&'static str, String),
+    Blocked(Vec<kefu_guard::Finding>),
+    Store(ApiError),
+}
+
+impl From<FaqError> for ApiError {
+    fn from(e: FaqError) -> ApiError {
+        match e {
+            FaqError::Field(_, message) => ApiError::invalid(message),
+            FaqError::Blocked(findings) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "guard",
+                "the reply guard blocks this answer; the bot could never send it",
+            )
+            .with_verdict(json!({"verdict": VerdictKind::Block, "findings": findings})),
+            FaqError::Store(e) => e,
+        }
+    }
+}
+
+/// Checks and saves one entry (shared by the API and the admin page); returns the guard's
+/// findings that did not block it.
+pub async fn save(
+    state: &AppState,
+    rules: &crate::shop_rules::ShopRules,
+    key: &str,
+    language: &str,
+    questions: &[String],
+    answer: &str,
+) -> Result<Vec<kefu_guard::Finding>, FaqError> {
+    valid_key("key", key, 64)?;
+    valid_key("language", language, 8)?;
+    let answer = answer.trim();
+    non_empty("answer", answer, 4_000).map_err(|e| FaqError::Field("answer", e.message))?;
+    let questions: Vec<String> = questions
+        .iter()
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty())
+        .collect();
+    if questions.is_empty() {
+        return Err(FaqError::Field(
+            "questions",
+            "questions must hold at least one way a buyer asks this".into(),
+        ));
+    }
+    if questions.len() > MAX_QUESTIONS || questions.iter().any(|q| q.chars().count() > 500) {
+        return Err(FaqError::Field(
+            "questions",
+            format!("at most {MAX_QUESTIONS} questions of at most 500 characters each"),
+        ));
+    }
+    let verdict = rules.guard(&state.guard).lint(
+        answer,
+        &LintContext {
+            lang: Some(language.to_string()),
+            ..LintContext::default()
+        },
+    );
+    if verdict.verdict == VerdictKind::Block {
+        return Err(FaqError::Blocked(verdict.findings));
+    }
+    state
+        .store
+        .put_faq(FaqEntry {
+            shop_id: rules.shop.id,
+            key: key.to_string(),
+            language: language.to_string(),
+            questions,
+            answer: answer.to_string(),
+            updated_at: state.clock.now(),
+        })
+        .await
+        .map_err(|e| FaqError::Store(e.into()))?;
+    state.faqs.forget(rules.shop.id);
+    Ok(verdict.findings)
 }
 
 /// `PUT /api/v1/shops/{id}/faqs/{key}/{language}`: adds or replaces one answer.
@@ -61,58 +142,10 @@ pub async fn put(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Role::Supervisor)?;
     let rules = state.tenant_shop(&caller, shop_id).await?;
-    valid_key("key", &key, 64)?;
-    valid_key("language", &language, 8)?;
-    let answer = req.answer.trim();
-    non_empty("answer", answer, 4_000)?;
-    let questions: Vec<String> = req
-        .questions
-        .iter()
-        .map(|q| q.trim().to_string())
-        .filter(|q| !q.is_empty())
-        .collect();
-    if questions.is_empty() {
-        return Err(ApiError::invalid(
-            "questions must hold at least one way a buyer asks this",
-        ));
-    }
-    if questions.len() > MAX_QUESTIONS || questions.iter().any(|q| q.chars().count() > 500) {
-        return Err(ApiError::invalid(format!(
-            "at most {MAX_QUESTIONS} questions of at most 500 characters each"
-        )));
-    }
-    let verdict = rules.guard(&state.guard).lint(
-        answer,
-        &LintContext {
-            lang: Some(language.clone()),
-            ..LintContext::default()
-        },
-    );
-    if verdict.verdict == VerdictKind::Block {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "guard",
-            "the reply guard blocks this answer; the bot could never send it",
-        )
-        .with_verdict(json!({"verdict": verdict.verdict, "findings": verdict.findings})));
-    }
-    state
-        .store
-        .put_faq(FaqEntry {
-            shop_id,
-            key: key.clone(),
-            language: language.clone(),
-            questions,
-            answer: answer.to_string(),
-            updated_at: state.clock.now(),
-        })
-        .await?;
-    state.faqs.forget(shop_id);
+    let findings = save(&state, &rules, &key, &language, &req.questions, &req.answer).await?;
     Ok((
         StatusCode::OK,
-        Json(
-            json!({"shop_id": shop_id, "key": key, "language": language, "findings": verdict.findings}),
-        ),
+        Json(json!({"shop_id": shop_id, "key": key, "language": language, "findings": findings})),
     ))
 }
 
@@ -160,6 +193,19 @@ pub async fn load_presets(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("invalid request: {e}")))?
     };
+    let (added, kept) = load_presets_into(&state, shop_id, &req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"shop_id": shop_id, "loaded": added, "kept": kept, "rule": "PEAK-PREP"})),
+    ))
+}
+
+/// Loads the presets into a shop's FAQ; returns how many were added and how many kept.
+pub async fn load_presets_into(
+    state: &AppState,
+    shop_id: i64,
+    req: &LoadPresets,
+) -> ApiResult<(usize, usize)> {
     let existing: std::collections::HashSet<(String, String)> = state
         .store
         .faqs(shop_id)
@@ -193,8 +239,5 @@ pub async fn load_presets(
         added += 1;
     }
     state.faqs.forget(shop_id);
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"shop_id": shop_id, "loaded": added, "kept": kept, "rule": "PEAK-PREP"})),
-    ))
+    Ok((added, kept))
 }

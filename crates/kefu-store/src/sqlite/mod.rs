@@ -597,7 +597,8 @@ impl Store for SqliteStore {
     }
 
     async fn create_session(&self, s: crate::NewSession) -> Result<()> {
-        self.write(move |c, _| channels::create_session(c, &s)).await
+        self.write(move |c, _| channels::create_session(c, &s))
+            .await
     }
 
     async fn session(

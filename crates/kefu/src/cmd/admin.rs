@@ -21,6 +21,16 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "en")]
         languages: Vec<String>,
     },
+    /// Set an agent's password for the web UI (argon2id); reads it from standard input when
+    /// `--password` is not given. Signs the agent's browser sessions out.
+    SetPassword {
+        #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
+        db: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
     /// Create an API token for an agent; prints the token once (only its hash is stored).
     CreateToken {
         #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
@@ -57,6 +67,33 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                 })
                 .await?;
             super::print_json(&agent)
+        }
+        Command::SetPassword {
+            db,
+            email,
+            password,
+        } => {
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            if password.chars().count() < 10 {
+                anyhow::bail!("the password must be at least 10 characters long");
+            }
+            let store = kefu_store::open(&db).await?;
+            let email = email.trim().to_lowercase();
+            let Some(record) = store.login_record(&email).await? else {
+                anyhow::bail!("no agent has the email {email:?}");
+            };
+            let hash = kefu_server::ui::auth::hash_password(&password)?;
+            store.set_password(record.agent.id, &hash).await?;
+            super::print_json(
+                &serde_json::json!({"agent_id": record.agent.id, "email": email, "password_set": true}),
+            )
         }
         Command::CreateToken { db, agent_id, name } => {
             let store = kefu_store::open(&db).await?;

@@ -454,6 +454,9 @@ pub async fn ensure_demo_agents(store: &dyn Store) -> anyhow::Result<Vec<String>
     ];
     let mut logins = Vec::new();
     for (email, name, role, languages) in people {
+        // A password of its own for each demo person, printed once: sign in at /login.
+        let password = super::random_token()?[..16].to_string();
+        let password_hash = Some(kefu_server::ui::auth::hash_password(&password)?);
         let created = store
             .create_agent(NewAgent {
                 tenant_id: DEFAULT_TENANT,
@@ -461,7 +464,7 @@ pub async fn ensure_demo_agents(store: &dyn Store) -> anyhow::Result<Vec<String>
                 name: name.into(),
                 role,
                 languages: languages.iter().map(|s| s.to_string()).collect(),
-                password_hash: None,
+                password_hash,
             })
             .await;
         match created {
@@ -471,7 +474,7 @@ pub async fn ensure_demo_agents(store: &dyn Store) -> anyhow::Result<Vec<String>
                     .create_token(agent.id, "demo", &kefu_server::extract::hash_token(&token))
                     .await?;
                 logins.push(format!(
-                    "{email} ({role}, {}) API token: {token}",
+                    "{email} ({role}, {}) password: {password} API token: {token}",
                     languages.join("/")
                 ));
             }

@@ -1,0 +1,106 @@
+//! The UI's two languages. A person's choice (the `kefu_lang` cookie, set from the page
+//! header) wins; otherwise the browser's preferred language decides.
+
+use axum::http::{HeaderMap, header};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn pick(headers: &HeaderMap, _agent_languages: &[String]) -> Lang {
+        if let Some(choice) = super::auth::cookie(headers, "kefu_lang") {
+            return if choice == "zh" { Lang::Zh } else { Lang::En };
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        // The first language the browser lists decides.
+        if accept.trim_start().to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The text of `key` in this language; the key itself when there is none (a missing
+    /// translation shows, it does not break the page).
+    pub fn t(self, key: &'static str) -> &'static str {
+        let (zh, en) = match key {
+            "app" => ("客服工作台", "kefu desk"),
+            "sign_in" => ("登录", "Sign in"),
+            "sign_out" => ("退出", "Sign out"),
+            "email" => ("邮箱", "Email"),
+            "password" => ("密码", "Password"),
+            "wrong_login" => ("邮箱或密码不正确。", "The email or password is wrong."),
+            "locked" => (
+                "登录失败次数过多，账户已暂时锁定，请稍后再试。",
+                "Too many failed attempts: this account is locked for a while. Try again later.",
+            ),
+            "expired_form" => (
+                "页面已过期，请重新提交。",
+                "This form expired; please send it again.",
+            ),
+            "shops" => ("店铺", "Shops"),
+            "platform" => ("平台", "Platform"),
+            "timezone" => ("时区", "Time zone"),
+            "faq" => ("常见问题", "FAQ"),
+            "connectors" => ("平台连接", "Connectors"),
+            "home" => ("首页", "Home"),
+            "language" => ("语言", "Language"),
+            "key" => ("编号", "Key"),
+            "questions" => ("买家的问法（每行一个）", "How buyers ask it (one per line)"),
+            "answer" => ("回答", "Answer"),
+            "save" => ("保存", "Save"),
+            "delete" => ("删除", "Delete"),
+            "saved" => ("已保存。", "Saved."),
+            "deleted" => ("已删除。", "Deleted."),
+            "presets" => (
+                "载入大促常见问题 20 条（PEAK-PREP）",
+                "Load the season's 20 most-asked questions (PEAK-PREP)",
+            ),
+            "presets_done" => (
+                "已载入预设问题；店铺自己写的回答保持不变。",
+                "Presets loaded; the shop's own answers were kept.",
+            ),
+            "new_faq" => ("新增或修改回答", "Add or change an answer"),
+            "no_faq" => ("这个店铺还没有常见问题。", "This shop has no FAQ yet."),
+            "guard_blocked" => (
+                "回复检查拦截了这条回答，机器人永远不能发送它：",
+                "The reply guard blocks this answer, so the bot could never send it:",
+            ),
+            "state" => ("状态", "State"),
+            "last_error" => ("最近的错误", "Last error"),
+            "last_success" => ("最近成功", "Last success"),
+            "next_attempt" => ("下次尝试", "Next attempt"),
+            "no_connectors" => (
+                "还没有平台连接。管理员可以通过 API 添加（POST /api/v1/shops/{id}/connectors）。",
+                "No connectors yet. Admins add them through the API (POST /api/v1/shops/{id}/connectors).",
+            ),
+            "kind" => ("类型", "Kind"),
+            "shop" => ("店铺", "Shop"),
+            "forbidden" => ("您的角色不能进行此操作。", "Your role does not allow this."),
+            "field_required" => ("此项必填。", "This field is required."),
+            "bad_key" => (
+                "只能使用字母、数字、- 和 _（最多 64 个）。",
+                "Use letters, digits, - and _ only (at most 64).",
+            ),
+            "signed_in_as" => ("当前用户", "Signed in as"),
+            _ => (key, key),
+        };
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}

@@ -1,0 +1,708 @@
+//! The web UI, rendered on the server (maud) with its stylesheet embedded: nothing to build,
+//! nothing fetched. Every page needs a signed-in session ([`auth::Viewer`]); every form that
+//! changes something carries the session's CSRF token and is refused without it.
+//!
+//! Pages so far: sign-in and sign-out, the home page (the tenant's shops), each shop's FAQ
+//! (the bot's answers; supervisors edit them) and the marketplace connectors with their health.
+
+pub mod auth;
+pub mod i18n;
+
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kefu_core::Role;
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::extract::hash_token;
+use auth::Viewer;
+use i18n::Lang;
+
+const CSS: &str = include_str!("../../assets/app.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(set_lang))
+        .route("/admin/faqs", get(faqs_page).post(faq_save))
+        .route("/admin/faqs/delete", post(faq_delete))
+        .route("/admin/faqs/presets", post(faq_presets))
+        .route("/admin/connectors", get(connectors_page))
+        .route("/assets/app.css", get(css))
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// The frame of every page: header with navigation, language switch and sign-out.
+fn layout(lang: Lang, title: &str, viewer: Option<&Viewer>, body: Markup) -> Html<String> {
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (lang.t("app")) }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "客服 kefu" }
+                    @if let Some(v) = viewer {
+                        nav aria-label=(lang.t("app")) {
+                            a href="/" { (lang.t("home")) }
+                            a href="/admin/connectors" { (lang.t("connectors")) }
+                        }
+                        span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }
+                        form.inline method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            button type="submit" { (lang.t("sign_out")) }
+                        }
+                    }
+                    a.lang href=(format!("/lang?to={}", if lang == Lang::Zh { "en" } else { "zh" })) {
+                        @if lang == Lang::Zh { "English" } @else { "中文" }
+                    }
+                }
+                main id="main" { (body) }
+            }
+        }
+    };
+    Html(page.into_string())
+}
+
+fn forbidden(lang: Lang, viewer: &Viewer) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        layout(
+            lang,
+            lang.t("forbidden"),
+            Some(viewer),
+            html! { p.error role="alert" { (lang.t("forbidden")) } },
+        ),
+    )
+        .into_response()
+}
+
+/// A form's CSRF token must be the session's: a page of another site cannot post as the agent.
+fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
+    let a = viewer.csrf.as_bytes();
+    let b = sent.as_bytes();
+    a.len() == b.len()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        && !a.is_empty()
+}
+
+fn expired_form(viewer: &Viewer) -> Response {
+    let lang = viewer.lang;
+    (
+        StatusCode::FORBIDDEN,
+        layout(
+            lang,
+            lang.t("expired_form"),
+            Some(viewer),
+            html! { p.error role="alert" { (lang.t("expired_form")) } },
+        ),
+    )
+        .into_response()
+}
+
+// ---- sign-in -------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+/// Only paths of this site are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn login_form(
+    lang: Lang,
+    next: &str,
+    csrf: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Html<String> {
+    layout(
+        lang,
+        lang.t("sign_in"),
+        None,
+        html! {
+            form.card.login method="post" action="/login" {
+                h1 { (lang.t("sign_in")) }
+                @if let Some(e) = error { p.error role="alert" id="login-error" { (e) } }
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="next" value=(next);
+                label for="email" { (lang.t("email")) }
+                input id="email" name="email" type="email" autocomplete="username" required value=(email);
+                label for="password" { (lang.t("password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { (lang.t("sign_in")) }
+            }
+        },
+    )
+}
+
+/// The sign-in form also carries a token tied to a cookie, so another site cannot sign a
+/// browser in to an account of its choosing.
+async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let lang = Lang::pick(&headers, &[]);
+    let token = auth::random_hex(16);
+    let mut response =
+        login_form(lang, &safe_next(q.next.as_deref()), &token, "", None).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "kefu_login={token}; Path=/login; HttpOnly; SameSite=Strict"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub email: String,
+    pub password: String,
+    pub csrf: String,
+    pub next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::pick(&headers, &[]);
+    let next = safe_next(f.next.as_deref());
+    let email = f.email.trim().to_lowercase();
+    let again = |status: StatusCode, error: &str| {
+        // A fresh form token; what was typed (but the password) stays.
+        let token = auth::random_hex(16);
+        let mut r = (status, login_form(lang, &next, &token, &email, Some(error))).into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "kefu_login={token}; Path=/login; HttpOnly; SameSite=Strict"
+        )) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+        r
+    };
+    let expected = auth::cookie(&headers, "kefu_login").unwrap_or_default();
+    if expected.is_empty() || expected != f.csrf {
+        return again(StatusCode::FORBIDDEN, lang.t("expired_form"));
+    }
+    let now = state.clock.now();
+    let record = match state.store.login_record(&email).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in lookup failed");
+            return again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; try again",
+            );
+        }
+    };
+    let Some(record) = record else {
+        // Same work as for a wrong password, so the answer's timing does not tell.
+        let _ = auth::verify_password(&f.password, auth::decoy_hash());
+        return again(StatusCode::UNAUTHORIZED, lang.t("wrong_login"));
+    };
+    if auth::locked(record.locked_until, now).is_some() {
+        return again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"));
+    }
+    let ok = record
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| auth::verify_password(&f.password, h));
+    let _ = state
+        .store
+        .record_login(record.agent.id, ok, auth::LOCK_AFTER, auth::lock_until(now))
+        .await;
+    if !ok {
+        let locked_now = record.failed_logins + 1 >= auth::LOCK_AFTER;
+        return if locked_now {
+            again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"))
+        } else {
+            again(StatusCode::UNAUTHORIZED, lang.t("wrong_login"))
+        };
+    }
+    let token = auth::random_hex(32);
+    let csrf = auth::random_hex(16);
+    if token.is_empty() || csrf.is_empty() {
+        return again(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no randomness available; try again",
+        );
+    }
+    let expires = now + chrono::Duration::hours(auth::SESSION_HOURS);
+    if let Err(e) = state
+        .store
+        .create_session(kefu_store::NewSession {
+            token_hash: hash_token(&token),
+            agent_id: record.agent.id,
+            csrf,
+            created_at: now,
+            expires_at: expires,
+        })
+        .await
+    {
+        tracing::error!(error = %e, "session not stored");
+        return again(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable; try again",
+        );
+    }
+    let mut r = Redirect::to(&next).into_response();
+    let cookie = auth::session_cookie(&token, auth::is_https(&headers), expires);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie("kefu_login")) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if let Some(token) = auth::cookie(&headers, auth::COOKIE) {
+        let _ = state.store.delete_session(&hash_token(&token)).await;
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(auth::COOKIE)) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    pub to: String,
+}
+
+/// Switches the UI language for this browser and goes back.
+async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let code = if q.to == "zh" { "zh" } else { "en" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".into());
+    let mut r = Redirect::to(&safe_next(Some(&back))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "kefu_lang={code}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+// ---- home ------------------------------------------------------------------------------------
+
+async fn home(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let lang = viewer.lang;
+    let shops = match state.store.shops(viewer.agent.tenant_id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(lang, &viewer, e),
+    };
+    layout(
+        lang,
+        lang.t("home"),
+        Some(&viewer),
+        html! {
+            h1 { (lang.t("shops")) }
+            table {
+                thead { tr { th scope="col" { (lang.t("shop")) } th scope="col" { (lang.t("platform")) } th scope="col" { (lang.t("timezone")) } th scope="col" { (lang.t("faq")) } } }
+                tbody {
+                    @for s in &shops {
+                        tr {
+                            td { (s.name) }
+                            td { (s.platform) }
+                            td { (s.timezone) }
+                            td { a href=(format!("/admin/faqs?shop={}", s.id)) { (lang.t("faq")) } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+fn unavailable(lang: Lang, viewer: &Viewer, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page could not be built");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        layout(
+            lang,
+            "503",
+            Some(viewer),
+            html! { p.error role="alert" { "The database is unavailable; try again." } },
+        ),
+    )
+        .into_response()
+}
+
+// ---- FAQ -------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct ShopQuery {
+    pub shop: i64,
+    pub done: Option<String>,
+}
+
+/// What the FAQ form shows again after a refusal: what was typed, and what is wrong with it.
+#[derive(Debug, Default)]
+struct FaqDraft {
+    key: String,
+    language: String,
+    questions: String,
+    answer: String,
+    field: Option<&'static str>,
+    error: Option<String>,
+    findings: Vec<kefu_guard::Finding>,
+}
+
+async fn shop_of(
+    state: &AppState,
+    viewer: &Viewer,
+    shop_id: i64,
+) -> Option<std::sync::Arc<crate::shop_rules::ShopRules>> {
+    let rules = state
+        .shops
+        .get(state.store.as_ref(), &state.packs, shop_id)
+        .await
+        .ok()?;
+    (rules.shop.tenant_id == viewer.agent.tenant_id).then_some(rules)
+}
+
+fn not_found(viewer: &Viewer) -> Response {
+    let lang = viewer.lang;
+    (
+        StatusCode::NOT_FOUND,
+        layout(
+            lang,
+            "404",
+            Some(viewer),
+            html! { p.error role="alert" { "404" } },
+        ),
+    )
+        .into_response()
+}
+
+async fn faqs_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ShopQuery>,
+) -> Response {
+    let Some(rules) = shop_of(&state, &viewer, q.shop).await else {
+        return not_found(&viewer);
+    };
+    let draft = FaqDraft {
+        language: if viewer.lang == Lang::Zh { "zh" } else { "en" }.into(),
+        ..FaqDraft::default()
+    };
+    let notice = match q.done.as_deref() {
+        Some("saved") => Some(viewer.lang.t("saved")),
+        Some("deleted") => Some(viewer.lang.t("deleted")),
+        Some("presets") => Some(viewer.lang.t("presets_done")),
+        _ => None,
+    };
+    faq_view(&state, &viewer, &rules.shop, draft, notice, StatusCode::OK).await
+}
+
+async fn faq_view(
+    state: &AppState,
+    viewer: &Viewer,
+    shop: &kefu_core::Shop,
+    draft: FaqDraft,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let lang = viewer.lang;
+    let entries = match state.store.faqs(shop.id).await {
+        Ok(e) => e,
+        Err(e) => return unavailable(lang, viewer, e),
+    };
+    let can_edit = viewer.at_least(Role::Supervisor);
+    let field_error = |name: &str| -> Option<String> {
+        (draft.field == Some(name)).then(|| draft.error.clone().unwrap_or_default())
+    };
+    let body = html! {
+        h1 { (shop.name) " · " (lang.t("faq")) }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        @if can_edit {
+            form.inline method="post" action="/admin/faqs/presets" {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="shop" value=(shop.id);
+                button type="submit" { (lang.t("presets")) }
+            }
+        }
+        @if entries.is_empty() { p { (lang.t("no_faq")) } }
+        @else {
+            table.faqs {
+                thead { tr {
+                    th scope="col" { (lang.t("key")) } th scope="col" { (lang.t("language")) }
+                    th scope="col" { (lang.t("questions")) } th scope="col" { (lang.t("answer")) }
+                    @if can_edit { th scope="col" { span.sr { (lang.t("delete")) } } }
+                } }
+                tbody {
+                    @for f in &entries {
+                        tr data-key=(f.key) data-language=(f.language) {
+                            td { code { (f.key) } }
+                            td { (f.language) }
+                            td { ul { @for q in &f.questions { li { (q) } } } }
+                            td { (f.answer) }
+                            @if can_edit {
+                                td {
+                                    form method="post" action="/admin/faqs/delete" {
+                                        input type="hidden" name="csrf" value=(viewer.csrf);
+                                        input type="hidden" name="shop" value=(shop.id);
+                                        input type="hidden" name="key" value=(f.key);
+                                        input type="hidden" name="language" value=(f.language);
+                                        button type="submit" aria-label=(format!("{} {} {}", lang.t("delete"), f.key, f.language)) { (lang.t("delete")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if can_edit {
+            form.card method="post" action="/admin/faqs" id="faq-form" {
+                h2 { (lang.t("new_faq")) }
+                @if let Some(e) = draft.error.as_ref().filter(|_| draft.field.is_none()) {
+                    p.error role="alert" { (e) }
+                }
+                @if !draft.findings.is_empty() {
+                    div.error role="alert" {
+                        p { (lang.t("guard_blocked")) }
+                        ul { @for f in &draft.findings {
+                            li { code { (f.rule) } " " (f.message) @if let Some(s) = &f.suggestion { " → " (s) } }
+                        } }
+                    }
+                }
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="shop" value=(shop.id);
+                label for="key" { (lang.t("key")) }
+                input id="key" name="key" value=(draft.key) required pattern="[A-Za-z0-9_-]{1,64}" aria-describedby="key-error";
+                @if let Some(e) = field_error("key") { p.field-error id="key-error" { (e) } }
+                label for="language" { (lang.t("language")) }
+                select id="language" name="language" {
+                    @for (code, name) in [("zh", "中文"), ("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français")] {
+                        option value=(code) selected[draft.language == code] { (name) }
+                    }
+                }
+                label for="questions" { (lang.t("questions")) }
+                textarea id="questions" name="questions" rows="4" required aria-describedby="questions-error" { (draft.questions) }
+                @if let Some(e) = field_error("questions") { p.field-error id="questions-error" { (e) } }
+                label for="answer" { (lang.t("answer")) }
+                textarea id="answer" name="answer" rows="5" required aria-describedby="answer-error" { (draft.answer) }
+                @if let Some(e) = field_error("answer") { p.field-error id="answer-error" { (e) } }
+                button type="submit" { (lang.t("save")) }
+            }
+        }
+    };
+    (status, layout(lang, lang.t("faq"), Some(viewer), body)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FaqForm {
+    pub csrf: String,
+    pub shop: i64,
+    pub key: String,
+    pub language: String,
+    pub questions: String,
+    pub answer: String,
+}
+
+async fn faq_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<FaqForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if !viewer.at_least(Role::Supervisor) {
+        return forbidden(viewer.lang, &viewer);
+    }
+    let Some(rules) = shop_of(&state, &viewer, f.shop).await else {
+        return not_found(&viewer);
+    };
+    let questions: Vec<String> = f.questions.lines().map(str::to_string).collect();
+    let key = f.key.trim().to_string();
+    match crate::routes::faqs::save(&state, &rules, &key, &f.language, &questions, &f.answer).await
+    {
+        Ok(_) => Redirect::to(&format!("/admin/faqs?shop={}&done=saved", f.shop)).into_response(),
+        Err(e) => {
+            // Nothing typed is lost: the form comes back with the text and the reason.
+            let mut draft = FaqDraft {
+                key,
+                language: f.language.clone(),
+                questions: f.questions.clone(),
+                answer: f.answer.clone(),
+                ..FaqDraft::default()
+            };
+            match e {
+                crate::routes::faqs::FaqError::Field(field, message) => {
+                    draft.field = Some(field);
+                    draft.error = Some(message);
+                }
+                crate::routes::faqs::FaqError::Blocked(findings) => draft.findings = findings,
+                crate::routes::faqs::FaqError::Store(e) => draft.error = Some(e.message),
+            }
+            faq_view(
+                &state,
+                &viewer,
+                &rules.shop,
+                draft,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FaqDeleteForm {
+    pub csrf: String,
+    pub shop: i64,
+    pub key: String,
+    pub language: String,
+}
+
+async fn faq_delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<FaqDeleteForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if !viewer.at_least(Role::Supervisor) {
+        return forbidden(viewer.lang, &viewer);
+    }
+    if shop_of(&state, &viewer, f.shop).await.is_none() {
+        return not_found(&viewer);
+    }
+    if let Err(e) = state.store.delete_faq(f.shop, &f.key, &f.language).await {
+        return unavailable(viewer.lang, &viewer, e);
+    }
+    state.faqs.forget(f.shop);
+    Redirect::to(&format!("/admin/faqs?shop={}&done=deleted", f.shop)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShopForm {
+    pub csrf: String,
+    pub shop: i64,
+}
+
+async fn faq_presets(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<ShopForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if !viewer.at_least(Role::Supervisor) {
+        return forbidden(viewer.lang, &viewer);
+    }
+    if shop_of(&state, &viewer, f.shop).await.is_none() {
+        return not_found(&viewer);
+    }
+    let req = crate::routes::faqs::LoadPresets::default();
+    if let Err(e) = crate::routes::faqs::load_presets_into(&state, f.shop, &req).await {
+        return unavailable(viewer.lang, &viewer, e.message);
+    }
+    Redirect::to(&format!("/admin/faqs?shop={}&done=presets", f.shop)).into_response()
+}
+
+// ---- connectors ------------------------------------------------------------------------------
+
+async fn connectors_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let lang = viewer.lang;
+    let shops = match state.store.shops(viewer.agent.tenant_id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(lang, &viewer, e),
+    };
+    let ids = shops.iter().map(|s| s.id).collect();
+    let rows = match state.store.connectors(Some(ids)).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(lang, &viewer, e),
+    };
+    let name_of = |id: i64| {
+        shops
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| "—".into());
+    layout(
+        lang,
+        lang.t("connectors"),
+        Some(&viewer),
+        html! {
+            h1 { (lang.t("connectors")) }
+            @if rows.is_empty() { p { (lang.t("no_connectors")) } }
+            @else {
+                table.connectors {
+                    thead { tr {
+                        th scope="col" { (lang.t("shop")) } th scope="col" { (lang.t("kind")) }
+                        th scope="col" { (lang.t("state")) } th scope="col" { (lang.t("last_success")) }
+                        th scope="col" { (lang.t("last_error")) } th scope="col" { (lang.t("next_attempt")) }
+                    } }
+                    tbody {
+                        @for c in &rows {
+                            @let state_word = c.health.get("state").and_then(|s| s.as_str()).unwrap_or("ok");
+                            tr data-connector=(c.id) {
+                                td { (name_of(c.shop_id)) }
+                                td { (c.kind) }
+                                td { span class=(format!("state state-{state_word}")) { (state_word) } }
+                                td { (text(&c.health["last_success_at"])) }
+                                td { (text(&c.health["last_error"])) }
+                                td { (c.next_attempt_at.to_rfc3339()) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}

@@ -1,0 +1,343 @@
+//! The web UI over real HTTP against the real binary: sign-in with argon2 passwords, session
+//! cookies, CSRF on every form, lockout, roles, and the FAQ and connector pages.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::{Server, shop};
+use serde_json::Value;
+
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The value of `<input … name="NAME" value="…">` (the page's CSRF token and the like).
+    fn input(&self, name: &str) -> Option<String> {
+        let at = self.body.find(&format!("name=\"{name}\""))?;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag_end = at + self.body[at..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let v = tag.find("value=\"")? + 7;
+        Some(tag[v..v + tag[v..].find('"')?].to_string())
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn request(server: &Server, method: &str, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept-Language: en-GB,en;q=0.9\r\n",
+        server.addr
+    );
+    if !cookie.is_empty() {
+        req.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if method == "POST" {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Page {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn cookie_value<'a>(page: &'a Page, name: &str) -> Option<&'a str> {
+    page.cookies().into_iter().find_map(|c| {
+        c.strip_prefix(&format!("{name}="))
+            .map(|rest| rest.split(';').next().unwrap_or(""))
+    })
+}
+
+/// Signs in; returns the session cookie header value, or the failed page.
+fn sign_in(server: &Server, email: &str, password: &str) -> Result<String, Page> {
+    let form = request(server, "GET", "/login?next=/", "", &[]);
+    assert_eq!(form.status, 200);
+    let login_cookie = cookie_value(&form, "kefu_login").unwrap().to_string();
+    let csrf = form.input("csrf").unwrap();
+    let done = request(
+        server,
+        "POST",
+        "/login",
+        &format!("kefu_login={login_cookie}"),
+        &[
+            ("email", email),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ],
+    );
+    match cookie_value(&done, "kefu_session") {
+        Some(s) if done.status == 303 => Ok(format!("kefu_session={s}")),
+        _ => Err(done),
+    }
+}
+
+fn admin(args: &[&str]) -> Value {
+    let out = common::kefu().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
+    let mut first = Server::sqlite();
+    first.kill();
+    let db = first.db.clone();
+    for (email, role) in [
+        ("lin@example.com", "supervisor"),
+        ("tom@example.com", "agent"),
+    ] {
+        admin(&[
+            "admin",
+            "create-agent",
+            "--db",
+            &db,
+            "--email",
+            email,
+            "--name",
+            email,
+            "--role",
+            role,
+        ]);
+        admin(&[
+            "admin",
+            "set-password",
+            "--db",
+            &db,
+            "--email",
+            email,
+            "--password",
+            "a long enough password",
+        ]);
+    }
+    let short = common::kefu()
+        .args([
+            "admin",
+            "set-password",
+            "--db",
+            &db,
+            "--email",
+            "tom@example.com",
+            "--password",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    let server = Server::start(&db, &[]);
+    let taobao = shop(&server, "taobao");
+
+    // Not signed in: every page sends the browser to sign in, and comes back after.
+    let page = request(
+        &server,
+        "GET",
+        &format!("/admin/faqs?shop={taobao}"),
+        "",
+        &[],
+    );
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.header("location"),
+        Some(format!("/login?next=/admin/faqs%3Fshop%3D{taobao}").as_str())
+    );
+
+    // A sign-in form without its own token (another site posting it) is refused.
+    let forged = request(
+        &server,
+        "POST",
+        "/login",
+        "",
+        &[
+            ("email", "lin@example.com"),
+            ("password", "a long enough password"),
+            ("csrf", "x"),
+        ],
+    );
+    assert_eq!(forged.status, 403);
+    assert!(cookie_value(&forged, "kefu_session").is_none());
+
+    // Wrong password, unknown email: the same answer; the email typed stays in the form.
+    let wrong = sign_in(&server, "lin@example.com", "not the password").unwrap_err();
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("The email or password is wrong."));
+    assert_eq!(wrong.input("email").as_deref(), Some("lin@example.com"));
+    let unknown = sign_in(&server, "nobody@example.com", "whatever it is").unwrap_err();
+    assert_eq!(unknown.status, 401);
+
+    let lin = sign_in(&server, "lin@example.com", "a long enough password").unwrap();
+    let home = request(&server, "GET", "/", &lin, &[]);
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("taobao shop"), "{}", home.body);
+    assert!(home.body.contains("lang=\"en\""));
+
+    // The FAQ page: a form without the session's CSRF token changes nothing.
+    let faq_path = format!("/admin/faqs?shop={taobao}");
+    let page = request(&server, "GET", &faq_path, &lin, &[]);
+    assert_eq!(page.status, 200);
+    let csrf = page.input("csrf").unwrap();
+    let shop_id = taobao.to_string();
+    let form = |csrf: &str, key: &str, answer: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("shop", shop_id.clone()),
+            ("key", key.to_string()),
+            ("language", "zh".to_string()),
+            ("questions", "能开发票吗\n发票怎么开".to_string()),
+            ("answer", answer.to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&str, String)>, cookie: &str| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        request(&server, "POST", "/admin/faqs", cookie, &pairs)
+    };
+    let refused = post(form("forged", "invoice", "可以开发票。"), &lin);
+    assert_eq!(refused.status, 403);
+    // The guard blocks an answer asking for an ID photo; what was typed comes back.
+    let blocked = post(
+        form(
+            &csrf,
+            "invoice",
+            "请发一下您的身份证照片，我们再给您开发票。",
+        ),
+        &lin,
+    );
+    assert_eq!(blocked.status, 422);
+    assert!(blocked.body.contains("身份证照片"), "the draft is kept");
+    assert!(
+        blocked.body.contains("reply guard blocks"),
+        "{}",
+        blocked.body
+    );
+    let bad_key = post(form(&csrf, "bad key!", "可以开发票。"), &lin);
+    assert_eq!(bad_key.status, 422);
+    assert!(
+        bad_key.body.contains("id=\"key-error\""),
+        "the error sits by its field"
+    );
+    let saved = post(
+        form(
+            &csrf,
+            "invoice",
+            "亲，可以开发票的，确认收货后在订单页申请即可。",
+        ),
+        &lin,
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = request(&server, "GET", &faq_path, &lin, &[]);
+    assert!(page.body.contains("确认收货后在订单页申请"));
+    assert!(page.body.contains("发票怎么开"));
+    // The presets load beside it.
+    let loaded = request(
+        &server,
+        "POST",
+        "/admin/faqs/presets",
+        &lin,
+        &[("csrf", &csrf), ("shop", &shop_id)],
+    );
+    assert_eq!(loaded.status, 303);
+    let page = request(&server, "GET", &faq_path, &lin, &[]);
+    assert!(page.body.matches("data-key=").count() >= 80);
+
+    // An agent sees the FAQ but cannot change it.
+    let tom = sign_in(&server, "tom@example.com", "a long enough password").unwrap();
+    let page = request(&server, "GET", &faq_path, &tom, &[]);
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("id=\"faq-form\""));
+    let tom_csrf = page.input("csrf").unwrap();
+    assert_ne!(tom_csrf, csrf, "each session has its own token");
+    let denied = post(form(&tom_csrf, "invoice", "可以。"), &tom);
+    assert_eq!(denied.status, 403);
+
+    // The connectors page lists each connector's state.
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/shops/{taobao}/connectors"),
+        Some(&serde_json::json!({"kind": "aliexpress", "base_url": "http://127.0.0.1:9", "credentials": {"app_key": "k", "app_secret": "s", "access_token": "t"}})),
+    );
+    assert_eq!(status, 201);
+    let page = request(&server, "GET", "/admin/connectors", &lin, &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("aliexpress"), "{}", page.body);
+
+    // Signing out ends the session.
+    let out = request(&server, "POST", "/logout", &lin, &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert_eq!(request(&server, "GET", "/", &lin, &[]).status, 303);
+
+    // Five wrong passwords lock the account: even the right one is refused for a while.
+    for _ in 0..5 {
+        let _ = sign_in(&server, "tom@example.com", "wrong wrong wrong");
+    }
+    let locked = sign_in(&server, "tom@example.com", "a long enough password").unwrap_err();
+    assert_eq!(locked.status, 429);
+    assert!(locked.body.contains("locked"));
+}
