@@ -586,6 +586,7 @@ pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {
         .obligations(ObligationFilter {
             tenant_id: DEFAULT_TENANT,
             state: Some(ObligationState::Open),
+            after: None,
             limit: 100,
             ..Default::default()
         })
@@ -596,11 +597,32 @@ pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {
         open.windows(2).all(|w| w[0].due <= w[1].due),
         "soonest first"
     );
+    // Keyset pages: two, then the two after the last one seen.
+    let page = |after: Option<(DateTime<Utc>, i64)>| ObligationFilter {
+        tenant_id: DEFAULT_TENANT,
+        state: Some(ObligationState::Open),
+        after,
+        limit: 2,
+        ..Default::default()
+    };
+    let first_page = store.obligations(page(None)).await.unwrap();
+    let last = first_page.last().unwrap();
+    let second_page = store
+        .obligations(page(Some((last.due, last.id))))
+        .await
+        .unwrap();
+    let paged: Vec<i64> = first_page
+        .iter()
+        .chain(&second_page)
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(paged, open.iter().map(|o| o.id).collect::<Vec<_>>());
     let before = store
         .obligations(ObligationFilter {
             tenant_id: DEFAULT_TENANT,
             state: Some(ObligationState::Open),
             due_before: Some(t("2026-11-12T02:00:00Z")),
+            after: None,
             limit: 100,
             ..Default::default()
         })
@@ -610,6 +632,7 @@ pub async fn due_obligations_are_breached_once(store: &Arc<dyn Store>) {
     let other_tenant = store
         .obligations(ObligationFilter {
             tenant_id: 77,
+            after: None,
             limit: 100,
             ..Default::default()
         })

@@ -318,6 +318,8 @@ pub struct ObligationFilter {
     pub state: Option<kefu_core::ObligationState>,
     pub due_before: Option<DateTime<Utc>>,
     pub shop_id: Option<i64>,
+    /// Keyset pagination: only obligations after this `(due, id)` in due order.
+    pub after: Option<(DateTime<Utc>, i64)>,
     pub limit: i64,
 }
 

@@ -1119,10 +1119,22 @@ impl Store for PostgresStore {
              FROM obligations o JOIN conversations c ON c.id = o.conversation_id JOIN shops s ON s.id = c.shop_id
              WHERE s.tenant_id = $1 {state} AND ($2::timestamptz IS NULL OR o.due_at < $2)
                AND ($3::bigint IS NULL OR c.shop_id = $3)
-             ORDER BY o.due_at LIMIT $4"
+               AND ($5::timestamptz IS NULL OR o.due_at > $5 OR (o.due_at = $5 AND o.id > $6::bigint))
+             ORDER BY o.due_at, o.id LIMIT $4"
         );
+        let (after_due, after_id) = (f.after.map(|a| a.0), f.after.map(|a| a.1));
         client
-            .query(&sql, &[&f.tenant_id, &f.due_before, &f.shop_id, &f.limit])
+            .query(
+                &sql,
+                &[
+                    &f.tenant_id,
+                    &f.due_before,
+                    &f.shop_id,
+                    &f.limit,
+                    &after_due,
+                    &after_id,
+                ],
+            )
             .await?
             .iter()
             .map(obligation_row)

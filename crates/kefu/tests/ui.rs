@@ -328,6 +328,122 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("aliexpress"), "{}", page.body);
 
+    // The desk: a buyer's message shows in the inbox with its clock, opens as a conversation,
+    // a reply asking for an ID photo is blocked with the draft kept, a good one closes the clock.
+    let (status, msg) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&serde_json::json!({"shop_id": taobao, "channel": "marketplace", "customer": {"handle": "xiaoming"}, "body": "亲，我的订单什么时候发货呀？"})),
+    );
+    assert_eq!(status, 201, "{msg}");
+    let conv = msg["conversation_id"].as_i64().unwrap();
+    let inbox = request(&server, "GET", "/inbox", &lin, &[]);
+    assert_eq!(inbox.status, 200);
+    assert!(
+        inbox
+            .body
+            .contains(&format!("data-conversation=\"{conv}\"")),
+        "{}",
+        inbox.body
+    );
+    assert!(inbox.body.contains("TB-FRT-5M") && inbox.body.contains("class=\"countdown\""));
+    let filtered = request(&server, "GET", "/inbox?language=en", &lin, &[]);
+    assert!(
+        !filtered
+            .body
+            .contains(&format!("data-conversation=\"{conv}\"")),
+        "the language filter applies"
+    );
+    let page = request(&server, "GET", &format!("/conversations/{conv}"), &lin, &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("我的订单什么时候发货"));
+    let reply_path = format!("/conversations/{conv}/reply");
+    let blocked = request(
+        &server,
+        "POST",
+        &reply_path,
+        &lin,
+        &[
+            ("csrf", &csrf),
+            ("body", "请先拍一张身份证照片发给我们核实。"),
+        ],
+    );
+    assert_eq!(blocked.status, 422);
+    assert!(
+        blocked.body.contains("请先拍一张身份证照片发给我们核实。"),
+        "the draft is kept"
+    );
+    let forged = request(
+        &server,
+        "POST",
+        &reply_path,
+        &lin,
+        &[("csrf", "nope"), ("body", "您好")],
+    );
+    assert_eq!(forged.status, 403);
+    let sent = request(
+        &server,
+        "POST",
+        &reply_path,
+        &lin,
+        &[
+            ("csrf", &csrf),
+            (
+                "body",
+                "亲，您的订单已经打包好，今天下午 5 点前发出，发货后运单号会同步到订单里。",
+            ),
+        ],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let frt = detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "TB-FRT-5M")
+        .unwrap()
+        .clone();
+    assert_eq!(frt["state"], "met", "{detail}");
+    // (At night the shop's bot may have answered first; the person's reply is the one with
+    // an author.)
+    assert!(
+        detail["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["direction"] == "outbound"
+                && m["author_agent_id"].is_i64()
+                && m["body"].as_str().unwrap().contains("打包好")),
+        "the reply is the signed-in agent's: {detail}"
+    );
+    // The guard as one types needs the session's token too.
+    let lint_ok = {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        let body =
+            serde_json::json!({"text": "请提供银行卡密码", "lang": "zh", "conversation_id": conv})
+                .to_string();
+        let req = format!(
+            "POST /ui/lint HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {lin}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        raw
+    };
+    assert!(lint_ok.starts_with("HTTP/1.1 200"), "{lint_ok}");
+    assert!(lint_ok.contains("\"blocked\":true"), "{lint_ok}");
+    let resolved = request(
+        &server,
+        "POST",
+        &format!("/conversations/{conv}/status"),
+        &lin,
+        &[("csrf", &csrf), ("status", "resolved")],
+    );
+    assert_eq!(resolved.status, 303);
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    assert_eq!(detail["status"], "resolved");
+
     // Signing out ends the session.
     let out = request(&server, "POST", "/logout", &lin, &[("csrf", &csrf)]);
     assert_eq!(out.status, 303);

@@ -44,6 +44,7 @@ pub async fn list(
             .map(|t| parse_time("due_before", t))
             .transpose()?,
         shop_id: q.shop_id,
+        after: None,
         limit,
     };
     let now = state.clock.now();

@@ -6,6 +6,7 @@
 //! (the bot's answers; supervisors edit them) and the marketplace connectors with their health.
 
 pub mod auth;
+pub mod desk;
 pub mod i18n;
 
 use axum::Router;
@@ -35,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/faqs/presets", post(faq_presets))
         .route("/admin/connectors", get(connectors_page))
         .route("/assets/app.css", get(css))
+        .route("/assets/desk.js", get(desk::desk_js))
+        .route("/inbox", get(desk::inbox))
+        .route("/conversations/{id}", get(desk::conversation))
+        .route("/conversations/{id}/reply", post(desk::reply))
+        .route("/conversations/{id}/note", post(desk::note))
+        .route("/conversations/{id}/status", post(desk::set_status))
+        .route("/ui/lint", post(desk::lint))
+        .route("/live", get(desk::live))
 }
 
 async fn css() -> Response {
@@ -49,7 +58,12 @@ async fn css() -> Response {
 }
 
 /// The frame of every page: header with navigation, language switch and sign-out.
-fn layout(lang: Lang, title: &str, viewer: Option<&Viewer>, body: Markup) -> Html<String> {
+pub(crate) fn layout(
+    lang: Lang,
+    title: &str,
+    viewer: Option<&Viewer>,
+    body: Markup,
+) -> Html<String> {
     let page = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -64,7 +78,8 @@ fn layout(lang: Lang, title: &str, viewer: Option<&Viewer>, body: Markup) -> Htm
                     a.brand href="/" { "客服 kefu" }
                     @if let Some(v) = viewer {
                         nav aria-label=(lang.t("app")) {
-                            a href="/" { (lang.t("home")) }
+                            a href="/inbox" { (lang.t("inbox")) }
+                            a href="/" { (lang.t("shops")) }
                             a href="/admin/connectors" { (lang.t("connectors")) }
                         }
                         span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }
@@ -84,7 +99,7 @@ fn layout(lang: Lang, title: &str, viewer: Option<&Viewer>, body: Markup) -> Htm
     Html(page.into_string())
 }
 
-fn forbidden(lang: Lang, viewer: &Viewer) -> Response {
+pub(crate) fn forbidden(lang: Lang, viewer: &Viewer) -> Response {
     (
         StatusCode::FORBIDDEN,
         layout(
@@ -98,7 +113,7 @@ fn forbidden(lang: Lang, viewer: &Viewer) -> Response {
 }
 
 /// A form's CSRF token must be the session's: a page of another site cannot post as the agent.
-fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
+pub(crate) fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
     let a = viewer.csrf.as_bytes();
     let b = sent.as_bytes();
     a.len() == b.len()
@@ -106,7 +121,7 @@ fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
         && !a.is_empty()
 }
 
-fn expired_form(viewer: &Viewer) -> Response {
+pub(crate) fn expired_form(viewer: &Viewer) -> Response {
     let lang = viewer.lang;
     (
         StatusCode::FORBIDDEN,
@@ -131,7 +146,7 @@ pub struct NextQuery {
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".into(),
+        _ => "/inbox".into(),
     }
 }
 
@@ -359,7 +374,7 @@ async fn home(State(state): State<AppState>, viewer: Viewer) -> Response {
     .into_response()
 }
 
-fn unavailable(lang: Lang, viewer: &Viewer, e: impl std::fmt::Display) -> Response {
+pub(crate) fn unavailable(lang: Lang, viewer: &Viewer, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page could not be built");
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -406,7 +421,7 @@ async fn shop_of(
     (rules.shop.tenant_id == viewer.agent.tenant_id).then_some(rules)
 }
 
-fn not_found(viewer: &Viewer) -> Response {
+pub(crate) fn not_found(viewer: &Viewer) -> Response {
     let lang = viewer.lang;
     (
         StatusCode::NOT_FOUND,

@@ -753,12 +753,20 @@ pub fn obligations(
          JOIN shops s ON s.id = c.shop_id
          WHERE s.tenant_id = ?1 {state} AND (?2 IS NULL OR o.due_at < ?2)
            AND (?3 IS NULL OR c.shop_id = ?3)
-         ORDER BY o.due_at LIMIT ?4"
+           AND (?5 IS NULL OR o.due_at > ?5 OR (o.due_at = ?5 AND o.id > ?6))
+         ORDER BY o.due_at, o.id LIMIT ?4"
     );
     let out = c
         .prepare_cached(&sql)?
         .query_map(
-            params![f.tenant_id, f.due_before.map(micros), f.shop_id, f.limit],
+            params![
+                f.tenant_id,
+                f.due_before.map(micros),
+                f.shop_id,
+                f.limit,
+                f.after.map(|a| micros(a.0)),
+                f.after.map(|a| a.1)
+            ],
             rows::obligation,
         )?
         .collect::<rusqlite::Result<_>>()?;

@@ -1,0 +1,126 @@
+/* kefu desk: countdowns, keyboard navigation, the guard as you type, and live updates.
+ * Pages work without it; it only makes them quicker to use. */
+(function () {
+  "use strict";
+  var zh = document.documentElement.lang === "zh";
+
+  // ---- countdowns: red when passed, amber with under a fifth of the time left ----
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown").forEach(function (el) {
+      var due = Date.parse(el.dataset.due), opened = Date.parse(el.dataset.opened);
+      var left = Math.round((due - now) / 1000), total = Math.max(1, (due - opened) / 1000);
+      var a = Math.abs(left), h = Math.floor(a / 3600), m = Math.floor((a % 3600) / 60), s = a % 60;
+      var text = (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s";
+      el.textContent = left < 0 ? (zh ? "已超时 " : "late ") + text : text;
+      el.classList.toggle("breached", left < 0);
+      el.classList.toggle("amber", left >= 0 && left < total / 5);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // ---- keyboard: j/k/Enter in the inbox, r/e in a conversation ----
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));
+  var at = -1;
+  function typing(e) {
+    var t = e.target.tagName;
+    return t === "INPUT" || t === "TEXTAREA" || t === "SELECT";
+  }
+  document.addEventListener("keydown", function (e) {
+    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (rows.length && (e.key === "j" || e.key === "k")) {
+      at = Math.max(0, Math.min(rows.length - 1, at + (e.key === "j" ? 1 : -1)));
+      rows.forEach(function (r, i) { r.classList.toggle("current", i === at); });
+      rows[at].focus();
+    } else if (rows.length && e.key === "Enter" && at >= 0) {
+      location.href = rows[at].dataset.href;
+    } else if (e.key === "r" && document.getElementById("reply")) {
+      e.preventDefault();
+      document.getElementById("reply").focus();
+    } else if (e.key === "e") {
+      var resolve = document.querySelector("button[data-status='resolved']");
+      if (resolve) resolve.click();
+    }
+  });
+
+  // ---- the guard as the agent types (debounced) ----
+  var reply = document.getElementById("reply");
+  var conv = document.querySelector(".conv");
+  if (reply && conv && window.fetch) {
+    var timer = null, box = document.getElementById("guard-findings");
+    reply.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch("/ui/lint", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": window.KEFU_CSRF || "" },
+          body: JSON.stringify({ text: reply.value, lang: reply.dataset.lang || null, conversation_id: parseInt(conv.dataset.conversation, 10) })
+        }).then(function (r) { return r.json(); }).then(function (v) {
+          box.textContent = "";
+          if (!v.findings || !v.findings.length) return;
+          var p = document.createElement("p");
+          p.className = v.blocked ? "error" : "warn";
+          p.textContent = (zh ? "回复检查：" : "The reply guard says: ") + v.verdict;
+          box.appendChild(p);
+          var ul = document.createElement("ul");
+          v.findings.forEach(function (f) {
+            var li = document.createElement("li");
+            li.textContent = f.rule + " " + f.message + (f.suggestion ? " → " + f.suggestion : "");
+            ul.appendChild(li);
+          });
+          box.appendChild(ul);
+        }).catch(function () { /* the server checks again on send */ });
+      }, 300);
+    });
+  }
+
+  // ---- live: new messages and status changes without a reload ----
+  if (window.EventSource && (conv || document.getElementById("inbox") || document.querySelector(".inbox-empty"))) {
+    var source = new EventSource("/live");
+    var here = conv ? parseInt(conv.dataset.conversation, 10) : null;
+    source.addEventListener("message", function (e) {
+      var m = JSON.parse(e.data);
+      if (here !== null) {
+        if (m.conversation_id !== here || document.querySelector("#thread li[data-id='" + m.id + "']")) return;
+        var li = document.createElement("li");
+        li.className = "msg " + m.direction;
+        li.dataset.id = m.id;
+        var meta = document.createElement("div");
+        meta.className = "meta";
+        meta.textContent = m.direction + (m.bot ? " · bot" : "");
+        var body = document.createElement("div");
+        body.className = "body";
+        body.textContent = m.body;
+        li.appendChild(meta);
+        li.appendChild(body);
+        document.getElementById("thread").appendChild(li);
+      } else {
+        refreshInbox();
+      }
+    });
+    source.addEventListener("status", function (e) {
+      var s = JSON.parse(e.data);
+      if (here !== null && s.conversation_id === here) document.getElementById("status").textContent = s.status;
+      if (here === null) refreshInbox();
+    });
+    source.addEventListener("resync", function () { if (here === null) refreshInbox(); });
+  }
+  var refreshing = false;
+  function refreshInbox() {
+    if (refreshing) return;
+    refreshing = true;
+    setTimeout(function () {
+      fetch(location.href, { headers: { Accept: "text/html" } }).then(function (r) { return r.text(); }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("inbox");
+        var old = document.getElementById("inbox");
+        if (fresh && old) old.replaceWith(fresh);
+        else if (fresh) location.reload();
+        rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));
+        tick();
+        refreshing = false;
+      }).catch(function () { refreshing = false; });
+    }, 300);
+  }
+})();

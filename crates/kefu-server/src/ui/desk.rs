@@ -1,0 +1,684 @@
+//! The agent's desk: the inbox (conversations by their nearest deadline), a conversation with
+//! its thread, order, entitlements and clocks, the reply box (guarded as the agent types),
+//! notes and status changes, and the live stream that keeps open tabs current.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use kefu_core::{ConversationStatus, Direction, ObligationState};
+use kefu_guard::{LintContext, VerdictKind};
+use kefu_store::{ConversationDetail, ObligationFilter};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::auth::Viewer;
+use super::i18n::Lang;
+use super::{csrf_ok, expired_form, layout, not_found, unavailable};
+use crate::AppState;
+use crate::extract::{Caller, JsonBody};
+
+/// Conversations per inbox page.
+const PAGE: usize = 25;
+/// Clocks looked at for one page at most, so a narrow filter cannot make a page slow.
+const SCAN_LIMIT: usize = 3_000;
+
+const DESK_JS: &str = include_str!("../../assets/desk.js");
+
+pub async fn desk_js() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        DESK_JS,
+    )
+        .into_response()
+}
+
+/// The API caller a signed-in agent acts as, so the UI takes the same paths as the API.
+fn caller(v: &Viewer) -> Caller {
+    Caller {
+        tenant_id: v.agent.tenant_id,
+        agent_id: Some(v.agent.id),
+        role: v.agent.role,
+        actor: format!("agent:{}", v.agent.id),
+        name: v.agent.name.clone(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxQuery {
+    pub shop: Option<i64>,
+    pub platform: Option<String>,
+    pub status: Option<String>,
+    pub language: Option<String>,
+    /// `me`, `none` or empty.
+    pub assignee: Option<String>,
+    /// Only clocks due within the next hour.
+    pub soon: Option<String>,
+    /// Where the previous page ended: `<due as unix micros>~<obligation id>`.
+    pub after: Option<String>,
+}
+
+struct InboxRow {
+    detail: ConversationDetail,
+    rule: String,
+    due: DateTime<Utc>,
+    opened: DateTime<Utc>,
+    shop_name: String,
+    platform: String,
+    tz: chrono_tz::Tz,
+}
+
+fn empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let lang = viewer.lang;
+    let now = state.clock.now();
+    let shops = match state.store.shops(viewer.agent.tenant_id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(lang, &viewer, e),
+    };
+    let mut cursor = q.after.as_deref().and_then(|a| {
+        let (micros, id) = a.split_once('~')?;
+        Some((
+            DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id.parse().ok()?,
+        ))
+    });
+    let mut rows: Vec<InboxRow> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut scanned = 0;
+    let mut exhausted = false;
+    'scan: while rows.len() < PAGE && scanned < SCAN_LIMIT {
+        let batch = match state
+            .store
+            .obligations(ObligationFilter {
+                tenant_id: viewer.agent.tenant_id,
+                state: Some(ObligationState::Open),
+                due_before: empty(&q.soon).map(|_| now + chrono::Duration::hours(1)),
+                shop_id: q.shop,
+                after: cursor,
+                limit: 200,
+            })
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => return unavailable(lang, &viewer, e),
+        };
+        if batch.is_empty() {
+            exhausted = true;
+            break;
+        }
+        for o in batch {
+            scanned += 1;
+            cursor = Some((o.due, o.id));
+            if !seen.insert(o.conversation_id) {
+                continue;
+            }
+            let Ok(Some(detail)) = state.store.conversation(o.conversation_id).await else {
+                continue;
+            };
+            // A conversation is listed at its nearest clock only.
+            let nearest = detail
+                .obligations
+                .iter()
+                .filter(|x| x.state == ObligationState::Open)
+                .map(|x| (x.due, x.id))
+                .min();
+            if nearest != Some((o.due, o.id)) {
+                continue;
+            }
+            let Some(shop) = shops.iter().find(|s| s.id == detail.conversation.shop_id) else {
+                continue;
+            };
+            let c = &detail.conversation;
+            if empty(&q.status).is_some_and(|s| s != c.status.as_str())
+                || empty(&q.platform).is_some_and(|p| p != shop.platform.as_str())
+                || empty(&q.language).is_some_and(|l| Some(l) != c.language.as_deref())
+                || (empty(&q.assignee) == Some("me") && c.assignee_id != Some(viewer.agent.id))
+                || (empty(&q.assignee) == Some("none") && c.assignee_id.is_some())
+            {
+                continue;
+            }
+            rows.push(InboxRow {
+                rule: o.rule.clone(),
+                due: o.due,
+                opened: o.opened_at,
+                shop_name: shop.name.clone(),
+                platform: shop.platform.as_str().to_string(),
+                tz: shop.timezone.parse().unwrap_or(chrono_tz::UTC),
+                detail,
+            });
+            if rows.len() == PAGE {
+                break 'scan;
+            }
+        }
+    }
+    let next = (!exhausted && rows.len() == PAGE)
+        .then_some(cursor)
+        .flatten()
+        .map(|(due, id)| format!("{}~{id}", due.timestamp_micros()));
+    let next_link = next.map(|n| {
+        let mut params: Vec<String> = Vec::new();
+        for (k, v) in [
+            ("shop", q.shop.map(|s| s.to_string())),
+            ("platform", q.platform.clone()),
+            ("status", q.status.clone()),
+            ("language", q.language.clone()),
+            ("assignee", q.assignee.clone()),
+            ("soon", q.soon.clone()),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                params.push(format!("{k}={}", super::auth::urlencode(&v)));
+            }
+        }
+        params.push(format!("after={n}"));
+        format!("/inbox?{}", params.join("&"))
+    });
+    let sel = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
+    let body = html! {
+        h1 { (lang.t("inbox")) }
+        form.filters method="get" action="/inbox" aria-label=(lang.t("filters")) {
+            label { (lang.t("shop")) " "
+                select name="shop" {
+                    option value="" { (lang.t("all")) }
+                    @for s in &shops { option value=(s.id) selected[q.shop == Some(s.id)] { (s.name) } }
+                }
+            }
+            label { (lang.t("platform")) " "
+                select name="platform" {
+                    option value="" { (lang.t("all")) }
+                    @for p in ["taobao", "tmall", "ebay", "aliexpress", "pinduoduo", "own"] {
+                        option value=(p) selected[sel(&q.platform, p)] { (p) }
+                    }
+                }
+            }
+            label { (lang.t("status")) " "
+                select name="status" {
+                    option value="" { (lang.t("all")) }
+                    @for s in ["new", "open", "pending_customer", "escalated"] {
+                        option value=(s) selected[sel(&q.status, s)] { (s) }
+                    }
+                }
+            }
+            label { (lang.t("language")) " "
+                select name="language" {
+                    option value="" { (lang.t("all")) }
+                    @for l in ["zh", "en", "de", "es", "fr"] { option value=(l) selected[sel(&q.language, l)] { (l) } }
+                }
+            }
+            label { (lang.t("assignee")) " "
+                select name="assignee" {
+                    option value="" { (lang.t("all")) }
+                    option value="me" selected[sel(&q.assignee, "me")] { (lang.t("me")) }
+                    option value="none" selected[sel(&q.assignee, "none")] { (lang.t("unassigned")) }
+                }
+            }
+            label.check { input type="checkbox" name="soon" value="1" checked[empty(&q.soon).is_some()]; " " (lang.t("breaching_soon")) }
+            button type="submit" { (lang.t("filter")) }
+        }
+        p.hint { (lang.t("keys_inbox")) }
+        @if rows.is_empty() { p { (lang.t("inbox_empty")) } }
+        @else {
+            table.inbox id="inbox" {
+                thead { tr {
+                    th scope="col" { (lang.t("platform")) } th scope="col" { (lang.t("buyer")) }
+                    th scope="col" { (lang.t("last_message")) } th scope="col" { (lang.t("language")) }
+                    th scope="col" { (lang.t("due")) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        @let c = &r.detail.conversation;
+                        @let last = r.detail.messages.iter().rev().find(|m| matches!(m.direction, Direction::Inbound | Direction::Outbound));
+                        tr.row data-href=(format!("/conversations/{}", c.id)) data-conversation=(c.id) tabindex="-1" {
+                            td { span.platform { (r.platform) } br; small { (r.shop_name) } }
+                            td { a href=(format!("/conversations/{}", c.id)) { (r.detail.customer.name.as_deref().unwrap_or(&r.detail.customer.handle)) } br; small.status { (c.status.as_str()) } }
+                            td.last { @if let Some(m) = last { (clip(&m.body, 80)) } }
+                            td { (c.language.as_deref().unwrap_or("—")) }
+                            td { (countdown(lang, r.due, r.opened, &r.rule, r.tz)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(link) = next_link { p { a href=(link) rel="next" { (lang.t("next_page")) " →" } } }
+        script src="/assets/desk.js" defer {}
+    };
+    layout(lang, lang.t("inbox"), Some(&viewer), body).into_response()
+}
+
+/// A deadline the page's script counts down: red when passed, amber with under a fifth of
+/// its time left; the rule ID and the shop's local time on hover.
+fn countdown(
+    lang: Lang,
+    due: DateTime<Utc>,
+    opened: DateTime<Utc>,
+    rule: &str,
+    tz: chrono_tz::Tz,
+) -> Markup {
+    let local = due.with_timezone(&tz).format("%m-%d %H:%M %Z").to_string();
+    html! {
+        span.countdown data-due=(due.to_rfc3339()) data-opened=(opened.to_rfc3339())
+            title=(format!("{rule} · {} {local}", lang.t("shop_time"))) {
+            (due.format("%H:%M UTC"))
+        }
+        " " small.rule { (rule) }
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max).collect();
+        s.push('…');
+        s
+    }
+}
+
+// ---- one conversation ------------------------------------------------------------------------
+
+/// What the reply box shows again after the guard held or blocked a reply.
+#[derive(Default)]
+pub struct ReplyDraft {
+    pub body: String,
+    pub verdict: Option<String>,
+    pub findings: serde_json::Value,
+    pub error: Option<String>,
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    conversation_view(&state, &viewer, id, ReplyDraft::default(), StatusCode::OK).await
+}
+
+async fn conversation_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    draft: ReplyDraft,
+    status: StatusCode,
+) -> Response {
+    let lang = viewer.lang;
+    let detail = match state.store.conversation(id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return not_found(viewer),
+        Err(e) => return unavailable(lang, viewer, e),
+    };
+    let Ok(rules) = state
+        .shops
+        .get(
+            state.store.as_ref(),
+            &state.packs,
+            detail.conversation.shop_id,
+        )
+        .await
+    else {
+        return not_found(viewer);
+    };
+    // Another tenant's conversation does not exist for this viewer.
+    if rules.shop.tenant_id != viewer.agent.tenant_id {
+        return not_found(viewer);
+    }
+    let now = state.clock.now();
+    let tz = rules.pack.timezone;
+    let c = &detail.conversation;
+    let entitlements = detail.order.as_ref().map(|o| {
+        let facts = crate::routes::orders::order_facts(o);
+        kefu_rules::entitlements(&rules.pack, &facts, now)
+    });
+    let entitlements = entitlements
+        .map(|e| serde_json::to_value(e).unwrap_or_default())
+        .unwrap_or_default();
+    let body = html! {
+        div.conv data-conversation=(c.id) {
+            header.convhead {
+                h1 { (detail.customer.name.as_deref().unwrap_or(&detail.customer.handle)) }
+                p {
+                    span.platform { (rules.shop.platform.as_str()) } " · " (rules.shop.name) " · "
+                    (lang.t("status")) ": " strong #status { (c.status.as_str()) }
+                    " · " (lang.t("language")) ": " (c.language.as_deref().unwrap_or("—"))
+                }
+            }
+            div.columns {
+                section.thread aria-label=(lang.t("thread")) {
+                    ol #thread {
+                        @for m in &detail.messages {
+                            li class=(format!("msg {}", m.direction.as_str())) data-id=(m.id) {
+                                div.meta { (m.direction.as_str()) " · " (m.created_at.with_timezone(&tz).format("%m-%d %H:%M")) }
+                                div.body { (m.body) }
+                            }
+                        }
+                        @for e in detail.events.iter().filter(|e| matches!(e.kind.as_str(), "obligation_breached" | "status_changed" | "reply_blocked" | "reply_held" | "bot_handover" | "reply_delivered" | "reply_delivery_failed" | "csat_rated" | "assigned")) {
+                            li.event data-kind=(e.kind) {
+                                div.meta { (e.kind) " · " (e.actor) " · " (e.at.with_timezone(&tz).format("%m-%d %H:%M")) }
+                                @if let Some(rule) = e.data.get("rule").and_then(|r| r.as_str()) { div.body { code { (rule) } } }
+                                @if let Some(g) = e.data.get("guard_override") { div.body { (g.to_string()) } }
+                            }
+                        }
+                    }
+                    form.card.reply method="post" action=(format!("/conversations/{}/reply", c.id)) id="reply-form" {
+                        input type="hidden" name="csrf" value=(viewer.csrf);
+                        label for="reply" { (lang.t("reply")) }
+                        textarea id="reply" name="body" rows="5" aria-describedby="guard-findings" data-lang=(c.language.as_deref().unwrap_or("")) { (draft.body) }
+                        div #guard-findings role="status" aria-live="polite" {
+                            @if let Some(e) = &draft.error { p.error role="alert" { (e) } }
+                            @if let Some(arr) = draft.findings.as_array() {
+                                @if !arr.is_empty() {
+                                    p.error { (lang.t("guard_says")) " (" (draft.verdict.as_deref().unwrap_or("")) ")" }
+                                    ul { @for f in arr {
+                                        li { code { (f["rule"].as_str().unwrap_or("")) } " " (f["message"].as_str().unwrap_or("")) @if let Some(s) = f["suggestion"].as_str() { " → " (s) } }
+                                    } }
+                                }
+                            }
+                        }
+                        @if draft.verdict.as_deref() == Some("warn") {
+                            label.check { input type="checkbox" name="confirm" value="1"; " " (lang.t("confirm_warn")) }
+                        }
+                        button type="submit" { (lang.t("send")) }
+                    }
+                    form.card method="post" action=(format!("/conversations/{}/note", c.id)) {
+                        input type="hidden" name="csrf" value=(viewer.csrf);
+                        label for="note" { (lang.t("note")) }
+                        textarea id="note" name="body" rows="2" {}
+                        button type="submit" { (lang.t("add_note")) }
+                    }
+                }
+                aside.side {
+                    section.card {
+                        h2 { (lang.t("clocks")) }
+                        ul.clocks {
+                            @for o in &detail.obligations {
+                                li data-state=(o.state.as_str()) {
+                                    @if o.state == ObligationState::Open { (countdown(lang, o.due, o.opened_at, &o.rule, tz)) }
+                                    @else { code { (o.rule) } " " (o.state.as_str()) }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(o) = &detail.order {
+                        section.card {
+                            h2 { (lang.t("order")) " " (o.external_id) }
+                            p { (o.total.to_string()) }
+                            @if let Some(t) = &o.tracking_number { p { (o.carrier.as_deref().unwrap_or("")) " " (t) } }
+                            @if let Some(arr) = entitlements.as_array() {
+                                h3 { (lang.t("entitlements")) }
+                                ul { @for e in arr {
+                                    li { code { (e["rule"].as_str().unwrap_or("")) } " "
+                                        @if e["entitled"] == true { (e["kind"].as_str().unwrap_or("")) " " (e["amount"].as_str().unwrap_or("")) " " (e["currency"].as_str().unwrap_or("")) }
+                                        @else { small { (e["reason"].as_str().unwrap_or("")) } }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                    section.card {
+                        h2 { (lang.t("status")) }
+                        @for s in ["resolved", "escalated", "closed"] {
+                            form.inline method="post" action=(format!("/conversations/{}/status", c.id)) {
+                                input type="hidden" name="csrf" value=(viewer.csrf);
+                                input type="hidden" name="status" value=(s);
+                                button type="submit" data-status=(s) { (s) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        script { (PreEscaped(format!("window.KEFU_CSRF={};", json!(viewer.csrf)))) }
+        script src="/assets/desk.js" defer {}
+    };
+    (
+        status,
+        layout(lang, lang.t("conversation"), Some(viewer), body),
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    pub csrf: String,
+    pub body: String,
+    pub confirm: Option<String>,
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let request = crate::routes::conversations::ReplyRequest {
+        body: f.body.clone(),
+        confirm: f.confirm.is_some(),
+    };
+    match crate::routes::conversations::reply(
+        State(state.clone()),
+        caller(&viewer),
+        Path(id),
+        JsonBody(request),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) => {
+            // Nothing is lost: the draft comes back with the guard's findings or the error.
+            let extra = e.extra.clone().unwrap_or_default();
+            let draft = ReplyDraft {
+                body: f.body,
+                verdict: extra["verdict"].as_str().map(str::to_string),
+                findings: extra["findings"].clone(),
+                error: Some(e.message.clone()),
+            };
+            let status = if e.status == StatusCode::NOT_FOUND {
+                return not_found(&viewer);
+            } else {
+                e.status
+            };
+            conversation_view(&state, &viewer, id, draft, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    pub csrf: String,
+    pub body: String,
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let request = crate::routes::conversations::NoteRequest {
+        body: f.body.clone(),
+    };
+    match crate::routes::conversations::add_note(
+        State(state.clone()),
+        caller(&viewer),
+        Path(id),
+        JsonBody(request),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(&state, &viewer, id, draft, e.status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    pub csrf: String,
+    pub status: ConversationStatus,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let request = crate::routes::conversations::StatusRequest {
+        status: f.status,
+        reason: None,
+    };
+    match crate::routes::conversations::set_status(
+        State(state.clone()),
+        caller(&viewer),
+        Path(id),
+        JsonBody(request),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(&state, &viewer, id, draft, e.status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LintRequest {
+    pub text: String,
+    pub lang: Option<String>,
+    pub conversation_id: Option<i64>,
+}
+
+/// `POST /ui/lint`: the guard's verdict on a draft, for the reply box as the agent types. It
+/// needs the session and its CSRF token (`X-CSRF-Token`), like every other request that is
+/// not a plain page.
+pub async fn lint(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Json(req): Json<LintRequest>,
+) -> Response {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !csrf_ok(&viewer, sent) {
+        return (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response();
+    }
+    let text: String = req
+        .text
+        .chars()
+        .take(crate::ingest::MAX_MESSAGE_CHARS)
+        .collect();
+    let guard = match req.conversation_id {
+        Some(id) => match state.store.conversation(id).await {
+            Ok(Some(d)) => state
+                .shops
+                .get(state.store.as_ref(), &state.packs, d.conversation.shop_id)
+                .await
+                .ok()
+                .filter(|r| r.shop.tenant_id == viewer.agent.tenant_id),
+            _ => None,
+        },
+        None => None,
+    };
+    let verdict = match &guard {
+        Some(rules) => rules.guard(&state.guard).lint(
+            &text,
+            &LintContext {
+                lang: req.lang.clone(),
+                ..LintContext::default()
+            },
+        ),
+        None => state.guard.lint(
+            &text,
+            &LintContext {
+                lang: req.lang.clone(),
+                ..LintContext::default()
+            },
+        ),
+    };
+    let blocked = verdict.verdict == VerdictKind::Block;
+    Json(json!({"verdict": verdict.verdict, "findings": verdict.findings, "blocked": blocked}))
+        .into_response()
+}
+
+/// `GET /live`: server-sent events for a signed-in agent: every new message and status change
+/// in the agent's tenant (a supervisor's overview and every open tab stay current).
+pub async fn live(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let rx = state.live.subscribe();
+    let shops: HashSet<i64> = state
+        .store
+        .shops(viewer.agent.tenant_id)
+        .await
+        .map(|s| s.into_iter().map(|s| s.id).collect())
+        .unwrap_or_default();
+    let events = futures_util::stream::unfold((rx, shops), |(mut rx, shops)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if shops.contains(&e.shop_id) => {
+                    let kind = match &e.kind {
+                        crate::live::LiveKind::Message { .. } => "message",
+                        crate::live::LiveKind::Typing { .. } => "typing",
+                        crate::live::LiveKind::Status { .. } => "status",
+                    };
+                    let data = serde_json::to_string(&*e).unwrap_or_default();
+                    return Some((Ok(SseEvent::default().event(kind).data(data)), (rx, shops)));
+                }
+                Ok(_) => continue,
+                // Fell behind: tell the page to reload what it shows.
+                Err(RecvError::Lagged(_)) => {
+                    return Some((
+                        Ok(SseEvent::default().event("resync").data("{}")),
+                        (rx, shops),
+                    ));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
