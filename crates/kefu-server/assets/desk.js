@@ -44,6 +44,19 @@
     }
   });
 
+  // ---- templates: the chosen one goes into the reply box, then through the guard ----
+  var picker = document.getElementById("template");
+  if (picker) {
+    picker.addEventListener("change", function () {
+      var opt = picker.options[picker.selectedIndex];
+      var box = document.getElementById("reply");
+      if (!opt || !opt.dataset.text || !box) return;
+      box.value = box.value ? box.value + "\n" + opt.dataset.text : opt.dataset.text;
+      box.dispatchEvent(new Event("input"));
+      box.focus();
+    });
+  }
+
   // ---- the guard as the agent types (debounced) ----
   var reply = document.getElementById("reply");
   var conv = document.querySelector(".conv");

@@ -357,6 +357,10 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let page = request(&server, "GET", &format!("/conversations/{conv}"), &lin, &[]);
     assert_eq!(page.status, 200);
     assert!(page.body.contains("我的订单什么时候发货"));
+    // The shop's FAQ answers are its templates, in the buyer's language.
+    assert!(page.body.contains("id=\"template\""));
+    assert!(page.body.contains("invoice (zh)"), "{}", page.body);
+    assert!(page.body.contains("确认收货后在订单页申请"));
     let reply_path = format!("/conversations/{conv}/reply");
     let blocked = request(
         &server,

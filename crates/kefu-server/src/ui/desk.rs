@@ -352,6 +352,7 @@ async fn conversation_view(
     let entitlements = entitlements
         .map(|e| serde_json::to_value(e).unwrap_or_default())
         .unwrap_or_default();
+    let templates = templates_for(state, &detail, &entitlements).await;
     let body = html! {
         div.conv data-conversation=(c.id) {
             header.convhead {
@@ -381,6 +382,15 @@ async fn conversation_view(
                     }
                     form.card.reply method="post" action=(format!("/conversations/{}/reply", c.id)) id="reply-form" {
                         input type="hidden" name="csrf" value=(viewer.csrf);
+                        @if !templates.is_empty() {
+                            label for="template" { (lang.t("template")) }
+                            select id="template" {
+                                option value="" { "—" }
+                                @for (key, tlang, text) in &templates {
+                                    option value=(key) data-text=(text) data-lang=(tlang) { (key) " (" (tlang) ")" }
+                                }
+                            }
+                        }
                         label for="reply" { (lang.t("reply")) }
                         textarea id="reply" name="body" rows="5" aria-describedby="guard-findings" data-lang=(c.language.as_deref().unwrap_or("")) { (draft.body) }
                         div #guard-findings role="status" aria-live="polite" {
@@ -455,6 +465,45 @@ async fn conversation_view(
         layout(lang, lang.t("conversation"), Some(viewer), body),
     )
         .into_response()
+}
+
+/// The shop's FAQ answers as reply templates, each in the buyer's language when the shop wrote
+/// one (LANG-LOCAL; else English, else any), with the conversation's facts filled in: buyer,
+/// order number, tracking, and the amount of the first entitlement the buyer has.
+async fn templates_for(
+    state: &AppState,
+    detail: &ConversationDetail,
+    entitlements: &serde_json::Value,
+) -> Vec<(String, String, String)> {
+    let Ok(entries) = state.store.faqs(detail.conversation.shop_id).await else {
+        return Vec::new();
+    };
+    let want = detail.conversation.language.as_deref().unwrap_or("en");
+    let mut keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    keys.dedup();
+    let order = detail.order.as_ref();
+    let amount = entitlements
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["entitled"] == true && e["amount"].is_string()))
+        .map(|e| format!("{} {}", e["amount"].as_str().unwrap_or(""), e["currency"].as_str().unwrap_or("")))
+        .unwrap_or_default();
+    keys.iter()
+        .filter_map(|key| {
+            let of_key = || entries.iter().filter(move |e| e.key == *key);
+            let pick = of_key()
+                .find(|e| e.language == want)
+                .or_else(|| of_key().find(|e| e.language == "en"))
+                .or_else(|| of_key().next())?;
+            let text = pick
+                .answer
+                .replace("{buyer}", detail.customer.name.as_deref().unwrap_or(&detail.customer.handle))
+                .replace("{order}", order.map(|o| o.external_id.as_str()).unwrap_or(""))
+                .replace("{tracking}", order.and_then(|o| o.tracking_number.as_deref()).unwrap_or(""))
+                .replace("{carrier}", order.and_then(|o| o.carrier.as_deref()).unwrap_or(""))
+                .replace("{amount}", &amount);
+            Some((key.to_string(), pick.language.clone(), text))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]

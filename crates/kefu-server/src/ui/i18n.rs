@@ -132,6 +132,7 @@ impl Lang {
             "order" => ("订单", "Order"),
             "entitlements" => ("售后权益", "Entitlements"),
             "conversation" => ("会话", "Conversation"),
+            "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };
         match self {
