@@ -50,6 +50,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("sign_in_lockout_and_sessions", |s| {
         Box::pin(sign_in_lockout_and_sessions(s))
     }),
+    ("the_supervisors_overview", |s| {
+        Box::pin(the_supervisors_overview(s))
+    }),
 ];
 
 pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
@@ -1183,6 +1186,15 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(rec.agent.id, agent.id);
+    assert!(
+        store
+            .agents(DEFAULT_TENANT)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == agent.id)
+    );
+    assert!(store.agents(77).await.unwrap().is_empty());
     assert_eq!(rec.password_hash, None);
     assert!(
         store
@@ -1274,4 +1286,56 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(store.session("h2", now).await.unwrap().is_none());
+}
+
+pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
+    let a = shop(store, "Overview A", Platform::Ebay).await;
+    let b = shop(store, "Overview B", Platform::Taobao).await;
+    let clock = |due: &str| NewObligation {
+        rule: "EBAY-FRT-24H".into(),
+        clock: "first_response".into(),
+        severity: Severity::Platform,
+        due: t(due),
+        explanation: "test".into(),
+    };
+    let mut ids = Vec::new();
+    for (shop_id, buyer, due) in [
+        (a, "o1", "2026-11-20T09:30:00Z"),
+        (a, "o2", "2026-11-20T09:40:00Z"),
+        (b, "o3", "2026-11-20T08:30:00Z"),
+    ] {
+        let mut m = inbound(shop_id, buyer, "hello", "2026-11-20T08:00:00Z");
+        m.first_contact_obligations = vec![clock(due)];
+        ids.push(store.ingest(m).await.unwrap().conversation_id);
+    }
+    // o1 is answered at 08:20 (20 minutes); o3's clock runs out at 08:30.
+    store
+        .add_reply(reply(ids[0], "2026-11-20T08:20:00Z", &["first_response"]))
+        .await
+        .unwrap();
+    store
+        .breach_due(t("2026-11-20T08:45:00Z"), 10)
+        .await
+        .unwrap();
+    let since = t("2026-11-20T00:00:00Z");
+    let o = store
+        .overview(DEFAULT_TENANT, since, t("2026-11-20T09:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(o.open_by_shop, vec![(a, 2), (b, 1)], "{o:?}");
+    assert_eq!(o.breaches, 1);
+    assert_eq!(
+        o.due_next_hour, 1,
+        "o1 is answered, o3 breached: o2 only: {o:?}"
+    );
+    assert_eq!(o.first_response_met, 1);
+    assert_eq!(o.first_response_breached, 1);
+    assert_eq!(o.first_response_mean_secs.map(|s| s.round()), Some(1200.0));
+    assert_eq!(o.opened, 3);
+    assert_eq!(o.unassigned, 3);
+    let other = store
+        .overview(77, since, t("2026-11-20T09:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(other.opened, 0);
 }

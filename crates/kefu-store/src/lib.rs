@@ -187,6 +187,29 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A supervisor's view of a tenant's desk since some moment (today).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Overview {
+    /// Conversations still needing the desk, by shop id.
+    pub open_by_shop: Vec<(i64, i64)>,
+    pub escalated: i64,
+    /// Clocks breached since `since`.
+    pub breaches: i64,
+    /// Open clocks due within the hour after `now`.
+    pub due_next_hour: i64,
+    /// Open conversations per assigned agent id.
+    pub load_by_agent: Vec<(i64, i64)>,
+    pub unassigned: i64,
+    /// First-response clocks closed since `since`: met, breached, and the mean seconds a met
+    /// one took.
+    pub first_response_met: i64,
+    pub first_response_breached: i64,
+    pub first_response_mean_secs: Option<f64>,
+    /// Conversations opened since `since`, and how many of them are resolved or closed.
+    pub opened: i64,
+    pub resolved: i64,
+}
+
 /// What signing in needs to know of an agent.
 #[derive(Debug, Clone)]
 pub struct LoginRecord {
@@ -460,6 +483,16 @@ pub trait Store: Send + Sync + 'static {
         health: serde_json::Value,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// A tenant's agents, by id.
+    async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>>;
+    /// The supervisor's figures for a tenant (`since`: the start of the day).
+    async fn overview(
+        &self,
+        tenant_id: i64,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Overview>;
 
     /// The agent who signs in with `email` (any tenant: emails are unique), with the password
     /// hash and lockout state.

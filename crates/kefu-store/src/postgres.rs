@@ -1420,6 +1420,85 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>> {
+        let conn = self.client().lock().await;
+        conn.client
+            .query(
+                &format!("SELECT {AGENT_COLS} FROM agents WHERE tenant_id = $1 ORDER BY id"),
+                &[&tenant_id],
+            )
+            .await?
+            .iter()
+            .map(agent_row)
+            .collect()
+    }
+
+    async fn overview(
+        &self,
+        tenant_id: i64,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::Overview> {
+        const OPEN: &str = "('new', 'open', 'pending_customer', 'escalated')";
+        let conn = self.client().lock().await;
+        let c = &conn.client;
+        let shops = "SELECT id FROM shops WHERE tenant_id = $1";
+        let pairs = |rows: Vec<Row>| -> Vec<(i64, i64)> {
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let open_by_shop = pairs(
+            c.query(&format!("SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"), &[&tenant_id]).await?,
+        );
+        let load = pairs(
+            c.query(&format!("SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"), &[&tenant_id]).await?,
+        );
+        let unassigned = load.iter().find(|(a, _)| *a == 0).map_or(0, |(_, n)| *n);
+        let escalated: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM conversations WHERE status = 'escalated' AND shop_id IN ({shops})"), &[&tenant_id])
+            .await?
+            .get(0);
+        let of_tenant =
+            format!("conversation_id IN (SELECT id FROM conversations WHERE shop_id IN ({shops}))");
+        let breaches: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'breached' AND closed_at >= $2 AND {of_tenant}"), &[&tenant_id, &since])
+            .await?
+            .get(0);
+        let hour = now + chrono::Duration::hours(1);
+        let due_next_hour: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'open' AND due_at < $2 AND due_at >= $3 AND {of_tenant}"), &[&tenant_id, &hour, &now])
+            .await?
+            .get(0);
+        let frt = c
+            .query_one(
+                &format!(
+                    "SELECT COUNT(*) FILTER (WHERE state = 'met'), COUNT(*) FILTER (WHERE state = 'breached'),
+                            (AVG(EXTRACT(EPOCH FROM closed_at - opened_at)) FILTER (WHERE state = 'met'))::float8
+                     FROM obligations WHERE clock = 'first_response' AND closed_at >= $2 AND {of_tenant}"
+                ),
+                &[&tenant_id, &since],
+            )
+            .await?;
+        let done = c
+            .query_one(
+                &format!("SELECT COUNT(*), COUNT(*) FILTER (WHERE status IN ('resolved', 'closed')) FROM conversations WHERE created_at >= $2 AND shop_id IN ({shops})"),
+                &[&tenant_id, &since],
+            )
+            .await?;
+        Ok(crate::Overview {
+            open_by_shop,
+            escalated,
+            breaches,
+            due_next_hour,
+            load_by_agent: load.into_iter().filter(|(a, _)| *a != 0).collect(),
+            unassigned,
+            first_response_met: frt.get(0),
+            first_response_breached: frt.get(1),
+            first_response_mean_secs: frt.get(2),
+            opened: done.get(0),
+            resolved: done.get(1),
+        })
+    }
+
     async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
         let conn = self.client().lock().await;
         let sql = format!(

@@ -448,6 +448,17 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
     assert_eq!(detail["status"], "resolved");
 
+    // The overview is for supervisors.
+    let overview = request(&server, "GET", "/overview", &lin, &[]);
+    assert_eq!(overview.status, 200);
+    assert!(
+        overview.body.contains("id=\"breaches\"") && overview.body.contains("TB-FRT-5M"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains("taobao shop"));
+    assert_eq!(request(&server, "GET", "/overview", &tom, &[]).status, 403);
+
     // Signing out ends the session.
     let out = request(&server, "POST", "/logout", &lin, &[("csrf", &csrf)]);
     assert_eq!(out.status, 303);

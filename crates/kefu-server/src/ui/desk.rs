@@ -484,8 +484,17 @@ async fn templates_for(
     let order = detail.order.as_ref();
     let amount = entitlements
         .as_array()
-        .and_then(|a| a.iter().find(|e| e["entitled"] == true && e["amount"].is_string()))
-        .map(|e| format!("{} {}", e["amount"].as_str().unwrap_or(""), e["currency"].as_str().unwrap_or("")))
+        .and_then(|a| {
+            a.iter()
+                .find(|e| e["entitled"] == true && e["amount"].is_string())
+        })
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["amount"].as_str().unwrap_or(""),
+                e["currency"].as_str().unwrap_or("")
+            )
+        })
         .unwrap_or_default();
     keys.iter()
         .filter_map(|key| {
@@ -496,10 +505,28 @@ async fn templates_for(
                 .or_else(|| of_key().next())?;
             let text = pick
                 .answer
-                .replace("{buyer}", detail.customer.name.as_deref().unwrap_or(&detail.customer.handle))
-                .replace("{order}", order.map(|o| o.external_id.as_str()).unwrap_or(""))
-                .replace("{tracking}", order.and_then(|o| o.tracking_number.as_deref()).unwrap_or(""))
-                .replace("{carrier}", order.and_then(|o| o.carrier.as_deref()).unwrap_or(""))
+                .replace(
+                    "{buyer}",
+                    detail
+                        .customer
+                        .name
+                        .as_deref()
+                        .unwrap_or(&detail.customer.handle),
+                )
+                .replace(
+                    "{order}",
+                    order.map(|o| o.external_id.as_str()).unwrap_or(""),
+                )
+                .replace(
+                    "{tracking}",
+                    order
+                        .and_then(|o| o.tracking_number.as_deref())
+                        .unwrap_or(""),
+                )
+                .replace(
+                    "{carrier}",
+                    order.and_then(|o| o.carrier.as_deref()).unwrap_or(""),
+                )
                 .replace("{amount}", &amount);
             Some((key.to_string(), pick.language.clone(), text))
         })
@@ -730,4 +757,119 @@ pub async fn live(
         }
     });
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+// ---- the supervisor's overview ---------------------------------------------------------------
+
+/// `GET /overview`: today's figures for supervisors: open conversations by shop and platform,
+/// breaches, clocks due within the hour, escalations, each agent's load, and first-response
+/// time and resolution rate against the packs' targets.
+pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let lang = viewer.lang;
+    if !viewer.at_least(kefu_core::Role::Supervisor) {
+        return super::forbidden(lang, &viewer);
+    }
+    let now = state.clock.now();
+    let since = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let tenant = viewer.agent.tenant_id;
+    let (o, shops, agents) = match (
+        state.store.overview(tenant, since, now).await,
+        state.store.shops(tenant).await,
+        state.store.agents(tenant).await,
+    ) {
+        (Ok(o), Ok(s), Ok(a)) => (o, s, a),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(lang, &viewer, e),
+    };
+    let mut by_platform: std::collections::BTreeMap<String, i64> = Default::default();
+    for (shop_id, n) in &o.open_by_shop {
+        if let Some(s) = shops.iter().find(|s| s.id == *shop_id) {
+            *by_platform
+                .entry(s.platform.as_str().to_string())
+                .or_default() += n;
+        }
+    }
+    let max_shop = o
+        .open_by_shop
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let max_load = o
+        .load_by_agent
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(o.unassigned)
+        .max(1);
+    let frt_total = o.first_response_met + o.first_response_breached;
+    let met_rate = (frt_total > 0).then(|| o.first_response_met as f64 / frt_total as f64);
+    let resolution = (o.opened > 0).then(|| o.resolved as f64 / o.opened as f64);
+    // Each shop's first-response target from its pack (platform limits and its own target).
+    let mut targets = Vec::new();
+    for s in &shops {
+        if let Ok(rules) = state
+            .shops
+            .get(state.store.as_ref(), &state.packs, s.id)
+            .await
+        {
+            for c in rules
+                .pack
+                .clocks
+                .iter()
+                .filter(|c| c.kind == kefu_rules::ClockKind::FirstResponse)
+            {
+                targets.push((s.name.clone(), c.rule.clone(), c.duration.num_minutes()));
+            }
+        }
+    }
+    let bar = |n: i64, max: i64| format!("width:{}%", (n * 100 / max).clamp(2, 100));
+    let body = html! {
+        h1 { (lang.t("overview")) }
+        div.tiles {
+            div.tile { span.big #breaches { (o.breaches) } span { (lang.t("breaches_today")) } }
+            div.tile { span.big #due-hour { (o.due_next_hour) } span { (lang.t("due_next_hour")) } }
+            div.tile { span.big #escalated { (o.escalated) } span { (lang.t("escalations")) } }
+            div.tile { span.big { (o.unassigned) } span { (lang.t("unassigned")) } }
+        }
+        div.columns {
+            section.card {
+                h2 { (lang.t("open_by_shop")) }
+                table.bars { tbody {
+                    @for (shop_id, n) in &o.open_by_shop {
+                        tr { th scope="row" { (shops.iter().find(|s| s.id == *shop_id).map(|s| s.name.as_str()).unwrap_or("?")) }
+                             td { div.bar style=(bar(*n, max_shop)) {} } td.num { (n) } }
+                    }
+                } }
+                h2 { (lang.t("open_by_platform")) }
+                ul { @for (p, n) in &by_platform { li { (p) ": " strong { (n) } } } }
+            }
+            section.card {
+                h2 { (lang.t("agent_load")) }
+                table.bars { tbody {
+                    @for (agent_id, n) in &o.load_by_agent {
+                        tr { th scope="row" { (agents.iter().find(|a| a.id == *agent_id).map(|a| a.name.as_str()).unwrap_or("?")) }
+                             td { div.bar style=(bar(*n, max_load)) {} } td.num { (n) } }
+                    }
+                } }
+                h2 { (lang.t("first_response")) }
+                p {
+                    (lang.t("met")) " " strong { (o.first_response_met) } " · " (lang.t("breached")) " " strong { (o.first_response_breached) }
+                    @if let Some(r) = met_rate { " · " strong { (format!("{:.0} %", r * 100.0)) } }
+                    @if let Some(m) = o.first_response_mean_secs { " · " (lang.t("mean")) " " strong { (format!("{:.1} min", m / 60.0)) } }
+                }
+                p { (lang.t("resolution_rate")) ": "
+                    @if let Some(r) = resolution { strong { (format!("{:.0} %", r * 100.0)) } " (" (o.resolved) "/" (o.opened) ")" } @else { "—" } }
+                h3 { (lang.t("targets")) }
+                ul { @for (shop, rule, minutes) in &targets { li { (shop) ": " code { (rule) } " " (minutes) " min" } } }
+            }
+        }
+        script src="/assets/desk.js" defer {}
+    };
+    layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
 }

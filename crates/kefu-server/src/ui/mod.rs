@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/status", post(desk::set_status))
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
+        .route("/overview", get(desk::overview))
 }
 
 async fn css() -> Response {
@@ -79,6 +80,7 @@ pub(crate) fn layout(
                     @if let Some(v) = viewer {
                         nav aria-label=(lang.t("app")) {
                             a href="/inbox" { (lang.t("inbox")) }
+                            @if v.at_least(Role::Supervisor) { a href="/overview" { (lang.t("overview")) } }
                             a href="/" { (lang.t("shops")) }
                             a href="/admin/connectors" { (lang.t("connectors")) }
                         }

@@ -265,3 +265,90 @@ pub fn delete_session(c: &Connection, token_hash: &str) -> Result<()> {
         .execute([token_hash])?;
     Ok(())
 }
+
+// ---- the supervisor's overview ---------------------------------------------------------------
+
+const OPEN: &str = "('new', 'open', 'pending_customer', 'escalated')";
+
+pub fn overview(
+    c: &Connection,
+    tenant_id: i64,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<crate::Overview> {
+    let pairs = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64)>> {
+        Ok(c.prepare_cached(sql)?
+            .query_map(p, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64> {
+        Ok(c.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
+    };
+    let (since_us, now_us, hour_us) = (
+        micros(since),
+        micros(now),
+        micros(now + chrono::Duration::hours(1)),
+    );
+    let shops = "SELECT id FROM shops WHERE tenant_id = ?1";
+    let open_by_shop = pairs(
+        &format!(
+            "SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"
+        ),
+        &[&tenant_id],
+    )?;
+    let load = pairs(
+        &format!(
+            "SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"
+        ),
+        &[&tenant_id],
+    )?;
+    let unassigned = load.iter().find(|(a, _)| *a == 0).map_or(0, |(_, n)| *n);
+    let escalated = one(
+        &format!(
+            "SELECT COUNT(*) FROM conversations WHERE status = 'escalated' AND shop_id IN ({shops})"
+        ),
+        &[&tenant_id],
+    )?;
+    let of_tenant =
+        format!("conversation_id IN (SELECT id FROM conversations WHERE shop_id IN ({shops}))");
+    let breaches = one(
+        &format!(
+            "SELECT COUNT(*) FROM obligations WHERE state = 'breached' AND closed_at >= ?2 AND {of_tenant}"
+        ),
+        &[&tenant_id, &since_us],
+    )?;
+    let due_next_hour = one(
+        &format!(
+            "SELECT COUNT(*) FROM obligations WHERE state = 'open' AND due_at < ?2 AND due_at >= ?3 AND {of_tenant}"
+        ),
+        &[&tenant_id, &hour_us, &now_us],
+    )?;
+    let (met, breached, mean): (i64, i64, Option<f64>) = c
+        .prepare_cached(&format!(
+            "SELECT COALESCE(SUM(state = 'met'), 0), COALESCE(SUM(state = 'breached'), 0),
+                    AVG(CASE WHEN state = 'met' THEN (closed_at - opened_at) / 1e6 END)
+             FROM obligations WHERE clock = 'first_response' AND closed_at >= ?2 AND {of_tenant}"
+        ))?
+        .query_row(params![tenant_id, since_us], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let (opened, resolved): (i64, i64) = c
+        .prepare_cached(&format!(
+            "SELECT COUNT(*), COALESCE(SUM(status IN ('resolved', 'closed')), 0) FROM conversations
+             WHERE created_at >= ?2 AND shop_id IN ({shops})"
+        ))?
+        .query_row(params![tenant_id, since_us], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(crate::Overview {
+        open_by_shop,
+        escalated,
+        breaches,
+        due_next_hour,
+        load_by_agent: load.into_iter().filter(|(a, _)| *a != 0).collect(),
+        unassigned,
+        first_response_met: met,
+        first_response_breached: breached,
+        first_response_mean_secs: mean,
+        opened,
+        resolved,
+    })
+}

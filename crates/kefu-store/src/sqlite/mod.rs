@@ -572,6 +572,29 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {} FROM agents WHERE tenant_id = ?1 ORDER BY id",
+                rows::AGENT_COLS
+            );
+            Ok(c.prepare_cached(&sql)?
+                .query_map([tenant_id], rows::agent)?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn overview(
+        &self,
+        tenant_id: i64,
+        since: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Overview> {
+        self.read(move |c| channels::overview(c, tenant_id, since, now))
+            .await
+    }
+
     async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
         let email = email.to_string();
         self.read(move |c| channels::login_record(c, &email)).await
