@@ -53,6 +53,18 @@ pub const ALL: &[(&str, Check)] = &[
     ("the_supervisors_overview", |s| {
         Box::pin(the_supervisors_overview(s))
     }),
+    ("due_obligations_are_breached_once", |s| {
+        Box::pin(due_obligations_are_breached_once(s))
+    }),
+    ("status_changes_and_triggers_move_clocks", |s| {
+        Box::pin(status_changes_and_triggers_move_clocks(s))
+    }),
+    ("email_replies_go_through_the_outbox", |s| {
+        Box::pin(email_replies_go_through_the_outbox(s))
+    }),
+    ("conversations_are_routed_to_available_agents", |s| {
+        Box::pin(conversations_are_routed_to_available_agents(s))
+    }),
 ];
 
 pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
@@ -1008,6 +1020,36 @@ pub async fn conversations_are_routed_to_available_agents(store: &Arc<dyn Store>
         store.set_availability(999_999, true, at).await.unwrap_err(),
         StoreError::NotFound(_)
     ));
+    // An agent limited to other shops is not given this shop's conversations.
+    let other = shop(store, "Other AliExpress", Platform::Aliexpress).await;
+    let nina = store
+        .create_agent(agent("nina@x", &["en", "es", "de"]))
+        .await
+        .unwrap()
+        .id;
+    store.set_agent_shops(nina, vec![other]).await.unwrap();
+    assert_eq!(store.agent_shops(nina).await.unwrap(), vec![other]);
+    store.set_availability(lucia, false, at).await.unwrap();
+    store.set_availability(sam, false, at).await.unwrap();
+    let late = store
+        .ingest(inbound(s, "carl", "Hello?", "2026-11-11T11:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    assert_eq!(
+        store.assign(late, at).await.unwrap(),
+        None,
+        "nina works for the other shop only"
+    );
+    let theirs = store
+        .ingest(inbound(other, "dora", "Hello?", "2026-11-11T11:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    assert_eq!(store.assign(theirs, at).await.unwrap(), Some(nina));
+    store.set_agent_shops(nina, vec![]).await.unwrap();
+    assert!(store.agent_shops(nina).await.unwrap().is_empty());
+    assert!(store.set_agent_shops(nina, vec![999_999]).await.is_err());
 }
 
 pub async fn faqs_are_kept_per_shop_key_and_language(store: &Arc<dyn Store>) {

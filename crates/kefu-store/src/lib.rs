@@ -484,6 +484,10 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Limits an agent to these shops (an empty list: every shop of the tenant).
+    async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()>;
+    /// The shops an agent is limited to; empty when the agent works for every shop.
+    async fn agent_shops(&self, agent_id: i64) -> Result<Vec<i64>>;
     /// A tenant's agents, by id.
     async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>>;
     /// The supervisor's figures for a tenant (`since`: the start of the day).

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0005_faqs_connectors.sql"),
     ),
     (6, include_str!("../migrations/postgres/0006_sessions.sql")),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_agent_shops.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -657,16 +661,18 @@ async fn assign_tx(
 ) -> Result<Option<i64>> {
     let row = tx
         .query_one(
-            "SELECT s.tenant_id, co.language, co.assignee_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
             &[&conversation_id],
         )
         .await?;
-    let (tenant_id, language, current): (i64, Option<String>, Option<i64>) =
-        (row.get(0), row.get(1), row.get(2));
+    let (tenant_id, language, current, shop_id): (i64, Option<String>, Option<i64>, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
     let agent: Option<i64> = tx
         .query_opt(
             "SELECT a.id FROM agents a
              WHERE a.tenant_id = $1 AND a.available AND a.role IN ('agent', 'supervisor')
+               AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
+                    OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = $3))
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                     AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
              ORDER BY ($2::text IS NOT NULL AND a.languages ? $2::text) DESC,
@@ -674,7 +680,7 @@ async fn assign_tx(
                        AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),
                       a.last_assigned_at NULLS FIRST, a.id
              LIMIT 1 FOR UPDATE OF a",
-            &[&tenant_id, &language],
+            &[&tenant_id, &language, &shop_id],
         )
         .await?
         .map(|r| r.get(0));
@@ -1418,6 +1424,37 @@ impl Store for PostgresStore {
             .execute("SELECT 1", &[])
             .await?;
         Ok(())
+    }
+
+    async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {
+        let mut conn = self.client().lock().await;
+        let tx = conn.client.transaction().await?;
+        tx.execute("DELETE FROM agent_shops WHERE agent_id = $1", &[&agent_id])
+            .await?;
+        for shop in shops {
+            tx.execute(
+                "INSERT INTO agent_shops (agent_id, shop_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&agent_id, &shop],
+            )
+            .await
+            .map_err(|e| StoreError::Invalid(format!("agent {agent_id} or shop {shop} does not exist: {e}")))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn agent_shops(&self, agent_id: i64) -> Result<Vec<i64>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query(
+                "SELECT shop_id FROM agent_shops WHERE agent_id = $1 ORDER BY shop_id",
+                &[&agent_id],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>> {

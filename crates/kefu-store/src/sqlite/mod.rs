@@ -52,6 +52,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0005_faqs_connectors.sql"),
     ),
     (6, include_str!("../../migrations/sqlite/0006_sessions.sql")),
+    (
+        7,
+        include_str!("../../migrations/sqlite/0007_agent_shops.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -570,6 +574,37 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
+    }
+
+    async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {
+        self.write(move |c, _| {
+            c.prepare_cached("DELETE FROM agent_shops WHERE agent_id = ?1")?
+                .execute([agent_id])?;
+            for shop in &shops {
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO agent_shops (agent_id, shop_id) VALUES (?1, ?2)",
+                )?
+                .execute([agent_id, *shop])
+                .map_err(|e| {
+                    crate::StoreError::Invalid(format!(
+                        "agent {agent_id} or shop {shop} does not exist: {e}"
+                    ))
+                })?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agent_shops(&self, agent_id: i64) -> Result<Vec<i64>> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT shop_id FROM agent_shops WHERE agent_id = ?1 ORDER BY shop_id",
+            )?
+            .query_map([agent_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
     }
 
     async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>> {

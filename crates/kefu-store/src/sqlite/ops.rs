@@ -823,13 +823,13 @@ pub fn assign(
     at: chrono::DateTime<Utc>,
     actor: &str,
 ) -> Result<Option<i64>> {
-    let found: Option<(i64, Option<String>, Option<i64>)> = c
+    let found: Option<(i64, Option<String>, Option<i64>, i64)> = c
         .prepare_cached(
-            "SELECT s.tenant_id, co.language, co.assignee_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
         )?
-        .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let Some((tenant_id, language, current)) = found else {
+    let Some((tenant_id, language, current, shop_id)) = found else {
         return Err(StoreError::NotFound(format!(
             "conversation {conversation_id} does not exist"
         )));
@@ -839,6 +839,8 @@ pub fn assign(
         .prepare_cached(
             "SELECT a.id FROM agents a
              WHERE a.tenant_id = ?1 AND a.available = 1 AND a.role IN ('agent', 'supervisor')
+               AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
+                    OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = ?3))
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                     AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
              ORDER BY (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = ?2)) DESC,
@@ -847,7 +849,7 @@ pub fn assign(
                       COALESCE(a.last_assigned_at, 0), a.id
              LIMIT 1",
         )?
-        .query_row(params![tenant_id, language], |r| r.get(0))
+        .query_row(params![tenant_id, language, shop_id], |r| r.get(0))
         .optional()?;
     if agent.is_none() && current.is_none() {
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
