@@ -73,9 +73,30 @@ pub struct Caller {
     pub actor: String,
     /// The person's name, for records such as a confirmed guard warning.
     pub name: String,
+    /// The shops an agent is limited to; `None`: every shop of the tenant.
+    pub shops: Option<Vec<i64>>,
 }
 
 impl Caller {
+    /// Whether the caller works for this shop (of their tenant).
+    pub fn may_see_shop(&self, shop_id: i64) -> bool {
+        self.shops.as_ref().is_none_or(|s| s.contains(&shop_id))
+    }
+
+    /// A shop filter for a listing: the one asked for if the caller may see it; for a caller
+    /// limited to one shop, that shop; a caller limited to several must name one.
+    pub fn shop_filter(&self, asked: Option<i64>) -> Result<Option<i64>, ApiError> {
+        match (&self.shops, asked) {
+            (None, asked) => Ok(asked),
+            (Some(mine), Some(id)) if mine.contains(&id) => Ok(Some(id)),
+            (Some(_), Some(id)) => Err(ApiError::not_found(format!("shop {id} does not exist"))),
+            (Some(mine), None) if mine.len() == 1 => Ok(Some(mine[0])),
+            (Some(_), None) => Err(ApiError::invalid(
+                "you work for several shops: pass shop_id to choose one",
+            )),
+        }
+    }
+
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         let rank = |r: Role| match r {
             Role::Agent => 0,
@@ -130,6 +151,7 @@ impl FromRequestParts<AppState> for Caller {
                 role: Role::Admin,
                 actor: "master".into(),
                 name: "administrator (master key)".into(),
+                shops: None,
             });
         }
         let agent = state
@@ -137,12 +159,14 @@ impl FromRequestParts<AppState> for Caller {
             .agent_by_token_hash(&hash_token(token))
             .await?
             .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+        let shops = state.store.agent_shops(agent.id).await?;
         Ok(Caller {
             tenant_id: agent.tenant_id,
             agent_id: Some(agent.id),
             role: agent.role,
             actor: format!("agent:{}", agent.id),
             name: agent.name,
+            shops: (!shops.is_empty()).then_some(shops),
         })
     }
 }

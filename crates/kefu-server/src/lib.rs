@@ -156,7 +156,7 @@ impl AppState {
             .shops
             .get(self.store.as_ref(), &self.packs, shop_id)
             .await?;
-        if rules.shop.tenant_id != caller.tenant_id {
+        if rules.shop.tenant_id != caller.tenant_id || !caller.may_see_shop(shop_id) {
             return Err(ApiError::not_found(format!(
                 "shop {shop_id} does not exist"
             )));

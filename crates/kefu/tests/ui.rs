@@ -448,6 +448,61 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
     assert_eq!(detail["status"], "resolved");
 
+    // An agent who works for the taobao shop only cannot open another shop's conversation by
+    // its URL, nor see it in the inbox or through the API.
+    let ebay = shop(&server, "ebay");
+    let (_, other) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&serde_json::json!({"shop_id": ebay, "channel": "marketplace", "customer": {"handle": "jim"}, "body": "Has my order shipped yet?"})),
+    );
+    let other_conv = other["conversation_id"].as_i64().unwrap();
+    let (status, amy) = server.call(
+        "POST",
+        "/api/v1/agents",
+        Some(&serde_json::json!({"email": "amy@example.com", "name": "Amy", "role": "agent", "languages": ["zh", "en"], "shops": [taobao]})),
+    );
+    assert_eq!(status, 201, "{amy}");
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        "amy@example.com",
+        "--password",
+        "a long enough password",
+    ]);
+    let amy = sign_in(&server, "amy@example.com", "a long enough password").unwrap();
+    assert_eq!(
+        request(
+            &server,
+            "GET",
+            &format!("/conversations/{other_conv}"),
+            &amy,
+            &[]
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        request(&server, "GET", &format!("/conversations/{conv}"), &amy, &[]).status,
+        200
+    );
+    let amy_inbox = request(&server, "GET", "/inbox", &amy, &[]);
+    assert!(
+        !amy_inbox
+            .body
+            .contains(&format!("data-conversation=\"{other_conv}\""))
+    );
+    let lin_inbox = request(&server, "GET", "/inbox", &lin, &[]);
+    assert!(
+        lin_inbox
+            .body
+            .contains(&format!("data-conversation=\"{other_conv}\"")),
+        "a supervisor of all shops sees it"
+    );
+
     // The overview is for supervisors.
     let overview = request(&server, "GET", "/overview", &lin, &[]);
     assert_eq!(overview.status, 200);

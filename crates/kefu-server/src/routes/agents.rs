@@ -22,6 +22,9 @@ pub struct CreateAgent {
     pub role: Role,
     #[serde(default)]
     pub languages: Vec<String>,
+    /// The shops the agent works for (default: all of the tenant's).
+    #[serde(default)]
+    pub shops: Vec<i64>,
 }
 
 pub async fn create(
@@ -37,6 +40,10 @@ pub async fn create(
             req.email
         )));
     }
+    // Every shop named must be one of the caller's before anything is created.
+    for shop in &req.shops {
+        state.tenant_shop(&caller, *shop).await?;
+    }
     let agent = state
         .store
         .create_agent(NewAgent {
@@ -48,6 +55,12 @@ pub async fn create(
             password_hash: None,
         })
         .await?;
+    if !req.shops.is_empty() {
+        state
+            .store
+            .set_agent_shops(agent.id, req.shops.clone())
+            .await?;
+    }
     Ok((StatusCode::CREATED, Json(agent)))
 }
 

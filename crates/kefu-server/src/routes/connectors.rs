@@ -120,6 +120,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
         .await?
         .into_iter()
         .map(|s| s.id)
+        .filter(|id| caller.may_see_shop(*id))
         .collect();
     let rows = state.store.connectors(Some(shops)).await?;
     Ok(Json(

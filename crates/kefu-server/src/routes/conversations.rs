@@ -35,7 +35,7 @@ async fn load(
             detail.conversation.shop_id,
         )
         .await?;
-    if rules.shop.tenant_id != caller.tenant_id {
+    if rules.shop.tenant_id != caller.tenant_id || !caller.may_see_shop(rules.shop.id) {
         return Err(missing());
     }
     Ok((detail, rules))

@@ -43,7 +43,7 @@ pub async fn list(
             .as_deref()
             .map(|t| parse_time("due_before", t))
             .transpose()?,
-        shop_id: q.shop_id,
+        shop_id: caller.shop_filter(q.shop_id)?,
         after: None,
         limit,
     };

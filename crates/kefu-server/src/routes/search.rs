@@ -53,7 +53,7 @@ pub async fn search(
     let query = kefu_search::Query {
         text,
         tenant_id: caller.tenant_id,
-        shop_id: q.shop_id,
+        shop_id: caller.shop_filter(q.shop_id)?,
         platform: q.platform,
         status: q.status,
         agent_id: q.agent_id,

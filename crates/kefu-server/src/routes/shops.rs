@@ -72,7 +72,8 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let shops = state.store.shops(caller.tenant_id).await?;
+    let mut shops = state.store.shops(caller.tenant_id).await?;
+    shops.retain(|s| caller.may_see_shop(s.id));
     Ok(Json(serde_json::json!({ "shops": shops })))
 }
 
@@ -85,7 +86,7 @@ pub async fn get(
         .store
         .shop(id)
         .await?
-        .filter(|s| s.tenant_id == caller.tenant_id)
+        .filter(|s| s.tenant_id == caller.tenant_id && caller.may_see_shop(s.id))
         .ok_or_else(|| ApiError::not_found(format!("shop {id} does not exist")))?;
     Ok(Json(shop))
 }

@@ -103,9 +103,15 @@ pub struct Viewer {
     pub agent: Agent,
     pub csrf: String,
     pub lang: super::i18n::Lang,
+    /// The shops the agent is limited to; `None`: every shop of the tenant.
+    pub shops: Option<Vec<i64>>,
 }
 
 impl Viewer {
+    pub fn may_see_shop(&self, shop_id: i64) -> bool {
+        self.shops.as_ref().is_none_or(|s| s.contains(&shop_id))
+    }
+
     pub fn at_least(&self, role: Role) -> bool {
         let rank = |r: Role| match r {
             Role::Agent => 0,
@@ -159,7 +165,18 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(SignIn(here));
         };
         let lang = super::i18n::Lang::pick(&parts.headers, &agent.languages);
-        Ok(Viewer { agent, csrf, lang })
+        let shops = state
+            .store
+            .agent_shops(agent.id)
+            .await
+            .map_err(|_| SignIn(here.clone()))?;
+        let shops = (!shops.is_empty()).then_some(shops);
+        Ok(Viewer {
+            agent,
+            csrf,
+            lang,
+            shops,
+        })
     }
 }
 

@@ -55,6 +55,7 @@ fn caller(v: &Viewer) -> Caller {
         role: v.agent.role,
         actor: format!("agent:{}", v.agent.id),
         name: v.agent.name.clone(),
+        shops: v.shops.clone(),
     }
 }
 
@@ -94,8 +95,17 @@ pub async fn inbox(
     let lang = viewer.lang;
     let now = state.clock.now();
     let shops = match state.store.shops(viewer.agent.tenant_id).await {
-        Ok(s) => s,
+        Ok(mut s) => {
+            s.retain(|s| viewer.may_see_shop(s.id));
+            s
+        }
         Err(e) => return unavailable(lang, &viewer, e),
+    };
+    // An agent limited to one shop sees that shop's clocks; limited to several, the scan
+    // skips the others below.
+    let shop_filter = match (&viewer.shops, q.shop) {
+        (Some(mine), None) if mine.len() == 1 => Some(mine[0]),
+        (_, asked) => asked,
     };
     let mut cursor = q.after.as_deref().and_then(|a| {
         let (micros, id) = a.split_once('~')?;
@@ -115,7 +125,7 @@ pub async fn inbox(
                 tenant_id: viewer.agent.tenant_id,
                 state: Some(ObligationState::Open),
                 due_before: empty(&q.soon).map(|_| now + chrono::Duration::hours(1)),
-                shop_id: q.shop,
+                shop_id: shop_filter,
                 after: cursor,
                 limit: 200,
             })
@@ -338,8 +348,9 @@ async fn conversation_view(
     else {
         return not_found(viewer);
     };
-    // Another tenant's conversation does not exist for this viewer.
-    if rules.shop.tenant_id != viewer.agent.tenant_id {
+    // Another tenant's conversation, or a shop the agent does not work for, does not exist for
+    // this viewer.
+    if rules.shop.tenant_id != viewer.agent.tenant_id || !viewer.may_see_shop(rules.shop.id) {
         return not_found(viewer);
     }
     let now = state.clock.now();
@@ -693,7 +704,9 @@ pub async fn lint(
                 .get(state.store.as_ref(), &state.packs, d.conversation.shop_id)
                 .await
                 .ok()
-                .filter(|r| r.shop.tenant_id == viewer.agent.tenant_id),
+                .filter(|r| {
+                    r.shop.tenant_id == viewer.agent.tenant_id && viewer.may_see_shop(r.shop.id)
+                }),
             _ => None,
         },
         None => None,
@@ -730,7 +743,12 @@ pub async fn live(
         .store
         .shops(viewer.agent.tenant_id)
         .await
-        .map(|s| s.into_iter().map(|s| s.id).collect())
+        .map(|s| {
+            s.into_iter()
+                .map(|s| s.id)
+                .filter(|id| viewer.may_see_shop(*id))
+                .collect()
+        })
         .unwrap_or_default();
     let events = futures_util::stream::unfold((rx, shops), |(mut rx, shops)| async move {
         loop {

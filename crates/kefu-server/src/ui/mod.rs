@@ -349,7 +349,10 @@ async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
 async fn home(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     let shops = match state.store.shops(viewer.agent.tenant_id).await {
-        Ok(s) => s,
+        Ok(mut s) => {
+            s.retain(|s| viewer.may_see_shop(s.id));
+            s
+        }
         Err(e) => return unavailable(lang, &viewer, e),
     };
     layout(
@@ -420,7 +423,8 @@ async fn shop_of(
         .get(state.store.as_ref(), &state.packs, shop_id)
         .await
         .ok()?;
-    (rules.shop.tenant_id == viewer.agent.tenant_id).then_some(rules)
+    (rules.shop.tenant_id == viewer.agent.tenant_id && viewer.may_see_shop(shop_id))
+        .then_some(rules)
 }
 
 pub(crate) fn not_found(viewer: &Viewer) -> Response {
@@ -677,7 +681,11 @@ async fn connectors_page(State(state): State<AppState>, viewer: Viewer) -> Respo
         Ok(s) => s,
         Err(e) => return unavailable(lang, &viewer, e),
     };
-    let ids = shops.iter().map(|s| s.id).collect();
+    let ids = shops
+        .iter()
+        .map(|s| s.id)
+        .filter(|id| viewer.may_see_shop(*id))
+        .collect();
     let rows = match state.store.connectors(Some(ids)).await {
         Ok(r) => r,
         Err(e) => return unavailable(lang, &viewer, e),

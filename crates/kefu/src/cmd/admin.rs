@@ -20,6 +20,9 @@ pub enum Command {
         /// Languages the agent answers in, comma-separated ISO 639-1 codes (zh,en,de).
         #[arg(long, value_delimiter = ',', default_value = "en")]
         languages: Vec<String>,
+        /// The shops the agent works for, comma-separated ids (default: every shop).
+        #[arg(long, value_delimiter = ',')]
+        shops: Vec<i64>,
     },
     /// Set an agent's password for the web UI (argon2id); reads it from standard input when
     /// `--password` is not given. Signs the agent's browser sessions out.
@@ -50,6 +53,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             name,
             role,
             languages,
+            shops,
         } => {
             let role: Role = role.parse()?;
             if !email.contains('@') {
@@ -66,6 +70,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                     password_hash: None,
                 })
                 .await?;
+            if !shops.is_empty() {
+                store.set_agent_shops(agent.id, shops).await?;
+            }
             super::print_json(&agent)
         }
         Command::SetPassword {
