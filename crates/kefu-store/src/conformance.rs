@@ -1380,4 +1380,55 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(other.opened, 0);
+
+    // The inbox: conversations at their nearest open clock (o1 answered, o3 breached).
+    let base = crate::InboxQuery {
+        tenant_id: DEFAULT_TENANT,
+        shop_ids: Some(vec![a, b]),
+        limit: 10,
+        ..Default::default()
+    };
+    let rows = store.inbox(base.clone()).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.conversation_id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    assert_eq!(rows[0].last_message.as_deref(), Some("hello"));
+    assert_eq!(rows[0].rule, "EBAY-FRT-24H");
+    assert_eq!(rows[0].customer_handle, "o2");
+    // A second, later clock on the same conversation does not list it twice.
+    store
+        .start_clocks(ClockStart {
+            conversation_id: ids[1],
+            at: t("2026-11-20T09:00:00Z"),
+            actor: "test".into(),
+            trigger: "complex_issue".into(),
+            obligations: vec![clock("2026-11-20T11:00:00Z")],
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.inbox(base.clone()).await.unwrap().len(), 1);
+    let german = crate::InboxQuery {
+        language: Some("de".into()),
+        ..base.clone()
+    };
+    assert!(store.inbox(german).await.unwrap().is_empty());
+    let unassigned = crate::InboxQuery {
+        assignee: Some(None),
+        ..base.clone()
+    };
+    assert_eq!(store.inbox(unassigned).await.unwrap().len(), 1);
+    let next_page = crate::InboxQuery {
+        after: Some((rows[0].due, rows[0].obligation_id)),
+        ..base.clone()
+    };
+    assert!(
+        store.inbox(next_page).await.unwrap().is_empty(),
+        "the next page starts after the last line"
+    );
+    let no_shops = crate::InboxQuery {
+        shop_ids: Some(vec![]),
+        ..base
+    };
+    assert!(store.inbox(no_shops).await.unwrap().is_empty());
 }

@@ -187,6 +187,40 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the inbox asks for: a tenant's conversations with an open clock, nearest due first.
+#[derive(Debug, Clone, Default)]
+pub struct InboxQuery {
+    pub tenant_id: i64,
+    /// Only these shops (`None`: all of the tenant's).
+    pub shop_ids: Option<Vec<i64>>,
+    pub status: Option<kefu_core::ConversationStatus>,
+    pub language: Option<String>,
+    /// `Some(Some(id))`: assigned to that agent; `Some(None)`: unassigned.
+    pub assignee: Option<Option<i64>>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// Keyset: after this `(due, obligation id)`.
+    pub after: Option<(DateTime<Utc>, i64)>,
+    pub limit: i64,
+}
+
+/// One inbox line: a conversation at its nearest open clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InboxRow {
+    pub obligation_id: i64,
+    pub conversation_id: i64,
+    pub shop_id: i64,
+    pub rule: String,
+    pub due: DateTime<Utc>,
+    pub opened_at: DateTime<Utc>,
+    pub status: kefu_core::ConversationStatus,
+    pub language: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub customer_handle: String,
+    pub customer_name: Option<String>,
+    /// The latest message a buyer or the shop wrote.
+    pub last_message: Option<String>,
+}
+
 /// A supervisor's view of a tenant's desk since some moment (today).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Overview {
@@ -488,6 +522,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()>;
     /// The shops an agent is limited to; empty when the agent works for every shop.
     async fn agent_shops(&self, agent_id: i64) -> Result<Vec<i64>>;
+    /// The inbox: conversations at their nearest open clock, soonest first, filtered, one page.
+    async fn inbox(&self, q: InboxQuery) -> Result<Vec<InboxRow>>;
     /// A tenant's agents, by id.
     async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>>;
     /// The supervisor's figures for a tenant (`since`: the start of the day).

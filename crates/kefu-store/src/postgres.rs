@@ -1426,6 +1426,71 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
+        let conn = self.client().lock().await;
+        let assignee = match q.assignee {
+            None => String::new(),
+            Some(None) => "AND c.assignee_id IS NULL".into(),
+            Some(Some(id)) => format!("AND c.assignee_id = {id}"),
+        };
+        let status = q
+            .status
+            .map(|s| format!("AND c.status = '{}'", s.as_str()))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT o.id, o.conversation_id, c.shop_id, o.rule, o.due_at, o.opened_at, c.status, c.language,
+                    c.assignee_id, cu.handle, cu.name,
+                    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
+                       AND m.direction IN ('inbound', 'outbound') ORDER BY m.id DESC LIMIT 1)
+             FROM obligations o
+             JOIN conversations c ON c.id = o.conversation_id
+             JOIN shops s ON s.id = c.shop_id
+             JOIN customers cu ON cu.id = c.customer_id
+             WHERE o.state = 'open' AND s.tenant_id = $1 {assignee} {status}
+               AND ($7::bigint[] IS NULL OR c.shop_id = ANY($7))
+               AND ($2::text IS NULL OR c.language = $2)
+               AND ($3::timestamptz IS NULL OR o.due_at < $3)
+               AND ($4::timestamptz IS NULL OR o.due_at > $4 OR (o.due_at = $4 AND o.id > $5::bigint))
+               AND o.id = (SELECT o2.id FROM obligations o2 WHERE o2.conversation_id = o.conversation_id
+                             AND o2.state = 'open' ORDER BY o2.due_at, o2.id LIMIT 1)
+             ORDER BY o.due_at, o.id LIMIT $6"
+        );
+        let (after_due, after_id) = (q.after.map(|a| a.0), q.after.map(|a| a.1));
+        let rows = conn
+            .client
+            .query(
+                &sql,
+                &[
+                    &q.tenant_id,
+                    &q.language,
+                    &q.due_before,
+                    &after_due,
+                    &after_id,
+                    &q.limit,
+                    &q.shop_ids,
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::InboxRow {
+                    obligation_id: r.get(0),
+                    conversation_id: r.get(1),
+                    shop_id: r.get(2),
+                    rule: r.get(3),
+                    due: r.get(4),
+                    opened_at: r.get(5),
+                    status: parse_enum(&r.get::<_, String>(6))?,
+                    language: r.get(7),
+                    assignee_id: r.get(8),
+                    customer_handle: r.get(9),
+                    customer_name: r.get(10),
+                    last_message: r.get(11),
+                })
+            })
+            .collect()
+    }
+
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {
         let mut conn = self.client().lock().await;
         let tx = conn.client.transaction().await?;

@@ -12,9 +12,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use kefu_core::{ConversationStatus, Direction, ObligationState};
+use kefu_core::{ConversationStatus, ObligationState};
 use kefu_guard::{LintContext, VerdictKind};
-use kefu_store::{ConversationDetail, ObligationFilter};
+use kefu_store::ConversationDetail;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,8 +28,6 @@ use crate::extract::{Caller, JsonBody};
 
 /// Conversations per inbox page.
 const PAGE: usize = 25;
-/// Clocks looked at for one page at most, so a narrow filter cannot make a page slow.
-const SCAN_LIMIT: usize = 3_000;
 
 const DESK_JS: &str = include_str!("../../assets/desk.js");
 
@@ -74,10 +72,7 @@ pub struct InboxQuery {
 }
 
 struct InboxRow {
-    detail: ConversationDetail,
-    rule: String,
-    due: DateTime<Utc>,
-    opened: DateTime<Utc>,
+    row: kefu_store::InboxRow,
     shop_name: String,
     platform: String,
     tz: chrono_tz::Tz,
@@ -101,89 +96,57 @@ pub async fn inbox(
         }
         Err(e) => return unavailable(lang, &viewer, e),
     };
-    // An agent limited to one shop sees that shop's clocks; limited to several, the scan
-    // skips the others below.
-    let shop_filter = match (&viewer.shops, q.shop) {
-        (Some(mine), None) if mine.len() == 1 => Some(mine[0]),
-        (_, asked) => asked,
-    };
-    let mut cursor = q.after.as_deref().and_then(|a| {
+    let cursor = q.after.as_deref().and_then(|a| {
         let (micros, id) = a.split_once('~')?;
         Some((
             DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id.parse().ok()?,
+            id.parse::<i64>().ok()?,
         ))
     });
-    let mut rows: Vec<InboxRow> = Vec::new();
-    let mut seen = HashSet::new();
-    let mut scanned = 0;
-    let mut exhausted = false;
-    'scan: while rows.len() < PAGE && scanned < SCAN_LIMIT {
-        let batch = match state
-            .store
-            .obligations(ObligationFilter {
-                tenant_id: viewer.agent.tenant_id,
-                state: Some(ObligationState::Open),
-                due_before: empty(&q.soon).map(|_| now + chrono::Duration::hours(1)),
-                shop_id: shop_filter,
-                after: cursor,
-                limit: 200,
-            })
-            .await
-        {
-            Ok(b) => b,
-            Err(e) => return unavailable(lang, &viewer, e),
-        };
-        if batch.is_empty() {
-            exhausted = true;
-            break;
-        }
-        for o in batch {
-            scanned += 1;
-            cursor = Some((o.due, o.id));
-            if !seen.insert(o.conversation_id) {
-                continue;
-            }
-            let Ok(Some(detail)) = state.store.conversation(o.conversation_id).await else {
-                continue;
-            };
-            // A conversation is listed at its nearest clock only.
-            let nearest = detail
-                .obligations
-                .iter()
-                .filter(|x| x.state == ObligationState::Open)
-                .map(|x| (x.due, x.id))
-                .min();
-            if nearest != Some((o.due, o.id)) {
-                continue;
-            }
-            let Some(shop) = shops.iter().find(|s| s.id == detail.conversation.shop_id) else {
-                continue;
-            };
-            let c = &detail.conversation;
-            if empty(&q.status).is_some_and(|s| s != c.status.as_str())
-                || empty(&q.platform).is_some_and(|p| p != shop.platform.as_str())
-                || empty(&q.language).is_some_and(|l| Some(l) != c.language.as_deref())
-                || (empty(&q.assignee) == Some("me") && c.assignee_id != Some(viewer.agent.id))
-                || (empty(&q.assignee) == Some("none") && c.assignee_id.is_some())
-            {
-                continue;
-            }
-            rows.push(InboxRow {
-                rule: o.rule.clone(),
-                due: o.due,
-                opened: o.opened_at,
+    let status = empty(&q.status).and_then(|s| s.parse::<ConversationStatus>().ok());
+    let shop_ids: Vec<i64> = match q.shop {
+        Some(id) => shops.iter().filter(|s| s.id == id).map(|s| s.id).collect(),
+        None => shops
+            .iter()
+            .filter(|s| empty(&q.platform).is_none_or(|p| p == s.platform.as_str()))
+            .map(|s| s.id)
+            .collect(),
+    };
+    let found = match state
+        .store
+        .inbox(kefu_store::InboxQuery {
+            tenant_id: viewer.agent.tenant_id,
+            shop_ids: Some(shop_ids),
+            status,
+            language: empty(&q.language).map(str::to_string),
+            assignee: match empty(&q.assignee) {
+                Some("me") => Some(Some(viewer.agent.id)),
+                Some("none") => Some(None),
+                _ => None,
+            },
+            due_before: empty(&q.soon).map(|_| now + chrono::Duration::hours(1)),
+            after: cursor,
+            limit: PAGE as i64,
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return unavailable(lang, &viewer, e),
+    };
+    let rows: Vec<InboxRow> = found
+        .into_iter()
+        .filter_map(|r| {
+            let shop = shops.iter().find(|s| s.id == r.shop_id)?;
+            Some(InboxRow {
                 shop_name: shop.name.clone(),
                 platform: shop.platform.as_str().to_string(),
                 tz: shop.timezone.parse().unwrap_or(chrono_tz::UTC),
-                detail,
-            });
-            if rows.len() == PAGE {
-                break 'scan;
-            }
-        }
-    }
-    let next = (!exhausted && rows.len() == PAGE)
+                row: r,
+            })
+        })
+        .collect();
+    let cursor = rows.last().map(|r| (r.row.due, r.row.obligation_id));
+    let next = (rows.len() == PAGE)
         .then_some(cursor)
         .flatten()
         .map(|(due, id)| format!("{}~{id}", due.timestamp_micros()));
@@ -257,14 +220,13 @@ pub async fn inbox(
                 } }
                 tbody {
                     @for r in &rows {
-                        @let c = &r.detail.conversation;
-                        @let last = r.detail.messages.iter().rev().find(|m| matches!(m.direction, Direction::Inbound | Direction::Outbound));
-                        tr.row data-href=(format!("/conversations/{}", c.id)) data-conversation=(c.id) tabindex="-1" {
+                        @let c = &r.row;
+                        tr.row data-href=(format!("/conversations/{}", c.conversation_id)) data-conversation=(c.conversation_id) tabindex="-1" {
                             td { span.platform { (r.platform) } br; small { (r.shop_name) } }
-                            td { a href=(format!("/conversations/{}", c.id)) { (r.detail.customer.name.as_deref().unwrap_or(&r.detail.customer.handle)) } br; small.status { (c.status.as_str()) } }
-                            td.last { @if let Some(m) = last { (clip(&m.body, 80)) } }
+                            td { a href=(format!("/conversations/{}", c.conversation_id)) { (c.customer_name.as_deref().unwrap_or(&c.customer_handle)) } br; small.status { (c.status.as_str()) } }
+                            td.last { @if let Some(m) = &c.last_message { (clip(m, 80)) } }
                             td { (c.language.as_deref().unwrap_or("—")) }
-                            td { (countdown(lang, r.due, r.opened, &r.rule, r.tz)) }
+                            td { (countdown(lang, c.due, c.opened_at, &c.rule, r.tz)) }
                         }
                     }
                 }

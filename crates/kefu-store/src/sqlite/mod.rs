@@ -576,6 +576,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
+        self.read(move |c| channels::inbox(c, &q)).await
+    }
+
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {
         self.write(move |c, _| {
             c.prepare_cached("DELETE FROM agent_shops WHERE agent_id = ?1")?

@@ -71,6 +71,17 @@ pub enum Command {
         #[arg(long, default_value_t = 1_000)]
         messages: usize,
     },
+    /// The agent desk's pages (SQLite): inbox first page and conversation page p50/p99 with
+    /// `--agents` signed-in agents at once over `--conversations` open conversations, and the
+    /// inbox's weight with its assets.
+    Ui {
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 20)]
+        agents: usize,
+        #[arg(long, default_value_t = 4_000)]
+        requests: usize,
+    },
     /// Deadline computations per second on one core (the taobao pack, business hours).
     Deadlines {
         #[arg(long, default_value_t = 2_000_000)]
@@ -126,6 +137,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             report["bench"] = serde_json::json!("search");
             super::print_json(&report)
         }
+        Command::Ui {
+            conversations,
+            agents,
+            requests,
+        } => super::bench_ui::ui(conversations.max(1), agents.max(1), requests.max(2)).await,
         Command::Faq { queries, messages } => {
             super::bench_bot::faq(queries.max(1), messages.max(1)).await
         }
