@@ -115,7 +115,7 @@
       if (m.id > saved.last) { saved.last = m.id; save(); }
       if (m.from === "shop") {
         typingEl.textContent = "";
-        api("ack", { token: saved.token, conversation_id: m.conversation_id, message_id: m.id });
+        ack(m.conversation_id, m.id, 0);
       }
     });
     source.addEventListener("typing", function () {
@@ -129,6 +129,13 @@
     });
   }
 
+  // A delivery receipt that fails is tried again a few times; the reply is shown either way.
+  function ack(conversation, id, tries) {
+    api("ack", { token: saved.token, conversation_id: conversation, message_id: id })
+      .then(function (r) { if (r.status >= 500 || r.status === 429) throw new Error("retry"); })
+      .catch(function () { if (tries < 5) setTimeout(function () { ack(conversation, id, tries + 1); }, 2000 * (tries + 1)); });
+  }
+
   function askRating(conversation) {
     rateEl.hidden = false;
     rateEl.textContent = t.rate + " ";
@@ -138,10 +145,14 @@
       b.textContent = score + "★";
       b.setAttribute("aria-label", score + " / 5");
       b.addEventListener("click", function () {
-        api("csat", { token: saved.token, conversation_id: conversation, score: score }).then(function () {
+        api("csat", { token: saved.token, conversation_id: conversation, score: score }).then(function (r) {
+          if (r.status !== 201 && r.status !== 409) throw new Error("rating not stored");
           saved.rated = conversation;
           save();
           rateEl.textContent = t.thanks;
+        }).catch(function () {
+          // The buttons stay, so the buyer can rate again.
+          errEl.textContent = t.failed;
         });
       });
       rateEl.appendChild(b);
@@ -221,7 +232,8 @@
     var now = Date.now();
     if (!saved.conversation || now - lastTyping < 3000) return;
     lastTyping = now;
-    api("typing", { token: saved.token, conversation_id: saved.conversation });
+    // Only a hint for the agent: if it fails, nothing is lost and nothing is said.
+    api("typing", { token: saved.token, conversation_id: saved.conversation }).catch(function () {});
   });
 
   // ---- start: a session (new or resumed), then the stream and whatever is still unsent ----
