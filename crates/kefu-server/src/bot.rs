@@ -39,37 +39,64 @@ const FAQ_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Each shop's FAQ, as a matcher index built once and shared.
 #[derive(Default)]
 pub struct FaqCache {
-    shops: RwLock<HashMap<i64, (Instant, Arc<FaqIndex>)>>,
+    shops: RwLock<HashMap<i64, CachedFaq>>,
+}
+
+/// A shop's FAQ as stored (the agents' templates) and as the matcher's index (the bot's).
+#[derive(Clone)]
+struct CachedFaq {
+    at: Instant,
+    entries: Arc<Vec<kefu_store::FaqEntry>>,
+    index: Arc<FaqIndex>,
 }
 
 impl FaqCache {
-    pub async fn get(&self, store: &dyn Store, shop_id: i64) -> ApiResult<Arc<FaqIndex>> {
-        if let Some((at, index)) = self
+    async fn load(&self, store: &dyn Store, shop_id: i64) -> ApiResult<CachedFaq> {
+        if let Some(cached) = self
             .shops
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&shop_id)
-            && at.elapsed() < FAQ_TTL
+            && cached.at.elapsed() < FAQ_TTL
         {
-            return Ok(index.clone());
+            return Ok(cached.clone());
         }
-        let entries = store
-            .faqs(shop_id)
-            .await?
-            .into_iter()
-            .map(|f| kefu_faq::Faq {
-                id: f.key,
-                language: f.language,
-                questions: f.questions,
-                answer: f.answer,
-            })
-            .collect();
-        let index = Arc::new(FaqIndex::build(entries));
+        let entries = store.faqs(shop_id).await?;
+        let index = FaqIndex::build(
+            entries
+                .iter()
+                .map(|f| kefu_faq::Faq {
+                    id: f.key.clone(),
+                    language: f.language.clone(),
+                    questions: f.questions.clone(),
+                    answer: f.answer.clone(),
+                })
+                .collect(),
+        );
+        let cached = CachedFaq {
+            at: Instant::now(),
+            entries: Arc::new(entries),
+            index: Arc::new(index),
+        };
         self.shops
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(shop_id, (Instant::now(), index.clone()));
-        Ok(index)
+            .insert(shop_id, cached.clone());
+        Ok(cached)
+    }
+
+    /// The shop's matcher index.
+    pub async fn get(&self, store: &dyn Store, shop_id: i64) -> ApiResult<Arc<FaqIndex>> {
+        Ok(self.load(store, shop_id).await?.index)
+    }
+
+    /// The shop's entries, by key then language.
+    pub async fn entries(
+        &self,
+        store: &dyn Store,
+        shop_id: i64,
+    ) -> ApiResult<Arc<Vec<kefu_store::FaqEntry>>> {
+        Ok(self.load(store, shop_id).await?.entries)
     }
 
     pub fn forget(&self, shop_id: i64) {

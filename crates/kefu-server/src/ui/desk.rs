@@ -448,7 +448,11 @@ async fn templates_for(
     detail: &ConversationDetail,
     entitlements: &serde_json::Value,
 ) -> Vec<(String, String, String)> {
-    let Ok(entries) = state.store.faqs(detail.conversation.shop_id).await else {
+    let Ok(entries) = state
+        .faqs
+        .entries(state.store.as_ref(), detail.conversation.shop_id)
+        .await
+    else {
         return Vec::new();
     };
     let want = detail.conversation.language.as_deref().unwrap_or("en");
