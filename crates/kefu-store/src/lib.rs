@@ -187,6 +187,41 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// An after-sales case as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AftersalesCase {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub order_id: Option<i64>,
+    /// The entitlement's kind (`late-shipment`, `damage-reship`, …).
+    pub kind: String,
+    pub rule: String,
+    /// `refund`, `reship`, `return` or `compensation`.
+    pub action: String,
+    /// What the rulebook computed, as an exact decimal.
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    /// `offered`, `accepted`, `done` or `rejected`.
+    pub state: String,
+    pub due: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub conversation_id: i64,
+    pub order_id: Option<i64>,
+    pub kind: String,
+    pub rule: String,
+    pub action: String,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub due: DateTime<Utc>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
 /// What the inbox asks for: a tenant's conversations with an open clock, nearest due first.
 #[derive(Debug, Clone, Default)]
 pub struct InboxQuery {
@@ -522,6 +557,19 @@ pub trait Store: Send + Sync + 'static {
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()>;
     /// The shops an agent is limited to; empty when the agent works for every shop.
     async fn agent_shops(&self, agent_id: i64) -> Result<Vec<i64>>;
+    /// Opens an after-sales case in state `offered`, with a `case_opened` event in the thread.
+    async fn open_case(&self, case: NewCase) -> Result<AftersalesCase>;
+    /// A conversation's cases, oldest first.
+    async fn cases(&self, conversation_id: i64) -> Result<Vec<AftersalesCase>>;
+    /// Moves a case to `state` (the caller checks the move is allowed), with a `case_updated`
+    /// event; the case as it is now.
+    async fn set_case_state(
+        &self,
+        case_id: i64,
+        state: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AftersalesCase>;
     /// The inbox: conversations at their nearest open clock, soonest first, filtered, one page.
     async fn inbox(&self, q: InboxQuery) -> Result<Vec<InboxRow>>;
     /// A tenant's agents, by id.

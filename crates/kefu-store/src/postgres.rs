@@ -42,6 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/postgres/0007_agent_shops.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_aftersales_cases.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -1426,6 +1430,105 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM conversations WHERE id = $1",
+                &[&n.conversation_id],
+            )
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "conversation {} does not exist",
+                n.conversation_id
+            )));
+        }
+        let row = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO aftersales_cases (conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'offered', $8, $9, $9) RETURNING {CASE_COLS}"
+                ),
+                &[&n.conversation_id, &n.order_id, &n.kind, &n.rule, &n.action, &n.amount, &n.currency, &n.due, &n.at],
+            )
+            .await?;
+        let case = case_row(&row);
+        add_event(
+            &tx,
+            stmts,
+            n.conversation_id,
+            n.at,
+            "case_opened",
+            &n.actor,
+            json!({"case_id": case.id, "kind": case.kind, "rule": case.rule, "action": case.action,
+                   "amount": case.amount, "currency": case.currency, "due": n.due.to_rfc3339()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query(
+                &format!("SELECT {CASE_COLS} FROM aftersales_cases WHERE conversation_id = $1 ORDER BY id"),
+                &[&conversation_id],
+            )
+            .await?
+            .iter()
+            .map(case_row)
+            .collect())
+    }
+
+    async fn set_case_state(
+        &self,
+        case_id: i64,
+        state: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::AftersalesCase> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        let Some(before) = tx
+            .query_opt(
+                "SELECT conversation_id, state FROM aftersales_cases WHERE id = $1 FOR UPDATE",
+                &[&case_id],
+            )
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!(
+                "case {case_id} does not exist"
+            )));
+        };
+        let (conversation_id, from): (i64, String) = (before.get(0), before.get(1));
+        let row = tx
+            .query_one(
+                &format!("UPDATE aftersales_cases SET state = $2, updated_at = $3 WHERE id = $1 RETURNING {CASE_COLS}"),
+                &[&case_id, &state, &at],
+            )
+            .await?;
+        let case = case_row(&row);
+        add_event(
+            &tx,
+            stmts,
+            conversation_id,
+            at,
+            "case_updated",
+            actor,
+            json!({"case_id": case_id, "from": from, "to": state, "action": case.action, "rule": case.rule}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         let conn = self.client().lock().await;
         let assignee = match q.assignee {
@@ -1898,5 +2001,24 @@ fn connector_row(r: &Row) -> crate::ConnectorRow {
         health: r.get(6),
         next_attempt_at: r.get(7),
         created_at: r.get(8),
+    }
+}
+
+const CASE_COLS: &str = "id, conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at";
+
+fn case_row(r: &Row) -> crate::AftersalesCase {
+    crate::AftersalesCase {
+        id: r.get(0),
+        conversation_id: r.get(1),
+        order_id: r.get(2),
+        kind: r.get(3),
+        rule: r.get(4),
+        action: r.get(5),
+        amount: r.get(6),
+        currency: r.get(7),
+        state: r.get(8),
+        due: r.get(9),
+        created_at: r.get(10),
+        updated_at: r.get(11),
     }
 }

@@ -434,3 +434,97 @@ pub fn inbox(c: &Connection, q: &crate::InboxQuery) -> Result<Vec<crate::InboxRo
         .collect::<rusqlite::Result<_>>()?;
     Ok(out)
 }
+
+// ---- after-sales cases -----------------------------------------------------------------------
+
+const CASE_COLS: &str = "id, conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at";
+
+fn case_row(r: &Row) -> rusqlite::Result<crate::AftersalesCase> {
+    Ok(crate::AftersalesCase {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        order_id: r.get(2)?,
+        kind: r.get(3)?,
+        rule: r.get(4)?,
+        action: r.get(5)?,
+        amount: r.get(6)?,
+        currency: r.get(7)?,
+        state: r.get(8)?,
+        due: time(r.get(9)?),
+        created_at: time(r.get(10)?),
+        updated_at: time(r.get(11)?),
+    })
+}
+
+pub fn open_case(c: &Connection, n: &crate::NewCase) -> Result<crate::AftersalesCase> {
+    let exists: Option<i64> = c
+        .prepare_cached("SELECT id FROM conversations WHERE id = ?1")?
+        .query_row([n.conversation_id], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "conversation {} does not exist",
+            n.conversation_id
+        )));
+    }
+    let at = micros(n.at);
+    let case = c
+        .prepare_cached(&format!(
+            "INSERT INTO aftersales_cases (conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'offered', ?8, ?9, ?9) RETURNING {CASE_COLS}"
+        ))?
+        .query_row(
+            params![n.conversation_id, n.order_id, n.kind, n.rule, n.action, n.amount, n.currency, micros(n.due), at],
+            case_row,
+        )?;
+    super::ops::add_event(
+        c,
+        n.conversation_id,
+        at,
+        "case_opened",
+        &n.actor,
+        &serde_json::json!({"case_id": case.id, "kind": case.kind, "rule": case.rule, "action": case.action,
+                             "amount": case.amount, "currency": case.currency, "due": n.due.to_rfc3339()}),
+    )?;
+    Ok(case)
+}
+
+pub fn cases(c: &Connection, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {CASE_COLS} FROM aftersales_cases WHERE conversation_id = ?1 ORDER BY id"
+    ))?
+    .query_map([conversation_id], case_row)?
+    .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_case_state(
+    c: &Connection,
+    case_id: i64,
+    state: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<crate::AftersalesCase> {
+    let before: Option<(i64, String)> = c
+        .prepare_cached("SELECT conversation_id, state FROM aftersales_cases WHERE id = ?1")?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((conversation_id, from)) = before else {
+        return Err(StoreError::NotFound(format!(
+            "case {case_id} does not exist"
+        )));
+    };
+    let case = c
+        .prepare_cached(&format!(
+            "UPDATE aftersales_cases SET state = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {CASE_COLS}"
+        ))?
+        .query_row(params![case_id, state, micros(at)], case_row)?;
+    super::ops::add_event(
+        c,
+        conversation_id,
+        micros(at),
+        "case_updated",
+        actor,
+        &serde_json::json!({"case_id": case_id, "from": from, "to": state, "action": case.action, "rule": case.rule}),
+    )?;
+    Ok(case)
+}

@@ -56,6 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../migrations/sqlite/0007_agent_shops.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/sqlite/0008_aftersales_cases.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -573,6 +577,27 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
+        self.write(move |c, _| channels::open_case(c, &n)).await
+    }
+
+    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
+        self.read(move |c| channels::cases(c, conversation_id))
+            .await
+    }
+
+    async fn set_case_state(
+        &self,
+        case_id: i64,
+        state: &str,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::AftersalesCase> {
+        let (state, actor) = (state.to_string(), actor.to_string());
+        self.write(move |c, _| channels::set_case_state(c, case_id, &state, &actor, at))
             .await
     }
 

@@ -118,7 +118,7 @@ pub fn order_by_external(c: &Connection, shop_id: i64, external_id: &str) -> Res
         .optional()?)
 }
 
-fn add_event(
+pub(crate) fn add_event(
     c: &Connection,
     conversation_id: i64,
     at: i64,

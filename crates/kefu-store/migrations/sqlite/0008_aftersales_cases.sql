@@ -1,0 +1,18 @@
+-- After-sales cases: a refund, reship, return or compensation offered on a conversation, with
+-- the amount the rulebook computed, its own state (offered, accepted, done, rejected) and the
+-- deadline it must be handled by.
+CREATE TABLE aftersales_cases (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    order_id INTEGER REFERENCES orders(id),
+    kind TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    action TEXT NOT NULL,
+    amount TEXT,
+    currency TEXT,
+    state TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX aftersales_cases_conversation ON aftersales_cases (conversation_id);
