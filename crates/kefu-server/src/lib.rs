@@ -216,6 +216,11 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/typing",
             post(routes::conversations::typing),
         )
+        .route("/conversations/{id}/cases", post(routes::cases::create))
+        .route(
+            "/conversations/{id}/cases/{case_id}/state",
+            post(routes::cases::set_state),
+        )
         .route("/openapi.json", get(routes::meta::openapi));
     let chat = Router::new()
         .route("/sessions", post(routes::chat::session))

@@ -568,6 +568,78 @@ fn an_orders_entitlements_come_from_the_shops_rules() {
             .iter()
             .any(|e| e["rule"] == "TB-SHIP-PROMISE")
     );
+
+    // An after-sales case from it: the amount comes from the rulebook, not from the client;
+    // it has its own state and the after-sales deadline, and shows in the thread.
+    let id = created["conversation_id"].as_i64().unwrap();
+    let cases = format!("/api/v1/conversations/{id}/cases");
+    let (status, bad) = server.call(
+        "POST",
+        &cases,
+        Some(&json!({"rule": "TB-SHIP-PROMISE", "action": "reship"})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("compensation")
+    );
+    let (status, bad) = server.call(
+        "POST",
+        &cases,
+        Some(&json!({"rule": "NOPE", "action": "refund"})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    let (status, case) = server.call(
+        "POST",
+        &cases,
+        Some(&json!({"rule": "TB-SHIP-PROMISE", "action": "compensation"})),
+    );
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(
+        (case["amount"].as_str(), case["currency"].as_str()),
+        (Some("30.00"), Some("CNY"))
+    );
+    assert_eq!(case["state"], "offered");
+    let (status, _) = server.call(
+        "POST",
+        &cases,
+        Some(&json!({"rule": "TB-SHIP-PROMISE", "action": "compensation"})),
+    );
+    assert_eq!(status, 409, "offered once");
+    let move_to = |to: &str| {
+        server.call(
+            "POST",
+            &format!("{cases}/{}/state", case["id"]),
+            Some(&json!({"state": to})),
+        )
+    };
+    assert_eq!(move_to("accepted").0, 200);
+    let (status, done) = move_to("done");
+    assert_eq!((status, done["state"].as_str()), (200, Some("done")));
+    assert_eq!(move_to("rejected").0, 409, "a done case stays done");
+    assert_eq!(move_to("lost").0, 422);
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    assert_eq!(conv["cases"][0]["state"], "done");
+    let kinds: Vec<&str> = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"case_opened") && kinds.contains(&"case_updated"),
+        "{kinds:?}"
+    );
+    assert!(
+        conv["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["clock"] == "aftersales"),
+        "the after-sales clock runs: {conv}"
+    );
 }
 
 #[test]

@@ -448,6 +448,45 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
     assert_eq!(detail["status"], "resolved");
 
+    // After-sales: the entitlement's offer buttons open a case with the rulebook's amount.
+    let order = serde_json::json!({
+        "shop_id": taobao, "external_id": "TB-9", "total": "88.00", "currency": "CNY",
+        "paid_at": "2026-11-11T10:00:00+08:00", "promised_ship_by": "2026-11-13T10:00:00+08:00",
+        "shipped_at": "2026-11-15T10:00:00+08:00", "promises": ["ship-time"]
+    });
+    assert_eq!(server.call("POST", "/api/v1/orders", Some(&order)).0, 201);
+    let (_, late) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&serde_json::json!({"shop_id": taobao, "channel": "marketplace", "customer": {"handle": "wang"}, "order_external_id": "TB-9", "body": "怎么这么晚才发货？"})),
+    );
+    let late = late["conversation_id"].as_i64().unwrap();
+    let page = request(&server, "GET", &format!("/conversations/{late}"), &lin, &[]);
+    assert!(
+        page.body
+            .contains("data-offer=\"TB-SHIP-PROMISE:compensation\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("4.40"), "5 % of ¥88: {}", page.body);
+    let offered = request(
+        &server,
+        "POST",
+        &format!("/conversations/{late}/cases"),
+        &lin,
+        &[
+            ("csrf", &csrf),
+            ("rule", "TB-SHIP-PROMISE"),
+            ("action", "compensation"),
+        ],
+    );
+    assert_eq!(offered.status, 303, "{}", offered.body);
+    let page = request(&server, "GET", &format!("/conversations/{late}"), &lin, &[]);
+    assert!(
+        page.body.contains("data-state=\"offered\"")
+            && page.body.contains("data-move=\"accepted\"")
+    );
+
     // An agent who works for the taobao shop only cannot open another shop's conversation by
     // its URL, nor see it in the inbox or through the API.
     let ebay = shop(&server, "ebay");

@@ -20,7 +20,7 @@ use crate::live::{LiveEvent, LiveKind, Party};
 use crate::shop_rules::{ShopRules, obligations_for, status_clocks};
 
 /// Loads a conversation the caller may see, with its shop's rules.
-async fn load(
+pub async fn load(
     state: &AppState,
     caller: &Caller,
     id: i64,
@@ -43,7 +43,12 @@ async fn load(
 
 /// The conversation as the API shows it: obligations carry their due time in the shop's
 /// offset and the seconds left, so a client need not know the shop's time zone.
-fn view(detail: &ConversationDetail, rules: &ShopRules, now: chrono::DateTime<Utc>) -> Value {
+fn view(
+    detail: &ConversationDetail,
+    rules: &ShopRules,
+    cases: &[kefu_store::AftersalesCase],
+    now: chrono::DateTime<Utc>,
+) -> Value {
     let tz = rules.pack.timezone;
     let obligations: Vec<Value> = detail
         .obligations
@@ -68,9 +73,11 @@ fn view(detail: &ConversationDetail, rules: &ShopRules, now: chrono::DateTime<Ut
     let mut v = serde_json::to_value(detail).unwrap_or_else(|_| json!({}));
     v["obligations"] = Value::Array(obligations);
     if let Some(order) = &detail.order {
-        let facts = crate::routes::orders::order_facts(order);
+        let mut facts = crate::routes::orders::order_facts(order);
+        facts.reshipped_for_damage = crate::routes::cases::reshipped_for_damage(cases);
         v["entitlements"] = json!(kefu_rules::entitlements(&rules.pack, &facts, now));
     }
+    v["cases"] = json!(cases);
     v["shop"] = json!({"id": rules.shop.id, "name": rules.shop.name, "platform": rules.shop.platform, "timezone": tz.name(), "pack": rules.pack.id});
     v
 }
@@ -81,7 +88,8 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let (detail, rules) = load(&state, &caller, id).await?;
-    Ok(Json(view(&detail, &rules, state.clock.now())))
+    let cases = state.store.cases(id).await?;
+    Ok(Json(view(&detail, &rules, &cases, state.clock.now())))
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod cases;
 pub mod chat;
 pub mod connectors;
 pub mod conversations;

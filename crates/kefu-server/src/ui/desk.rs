@@ -318,11 +318,19 @@ async fn conversation_view(
     let now = state.clock.now();
     let tz = rules.pack.timezone;
     let c = &detail.conversation;
-    let entitlements = detail.order.as_ref().map(|o| {
-        let facts = crate::routes::orders::order_facts(o);
+    let cases = state.store.cases(id).await.unwrap_or_default();
+    let entitled = detail.order.as_ref().map(|o| {
+        let mut facts = crate::routes::orders::order_facts(o);
+        facts.reshipped_for_damage = crate::routes::cases::reshipped_for_damage(&cases);
         kefu_rules::entitlements(&rules.pack, &facts, now)
     });
-    let entitlements = entitlements
+    let offers: Vec<(String, Vec<&'static str>)> = entitled
+        .iter()
+        .flatten()
+        .filter(|e| e.entitled)
+        .map(|e| (e.rule.clone(), crate::routes::cases::actions_for(e)))
+        .collect();
+    let entitlements = entitled
         .map(|e| serde_json::to_value(e).unwrap_or_default())
         .unwrap_or_default();
     let templates = templates_for(state, &detail, &entitlements).await;
@@ -345,7 +353,7 @@ async fn conversation_view(
                                 div.body { (m.body) }
                             }
                         }
-                        @for e in detail.events.iter().filter(|e| matches!(e.kind.as_str(), "obligation_breached" | "status_changed" | "reply_blocked" | "reply_held" | "bot_handover" | "reply_delivered" | "reply_delivery_failed" | "csat_rated" | "assigned")) {
+                        @for e in detail.events.iter().filter(|e| matches!(e.kind.as_str(), "obligation_breached" | "status_changed" | "reply_blocked" | "reply_held" | "bot_handover" | "reply_delivered" | "reply_delivery_failed" | "csat_rated" | "assigned" | "case_opened" | "case_updated")) {
                             li.event data-kind=(e.kind) {
                                 div.meta { (e.kind) " · " (e.actor) " · " (e.at.with_timezone(&tz).format("%m-%d %H:%M")) }
                                 @if let Some(rule) = e.data.get("rule").and_then(|r| r.as_str()) { div.body { code { (rule) } } }
@@ -408,13 +416,48 @@ async fn conversation_view(
                             @if let Some(t) = &o.tracking_number { p { (o.carrier.as_deref().unwrap_or("")) " " (t) } }
                             @if let Some(arr) = entitlements.as_array() {
                                 h3 { (lang.t("entitlements")) }
-                                ul { @for e in arr {
-                                    li { code { (e["rule"].as_str().unwrap_or("")) } " "
-                                        @if e["entitled"] == true { (e["kind"].as_str().unwrap_or("")) " " (e["amount"].as_str().unwrap_or("")) " " (e["currency"].as_str().unwrap_or("")) }
+                                ul.entitlements { @for e in arr {
+                                    @let rule = e["rule"].as_str().unwrap_or("");
+                                    li data-rule=(rule) { code { (rule) } " "
+                                        @if e["entitled"] == true {
+                                            (e["kind"].as_str().unwrap_or("")) " "
+                                            @if let Some(t) = e["total"].as_str() { strong { (t) " " (e["currency"].as_str().unwrap_or("")) } }
+                                            @for (r, actions) in offers.iter().filter(|(r, _)| r == rule) {
+                                                @for a in actions {
+                                                    form.inline method="post" action=(format!("/conversations/{}/cases", c.id)) {
+                                                        input type="hidden" name="csrf" value=(viewer.csrf);
+                                                        input type="hidden" name="rule" value=(r);
+                                                        input type="hidden" name="action" value=(a);
+                                                        button.small type="submit" data-offer=(format!("{r}:{a}")) { (lang.t("offer")) " " (a) }
+                                                    }
+                                                }
+                                            }
+                                        }
                                         @else { small { (e["reason"].as_str().unwrap_or("")) } }
                                     }
                                 } }
                             }
+                        }
+                    }
+                    @if !cases.is_empty() {
+                        section.card {
+                            h2 { (lang.t("cases")) }
+                            ul.cases { @for k in &cases {
+                                li data-case=(k.id) data-state=(k.state) {
+                                    code { (k.rule) } " " (k.action) " "
+                                    @if let Some(a) = &k.amount { strong { (a) " " (k.currency.as_deref().unwrap_or("")) } " " }
+                                    span.state { (k.state) } " · " (lang.t("due")) " " (k.due.with_timezone(&tz).format("%m-%d %H:%M"))
+                                    @for to in ["accepted", "done", "rejected"] {
+                                        @if matches!((k.state.as_str(), to), ("offered", "accepted") | ("offered", "rejected") | ("offered", "done") | ("accepted", "done") | ("accepted", "rejected")) {
+                                            form.inline method="post" action=(format!("/conversations/{}/cases/{}", c.id, k.id)) {
+                                                input type="hidden" name="csrf" value=(viewer.csrf);
+                                                input type="hidden" name="state" value=(to);
+                                                button.small type="submit" data-move=(to) { (to) }
+                                            }
+                                        }
+                                    }
+                                }
+                            } }
                         }
                     }
                     section.card {
@@ -554,6 +597,68 @@ pub async fn reply(
                 e.status
             };
             conversation_view(&state, &viewer, id, draft, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CaseForm {
+    pub csrf: String,
+    pub rule: String,
+    pub action: String,
+}
+
+/// Offers an after-sales case from the conversation page.
+pub async fn open_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CaseForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let req = crate::routes::cases::OpenCase {
+        rule: f.rule,
+        action: f.action,
+    };
+    match crate::routes::cases::open(&state, &caller(&viewer), id, &req).await {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(&state, &viewer, id, draft, e.status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CaseMoveForm {
+    pub csrf: String,
+    pub state: String,
+}
+
+pub async fn move_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, case_id)): Path<(i64, i64)>,
+    Form(f): Form<CaseMoveForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    match crate::routes::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(&state, &viewer, id, draft, e.status).await
         }
     }
 }

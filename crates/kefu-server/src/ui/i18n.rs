@@ -148,6 +148,8 @@ impl Lang {
                 "Resolution rate of today's conversations",
             ),
             "targets" => ("首次响应时限（规则包）", "First-response limits (packs)"),
+            "offer" => ("提供", "Offer"),
+            "cases" => ("售后单", "After-sales cases"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/reply", post(desk::reply))
         .route("/conversations/{id}/note", post(desk::note))
         .route("/conversations/{id}/status", post(desk::set_status))
+        .route("/conversations/{id}/cases", post(desk::open_case))
+        .route("/conversations/{id}/cases/{case_id}", post(desk::move_case))
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
         .route("/overview", get(desk::overview))
