@@ -566,3 +566,169 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("locked"));
 }
+
+#[test]
+fn admins_manage_shops_agents_and_tokens_from_the_pages() {
+    let mut first = Server::sqlite();
+    first.kill();
+    let db = first.db.clone();
+    admin(&[
+        "admin",
+        "create-agent",
+        "--db",
+        &db,
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--role",
+        "admin",
+    ]);
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        "root@example.com",
+        "--password",
+        "the admin's password",
+    ]);
+    let server = Server::start(&db, &[]);
+    let root = sign_in(&server, "root@example.com", "the admin's password").unwrap();
+    let page = request(&server, "GET", "/admin/shops", &root, &[]);
+    assert_eq!(page.status, 200);
+    let csrf = page.input("csrf").unwrap();
+
+    // A shop with a time zone that does not exist is refused; what was typed stays.
+    let bad = request(
+        &server,
+        "POST",
+        "/admin/shops",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("name", "小鹿家居"),
+            ("platform", "taobao"),
+            ("timezone", "Mars/Olympus"),
+            ("settings", ""),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("Mars/Olympus") && bad.body.contains("unknown time zone"),
+        "{}",
+        bad.body
+    );
+    let bad_json = request(
+        &server,
+        "POST",
+        "/admin/shops",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("name", "小鹿家居"),
+            ("platform", "taobao"),
+            ("timezone", ""),
+            ("settings", "{not json"),
+        ],
+    );
+    assert_eq!(bad_json.status, 422);
+    assert!(bad_json.body.contains("not valid JSON"));
+    let made = request(
+        &server,
+        "POST",
+        "/admin/shops",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("name", "小鹿家居"),
+            ("platform", "taobao"),
+            ("timezone", "Asia/Shanghai"),
+            ("settings", r#"{"aftersales_promise_hours": 24}"#),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let (_, shops) = server.call("GET", "/api/v1/shops", None);
+    let shop_id = shops["shops"][0]["id"].as_i64().unwrap();
+
+    // An agent for that shop, with a password: they can sign in.
+    let made = request(
+        &server,
+        "POST",
+        "/admin/agents",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("email", "xia@example.com"),
+            ("name", "Xia"),
+            ("role", "agent"),
+            ("languages", "zh,en"),
+            ("shops", &shop_id.to_string()),
+            ("password", "xia's long password"),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert!(sign_in(&server, "xia@example.com", "xia's long password").is_ok());
+    let short = request(
+        &server,
+        "POST",
+        "/admin/agents",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("email", "yu@example.com"),
+            ("name", "Yu"),
+            ("role", "agent"),
+            ("languages", ""),
+            ("shops", ""),
+            ("password", "short"),
+        ],
+    );
+    assert_eq!(short.status, 422);
+    assert!(
+        short.body.contains("yu@example.com"),
+        "the form keeps what was typed"
+    );
+
+    // A token made on the page works for the API, and is shown only once.
+    let page = request(&server, "GET", "/admin/agents", &root, &[]);
+    let xia_id = page
+        .body
+        .split("<tr>")
+        .find(|row| row.contains("xia@example.com"))
+        .and_then(|row| row.split("<td>").nth(1))
+        .and_then(|cell| cell.split('<').next())
+        .unwrap()
+        .to_string();
+    let made = request(
+        &server,
+        "POST",
+        "/admin/tokens",
+        &root,
+        &[("csrf", &csrf), ("agent_id", &xia_id)],
+    );
+    assert_eq!(made.status, 200);
+    let token = made
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    let (status, mine) = server.raw("GET", "/api/v1/shops", Some(&token), None);
+    assert_eq!(status, 200);
+    assert_eq!(mine["shops"].as_array().unwrap().len(), 1);
+    assert!(
+        !request(&server, "GET", "/admin/agents", &root, &[])
+            .body
+            .contains(&token)
+    );
+
+    // Supervisors and agents do not get the admin pages.
+    let xia = sign_in(&server, "xia@example.com", "xia's long password").unwrap();
+    assert_eq!(
+        request(&server, "GET", "/admin/shops", &xia, &[]).status,
+        403
+    );
+}

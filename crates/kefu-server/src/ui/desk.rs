@@ -46,6 +46,10 @@ pub async fn desk_js() -> Response {
 }
 
 /// The API caller a signed-in agent acts as, so the UI takes the same paths as the API.
+pub(crate) fn caller_of(v: &Viewer) -> Caller {
+    caller(v)
+}
+
 fn caller(v: &Viewer) -> Caller {
     Caller {
         tenant_id: v.agent.tenant_id,

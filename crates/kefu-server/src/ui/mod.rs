@@ -5,6 +5,7 @@
 //! Pages so far: sign-in and sign-out, the home page (the tenant's shops), each shop's FAQ
 //! (the bot's answers; supervisors edit them) and the marketplace connectors with their health.
 
+pub mod admin;
 pub mod auth;
 pub mod desk;
 pub mod i18n;
@@ -47,6 +48,15 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
         .route("/overview", get(desk::overview))
+        .route(
+            "/admin/shops",
+            get(admin::shops_page).post(admin::create_shop),
+        )
+        .route(
+            "/admin/agents",
+            get(admin::agents_page).post(admin::create_agent),
+        )
+        .route("/admin/tokens", post(admin::create_token))
 }
 
 async fn css() -> Response {
@@ -85,6 +95,10 @@ pub(crate) fn layout(
                             @if v.at_least(Role::Supervisor) { a href="/overview" { (lang.t("overview")) } }
                             a href="/" { (lang.t("shops")) }
                             a href="/admin/connectors" { (lang.t("connectors")) }
+                            @if v.at_least(Role::Admin) {
+                                a href="/admin/shops" { (lang.t("admin_shops")) }
+                                a href="/admin/agents" { (lang.t("agents")) }
+                            }
                         }
                         span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }
                         form.inline method="post" action="/logout" {

@@ -1,0 +1,329 @@
+//! Admin pages: shops (platform, time zone, pack and overrides), agents (role, languages,
+//! shops, password) and API tokens. They call the same handlers as the API, so the same
+//! checks apply; a refused form comes back with what was typed and the reason.
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kefu_core::{Platform, Role};
+use maud::html;
+use serde::Deserialize;
+
+use super::auth::Viewer;
+use super::desk::caller_of;
+use super::{csrf_ok, expired_form, forbidden, layout, unavailable};
+use crate::AppState;
+use crate::extract::JsonBody;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShopForm {
+    pub csrf: String,
+    pub name: String,
+    pub platform: String,
+    pub timezone: String,
+    pub settings: String,
+}
+
+pub async fn shops_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    shops_view(&state, &viewer, ShopForm::default(), None, StatusCode::OK).await
+}
+
+async fn shops_view(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: ShopForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = viewer.lang;
+    if !viewer.at_least(Role::Admin) {
+        return forbidden(lang, viewer);
+    }
+    let shops = match state.store.shops(viewer.agent.tenant_id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(lang, viewer, e),
+    };
+    let body = html! {
+        h1 { (lang.t("shops")) }
+        table { thead { tr { th { "#" } th { (lang.t("shop")) } th { (lang.t("platform")) } th { (lang.t("timezone")) } th { "pack" } th { "settings" } } }
+            tbody { @for s in &shops { tr { td { (s.id) } td { (s.name) } td { (s.platform) } td { (s.timezone) } td { (s.pack) } td { code { (s.settings.to_string()) } } } } } }
+        form.card method="post" action="/admin/shops" id="shop-form" {
+            h2 { (lang.t("new_shop")) }
+            @if let Some(e) = &error { p.error role="alert" id="shop-error" { (e) } }
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            label for="name" { (lang.t("shop")) }
+            input id="name" name="name" required value=(draft.name);
+            label for="platform" { (lang.t("platform")) }
+            select id="platform" name="platform" {
+                @for p in ["taobao", "tmall", "ebay", "aliexpress", "pinduoduo", "own"] { option value=(p) selected[draft.platform == p] { (p) } }
+            }
+            label for="timezone" { (lang.t("timezone")) " (IANA)" }
+            input id="timezone" name="timezone" placeholder="Asia/Shanghai" value=(draft.timezone);
+            label for="settings" { (lang.t("settings")) }
+            textarea id="settings" name="settings" rows="5" placeholder=r#"{"working_hours": [{"days": "mon-sun", "from": "09:00", "to": "23:00"}]}"# { (draft.settings) }
+            button type="submit" { (lang.t("save")) }
+        }
+    };
+    (status, layout(lang, lang.t("shops"), Some(viewer), body)).into_response()
+}
+
+pub async fn create_shop(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<ShopForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let again = |error: String| {
+        let state = state.clone();
+        let viewer = viewer.clone();
+        let f = ShopForm {
+            csrf: String::new(),
+            ..f_clone(&f)
+        };
+        async move {
+            shops_view(
+                &state,
+                &viewer,
+                f,
+                Some(error),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let Ok(platform) = f.platform.parse::<Platform>() else {
+        return again(format!("unknown platform {:?}", f.platform)).await;
+    };
+    let settings = if f.settings.trim().is_empty() {
+        None
+    } else {
+        match serde_json::from_str(&f.settings) {
+            Ok(v) => Some(v),
+            Err(e) => return again(format!("settings are not valid JSON: {e}")).await,
+        }
+    };
+    let req = crate::routes::shops::CreateShop {
+        name: f.name.clone(),
+        platform,
+        timezone: Some(f.timezone.trim().to_string()).filter(|t| !t.is_empty()),
+        currency: None,
+        pack: None,
+        settings,
+    };
+    match crate::routes::shops::create(State(state.clone()), caller_of(&viewer), JsonBody(req))
+        .await
+    {
+        Ok(_) => Redirect::to("/admin/shops").into_response(),
+        Err(e) => again(e.message).await,
+    }
+}
+
+fn f_clone(f: &ShopForm) -> ShopForm {
+    ShopForm {
+        csrf: f.csrf.clone(),
+        name: f.name.clone(),
+        platform: f.platform.clone(),
+        timezone: f.timezone.clone(),
+        settings: f.settings.clone(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AgentForm {
+    pub csrf: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub languages: String,
+    /// Comma-separated shop ids; empty for every shop.
+    pub shops: String,
+    pub password: String,
+}
+
+pub async fn agents_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    agents_view(
+        &state,
+        &viewer,
+        AgentForm::default(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn agents_view(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: AgentForm,
+    error: Option<String>,
+    token: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = viewer.lang;
+    if !viewer.at_least(Role::Admin) {
+        return forbidden(lang, viewer);
+    }
+    let agents = match state.store.agents(viewer.agent.tenant_id).await {
+        Ok(a) => a,
+        Err(e) => return unavailable(lang, viewer, e),
+    };
+    let mut limits = Vec::new();
+    for a in &agents {
+        limits.push(state.store.agent_shops(a.id).await.unwrap_or_default());
+    }
+    let body = html! {
+        h1 { (lang.t("agents")) }
+        @if let Some(t) = &token {
+            p.notice role="status" { (lang.t("token_once")) " " code #new-token { (t) } }
+        }
+        table { thead { tr { th { "#" } th { (lang.t("email")) } th { (lang.t("name")) } th { (lang.t("role")) } th { (lang.t("language")) } th { (lang.t("shops")) } th {} } }
+            tbody { @for (a, shops) in agents.iter().zip(&limits) { tr {
+                td { (a.id) } td { (a.email) } td { (a.name) } td { (a.role) } td { (a.languages.join(", ")) }
+                td { @if shops.is_empty() { (lang.t("all")) } @else { (shops.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
+                td { form.inline method="post" action="/admin/tokens" {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    input type="hidden" name="agent_id" value=(a.id);
+                    button.small type="submit" { (lang.t("new_token")) }
+                } }
+            } } } }
+        form.card method="post" action="/admin/agents" id="agent-form" {
+            h2 { (lang.t("new_agent")) }
+            @if let Some(e) = &error { p.error role="alert" id="agent-error" { (e) } }
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            label for="email" { (lang.t("email")) } input id="email" name="email" type="email" required value=(draft.email);
+            label for="name" { (lang.t("name")) } input id="name" name="name" required value=(draft.name);
+            label for="role" { (lang.t("role")) }
+            select id="role" name="role" { @for r in ["agent", "supervisor", "admin"] { option value=(r) selected[draft.role == r] { (r) } } }
+            label for="languages" { (lang.t("language")) " (zh,en,de)" } input id="languages" name="languages" value=(draft.languages);
+            label for="shops" { (lang.t("shops")) " (1,2 — " (lang.t("all")) ": —)" } input id="shops" name="shops" value=(draft.shops);
+            label for="password" { (lang.t("password")) " (≥ 10)" } input id="password" name="password" type="password" autocomplete="new-password";
+            button type="submit" { (lang.t("save")) }
+        }
+    };
+    (status, layout(lang, lang.t("agents"), Some(viewer), body)).into_response()
+}
+
+pub async fn create_agent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<AgentForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let keep = AgentForm {
+        csrf: String::new(),
+        email: f.email.clone(),
+        name: f.name.clone(),
+        role: f.role.clone(),
+        languages: f.languages.clone(),
+        shops: f.shops.clone(),
+        password: String::new(),
+    };
+    let fail = |e: String| {
+        agents_view(
+            &state,
+            &viewer,
+            keep,
+            Some(e),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let Ok(role) = f.role.parse::<Role>() else {
+        return fail(format!("unknown role {:?}", f.role)).await;
+    };
+    let shops: Result<Vec<i64>, _> = f
+        .shops
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<i64>)
+        .collect();
+    let Ok(shops) = shops else {
+        return fail("shops must be shop numbers separated by commas".into()).await;
+    };
+    if !f.password.is_empty() && f.password.chars().count() < 10 {
+        return fail("the password must be at least 10 characters long".into()).await;
+    }
+    let req = crate::routes::agents::CreateAgent {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        role,
+        languages: f
+            .languages
+            .split(',')
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        shops,
+    };
+    let agent = match crate::routes::agents::create(
+        State(state.clone()),
+        caller_of(&viewer),
+        JsonBody(req),
+    )
+    .await
+    {
+        Ok((_, axum::Json(agent))) => agent,
+        Err(e) => return fail(e.message).await,
+    };
+    if !f.password.is_empty() {
+        let hashed = match super::auth::hash_password(&f.password) {
+            Ok(h) => h,
+            Err(e) => return fail(e.to_string()).await,
+        };
+        if let Err(e) = state.store.set_password(agent.id, &hashed).await {
+            return fail(e.to_string()).await;
+        }
+    }
+    Redirect::to("/admin/agents").into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    pub csrf: String,
+    pub agent_id: i64,
+}
+
+/// A new API token for an agent, shown once on the page (only its hash is kept).
+pub async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if !viewer.at_least(Role::Admin) {
+        return forbidden(viewer.lang, &viewer);
+    }
+    let ours = state
+        .store
+        .agents(viewer.agent.tenant_id)
+        .await
+        .is_ok_and(|a| a.iter().any(|a| a.id == f.agent_id));
+    if !ours {
+        return super::not_found(&viewer);
+    }
+    let token = super::auth::random_hex(24);
+    if let Err(e) = state
+        .store
+        .create_token(f.agent_id, "web", &crate::extract::hash_token(&token))
+        .await
+    {
+        return unavailable(viewer.lang, &viewer, e);
+    }
+    agents_view(
+        &state,
+        &viewer,
+        AgentForm::default(),
+        None,
+        Some(token),
+        StatusCode::OK,
+    )
+    .await
+}
