@@ -208,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(routes::search::search))
         .route("/calls", post(routes::calls::log_call))
         .route("/agents", post(routes::agents::create))
+        .route("/teams", post(routes::agents::create_team))
         .route(
             "/agents/{id}/availability",
             post(routes::agents::set_availability),

@@ -56,6 +56,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("aftersales_cases_keep_their_state", |s| {
         Box::pin(aftersales_cases_keep_their_state(s))
     }),
+    ("high_value_orders_go_to_their_team", |s| {
+        Box::pin(high_value_orders_go_to_their_team(s))
+    }),
     ("due_obligations_are_breached_once", |s| {
         Box::pin(due_obligations_are_breached_once(s))
     }),
@@ -1498,4 +1501,65 @@ pub async fn aftersales_cases_keep_their_state(store: &Arc<dyn Store>) {
     ));
     missing.conversation_id = conv;
     assert_eq!(store.cases(conv).await.unwrap().len(), 1);
+}
+
+pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay HV", Platform::Ebay).await;
+    let agent = |email: &str| NewAgent {
+        tenant_id: DEFAULT_TENANT,
+        email: email.into(),
+        name: email.into(),
+        role: Role::Agent,
+        languages: vec!["en".into()],
+        password_hash: None,
+    };
+    let ann = store.create_agent(agent("ann@hv")).await.unwrap().id;
+    let ben = store.create_agent(agent("ben@hv")).await.unwrap().id;
+    store
+        .create_team(crate::NewTeam {
+            tenant_id: DEFAULT_TENANT,
+            name: "High value".into(),
+            high_value: true,
+            routing: "round_robin".into(),
+            members: vec![ben],
+        })
+        .await
+        .unwrap();
+    let at = t("2026-11-11T10:00:00Z");
+    let high = |buyer: &str| {
+        let mut m = inbound(s, buyer, "About my $899 camera", "2026-11-11T10:00:00Z");
+        m.first_contact_obligations = vec![obligation(
+            "EBAY-HIGHVALUE-12H",
+            "high_value_response",
+            "2026-11-11T22:00:00Z",
+            Severity::Platform,
+        )];
+        m
+    };
+    // Ben already has one conversation; a high-value one still goes to him, the team's.
+    let plain = store
+        .ingest(inbound(s, "p1", "hi", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    store.set_availability(ann, false, at).await.unwrap();
+    assert_eq!(store.assign(plain, at).await.unwrap(), Some(ben));
+    store.set_availability(ann, true, at).await.unwrap();
+    let hv = store.ingest(high("h1")).await.unwrap().conversation_id;
+    assert_eq!(
+        store.assign(hv, at).await.unwrap(),
+        Some(ben),
+        "the high-value team"
+    );
+    // An ordinary conversation goes by load: Ann has none.
+    let other = store
+        .ingest(inbound(s, "p2", "hi", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    assert_eq!(store.assign(other, at).await.unwrap(), Some(ann));
+    // With the team away, a high-value conversation still reaches someone.
+    store.set_availability(ben, false, at).await.unwrap();
+    let hv2 = store.ingest(high("h2")).await.unwrap().conversation_id;
+    assert_eq!(store.assign(hv2, at).await.unwrap(), Some(ann));
 }

@@ -187,6 +187,19 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A team as created by an admin.
+#[derive(Debug, Clone)]
+pub struct NewTeam {
+    pub tenant_id: i64,
+    pub name: String,
+    /// Takes the conversations of high-value orders (HIGHVALUE-CHANNEL).
+    pub high_value: bool,
+    /// `least_load` (fewest open conversations first) or `round_robin` (longest since the
+    /// last one first).
+    pub routing: String,
+    pub members: Vec<i64>,
+}
+
 /// An after-sales case as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AftersalesCase {
@@ -553,6 +566,8 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Creates a team with its members; its id.
+    async fn create_team(&self, team: NewTeam) -> Result<i64>;
     /// Limits an agent to these shops (an empty list: every shop of the tenant).
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()>;
     /// The shops an agent is limited to; empty when the agent works for every shop.

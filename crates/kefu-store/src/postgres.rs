@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/postgres/0008_aftersales_cases.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_team_routing.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -671,23 +675,62 @@ async fn assign_tx(
         .await?;
     let (tenant_id, language, current, shop_id): (i64, Option<String>, Option<i64>, i64) =
         (row.get(0), row.get(1), row.get(2), row.get(3));
-    let agent: Option<i64> = tx
-        .query_opt(
+    // A high-value order (the rulebook opened its high-value clock) goes to the high-value
+    // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
+    let high_value: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM obligations WHERE conversation_id = $1 AND clock = 'high_value_response')",
+            &[&conversation_id],
+        )
+        .await?
+        .get(0);
+    let team: Option<(i64, String)> = if high_value {
+        tx.query_opt(
+            "SELECT id, routing FROM teams WHERE tenant_id = $1 AND high_value ORDER BY id LIMIT 1",
+            &[&tenant_id],
+        )
+        .await?
+        .map(|r| (r.get(0), r.get(1)))
+    } else {
+        None
+    };
+    let mut agent = None;
+    for team in [team.as_ref(), None] {
+        let member = if team.is_some() {
+            "AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = $4)"
+        } else {
+            "AND $4::bigint IS NULL"
+        };
+        let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
+        let order_load = if team.is_some_and(|t| t.1 == "round_robin") {
+            ""
+        } else {
+            load
+        };
+        let sql = format!(
             "SELECT a.id FROM agents a
              WHERE a.tenant_id = $1 AND a.available AND a.role IN ('agent', 'supervisor')
                AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
                     OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = $3))
+               {member}
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                     AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
              ORDER BY ($2::text IS NOT NULL AND a.languages ? $2::text) DESC,
-                      (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),
+                      {order_load}
                       a.last_assigned_at NULLS FIRST, a.id
-             LIMIT 1 FOR UPDATE OF a",
-            &[&tenant_id, &language, &shop_id],
-        )
-        .await?
-        .map(|r| r.get(0));
+             LIMIT 1 FOR UPDATE OF a"
+        );
+        let team_id = team.map(|t| t.0);
+        agent = tx
+            .query_opt(&sql, &[&tenant_id, &language, &shop_id, &team_id])
+            .await?
+            .map(|r| r.get::<_, i64>(0));
+        // Nobody of the team is free: anyone who can, rather than nobody.
+        if agent.is_some() || team.is_none() {
+            break;
+        }
+    }
     if agent.is_none() && current.is_none() {
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
         return Ok(None);
@@ -1592,6 +1635,29 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {
+        let mut conn = self.client().lock().await;
+        let tx = conn.client.transaction().await?;
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO teams (tenant_id, name, high_value, routing) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&t.tenant_id, &t.name, &t.high_value, &t.routing],
+            )
+            .await
+            .map_err(|e| StoreError::Conflict(format!("team {:?} cannot be created: {e}", t.name)))?
+            .get(0);
+        for agent in &t.members {
+            tx.execute(
+                "INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2)",
+                &[&id, agent],
+            )
+            .await
+            .map_err(|e| StoreError::Invalid(format!("agent {agent} cannot join: {e}")))?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {

@@ -1029,3 +1029,60 @@ fn new_conversations_go_to_an_available_agent_who_speaks_the_language() {
     );
     assert_eq!(conv["assignee_id"], sam["id"]);
 }
+
+#[test]
+fn high_value_orders_are_routed_to_their_team() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let agent = |email: &str| {
+        let (status, a) = server.call(
+            "POST",
+            "/api/v1/agents",
+            Some(&json!({"email": email, "name": email, "role": "agent", "languages": ["en"]})),
+        );
+        assert_eq!(status, 201, "{a}");
+        a["id"].as_i64().unwrap()
+    };
+    let (ann, ben) = (agent("ann@example.com"), agent("ben@example.com"));
+    let (status, bad) = server.call(
+        "POST",
+        "/api/v1/teams",
+        Some(&json!({"name": "HV", "routing": "random"})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    let (status, bad) = server.call(
+        "POST",
+        "/api/v1/teams",
+        Some(&json!({"name": "HV", "members": [999]})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    let (status, team) = server.call(
+        "POST",
+        "/api/v1/teams",
+        Some(&json!({"name": "High value", "high_value": true, "routing": "round_robin", "members": [ben]})),
+    );
+    assert_eq!(status, 201, "{team}");
+    // A US$899 order: the eBay pack opens EBAY-HIGHVALUE-12H, and the team's agent gets it.
+    let order = json!({"shop_id": ebay, "external_id": "E-1", "total": "899.00", "currency": "USD", "paid_at": "2026-11-20T10:00:00Z"});
+    assert_eq!(server.call("POST", "/api/v1/orders", Some(&order)).0, 201);
+    let mut m = inbound(ebay, "rich", "Is the camera covered by warranty?");
+    m["order_external_id"] = json!("E-1");
+    let (_, hv) = server.call("POST", "/api/v1/inbound", Some(&m));
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", hv["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["assignee_id"], ben, "{conv}");
+    let (_, plain) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(ebay, "joe", "Hi, do you ship to Canada?")),
+    );
+    let (_, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", plain["conversation_id"]),
+        None,
+    );
+    assert_eq!(conv["assignee_id"], ann, "ordinary ones by load");
+}

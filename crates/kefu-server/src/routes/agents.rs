@@ -89,3 +89,58 @@ pub async fn set_availability(
         json!({"id": id, "available": req.available, "reassigned": moved}),
     ))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    pub name: String,
+    /// Takes the conversations of high-value orders (HIGHVALUE-CHANNEL).
+    #[serde(default)]
+    pub high_value: bool,
+    /// `least_load` (default) or `round_robin`.
+    pub routing: Option<String>,
+    #[serde(default)]
+    pub members: Vec<i64>,
+}
+
+/// `POST /api/v1/teams` (admins): a team and its members.
+pub async fn create_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateTeam>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Role::Admin)?;
+    non_empty("name", &req.name, 200)?;
+    let routing = req.routing.unwrap_or_else(|| "least_load".into());
+    if routing != "least_load" && routing != "round_robin" {
+        return Err(ApiError::invalid(format!(
+            "routing {routing:?} is not least_load or round_robin"
+        )));
+    }
+    let agents = state.store.agents(caller.tenant_id).await?;
+    if let Some(stranger) = req
+        .members
+        .iter()
+        .find(|m| !agents.iter().any(|a| a.id == **m))
+    {
+        return Err(ApiError::invalid(format!(
+            "agent {stranger} does not exist"
+        )));
+    }
+    let id = state
+        .store
+        .create_team(kefu_store::NewTeam {
+            tenant_id: caller.tenant_id,
+            name: req.name.trim().to_string(),
+            high_value: req.high_value,
+            routing: routing.clone(),
+            members: req.members.clone(),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": id, "name": req.name.trim(), "high_value": req.high_value, "routing": routing, "members": req.members}),
+        ),
+    ))
+}

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../migrations/sqlite/0008_aftersales_cases.sql"),
     ),
+    (
+        9,
+        include_str!("../../migrations/sqlite/0009_team_routing.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -603,6 +607,25 @@ impl Store for SqliteStore {
 
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         self.read(move |c| channels::inbox(c, &q)).await
+    }
+
+    async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {
+        self.write(move |c, _| {
+            let id: i64 = c
+                .prepare_cached(
+                    "INSERT INTO teams (tenant_id, name, high_value, routing) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                )?
+                .query_row(
+                    rusqlite::params![t.tenant_id, t.name, t.high_value, t.routing],
+                    |r| r.get(0),
+                )?;
+            for agent in &t.members {
+                c.prepare_cached("INSERT INTO team_members (team_id, agent_id) VALUES (?1, ?2)")?
+                    .execute([id, *agent])?;
+            }
+            Ok(id)
+        })
+        .await
     }
 
     async fn set_agent_shops(&self, agent_id: i64, shops: Vec<i64>) -> Result<()> {

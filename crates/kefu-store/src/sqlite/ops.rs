@@ -834,23 +834,62 @@ pub fn assign(
             "conversation {conversation_id} does not exist"
         )));
     };
-    // Speaks the language first, then least open conversations, then longest since the last one.
-    let agent: Option<i64> = c
+    // A high-value order (the rulebook opened its high-value clock) goes to the high-value
+    // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
+    let high_value: bool = c
         .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM obligations WHERE conversation_id = ?1 AND clock = 'high_value_response')",
+        )?
+        .query_row([conversation_id], |r| r.get(0))?;
+    let team: Option<(i64, String)> = if high_value {
+        c.prepare_cached(
+            "SELECT id, routing FROM teams WHERE tenant_id = ?1 AND high_value = 1 ORDER BY id LIMIT 1",
+        )?
+        .query_row([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+    } else {
+        None
+    };
+    let pick = |team: Option<&(i64, String)>| -> Result<Option<i64>> {
+        let member = if team.is_some() {
+            "AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = ?4)"
+        } else {
+            "AND ?4 IS NULL"
+        };
+        // Speaks the language first; then, least load: fewest open conversations, then longest
+        // since the last one; round robin: longest since the last one.
+        let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
+        let order_load = if team.is_some_and(|t| t.1 == "round_robin") {
+            ""
+        } else {
+            load
+        };
+        let sql = format!(
             "SELECT a.id FROM agents a
              WHERE a.tenant_id = ?1 AND a.available = 1 AND a.role IN ('agent', 'supervisor')
                AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
                     OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = ?3))
+               {member}
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                     AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
              ORDER BY (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = ?2)) DESC,
-                      (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),
+                      {order_load}
                       COALESCE(a.last_assigned_at, 0), a.id
-             LIMIT 1",
-        )?
-        .query_row(params![tenant_id, language, shop_id], |r| r.get(0))
-        .optional()?;
+             LIMIT 1"
+        );
+        Ok(c.prepare_cached(&sql)?
+            .query_row(
+                params![tenant_id, language, shop_id, team.map(|t| t.0)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    let agent = match pick(team.as_ref())? {
+        Some(a) => Some(a),
+        // Nobody of the team is free: anyone who can, rather than nobody.
+        None => pick(None)?,
+    };
     if agent.is_none() && current.is_none() {
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
         return Ok(None);
