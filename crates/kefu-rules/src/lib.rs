@@ -21,5 +21,5 @@ pub use entitlement::{Counting, EntitlementStatus, StartEvent};
 pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
     ClockRule, CompensationRule, EntitlementRule, OffHoursBot, Pack, PackError, PackSet,
-    ShopOverrides,
+    ShopOverrides, WindowSpec,
 };

@@ -101,13 +101,21 @@
         li.dataset.id = m.id;
         var meta = document.createElement("div");
         meta.className = "meta";
-        meta.textContent = m.direction + (m.bot ? " · bot" : "");
+        var at = new Date(m.at);
+        var two = function (n) { return (n < 10 ? "0" : "") + n; };
+        meta.textContent = m.direction + (m.bot ? " · bot" : "") + " · " +
+          two(at.getMonth() + 1) + "-" + two(at.getDate()) + " " + two(at.getHours()) + ":" + two(at.getMinutes());
         var body = document.createElement("div");
         body.className = "body";
         body.textContent = m.body;
         li.appendChild(meta);
         li.appendChild(body);
-        document.getElementById("thread").appendChild(li);
+        // After the last message, before the system events listed under the messages.
+        var thread = document.getElementById("thread");
+        var msgs = thread.querySelectorAll("li.msg");
+        var last = msgs.length ? msgs[msgs.length - 1] : null;
+        if (last && last.nextSibling) thread.insertBefore(li, last.nextSibling);
+        else thread.appendChild(li);
       } else {
         refreshInbox();
       }
@@ -128,8 +136,9 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("inbox");
         var old = document.getElementById("inbox");
+        // The table changes, appears or empties: whatever the server shows now replaces it.
         if (fresh && old) old.replaceWith(fresh);
-        else if (fresh) location.reload();
+        else if (fresh !== old) location.reload();
         rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));
         tick();
         refreshing = false;

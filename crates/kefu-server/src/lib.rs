@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
 pub mod search;
+pub mod shifts;
 pub mod shop_rules;
 pub mod smtp;
 pub mod smtp_client;
@@ -209,6 +210,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls", post(routes::calls::log_call))
         .route("/agents", post(routes::agents::create))
         .route("/teams", post(routes::agents::create_team))
+        .route("/agents/{id}/shifts", post(routes::agents::set_shifts))
         .route(
             "/agents/{id}/availability",
             post(routes::agents::set_availability),

@@ -566,6 +566,10 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Sets (or, with `None`, clears) an agent's weekly shifts (JSON text).
+    async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()>;
+    /// Every agent with shifts: id, whether available now, the shifts.
+    async fn agents_with_shifts(&self) -> Result<Vec<(i64, bool, String)>>;
     /// Creates a team with its members; its id.
     async fn create_team(&self, team: NewTeam) -> Result<i64>;
     /// Limits an agent to these shops (an empty list: every shop of the tenant).

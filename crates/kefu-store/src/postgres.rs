@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_team_routing.sql"),
     ),
+    (10, include_str!("../migrations/postgres/0010_shifts.sql")),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -1635,6 +1636,37 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {
+        let conn = self.client().lock().await;
+        let n = conn
+            .client
+            .execute(
+                "UPDATE agents SET shifts = $2 WHERE id = $1",
+                &[&agent_id, &shifts],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn agents_with_shifts(&self) -> Result<Vec<(i64, bool, String)>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query(
+                "SELECT id, available, shifts FROM agents WHERE shifts IS NOT NULL ORDER BY id",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {

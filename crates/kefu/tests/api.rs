@@ -1086,3 +1086,72 @@ fn high_value_orders_are_routed_to_their_team() {
     );
     assert_eq!(conv["assignee_id"], ann, "ordinary ones by load");
 }
+
+#[test]
+fn an_agent_off_shift_goes_away_and_hands_conversations_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
+    let server = Server::start(&db, &["--shift-check-every", "0.2"]);
+    let ebay = shop(&server, "ebay");
+    let agent = |email: &str| {
+        let (status, a) = server.call(
+            "POST",
+            "/api/v1/agents",
+            Some(&json!({"email": email, "name": email, "role": "agent", "languages": ["en"]})),
+        );
+        assert_eq!(status, 201, "{a}");
+        a["id"].as_i64().unwrap()
+    };
+    let (ann, ben) = (agent("ann@shift.example"), agent("ben@shift.example"));
+    let (_, first) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(ebay, "one", "Hello, is this in stock?")),
+    );
+    let conv = first["conversation_id"].as_i64().unwrap();
+    let (_, c) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let holder = c["assignee_id"].as_i64().unwrap();
+    assert!(holder == ann || holder == ben);
+    // The holder's only shift starts two hours from now: they go away, and the conversation
+    // moves to the other agent.
+    let hour = chrono::Utc::now()
+        .format("%H")
+        .to_string()
+        .parse::<u32>()
+        .unwrap();
+    let from = (hour + 2) % 24;
+    let shifts = json!({"timezone": "UTC", "windows": [{"days": "daily", "from": format!("{from:02}:00"), "to": format!("{:02}:00", from + 1)}]});
+    let (status, set) = server.call(
+        "POST",
+        &format!("/api/v1/agents/{holder}/shifts"),
+        Some(&shifts),
+    );
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["on_shift_now"], false);
+    let other = if holder == ann { ben } else { ann };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (_, c) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+        if c["assignee_id"] == other {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not handed on: {c}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, bad) = server.call(
+        "POST",
+        &format!("/api/v1/agents/{holder}/shifts"),
+        Some(&json!({"timezone": "UTC", "windows": [{"days": "someday", "from": "09:00", "to": "18:00"}]})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                &format!("/api/v1/agents/{holder}/shifts"),
+                Some(&json!({}))
+            )
+            .0,
+        200
+    );
+}

@@ -144,3 +144,34 @@ pub async fn create_team(
         ),
     ))
 }
+
+/// `POST /api/v1/agents/{id}/shifts`: an agent's weekly shifts (admins, or the agent), or
+/// `{}` to clear them. From then on the desk makes the agent available and away by them.
+pub async fn set_shifts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    if caller.agent_id != Some(id) {
+        caller.require(Role::Admin)?;
+    }
+    let agents = state.store.agents(caller.tenant_id).await?;
+    if !agents.iter().any(|a| a.id == id) {
+        return Err(ApiError::not_found(format!("agent {id} does not exist")));
+    }
+    if req.as_object().is_some_and(|o| o.is_empty()) {
+        state.store.set_shifts(id, None).await?;
+        return Ok(Json(json!({"agent_id": id, "shifts": null})));
+    }
+    let shifts: crate::shifts::Shifts =
+        serde_json::from_value(req).map_err(|e| ApiError::invalid(format!("shifts: {e}")))?;
+    let on_shift = shifts
+        .on_shift(state.clock.now())
+        .map_err(|e| ApiError::invalid(format!("shifts: {e}")))?;
+    let text = serde_json::to_string(&shifts).unwrap_or_default();
+    state.store.set_shifts(id, Some(text)).await?;
+    Ok(Json(
+        json!({"agent_id": id, "shifts": shifts, "on_shift_now": on_shift}),
+    ))
+}

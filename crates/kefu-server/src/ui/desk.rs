@@ -214,7 +214,7 @@ pub async fn inbox(
             button type="submit" { (lang.t("filter")) }
         }
         p.hint { (lang.t("keys_inbox")) }
-        @if rows.is_empty() { p { (lang.t("inbox_empty")) } }
+        @if rows.is_empty() { p.inbox-empty { (lang.t("inbox_empty")) } }
         @else {
             table.inbox id="inbox" {
                 thead { tr {

@@ -64,6 +64,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../migrations/sqlite/0009_team_routing.sql"),
     ),
+    (10, include_str!("../../migrations/sqlite/0010_shifts.sql")),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -607,6 +608,32 @@ impl Store for SqliteStore {
 
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         self.read(move |c| channels::inbox(c, &q)).await
+    }
+
+    async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {
+        self.write(move |c, _| {
+            let n = c
+                .prepare_cached("UPDATE agents SET shifts = ?2 WHERE id = ?1")?
+                .execute(rusqlite::params![agent_id, shifts])?;
+            if n == 0 {
+                return Err(crate::StoreError::NotFound(format!(
+                    "agent {agent_id} does not exist"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agents_with_shifts(&self) -> Result<Vec<(i64, bool, String)>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT id, available, shifts FROM agents WHERE shifts IS NOT NULL ORDER BY id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
     }
 
     async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {

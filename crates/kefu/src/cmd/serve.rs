@@ -45,6 +45,9 @@ pub struct Args {
     /// How often the scheduler looks for clocks that have run out (seconds).
     #[arg(long, default_value_t = 1.0)]
     pub sweep_every: f64,
+    /// Seconds between checks of agents' shift schedules.
+    #[arg(long, default_value_t = 30.0)]
+    pub shift_check_every: f64,
     /// Seconds between looks for marketplace connectors that are due (each connector has its
     /// own poll interval and backoff; this is how often they are checked).
     #[arg(long, default_value_t = 5.0)]
@@ -126,6 +129,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // Replies leave through the outbox: mail through the relay, marketplace replies through
     // the shop's connector.
     kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
+    kefu_server::shifts::spawn(
+        state.clone(),
+        std::time::Duration::from_secs_f64(args.shift_check_every.max(0.05)),
+    );
     kefu_server::connectors::spawn(
         state.clone(),
         std::time::Duration::from_secs_f64(args.poll_every.max(0.05)),
