@@ -16,8 +16,8 @@
   var key = "kefu-chat:" + base + ":" + shopId;
   var zh = /^zh/i.test(navigator.language || "");
   var t = zh
-    ? { open: "在线客服", title: "联系客服", send: "发送", placeholder: "请输入您的问题…", typing: "客服正在输入…", rate: "请为本次服务评分：", thanks: "感谢您的评价！", failed: "发送失败，正在重试…", bot: "自动回复" }
-    : { open: "Chat with us", title: "Customer service", send: "Send", placeholder: "Type your question…", typing: "An agent is typing…", rate: "How did we do?", thanks: "Thank you for your rating!", failed: "Not sent yet, retrying…", bot: "automatic reply" };
+    ? { open: "在线客服", title: "联系客服", send: "发送", placeholder: "请输入您的问题…", typing: "客服正在输入…", rate: "请为本次服务评分：", thanks: "感谢您的评价！", failed: "发送失败，正在重试…", bot: "自动回复", attach: "发送图片或 PDF", too_big: "文件不能超过 5 MB" }
+    : { open: "Chat with us", title: "Customer service", send: "Send", placeholder: "Type your question…", typing: "An agent is typing…", rate: "How did we do?", thanks: "Thank you for your rating!", failed: "Not sent yet, retrying…", bot: "automatic reply", attach: "Send a photo or PDF", too_big: "Files may have at most 5 MB" };
 
   var saved = {};
   try { saved = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { saved = {}; }
@@ -52,12 +52,15 @@
     ".rate{padding:8px 12px;border-top:1px solid #eee}.rate button{margin-right:4px;border:1px solid #ccc;background:#fff;border-radius:6px;padding:4px 8px;cursor:pointer}" +
     "form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}textarea{flex:1;resize:none;height:44px;padding:6px;border:1px solid #bbb;border-radius:6px}" +
     "form button{border:0;border-radius:6px;background:#b3261e;color:#fff;padding:0 14px;cursor:pointer}" +
+    "form button.attach{background:#eee;color:#333;padding:0 10px}" +
     "</style>" +
     "<button class='btn' type='button' aria-expanded='false'></button>" +
     "<div class='panel' role='dialog'><div class='head'></div><div class='notice' hidden></div>" +
     "<div class='list' aria-live='polite'></div><div class='typing'></div><div class='err' role='alert'></div>" +
     "<div class='rate' hidden></div>" +
-    "<form><label style='position:absolute;left:-9999px' for='kefu-text'></label><textarea id='kefu-text'></textarea><button type='submit'></button></form></div>";
+    "<form><label style='position:absolute;left:-9999px' for='kefu-text'></label><textarea id='kefu-text'></textarea>" +
+    "<input type='file' id='kefu-file' accept='image/jpeg,image/png,image/gif,image/webp,application/pdf' hidden>" +
+    "<button type='button' class='attach'>📎</button><button type='submit'></button></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var button = $(".btn"), panel = $(".panel"), list = $(".list"), notice = $(".notice");
   var typingEl = $(".typing"), errEl = $(".err"), rateEl = $(".rate"), form = $("form"), text = $("textarea");
@@ -65,7 +68,35 @@
   $(".head").textContent = t.title;
   $("label").textContent = t.placeholder;
   text.placeholder = t.placeholder;
-  form.querySelector("button").textContent = t.send;
+  form.querySelector("button[type='submit']").textContent = t.send;
+  var fileInput = $("#kefu-file"), attach = $(".attach");
+  attach.setAttribute("aria-label", t.attach);
+  attach.addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    if (!file || !saved.token) return;
+    if (file.size > 5 * 1024 * 1024) { errEl.textContent = t.too_big; return; }
+    var id = clientId();
+    var el = bubble("buyer pending", "📎 " + file.name);
+    el.setAttribute("data-client", id);
+    fetch(base + "/chat/v1/attachments?token=" + encodeURIComponent(saved.token) + "&client_id=" + id + "&name=" + encodeURIComponent(file.name), {
+      method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file
+    }).then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); })
+      .then(function (r) {
+        if (r.status === 200 || r.status === 201) {
+          el.classList.remove("pending");
+          el.setAttribute("data-id", r.body.message_id);
+          seen[r.body.message_id] = true;
+          errEl.textContent = "";
+          if (saved.conversation !== r.body.conversation_id) { saved.conversation = r.body.conversation_id; save(); connect(); }
+        } else {
+          el.remove();
+          errEl.textContent = (r.body.error && r.body.error.message) || t.failed;
+        }
+      })
+      .catch(function () { el.remove(); errEl.textContent = t.failed; });
+  });
   button.addEventListener("click", function () {
     var on = panel.classList.toggle("on");
     button.setAttribute("aria-expanded", on ? "true" : "false");

@@ -206,6 +206,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::conversations::add_note),
         )
         .route("/failed-ingests", get(routes::meta::failed_ingests))
+        .route("/attachments/{id}", get(routes::conversations::attachment))
         .route("/search", get(routes::search::search))
         .route("/calls", post(routes::calls::log_call))
         .route("/agents", post(routes::agents::create))
@@ -231,7 +232,14 @@ pub fn router(state: AppState) -> Router {
         .route("/typing", post(routes::chat::typing))
         .route("/ack", post(routes::chat::ack))
         .route("/csat", post(routes::chat::csat))
-        .route("/stream", get(routes::chat::stream));
+        .route("/stream", get(routes::chat::stream))
+        .route(
+            "/attachments",
+            post(routes::chat::upload).layer(DefaultBodyLimit::max(
+                routes::chat::MAX_ATTACHMENT_BYTES + 1024,
+            )),
+        )
+        .route("/attachments/{id}", get(routes::chat::download));
     Router::new()
         .merge(ui::routes())
         .nest("/api/v1", api)

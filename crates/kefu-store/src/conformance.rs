@@ -1501,6 +1501,44 @@ pub async fn aftersales_cases_keep_their_state(store: &Arc<dyn Store>) {
     ));
     missing.conversation_id = conv;
     assert_eq!(store.cases(conv).await.unwrap().len(), 1);
+
+    // A file kept with its message, bytes intact.
+    let msg = store.conversation(conv).await.unwrap().unwrap().messages[0].id;
+    let png = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+    let id = store
+        .add_attachment(
+            msg,
+            "box.png",
+            "image/png",
+            png.clone(),
+            t("2026-11-20T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let (info, bytes) = store.attachment(id).await.unwrap().unwrap();
+    assert_eq!(
+        (info.conversation_id, info.message_id, info.size),
+        (conv, msg, 8)
+    );
+    assert_eq!(
+        (info.filename.as_str(), info.content_type.as_str()),
+        ("box.png", "image/png")
+    );
+    assert_eq!(bytes, png);
+    assert_eq!(store.attachments(conv).await.unwrap(), vec![info.clone()]);
+    assert!(store.attachment(id + 1000).await.unwrap().is_none());
+    assert!(matches!(
+        store
+            .add_attachment(
+                999_999,
+                "x",
+                "image/png",
+                vec![1],
+                t("2026-11-20T09:00:00Z")
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {

@@ -187,6 +187,18 @@ pub struct ConnectorRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A file as stored, without its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A team as created by an admin.
 #[derive(Debug, Clone)]
 pub struct NewTeam {
@@ -566,6 +578,19 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Keeps a file with the message that announced it; its id.
+    async fn add_attachment(
+        &self,
+        message_id: i64,
+        filename: &str,
+        content_type: &str,
+        data: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// A conversation's files, oldest first, without their bytes.
+    async fn attachments(&self, conversation_id: i64) -> Result<Vec<AttachmentInfo>>;
+    /// A file and its bytes.
+    async fn attachment(&self, id: i64) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
     /// Sets (or, with `None`, clears) an agent's weekly shifts (JSON text).
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()>;
     /// Every agent with shifts: id, whether available now, the shifts.

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0009_team_routing.sql"),
     ),
     (10, include_str!("../migrations/postgres/0010_shifts.sql")),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_attachments.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -1636,6 +1640,75 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_attachment(
+        &self,
+        message_id: i64,
+        filename: &str,
+        content_type: &str,
+        data: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let conn = self.client().lock().await;
+        let row = conn
+            .client
+            .query_opt(
+                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
+                 SELECT conversation_id, id, $2, $3, $4, $5, $6 FROM messages WHERE id = $1 RETURNING id",
+                &[&message_id, &filename, &content_type, &(data.len() as i64), &data, &at],
+            )
+            .await?;
+        row.map(|r| r.get(0))
+            .ok_or_else(|| StoreError::NotFound(format!("message {message_id} does not exist")))
+    }
+
+    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
+                 WHERE conversation_id = $1 ORDER BY id",
+                &[&conversation_id],
+            )
+            .await?
+            .iter()
+            .map(|r| crate::AttachmentInfo {
+                id: r.get(0),
+                conversation_id: r.get(1),
+                message_id: r.get(2),
+                filename: r.get(3),
+                content_type: r.get(4),
+                size: r.get(5),
+                created_at: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query_opt(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = $1",
+                &[&id],
+            )
+            .await?
+            .map(|r| {
+                (
+                    crate::AttachmentInfo {
+                        id: r.get(0),
+                        conversation_id: r.get(1),
+                        message_id: r.get(2),
+                        filename: r.get(3),
+                        content_type: r.get(4),
+                        size: r.get(5),
+                        created_at: r.get(6),
+                    },
+                    r.get(7),
+                )
+            }))
     }
 
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {

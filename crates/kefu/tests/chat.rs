@@ -378,3 +378,120 @@ fn a_closed_shop_shows_its_notice_and_the_widget_is_served() {
         )
     );
 }
+
+/// Sends raw bytes with a content type; returns the status, headers and body.
+fn send_bytes(server: &Server, path: &str, content_type: &str, bytes: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) before reading everything: a failed write is fine.
+    let _ = stream.write_all(bytes);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn buyers_send_photos_checked_for_size_and_type() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let token = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = |client: &str| {
+        format!("/chat/v1/attachments?token={token}&client_id={client}&name=broken%20box.png")
+    };
+    let png: Vec<u8> = [
+        &[0x89u8, b'P', b'N', b'G', 13, 10, 26, 10][..],
+        &[7u8; 2000][..],
+    ]
+    .concat();
+
+    let (status, body) = send_bytes(&server, &path("f-1"), "image/png", &png);
+    assert_eq!(status, 201, "{body}");
+    let json: Value = serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let conv = json["conversation_id"].as_i64().unwrap();
+    let file = json["attachment_id"].as_i64().unwrap();
+    // A retry is the same message, not a second file.
+    let (status, _) = send_bytes(&server, &path("f-1"), "image/png", &png);
+    assert_eq!(status, 200);
+    let (_, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    let messages = detail["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1);
+    assert!(
+        messages[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("broken box.png")
+    );
+
+    // The agent and the visitor get the bytes back; another visitor does not.
+    let (status, agent_copy) = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&server.addr).unwrap();
+        let req = format!(
+            "GET /api/v1/attachments/{file} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\r\n",
+            common::KEY
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        (head, raw[split + 4..].to_vec())
+    };
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(
+        status
+            .to_ascii_lowercase()
+            .contains("x-content-type-options: nosniff")
+    );
+    assert_eq!(agent_copy, png);
+    let (status, _, _) = public_request(
+        &server.addr,
+        "GET",
+        &format!("/chat/v1/attachments/{file}?token={token}"),
+        None,
+    );
+    assert_eq!(status, 200);
+    let stranger = session(&server, ebay)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, _) = public_request(
+        &server.addr,
+        "GET",
+        &format!("/chat/v1/attachments/{file}?token={stranger}"),
+        None,
+    );
+    assert_eq!(status, 404);
+
+    // Too large, a type we do not take, empty: clear errors.
+    let big = vec![0u8; 5 * 1024 * 1024 + 10];
+    let (status, body) = send_bytes(&server, &path("f-2"), "image/png", &big);
+    assert_eq!(status, 413, "{}", &body[..body.len().min(300)]);
+    assert!(
+        body.contains("at most 5 MB"),
+        "{}",
+        &body[..body.len().min(300)]
+    );
+    let (status, body) = send_bytes(&server, &path("f-3"), "application/x-msdownload", b"MZ....");
+    assert_eq!(status, 415, "{body}");
+    assert!(body.contains("photo"));
+    let (status, _) = send_bytes(&server, &path("f-4"), "image/png", b"");
+    assert_eq!(status, 422);
+}

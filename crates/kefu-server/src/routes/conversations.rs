@@ -357,3 +357,17 @@ pub async fn add_note(
     }
     Ok((StatusCode::CREATED, Json(json!({"message_id": message_id}))))
 }
+
+/// `GET /api/v1/attachments/{id}`: a file a buyer sent, for whoever may see its conversation.
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    let missing = || ApiError::not_found(format!("file {id} does not exist"));
+    let (info, bytes) = state.store.attachment(id).await?.ok_or_else(missing)?;
+    load(&state, &caller, info.conversation_id)
+        .await
+        .map_err(|_| missing())?;
+    Ok(crate::routes::chat::file_response(&info, bytes))
+}

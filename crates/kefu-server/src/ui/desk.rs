@@ -323,6 +323,7 @@ async fn conversation_view(
     let tz = rules.pack.timezone;
     let c = &detail.conversation;
     let cases = state.store.cases(id).await.unwrap_or_default();
+    let files = state.store.attachments(id).await.unwrap_or_default();
     let entitled = detail.order.as_ref().map(|o| {
         let mut facts = crate::routes::orders::order_facts(o);
         facts.reshipped_for_damage = crate::routes::cases::reshipped_for_damage(&cases);
@@ -441,6 +442,14 @@ async fn conversation_view(
                                     }
                                 } }
                             }
+                        }
+                    }
+                    @if !files.is_empty() {
+                        section.card {
+                            h2 { (lang.t("files")) }
+                            ul.files { @for f in &files {
+                                li { a href=(format!("/files/{}", f.id)) target="_blank" rel="noopener" { (f.filename) } " " small { (f.content_type) ", " ((f.size + 1023) / 1024) " KB" } }
+                            } }
                         }
                     }
                     @if !cases.is_empty() {
@@ -965,4 +974,12 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
+}
+
+/// `GET /files/{id}`: a file a buyer sent, for an agent who may see its conversation.
+pub async fn file(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match crate::routes::conversations::attachment(State(state), caller(&viewer), Path(id)).await {
+        Ok(r) => r,
+        Err(_) => not_found(&viewer),
+    }
 }

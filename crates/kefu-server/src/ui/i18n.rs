@@ -159,6 +159,8 @@ impl Lang {
             "role" => ("角色", "Role"),
             "new_token" => ("新 API 令牌", "New API token"),
             "token_once" => ("新令牌（只显示这一次）：", "New token (shown this once):"),
+            "files" => ("买家发送的文件", "Files from the buyer"),
+            "attach" => ("发送图片", "Send a photo"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

@@ -65,6 +65,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0009_team_routing.sql"),
     ),
     (10, include_str!("../../migrations/sqlite/0010_shifts.sql")),
+    (
+        11,
+        include_str!("../../migrations/sqlite/0011_attachments.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -608,6 +612,79 @@ impl Store for SqliteStore {
 
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         self.read(move |c| channels::inbox(c, &q)).await
+    }
+
+    async fn add_attachment(
+        &self,
+        message_id: i64,
+        filename: &str,
+        content_type: &str,
+        data: Vec<u8>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64> {
+        let (filename, content_type) = (filename.to_string(), content_type.to_string());
+        self.write(move |c, _| {
+            let conversation_id: i64 = c
+                .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+                .query_row([message_id], |r| r.get(0))
+                .map_err(|_| crate::StoreError::NotFound(format!("message {message_id} does not exist")))?;
+            Ok(c.prepare_cached(
+                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            )?
+            .query_row(
+                rusqlite::params![conversation_id, message_id, filename, content_type, data.len() as i64, data, rows::micros(at)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
+                 WHERE conversation_id = ?1 ORDER BY id",
+            )?
+            .query_map([conversation_id], |r| {
+                Ok(crate::AttachmentInfo {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    message_id: r.get(2)?,
+                    filename: r.get(3)?,
+                    content_type: r.get(4)?,
+                    size: r.get(5)?,
+                    created_at: rows::time(r.get(6)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
+        use rusqlite::OptionalExtension;
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    crate::AttachmentInfo {
+                        id: r.get(0)?,
+                        conversation_id: r.get(1)?,
+                        message_id: r.get(2)?,
+                        filename: r.get(3)?,
+                        content_type: r.get(4)?,
+                        size: r.get(5)?,
+                        created_at: rows::time(r.get(6)?),
+                    },
+                    r.get(7)?,
+                ))
+            })
+            .optional()?)
+        })
+        .await
     }
 
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {
