@@ -20,6 +20,15 @@
   tick();
   setInterval(tick, 1000);
 
+  // ---- times in the viewer's own time zone (the page is rendered in UTC) ----
+  function localTimes(scope) {
+    (scope || document).querySelectorAll("time.when").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) el.textContent = d.toLocaleString(zh ? "zh-CN" : "en-GB", { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    });
+  }
+  localTimes();
+
   // ---- keyboard: j/k/Enter in the inbox, r/e in a conversation ----
   var rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));
   var at = -1;
@@ -141,6 +150,7 @@
         else if (fresh !== old) location.reload();
         rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));
         tick();
+        localTimes();
         refreshing = false;
       }).catch(function () { refreshing = false; });
     }, 300);

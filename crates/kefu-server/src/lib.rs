@@ -222,6 +222,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/cases", post(routes::cases::create))
         .route(
+            "/conversations/{id}/assign",
+            post(routes::conversations::assign),
+        )
+        .route(
             "/conversations/{id}/cases/{case_id}/state",
             post(routes::cases::set_state),
         )

@@ -494,6 +494,15 @@ pub trait Store: Send + Sync + 'static {
     /// least loaded first, round robin among equals. Returns the agent, or None when nobody can
     /// take it (it waits unassigned).
     async fn assign(&self, conversation_id: i64, at: DateTime<Utc>) -> Result<Option<i64>>;
+    /// A supervisor gives the conversation to `agent_id` (or to nobody), with an `assigned`
+    /// event naming who did it.
+    async fn assign_to(
+        &self,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Sets an agent available or away. Going away hands the agent's open conversations to
     /// others (or leaves them unassigned); returns the conversations moved.

@@ -1295,6 +1295,41 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    async fn assign_to(
+        &self,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.client().lock().await;
+        let PgConn { client, stmts } = &mut *conn;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE conversations SET assignee_id = $2 WHERE id = $1",
+                &[&conversation_id, &agent_id],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "conversation {conversation_id} does not exist"
+            )));
+        }
+        add_event(
+            &tx,
+            stmts,
+            conversation_id,
+            at,
+            kefu_core::event_kind::ASSIGNED,
+            actor,
+            json!({"agent_id": agent_id, "manual": true}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn assign(&self, conversation_id: i64, at: DateTime<Utc>) -> Result<Option<i64>> {
         let mut conn = self.client().lock().await;
         let PgConn { client, stmts } = &mut *conn;

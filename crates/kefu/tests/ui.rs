@@ -512,7 +512,34 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
         "--password",
         "a long enough password",
     ]);
+    let amy_id = amy["id"].as_i64().unwrap();
     let amy = sign_in(&server, "amy@example.com", "a long enough password").unwrap();
+    // A supervisor reassigns by hand; an agent may not.
+    let moved = request(
+        &server,
+        "POST",
+        &format!("/conversations/{late}/assign"),
+        &lin,
+        &[("csrf", &csrf), ("agent_id", &amy_id.to_string())],
+    );
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let (_, c) = server.call("GET", &format!("/api/v1/conversations/{late}"), None);
+    assert_eq!(c["assignee_id"], amy_id);
+    let page = request(&server, "GET", &format!("/conversations/{late}"), &amy, &[]);
+    assert!(
+        page.body.contains("id=\"assignee\">Amy<"),
+        "the page names the assignee"
+    );
+    assert!(
+        !page.body.contains("id=\"assign-to\""),
+        "agents get no reassign form"
+    );
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{other_conv}/assign"),
+        Some(&serde_json::json!({"agent_id": amy_id})),
+    );
+    assert_eq!(status, 422, "Amy does not work for the other shop");
     assert_eq!(
         request(
             &server,

@@ -371,3 +371,40 @@ pub async fn attachment(
         .map_err(|_| missing())?;
     Ok(crate::routes::chat::file_response(&info, bytes))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The agent to give it to; `null` leaves it unassigned.
+    pub agent_id: Option<i64>,
+}
+
+/// `POST /api/v1/conversations/{id}/assign` (supervisors): reassigns by hand.
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<AssignRequest>,
+) -> ApiResult<Json<Value>> {
+    caller.require(kefu_core::Role::Supervisor)?;
+    let (detail, _) = load(&state, &caller, id).await?;
+    if let Some(agent_id) = req.agent_id {
+        let agents = state.store.agents(caller.tenant_id).await?;
+        if !agents.iter().any(|a| a.id == agent_id) {
+            return Err(ApiError::invalid(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        let shops = state.store.agent_shops(agent_id).await?;
+        if !shops.is_empty() && !shops.contains(&detail.conversation.shop_id) {
+            return Err(ApiError::invalid(format!(
+                "agent {agent_id} does not work for this conversation's shop"
+            )));
+        }
+    }
+    state
+        .store
+        .assign_to(id, req.agent_id, &caller.actor, state.clock.now())
+        .await?;
+    Ok(Json(json!({"id": id, "assignee_id": req.agent_id})))
+}

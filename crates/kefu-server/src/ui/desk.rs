@@ -258,6 +258,8 @@ fn countdown(
             (due.format("%H:%M UTC"))
         }
         " " small.rule { (rule) }
+        // The due time in the viewer's own zone (the script rewrites it), the shop's beside it.
+        " " small { time.when datetime=(due.to_rfc3339()) { (due.format("%m-%d %H:%M UTC")) } " · " (lang.t("shop_time")) " " (local) }
     }
 }
 
@@ -324,6 +326,15 @@ async fn conversation_view(
     let c = &detail.conversation;
     let cases = state.store.cases(id).await.unwrap_or_default();
     let files = state.store.attachments(id).await.unwrap_or_default();
+    let agents = state
+        .store
+        .agents(viewer.agent.tenant_id)
+        .await
+        .unwrap_or_default();
+    let assignee = c
+        .assignee_id
+        .and_then(|a| agents.iter().find(|x| x.id == a))
+        .map(|a| a.name.clone());
     let entitled = detail.order.as_ref().map(|o| {
         let mut facts = crate::routes::orders::order_facts(o);
         facts.reshipped_for_damage = crate::routes::cases::reshipped_for_damage(&cases);
@@ -354,7 +365,7 @@ async fn conversation_view(
                     ol #thread {
                         @for m in &detail.messages {
                             li class=(format!("msg {}", m.direction.as_str())) data-id=(m.id) {
-                                div.meta { (m.direction.as_str()) " · " (m.created_at.with_timezone(&tz).format("%m-%d %H:%M")) }
+                                div.meta { (m.direction.as_str()) " · " time.when datetime=(m.created_at.to_rfc3339()) title=(m.created_at.with_timezone(&tz).format("%m-%d %H:%M %Z").to_string()) { (m.created_at.format("%m-%d %H:%M UTC")) } }
                                 div.body { (m.body) }
                             }
                         }
@@ -471,6 +482,23 @@ async fn conversation_view(
                                     }
                                 }
                             } }
+                        }
+                    }
+                    section.card {
+                        h2 { (lang.t("assignee")) }
+                        p #assignee { (assignee.as_deref().unwrap_or(lang.t("unassigned"))) }
+                        @if viewer.at_least(kefu_core::Role::Supervisor) {
+                            form method="post" action=(format!("/conversations/{}/assign", c.id)) {
+                                input type="hidden" name="csrf" value=(viewer.csrf);
+                                label.sr for="assign-to" { (lang.t("assignee")) }
+                                select id="assign-to" name="agent_id" {
+                                    option value="" { (lang.t("unassigned")) }
+                                    @for a in agents.iter().filter(|a| a.role != kefu_core::Role::Admin) {
+                                        option value=(a.id) selected[c.assignee_id == Some(a.id)] { (a.name) }
+                                    }
+                                }
+                                button.small type="submit" { (lang.t("reassign")) }
+                            }
                         }
                     }
                     section.card {
@@ -664,6 +692,44 @@ pub async fn move_case(
         return expired_form(&viewer);
     }
     match crate::routes::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(&state, &viewer, id, draft, e.status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    pub csrf: String,
+    pub agent_id: String,
+}
+
+/// A supervisor reassigns the conversation from its page.
+pub async fn reassign(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let agent_id = f.agent_id.trim().parse::<i64>().ok();
+    let req = crate::routes::conversations::AssignRequest { agent_id };
+    match crate::routes::conversations::assign(
+        State(state.clone()),
+        caller(&viewer),
+        Path(id),
+        JsonBody(req),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
         Err(e) => {

@@ -161,6 +161,7 @@ impl Lang {
             "token_once" => ("新令牌（只显示这一次）：", "New token (shown this once):"),
             "files" => ("买家发送的文件", "Files from the buyer"),
             "attach" => ("发送图片", "Send a photo"),
+            "reassign" => ("转给", "Reassign"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/status", post(desk::set_status))
         .route("/conversations/{id}/cases", post(desk::open_case))
         .route("/files/{id}", get(desk::file))
+        .route("/conversations/{id}/assign", post(desk::reassign))
         .route("/conversations/{id}/cases/{case_id}", post(desk::move_case))
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))

@@ -539,6 +539,36 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn assign_to(
+        &self,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let actor = actor.to_string();
+        self.write(move |c, cache| {
+            cache.forget_conversation(conversation_id);
+            let n = c
+                .prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
+                .execute(rusqlite::params![conversation_id, agent_id])?;
+            if n == 0 {
+                return Err(crate::StoreError::NotFound(format!(
+                    "conversation {conversation_id} does not exist"
+                )));
+            }
+            ops::add_event(
+                c,
+                conversation_id,
+                rows::micros(at),
+                kefu_core::event_kind::ASSIGNED,
+                &actor,
+                &serde_json::json!({"agent_id": agent_id, "manual": true}),
+            )
+        })
+        .await
+    }
+
     async fn assign(
         &self,
         conversation_id: i64,
