@@ -1305,7 +1305,8 @@ pub async fn sign_in_lockout_and_sessions(store: &Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let (who, csrf) = store.session("h1", now).await.unwrap().unwrap();
+    let (who, csrf, shops) = store.session("h1", now).await.unwrap().unwrap();
+    assert!(shops.is_empty(), "mei works for every shop");
     assert_eq!((who.id, csrf.as_str()), (agent.id, "c1"));
     assert!(
         store

@@ -649,12 +649,13 @@ pub trait Store: Send + Sync + 'static {
         locked_until: DateTime<Utc>,
     ) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
-    /// The session's agent and CSRF token, if it exists and has not expired at `now`.
+    /// The session's agent, CSRF token and the shops the agent is limited to (empty: all), if
+    /// the session exists and has not expired at `now`: one query for every page.
     async fn session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(Agent, String)>>;
+    ) -> Result<Option<(Agent, String, Vec<i64>)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// A cheap round trip to the database, for health checks.

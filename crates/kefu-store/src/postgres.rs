@@ -1990,7 +1990,7 @@ impl Store for PostgresStore {
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(Agent, String)>> {
+    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
         let conn = self.client().lock().await;
         let cols = AGENT_COLS
             .split(", ")
@@ -1998,11 +1998,13 @@ impl Store for PostgresStore {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT {cols}, s.csrf FROM sessions s JOIN agents a ON a.id = s.agent_id
+            "SELECT {cols}, s.csrf,
+                    ARRAY(SELECT g.shop_id FROM agent_shops g WHERE g.agent_id = a.id ORDER BY g.shop_id)
+             FROM sessions s JOIN agents a ON a.id = s.agent_id
              WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
         match conn.client.query_opt(&sql, &[&token_hash, &now]).await? {
-            Some(r) => Ok(Some((agent_row(&r)?, r.get(6)))),
+            Some(r) => Ok(Some((agent_row(&r)?, r.get(6), r.get(7)))),
             None => Ok(None),
         }
     }

@@ -161,15 +161,10 @@ impl FromRequestParts<AppState> for Viewer {
             .await
             .ok()
             .flatten();
-        let Some((agent, csrf)) = found else {
+        let Some((agent, csrf, shops)) = found else {
             return Err(SignIn(here));
         };
         let lang = super::i18n::Lang::pick(&parts.headers, &agent.languages);
-        let shops = state
-            .store
-            .agent_shops(agent.id)
-            .await
-            .map_err(|_| SignIn(here.clone()))?;
         let shops = (!shops.is_empty()).then_some(shops);
         Ok(Viewer {
             agent,

@@ -324,13 +324,27 @@ async fn conversation_view(
     let now = state.clock.now();
     let tz = rules.pack.timezone;
     let c = &detail.conversation;
-    let cases = state.store.cases(id).await.unwrap_or_default();
-    let files = state.store.attachments(id).await.unwrap_or_default();
-    let agents = state
-        .store
-        .agents(viewer.agent.tenant_id)
-        .await
-        .unwrap_or_default();
+    // Only what this conversation can have: cases need an order, files come by web chat, and
+    // the agents' names are needed for an assignee or a supervisor's reassign form.
+    let cases = if detail.order.is_some() {
+        state.store.cases(id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let files = if c.channel == kefu_core::Channel::WebChat {
+        state.store.attachments(id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let agents = if c.assignee_id.is_some() || viewer.at_least(kefu_core::Role::Supervisor) {
+        state
+            .store
+            .agents(viewer.agent.tenant_id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let assignee = c
         .assignee_id
         .and_then(|a| agents.iter().find(|x| x.id == a))

@@ -243,9 +243,10 @@ pub fn session(
     c: &Connection,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(kefu_core::Agent, String)>> {
+) -> Result<Option<(kefu_core::Agent, String, Vec<i64>)>> {
     let sql = format!(
-        "SELECT {}, s.csrf FROM sessions s JOIN agents a ON a.id = s.agent_id
+        "SELECT {}, s.csrf, (SELECT group_concat(g.shop_id) FROM agent_shops g WHERE g.agent_id = a.id)
+         FROM sessions s JOIN agents a ON a.id = s.agent_id
          WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         super::rows::AGENT_COLS
             .split(", ")
@@ -255,7 +256,12 @@ pub fn session(
     );
     Ok(c.prepare_cached(&sql)?
         .query_row(params![token_hash, micros(now)], |r| {
-            Ok((super::rows::agent(r)?, r.get(6)?))
+            let shops: Option<String> = r.get(7)?;
+            Ok((
+                super::rows::agent(r)?,
+                r.get(6)?,
+                shop_list(shops.as_deref()),
+            ))
         })
         .optional()?)
 }
@@ -527,4 +533,15 @@ pub fn set_case_state(
         &serde_json::json!({"case_id": case_id, "from": from, "to": state, "action": case.action, "rule": case.rule}),
     )?;
     Ok(case)
+}
+
+/// `"3,7"` → `[3, 7]`.
+fn shop_list(text: Option<&str>) -> Vec<i64> {
+    let mut out: Vec<i64> = text
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    out.sort_unstable();
+    out
 }

@@ -849,7 +849,7 @@ impl Store for SqliteStore {
         &self,
         token_hash: &str,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<(Agent, String)>> {
+    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| channels::session(c, &token_hash, now))
             .await
