@@ -656,6 +656,26 @@ pub async fn reply(
     }
 }
 
+/// After a form on a conversation's page: back to the page, or the page again saying why not.
+async fn back_to_conversation<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: crate::error::ApiResult<T>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(viewer),
+        Err(e) => {
+            let draft = ReplyDraft {
+                error: Some(e.message),
+                ..ReplyDraft::default()
+            };
+            conversation_view(state, viewer, id, draft, e.status).await
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct CaseForm {
     pub csrf: String,
@@ -677,17 +697,8 @@ pub async fn open_case(
         rule: f.rule,
         action: f.action,
     };
-    match crate::routes::cases::open(&state, &caller(&viewer), id, &req).await {
-        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
-        Err(e) => {
-            let draft = ReplyDraft {
-                error: Some(e.message),
-                ..ReplyDraft::default()
-            };
-            conversation_view(&state, &viewer, id, draft, e.status).await
-        }
-    }
+    let result = crate::routes::cases::open(&state, &caller(&viewer), id, &req).await;
+    back_to_conversation(&state, &viewer, id, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -705,17 +716,9 @@ pub async fn move_case(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    match crate::routes::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await {
-        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
-        Err(e) => {
-            let draft = ReplyDraft {
-                error: Some(e.message),
-                ..ReplyDraft::default()
-            };
-            conversation_view(&state, &viewer, id, draft, e.status).await
-        }
-    }
+    let result =
+        crate::routes::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await;
+    back_to_conversation(&state, &viewer, id, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -736,24 +739,14 @@ pub async fn reassign(
     }
     let agent_id = f.agent_id.trim().parse::<i64>().ok();
     let req = crate::routes::conversations::AssignRequest { agent_id };
-    match crate::routes::conversations::assign(
+    let result = crate::routes::conversations::assign(
         State(state.clone()),
         caller(&viewer),
         Path(id),
         JsonBody(req),
     )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
-        Err(e) => {
-            let draft = ReplyDraft {
-                error: Some(e.message),
-                ..ReplyDraft::default()
-            };
-            conversation_view(&state, &viewer, id, draft, e.status).await
-        }
-    }
+    .await;
+    back_to_conversation(&state, &viewer, id, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -774,24 +767,14 @@ pub async fn note(
     let request = crate::routes::conversations::NoteRequest {
         body: f.body.clone(),
     };
-    match crate::routes::conversations::add_note(
+    let result = crate::routes::conversations::add_note(
         State(state.clone()),
         caller(&viewer),
         Path(id),
         JsonBody(request),
     )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
-        Err(e) => {
-            let draft = ReplyDraft {
-                error: Some(e.message),
-                ..ReplyDraft::default()
-            };
-            conversation_view(&state, &viewer, id, draft, e.status).await
-        }
-    }
+    .await;
+    back_to_conversation(&state, &viewer, id, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -813,24 +796,14 @@ pub async fn set_status(
         status: f.status,
         reason: None,
     };
-    match crate::routes::conversations::set_status(
+    let result = crate::routes::conversations::set_status(
         State(state.clone()),
         caller(&viewer),
         Path(id),
         JsonBody(request),
     )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => not_found(&viewer),
-        Err(e) => {
-            let draft = ReplyDraft {
-                error: Some(e.message),
-                ..ReplyDraft::default()
-            };
-            conversation_view(&state, &viewer, id, draft, e.status).await
-        }
-    }
+    .await;
+    back_to_conversation(&state, &viewer, id, result).await
 }
 
 #[derive(Debug, Deserialize)]
