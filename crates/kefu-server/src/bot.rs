@@ -156,6 +156,11 @@ pub async fn answer(
         return Ok(None);
     };
     let closed = !calendar.is_open(received);
+    // In working hours only a shop that asked for it hears from the bot: decide that before
+    // reading the conversation, which every message of an open shop would otherwise cost.
+    if !closed && rules.overrides.bot_when_busy != Some(true) {
+        return Ok(None);
+    }
     let Some(detail) = state.store.conversation(stored.conversation_id).await? else {
         return Ok(None);
     };
