@@ -1564,6 +1564,14 @@ pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
         })
         .await
         .unwrap();
+    let teams = store.teams(DEFAULT_TENANT).await.unwrap();
+    let hv_team = teams.iter().find(|t| t.name == "High value").unwrap();
+    assert_eq!(
+        (hv_team.high_value, hv_team.routing.as_str()),
+        (true, "round_robin")
+    );
+    assert_eq!(hv_team.members, vec![ben]);
+    assert!(store.teams(77).await.unwrap().is_empty());
     let at = t("2026-11-11T10:00:00Z");
     let high = |buyer: &str| {
         let mut m = inbound(s, buyer, "About my $899 camera", "2026-11-11T10:00:00Z");

@@ -212,6 +212,16 @@ pub struct NewTeam {
     pub members: Vec<i64>,
 }
 
+/// A team as stored, with its members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamInfo {
+    pub id: i64,
+    pub name: String,
+    pub high_value: bool,
+    pub routing: String,
+    pub members: Vec<i64>,
+}
+
 /// An after-sales case as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AftersalesCase {
@@ -604,6 +614,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()>;
     /// Every agent with shifts: id, whether available now, the shifts.
     async fn agents_with_shifts(&self) -> Result<Vec<(i64, bool, String)>>;
+    /// A tenant's teams with their members, by id.
+    async fn teams(&self, tenant_id: i64) -> Result<Vec<TeamInfo>>;
     /// Creates a team with its members; its id.
     async fn create_team(&self, team: NewTeam) -> Result<i64>;
     /// Limits an agent to these shops (an empty list: every shop of the tenant).

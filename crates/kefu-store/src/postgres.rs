@@ -1777,6 +1777,28 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    async fn teams(&self, tenant_id: i64) -> Result<Vec<crate::TeamInfo>> {
+        let conn = self.client().lock().await;
+        Ok(conn
+            .client
+            .query(
+                "SELECT t.id, t.name, t.high_value, t.routing,
+                        ARRAY(SELECT m.agent_id FROM team_members m WHERE m.team_id = t.id ORDER BY m.agent_id)
+                 FROM teams t WHERE t.tenant_id = $1 ORDER BY t.id",
+                &[&tenant_id],
+            )
+            .await?
+            .iter()
+            .map(|r| crate::TeamInfo {
+                id: r.get(0),
+                name: r.get(1),
+                high_value: r.get(2),
+                routing: r.get(3),
+                members: r.get(4),
+            })
+            .collect())
+    }
+
     async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {
         let mut conn = self.client().lock().await;
         let tx = conn.client.transaction().await?;

@@ -752,6 +752,78 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
             .contains(&token)
     );
 
+    // A high-value team, and a shift for Xia, from their pages.
+    let team = request(
+        &server,
+        "POST",
+        "/admin/teams",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("name", "大客户组"),
+            ("high_value", "on"),
+            ("routing", "round_robin"),
+            ("members", &xia_id),
+        ],
+    );
+    assert_eq!(team.status, 303, "{}", team.body);
+    let page = request(&server, "GET", "/admin/teams", &root, &[]);
+    assert!(
+        page.body.contains("大客户组")
+            && page.body.contains("round_robin")
+            && page.body.contains("Xia"),
+        "{}",
+        page.body
+    );
+    let bad_team = request(
+        &server,
+        "POST",
+        "/admin/teams",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("name", "x"),
+            ("routing", "random"),
+            ("members", ""),
+        ],
+    );
+    assert_eq!(bad_team.status, 422);
+    let shift = request(
+        &server,
+        "POST",
+        "/admin/shifts",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("agent_id", &xia_id),
+            ("days", "mon-fri"),
+            ("from", "09:00"),
+            ("to", "18:00"),
+            ("timezone", "Asia/Shanghai"),
+        ],
+    );
+    assert_eq!(shift.status, 303, "{}", shift.body);
+    let page = request(&server, "GET", "/admin/agents", &root, &[]);
+    assert!(
+        page.body.contains("value=\"mon-fri\"") && page.body.contains("value=\"Asia/Shanghai\"")
+    );
+    let bad_shift = request(
+        &server,
+        "POST",
+        "/admin/shifts",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("agent_id", &xia_id),
+            ("days", "someday"),
+            ("from", "09:00"),
+            ("to", "18:00"),
+            ("timezone", "UTC"),
+        ],
+    );
+    assert_eq!(bad_shift.status, 422);
+    assert!(bad_shift.body.contains("someday"), "{}", bad_shift.body);
+
     // Supervisors and agents do not get the admin pages.
     let xia = sign_in(&server, "xia@example.com", "xia's long password").unwrap();
     assert_eq!(

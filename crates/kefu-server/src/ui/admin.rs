@@ -174,15 +174,35 @@ async fn agents_view(
     for a in &agents {
         limits.push(state.store.agent_shops(a.id).await.unwrap_or_default());
     }
+    let shifts = state.store.agents_with_shifts().await.unwrap_or_default();
+    let shift_of = |id: i64| -> Option<crate::shifts::Shifts> {
+        shifts
+            .iter()
+            .find(|(a, _, _)| *a == id)
+            .and_then(|(_, _, text)| serde_json::from_str(text).ok())
+    };
     let body = html! {
         h1 { (lang.t("agents")) }
         @if let Some(t) = &token {
             p.notice role="status" { (lang.t("token_once")) " " code #new-token { (t) } }
         }
-        table { thead { tr { th { "#" } th { (lang.t("email")) } th { (lang.t("name")) } th { (lang.t("role")) } th { (lang.t("language")) } th { (lang.t("shops")) } th {} } }
+        table { thead { tr { th { "#" } th { (lang.t("email")) } th { (lang.t("name")) } th { (lang.t("role")) } th { (lang.t("language")) } th { (lang.t("shops")) } th { (lang.t("shifts")) } th {} } }
             tbody { @for (a, shops) in agents.iter().zip(&limits) { tr {
                 td { (a.id) } td { (a.email) } td { (a.name) } td { (a.role) } td { (a.languages.join(", ")) }
                 td { @if shops.is_empty() { (lang.t("all")) } @else { (shops.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
+                td {
+                    @let current = shift_of(a.id);
+                    @let first = current.as_ref().and_then(|s| s.windows.first().cloned());
+                    form.inline.shift method="post" action="/admin/shifts" data-agent=(a.id) {
+                        input type="hidden" name="csrf" value=(viewer.csrf);
+                        input type="hidden" name="agent_id" value=(a.id);
+                        input name="days" size="7" placeholder="mon-fri" aria-label=(lang.t("shifts")) value=(first.as_ref().map(|w| w.days.as_str()).unwrap_or(""));
+                        input name="from" size="5" placeholder="09:00" aria-label="from" value=(first.as_ref().map(|w| w.from.as_str()).unwrap_or(""));
+                        input name="to" size="5" placeholder="18:00" aria-label="to" value=(first.as_ref().map(|w| w.to.as_str()).unwrap_or(""));
+                        input name="timezone" size="12" placeholder="Asia/Shanghai" aria-label=(lang.t("timezone")) value=(current.as_ref().map(|s| s.timezone.as_str()).unwrap_or(""));
+                        button.small type="submit" { (lang.t("save")) }
+                    }
+                }
                 td { form.inline method="post" action="/admin/tokens" {
                     input type="hidden" name="csrf" value=(viewer.csrf);
                     input type="hidden" name="agent_id" value=(a.id);
@@ -326,4 +346,168 @@ pub async fn create_token(
         StatusCode::OK,
     )
     .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TeamForm {
+    pub csrf: String,
+    pub name: String,
+    /// `on` when ticked.
+    pub high_value: Option<String>,
+    pub routing: String,
+    /// Comma-separated agent ids.
+    pub members: String,
+}
+
+pub async fn teams_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    teams_view(&state, &viewer, TeamForm::default(), None, StatusCode::OK).await
+}
+
+async fn teams_view(
+    state: &AppState,
+    viewer: &Viewer,
+    draft: TeamForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = viewer.lang;
+    if !viewer.at_least(Role::Admin) {
+        return forbidden(lang, viewer);
+    }
+    let (teams, agents) = match (
+        state.store.teams(viewer.agent.tenant_id).await,
+        state.store.agents(viewer.agent.tenant_id).await,
+    ) {
+        (Ok(t), Ok(a)) => (t, a),
+        (Err(e), _) | (_, Err(e)) => return unavailable(lang, viewer, e),
+    };
+    let name_of = |id: &i64| {
+        agents
+            .iter()
+            .find(|a| a.id == *id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let body = html! {
+        h1 { (lang.t("teams")) }
+        table { thead { tr { th { (lang.t("name")) } th { "HIGHVALUE-CHANNEL" } th { (lang.t("routing")) } th { (lang.t("agents")) } } }
+            tbody { @for t in &teams { tr data-team=(t.id) {
+                td { (t.name) } td { @if t.high_value { "✓" } } td { (t.routing) }
+                td { (t.members.iter().map(name_of).collect::<Vec<_>>().join(", ")) }
+            } } } }
+        form.card method="post" action="/admin/teams" id="team-form" {
+            h2 { (lang.t("new_team")) }
+            @if let Some(e) = &error { p.error role="alert" { (e) } }
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            label for="name" { (lang.t("name")) } input id="name" name="name" required value=(draft.name);
+            label.check { input type="checkbox" name="high_value" checked[draft.high_value.is_some()]; " " (lang.t("high_value_team")) }
+            label for="routing" { (lang.t("routing")) }
+            select id="routing" name="routing" {
+                option value="least_load" selected[draft.routing != "round_robin"] { (lang.t("least_load")) }
+                option value="round_robin" selected[draft.routing == "round_robin"] { (lang.t("round_robin")) }
+            }
+            label for="members" { (lang.t("agents")) " (id: " (agents.iter().map(|a| format!("{} {}", a.id, a.name)).collect::<Vec<_>>().join(", ")) ")" }
+            input id="members" name="members" placeholder="2,3" value=(draft.members);
+            button type="submit" { (lang.t("save")) }
+        }
+    };
+    (status, layout(lang, lang.t("teams"), Some(viewer), body)).into_response()
+}
+
+pub async fn create_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<TeamForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let members: Result<Vec<i64>, _> = f
+        .members
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<i64>)
+        .collect();
+    let keep = TeamForm {
+        csrf: String::new(),
+        name: f.name.clone(),
+        high_value: f.high_value.clone(),
+        routing: f.routing.clone(),
+        members: f.members.clone(),
+    };
+    let Ok(members) = members else {
+        return teams_view(
+            &state,
+            &viewer,
+            keep,
+            Some("members must be agent numbers separated by commas".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let req = crate::routes::agents::CreateTeam {
+        name: f.name.clone(),
+        high_value: f.high_value.is_some(),
+        routing: Some(f.routing.clone()),
+        members,
+    };
+    match crate::routes::agents::create_team(
+        State(state.clone()),
+        caller_of(&viewer),
+        JsonBody(req),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/admin/teams").into_response(),
+        Err(e) => teams_view(&state, &viewer, keep, Some(e.message), e.status).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShiftForm {
+    pub csrf: String,
+    pub agent_id: i64,
+    pub timezone: String,
+    pub days: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// One weekly shift for an agent from the agents page (several windows: the API); empty days
+/// clear the agent's shifts.
+pub async fn set_shift(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<ShiftForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let body = if f.days.trim().is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({"timezone": f.timezone.trim(), "windows": [{"days": f.days.trim(), "from": f.from.trim(), "to": f.to.trim()}]})
+    };
+    match crate::routes::agents::set_shifts(
+        State(state.clone()),
+        caller_of(&viewer),
+        axum::extract::Path(f.agent_id),
+        JsonBody(body),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/admin/agents").into_response(),
+        Err(e) => {
+            agents_view(
+                &state,
+                &viewer,
+                AgentForm::default(),
+                Some(e.message),
+                None,
+                e.status,
+            )
+            .await
+        }
+    }
 }

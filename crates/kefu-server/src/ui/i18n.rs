@@ -162,6 +162,16 @@ impl Lang {
             "files" => ("买家发送的文件", "Files from the buyer"),
             "attach" => ("发送图片", "Send a photo"),
             "reassign" => ("转给", "Reassign"),
+            "teams" => ("团队", "Teams"),
+            "new_team" => ("新建团队", "New team"),
+            "routing" => ("分配方式", "Routing"),
+            "least_load" => ("负载最少优先", "Least load"),
+            "round_robin" => ("轮流分配", "Round robin"),
+            "high_value_team" => (
+                "接待高价值订单（HIGHVALUE-CHANNEL）",
+                "Takes high-value orders (HIGHVALUE-CHANNEL)",
+            ),
+            "shifts" => ("班次", "Shifts"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

@@ -59,6 +59,11 @@ pub fn routes() -> Router<AppState> {
             get(admin::agents_page).post(admin::create_agent),
         )
         .route("/admin/tokens", post(admin::create_token))
+        .route(
+            "/admin/teams",
+            get(admin::teams_page).post(admin::create_team),
+        )
+        .route("/admin/shifts", post(admin::set_shift))
 }
 
 async fn css() -> Response {
@@ -100,6 +105,7 @@ pub(crate) fn layout(
                             @if v.at_least(Role::Admin) {
                                 a href="/admin/shops" { (lang.t("admin_shops")) }
                                 a href="/admin/agents" { (lang.t("agents")) }
+                                a href="/admin/teams" { (lang.t("teams")) }
                             }
                         }
                         span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }

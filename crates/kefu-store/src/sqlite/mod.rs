@@ -743,6 +743,33 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn teams(&self, tenant_id: i64) -> Result<Vec<crate::TeamInfo>> {
+        self.read(move |c| {
+            let mut teams: Vec<crate::TeamInfo> = c
+                .prepare_cached(
+                    "SELECT id, name, high_value, routing FROM teams WHERE tenant_id = ?1 ORDER BY id",
+                )?
+                .query_map([tenant_id], |r| {
+                    Ok(crate::TeamInfo {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        high_value: r.get(2)?,
+                        routing: r.get(3)?,
+                        members: Vec::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for t in &mut teams {
+                t.members = c
+                    .prepare_cached("SELECT agent_id FROM team_members WHERE team_id = ?1 ORDER BY agent_id")?
+                    .query_map([t.id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+            }
+            Ok(teams)
+        })
+        .await
+    }
+
     async fn create_team(&self, t: crate::NewTeam) -> Result<i64> {
         self.write(move |c, _| {
             let id: i64 = c
