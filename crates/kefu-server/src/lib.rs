@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::shops::create).get(routes::shops::list),
         )
         .route("/shops/{id}", get(routes::shops::get))
+        .route("/shops/{id}/settings", post(routes::shops::update))
         .route("/shops/{id}/faqs", get(routes::faqs::list))
         .route("/shops/{id}/connectors", post(routes::connectors::create))
         .route("/connectors", get(routes::connectors::list))

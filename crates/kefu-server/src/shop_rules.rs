@@ -82,8 +82,12 @@ pub fn effective_pack(
 
 #[derive(Default)]
 pub struct ShopRulesCache {
-    shops: RwLock<HashMap<i64, Arc<ShopRules>>>,
+    shops: RwLock<HashMap<i64, (std::time::Instant, Arc<ShopRules>)>>,
 }
+
+/// How long a shop's rules are trusted before they are read again: this server forgets a shop
+/// at once when it changes it; another server of the same database catches up within this.
+const RULES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl ShopRulesCache {
     pub async fn get(
@@ -92,11 +96,12 @@ impl ShopRulesCache {
         packs: &PackSet,
         shop_id: i64,
     ) -> ApiResult<Arc<ShopRules>> {
-        if let Some(found) = self
+        if let Some((at, found)) = self
             .shops
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&shop_id)
+            && at.elapsed() < RULES_TTL
         {
             return Ok(found.clone());
         }
@@ -116,8 +121,16 @@ impl ShopRulesCache {
         self.shops
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(shop_id, rules.clone());
+            .insert(shop_id, (std::time::Instant::now(), rules.clone()));
         Ok(rules)
+    }
+
+    /// Drops a shop's rules after its settings changed.
+    pub fn forget(&self, shop_id: i64) {
+        self.shops
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&shop_id);
     }
 }
 

@@ -614,6 +614,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()>;
     /// Every agent with shifts: id, whether available now, the shifts.
     async fn agents_with_shifts(&self) -> Result<Vec<(i64, bool, String)>>;
+    /// Changes a shop's time zone and settings (its pack overrides); the shop as it is now.
+    async fn update_shop(
+        &self,
+        shop_id: i64,
+        timezone: &str,
+        settings: serde_json::Value,
+    ) -> Result<Shop>;
     /// A tenant's teams with their members, by id.
     async fn teams(&self, tenant_id: i64) -> Result<Vec<TeamInfo>>;
     /// Creates a team with its members; its id.

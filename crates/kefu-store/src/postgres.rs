@@ -1777,6 +1777,27 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    async fn update_shop(&self, shop_id: i64, timezone: &str, settings: Value) -> Result<Shop> {
+        {
+            let conn = self.client().lock().await;
+            let n = conn
+                .client
+                .execute(
+                    "UPDATE shops SET timezone = $2, settings = $3 WHERE id = $1",
+                    &[&shop_id, &timezone, &settings],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "shop {shop_id} does not exist"
+                )));
+            }
+        }
+        self.shop(shop_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("shop {shop_id} does not exist")))
+    }
+
     async fn teams(&self, tenant_id: i64) -> Result<Vec<crate::TeamInfo>> {
         let conn = self.client().lock().await;
         Ok(conn

@@ -679,6 +679,49 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
     let (_, shops) = server.call("GET", "/api/v1/shops", None);
     let shop_id = shops["shops"][0]["id"].as_i64().unwrap();
 
+    // Its overrides change from the page; a broken one is refused with the text kept.
+    let page = request(
+        &server,
+        "GET",
+        &format!("/admin/shops?edit={shop_id}"),
+        &root,
+        &[],
+    );
+    assert!(
+        page.body.contains("aftersales_promise_hours"),
+        "the form holds the current overrides"
+    );
+    let sid = shop_id.to_string();
+    let broken = request(
+        &server,
+        "POST",
+        "/admin/shops/settings",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("shop", &sid),
+            ("timezone", "Asia/Shanghai"),
+            ("settings", r#"{"aftersales_promise_hours": "soon"}"#),
+        ],
+    );
+    assert_eq!(broken.status, 422, "{}", broken.body);
+    assert!(broken.body.contains("soon"));
+    let changed = request(
+        &server,
+        "POST",
+        "/admin/shops/settings",
+        &root,
+        &[
+            ("csrf", &csrf),
+            ("shop", &sid),
+            ("timezone", "Asia/Shanghai"),
+            ("settings", r#"{"aftersales_promise_hours": 48}"#),
+        ],
+    );
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let (_, shop) = server.call("GET", &format!("/api/v1/shops/{shop_id}"), None);
+    assert_eq!(shop["settings"]["aftersales_promise_hours"], 48);
+
     // An agent for that shop, with a password: they can sign in.
     let made = request(
         &server,

@@ -90,3 +90,41 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found(format!("shop {id} does not exist")))?;
     Ok(Json(shop))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateShop {
+    /// IANA time zone; unchanged when absent.
+    pub timezone: Option<String>,
+    /// The shop's overrides of its pack, replacing the old ones.
+    pub settings: serde_json::Value,
+}
+
+/// `POST /api/v1/shops/{id}/settings` (admins): new overrides (working hours, targets,
+/// promises, the bot's texts…), checked against the pack before they are saved.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<UpdateShop>,
+) -> ApiResult<Json<Shop>> {
+    caller.require(Role::Admin)?;
+    let rules = state.tenant_shop(&caller, id).await?;
+    let timezone = req
+        .timezone
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| rules.shop.timezone.clone());
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::invalid(format!(
+            "unknown time zone {timezone:?}: use an IANA name such as Asia/Shanghai or America/New_York"
+        )));
+    }
+    if !req.settings.is_object() {
+        return Err(ApiError::invalid("settings must be a JSON object"));
+    }
+    effective_pack(&state.packs, &rules.shop.pack, &timezone, &req.settings)?;
+    let shop = state.store.update_shop(id, &timezone, req.settings).await?;
+    state.shops.forget(id);
+    Ok(Json(shop))
+}

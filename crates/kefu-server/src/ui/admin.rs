@@ -24,14 +24,36 @@ pub struct ShopForm {
     pub settings: String,
 }
 
-pub async fn shops_page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    shops_view(&state, &viewer, ShopForm::default(), None, StatusCode::OK).await
+#[derive(Debug, Default, Deserialize)]
+pub struct ShopsQuery {
+    /// A shop whose overrides the page offers to change.
+    pub edit: Option<i64>,
+}
+
+pub async fn shops_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(q): axum::extract::Query<ShopsQuery>,
+) -> Response {
+    let mut draft = ShopForm::default();
+    let mut editing = None;
+    if let Some(id) = q.edit
+        && let Ok(Some(shop)) = state.store.shop(id).await
+        && shop.tenant_id == viewer.agent.tenant_id
+    {
+        draft.timezone = shop.timezone.clone();
+        draft.settings = serde_json::to_string_pretty(&shop.settings).unwrap_or_default();
+        draft.name = shop.name.clone();
+        editing = Some(id);
+    }
+    shops_view(&state, &viewer, draft, editing, None, StatusCode::OK).await
 }
 
 async fn shops_view(
     state: &AppState,
     viewer: &Viewer,
     draft: ShopForm,
+    editing: Option<i64>,
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
@@ -46,10 +68,24 @@ async fn shops_view(
     let body = html! {
         h1 { (lang.t("shops")) }
         table { thead { tr { th { "#" } th { (lang.t("shop")) } th { (lang.t("platform")) } th { (lang.t("timezone")) } th { "pack" } th { "settings" } } }
-            tbody { @for s in &shops { tr { td { (s.id) } td { (s.name) } td { (s.platform) } td { (s.timezone) } td { (s.pack) } td { code { (s.settings.to_string()) } } } } } }
+            tbody { @for s in &shops { tr { td { (s.id) } td { (s.name) } td { (s.platform) } td { (s.timezone) } td { (s.pack) } td { code { (s.settings.to_string()) } }
+                td { a href=(format!("/admin/shops?edit={}", s.id)) { (lang.t("edit")) } } } } } }
+        @if let Some(id) = editing {
+            form.card method="post" action="/admin/shops/settings" id="shop-settings-form" {
+                h2 { (lang.t("edit")) " · " (draft.name) }
+                @if let Some(e) = &error { p.error role="alert" { (e) } }
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="shop" value=(id);
+                label for="edit-timezone" { (lang.t("timezone")) " (IANA)" }
+                input id="edit-timezone" name="timezone" value=(draft.timezone);
+                label for="edit-settings" { (lang.t("settings")) }
+                textarea id="edit-settings" name="settings" rows="10" { (draft.settings) }
+                button type="submit" { (lang.t("save")) }
+            }
+        }
         form.card method="post" action="/admin/shops" id="shop-form" {
             h2 { (lang.t("new_shop")) }
-            @if let Some(e) = &error { p.error role="alert" id="shop-error" { (e) } }
+            @if let Some(e) = error.as_ref().filter(|_| editing.is_none()) { p.error role="alert" id="shop-error" { (e) } }
             input type="hidden" name="csrf" value=(viewer.csrf);
             label for="name" { (lang.t("shop")) }
             input id="name" name="name" required value=(draft.name);
@@ -87,6 +123,7 @@ pub async fn create_shop(
                 &state,
                 &viewer,
                 f,
+                None,
                 Some(error),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -505,6 +542,77 @@ pub async fn set_shift(
                 AgentForm::default(),
                 Some(e.message),
                 None,
+                e.status,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShopSettingsForm {
+    pub csrf: String,
+    pub shop: i64,
+    pub timezone: String,
+    pub settings: String,
+}
+
+/// Changes a shop's overrides from the shops page; a refusal shows the text again with why.
+pub async fn update_shop(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<ShopSettingsForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let keep = ShopForm {
+        csrf: String::new(),
+        name: format!("#{}", f.shop),
+        platform: String::new(),
+        timezone: f.timezone.clone(),
+        settings: f.settings.clone(),
+    };
+    let text = if f.settings.trim().is_empty() {
+        "{}"
+    } else {
+        f.settings.as_str()
+    };
+    let settings = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let error = format!("settings are not valid JSON: {e}");
+            return shops_view(
+                &state,
+                &viewer,
+                keep,
+                Some(f.shop),
+                Some(error),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let req = crate::routes::shops::UpdateShop {
+        timezone: Some(f.timezone.clone()),
+        settings,
+    };
+    match crate::routes::shops::update(
+        State(state.clone()),
+        caller_of(&viewer),
+        axum::extract::Path(f.shop),
+        JsonBody(req),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/admin/shops").into_response(),
+        Err(e) => {
+            shops_view(
+                &state,
+                &viewer,
+                keep,
+                Some(f.shop),
+                Some(e.message),
                 e.status,
             )
             .await

@@ -172,6 +172,7 @@ impl Lang {
                 "Takes high-value orders (HIGHVALUE-CHANNEL)",
             ),
             "shifts" => ("班次", "Shifts"),
+            "edit" => ("修改", "Edit"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

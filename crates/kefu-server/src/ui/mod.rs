@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             get(admin::teams_page).post(admin::create_team),
         )
         .route("/admin/shifts", post(admin::set_shift))
+        .route("/admin/shops/settings", post(admin::update_shop))
 }
 
 async fn css() -> Response {

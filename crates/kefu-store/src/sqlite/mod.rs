@@ -743,6 +743,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn update_shop(
+        &self,
+        shop_id: i64,
+        timezone: &str,
+        settings: serde_json::Value,
+    ) -> Result<Shop> {
+        let timezone = timezone.to_string();
+        self.write(move |c, _| {
+            let n = c
+                .prepare_cached("UPDATE shops SET timezone = ?2, settings = ?3 WHERE id = ?1")?
+                .execute(rusqlite::params![shop_id, timezone, settings.to_string()])?;
+            if n == 0 {
+                return Err(crate::StoreError::NotFound(format!(
+                    "shop {shop_id} does not exist"
+                )));
+            }
+            ops::shop(c, shop_id)?.ok_or_else(|| {
+                crate::StoreError::NotFound(format!("shop {shop_id} does not exist"))
+            })
+        })
+        .await
+    }
+
     async fn teams(&self, tenant_id: i64) -> Result<Vec<crate::TeamInfo>> {
         self.read(move |c| {
             let mut teams: Vec<crate::TeamInfo> = c
