@@ -37,7 +37,10 @@ use crate::{
 const MAX_BATCH: usize = 1024;
 /// Requests queued for the writer before callers wait (back-pressure instead of memory growth).
 const QUEUE_DEPTH: usize = 8192;
-const READERS: usize = 4;
+/// Reader connections kept open. A read that finds none free opens a fresh connection (with
+/// an empty statement cache) and closes it after, which costs far more than the query: keep
+/// enough for the concurrent readers a busy desk has (pages, API, indexer, scheduler).
+const READERS: usize = 16;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
