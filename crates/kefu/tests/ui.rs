@@ -469,6 +469,10 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
         page.body
     );
     assert!(page.body.contains("4.40"), "5 % of ¥88: {}", page.body);
+    assert!(
+        page.body.contains("class=\"promises\"") && page.body.contains("ship-time"),
+        "the shop's promises on the order"
+    );
     let offered = request(
         &server,
         "POST",
@@ -647,6 +651,10 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
         "{}",
         bad.body
     );
+    assert!(
+        bad.body.contains("id=\"timezone-error\""),
+        "the reason sits under its field"
+    );
     let bad_json = request(
         &server,
         "POST",
@@ -662,6 +670,7 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
     );
     assert_eq!(bad_json.status, 422);
     assert!(bad_json.body.contains("not valid JSON"));
+    assert!(bad_json.body.contains("id=\"settings-error\""));
     let made = request(
         &server,
         "POST",
@@ -760,6 +769,7 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
         short.body.contains("yu@example.com"),
         "the form keeps what was typed"
     );
+    assert!(short.body.contains("id=\"password-error\""));
 
     // A token made on the page works for the API, and is shown only once.
     let page = request(&server, "GET", "/admin/agents", &root, &[]);

@@ -15,6 +15,41 @@ use super::{csrf_ok, expired_form, forbidden, layout, unavailable};
 use crate::AppState;
 use crate::extract::JsonBody;
 
+/// Which field a refusal is about, from the words the check uses for it.
+fn field_of(message: &str, fields: &[(&str, &'static str)]) -> Option<&'static str> {
+    let lower = message.to_lowercase();
+    fields
+        .iter()
+        .find(|(word, _)| lower.contains(word))
+        .map(|(_, field)| *field)
+}
+
+const SHOP_FIELDS: &[(&str, &str)] = &[
+    ("time zone", "timezone"),
+    ("json", "settings"),
+    ("settings", "settings"),
+    ("pack", "settings"),
+    ("platform", "platform"),
+    ("name", "name"),
+];
+
+const AGENT_FIELDS: &[(&str, &str)] = &[
+    ("email", "email"),
+    ("password", "password"),
+    ("shop", "shops"),
+    ("role", "role"),
+    ("name", "name"),
+];
+
+/// The refusal, under the field it is about.
+fn beside(error: Option<&str>, at: Option<&str>, field: &str) -> maud::Markup {
+    html! {
+        @if let (Some(e), Some(f)) = (error, at) {
+            @if f == field { p.field-error role="alert" id=(format!("{field}-error")) { (e) } }
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ShopForm {
     pub csrf: String,
@@ -85,18 +120,24 @@ async fn shops_view(
         }
         form.card method="post" action="/admin/shops" id="shop-form" {
             h2 { (lang.t("new_shop")) }
-            @if let Some(e) = error.as_ref().filter(|_| editing.is_none()) { p.error role="alert" id="shop-error" { (e) } }
+            @let new_error = error.as_deref().filter(|_| editing.is_none());
+            @let at = new_error.and_then(|e| field_of(e, SHOP_FIELDS));
+            @if let (Some(e), None) = (new_error, at) { p.error role="alert" id="shop-error" { (e) } }
             input type="hidden" name="csrf" value=(viewer.csrf);
             label for="name" { (lang.t("shop")) }
-            input id="name" name="name" required value=(draft.name);
+            input id="name" name="name" required value=(draft.name) aria-describedby="name-error";
+            (beside(new_error, at, "name"))
             label for="platform" { (lang.t("platform")) }
             select id="platform" name="platform" {
                 @for p in ["taobao", "tmall", "ebay", "aliexpress", "pinduoduo", "own"] { option value=(p) selected[draft.platform == p] { (p) } }
             }
+            (beside(new_error, at, "platform"))
             label for="timezone" { (lang.t("timezone")) " (IANA)" }
-            input id="timezone" name="timezone" placeholder="Asia/Shanghai" value=(draft.timezone);
+            input id="timezone" name="timezone" placeholder="Asia/Shanghai" value=(draft.timezone) aria-describedby="timezone-error";
+            (beside(new_error, at, "timezone"))
             label for="settings" { (lang.t("settings")) }
-            textarea id="settings" name="settings" rows="5" placeholder=r#"{"working_hours": [{"days": "mon-sun", "from": "09:00", "to": "23:00"}]}"# { (draft.settings) }
+            textarea id="settings" name="settings" rows="5" aria-describedby="settings-error" placeholder=r#"{"working_hours": [{"days": "mon-sun", "from": "09:00", "to": "23:00"}]}"# { (draft.settings) }
+            (beside(new_error, at, "settings"))
             button type="submit" { (lang.t("save")) }
         }
     };
@@ -248,15 +289,21 @@ async fn agents_view(
             } } } }
         form.card method="post" action="/admin/agents" id="agent-form" {
             h2 { (lang.t("new_agent")) }
-            @if let Some(e) = &error { p.error role="alert" id="agent-error" { (e) } }
+            @let at = error.as_deref().and_then(|e| field_of(e, AGENT_FIELDS));
+            @if let (Some(e), None) = (&error, at) { p.error role="alert" id="agent-error" { (e) } }
             input type="hidden" name="csrf" value=(viewer.csrf);
-            label for="email" { (lang.t("email")) } input id="email" name="email" type="email" required value=(draft.email);
-            label for="name" { (lang.t("name")) } input id="name" name="name" required value=(draft.name);
+            label for="email" { (lang.t("email")) } input id="email" name="email" type="email" required value=(draft.email) aria-describedby="email-error";
+            (beside(error.as_deref(), at, "email"))
+            label for="name" { (lang.t("name")) } input id="name" name="name" required value=(draft.name) aria-describedby="name-error";
+            (beside(error.as_deref(), at, "name"))
             label for="role" { (lang.t("role")) }
             select id="role" name="role" { @for r in ["agent", "supervisor", "admin"] { option value=(r) selected[draft.role == r] { (r) } } }
+            (beside(error.as_deref(), at, "role"))
             label for="languages" { (lang.t("language")) " (zh,en,de)" } input id="languages" name="languages" value=(draft.languages);
-            label for="shops" { (lang.t("shops")) " (1,2 — " (lang.t("all")) ": —)" } input id="shops" name="shops" value=(draft.shops);
-            label for="password" { (lang.t("password")) " (≥ 10)" } input id="password" name="password" type="password" autocomplete="new-password";
+            label for="shops" { (lang.t("shops")) " (1,2 — " (lang.t("all")) ": —)" } input id="shops" name="shops" value=(draft.shops) aria-describedby="shops-error";
+            (beside(error.as_deref(), at, "shops"))
+            label for="password" { (lang.t("password")) " (≥ 10)" } input id="password" name="password" type="password" autocomplete="new-password" aria-describedby="password-error";
+            (beside(error.as_deref(), at, "password"))
             button type="submit" { (lang.t("save")) }
         }
     };

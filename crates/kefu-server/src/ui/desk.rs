@@ -444,6 +444,8 @@ async fn conversation_view(
                             h2 { (lang.t("order")) " " (o.external_id) }
                             p { (o.total.to_string()) }
                             @if let Some(t) = &o.tracking_number { p { (o.carrier.as_deref().unwrap_or("")) " " (t) } }
+                            @if let Some(at) = o.shipped_at { p { (lang.t("shipped")) " " time.when datetime=(at.to_rfc3339()) { (at.format("%m-%d %H:%M UTC")) } } }
+                            @if !o.promises.is_empty() { p.promises { (lang.t("promises")) ": " (o.promises.join(", ")) } }
                             @if let Some(arr) = entitlements.as_array() {
                                 h3 { (lang.t("entitlements")) }
                                 ul.entitlements { @for e in arr {

@@ -173,6 +173,8 @@ impl Lang {
             ),
             "shifts" => ("班次", "Shifts"),
             "edit" => ("修改", "Edit"),
+            "shipped" => ("发货时间", "Shipped"),
+            "promises" => ("服务承诺", "Promises"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };
