@@ -674,12 +674,15 @@ async fn assign_tx(
 ) -> Result<Option<i64>> {
     let row = tx
         .query_one(
-            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, s.settings->>'routing'
+             FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
             &[&conversation_id],
         )
         .await?;
     let (tenant_id, language, current, shop_id): (i64, Option<String>, Option<i64>, i64) =
         (row.get(0), row.get(1), row.get(2), row.get(3));
+    // The shop's own choice of routing, for conversations no team takes.
+    let shop_routing: Option<String> = row.get(4);
     // A high-value order (the rulebook opened its high-value clock) goes to the high-value
     // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
     let high_value: bool = tx
@@ -708,7 +711,8 @@ async fn assign_tx(
         };
         let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                        AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
-        let order_load = if team.is_some_and(|t| t.1 == "round_robin") {
+        let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
+        let order_load = if mode == Some("round_robin") {
             ""
         } else {
             load

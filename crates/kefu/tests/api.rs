@@ -1155,3 +1155,61 @@ fn an_agent_off_shift_goes_away_and_hands_conversations_on() {
         200
     );
 }
+
+#[test]
+fn a_shop_chooses_round_robin_or_least_load() {
+    let server = Server::sqlite();
+    let make = |name: &str, routing: &str| {
+        let (status, s) = server.call(
+            "POST",
+            "/api/v1/shops",
+            Some(&json!({"name": name, "platform": "ebay", "settings": {"routing": routing}})),
+        );
+        assert_eq!(status, 201, "{s}");
+        s["id"].as_i64().unwrap()
+    };
+    let (status, bad) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "x", "platform": "ebay", "settings": {"routing": "random"}})),
+    );
+    assert_eq!(status, 422, "{bad}");
+    let rr = make("RR shop", "round_robin");
+    let ll = make("LL shop", "least_load");
+    let agent = |email: &str| {
+        let (_, a) = server.call(
+            "POST",
+            "/api/v1/agents",
+            Some(&json!({"email": email, "name": email, "role": "agent", "languages": ["en"], "shops": [rr, ll]})),
+        );
+        a["id"].as_i64().unwrap()
+    };
+    let (ann, ben) = (agent("ann@rr.example"), agent("ben@rr.example"));
+    let assignee = |shop: i64, buyer: &str| {
+        let (_, m) = server.call(
+            "POST",
+            "/api/v1/inbound",
+            Some(&inbound(shop, buyer, "Hello, is this in stock?")),
+        );
+        let id = m["conversation_id"].as_i64().unwrap();
+        let (_, c) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+        (id, c["assignee_id"].as_i64().unwrap())
+    };
+    // Ann, then Ben; Ben's conversation is resolved, so Ben has the least load while Ann
+    // waited longest.
+    let (_, first) = assignee(rr, "b1");
+    let (second_id, second) = assignee(rr, "b2");
+    assert_eq!((first, second), (ann, ben));
+    server.call(
+        "POST",
+        &format!("/api/v1/conversations/{second_id}/status"),
+        Some(&json!({"status": "resolved"})),
+    );
+    let (_, third) = assignee(rr, "b3");
+    assert_eq!(third, ann, "round robin: whoever waited longest");
+    // In the least-load shop the same situation goes to the one with fewer open conversations.
+    let (_, c) = server.call("GET", "/api/v1/shops", None);
+    assert!(c["shops"].as_array().unwrap().len() >= 2);
+    let (_, fourth) = assignee(ll, "b4");
+    assert_eq!(fourth, ben, "least load: Ann holds two, Ben none");
+}

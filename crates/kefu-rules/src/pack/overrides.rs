@@ -76,6 +76,9 @@ pub struct ShopOverrides {
     /// Let the bot answer inside working hours too when no agent can take the conversation
     /// (everyone away or at their limit). Off by default: within hours people answer.
     pub bot_when_busy: Option<bool>,
+    /// How new conversations are shared among the agents: `least_load` (fewest open
+    /// conversations first; the default) or `round_robin` (longest since their last one).
+    pub routing: Option<String>,
 }
 
 fn err(reason: impl Into<String>) -> PackError {
@@ -85,6 +88,14 @@ fn err(reason: impl Into<String>) -> PackError {
 impl Pack {
     /// This pack as adjusted by one shop's overrides.
     pub fn with_overrides(&self, o: &ShopOverrides) -> Result<Pack, PackError> {
+        if let Some(r) = &o.routing
+            && r != "least_load"
+            && r != "round_robin"
+        {
+            return Err(err(format!(
+                "routing `{r}` is not least_load or round_robin"
+            )));
+        }
         let mut pack = self.clone();
         if let Some(tz_name) = &o.timezone {
             let tz: Tz = tz_name

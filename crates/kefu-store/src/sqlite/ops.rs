@@ -816,6 +816,10 @@ pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> 
         .optional()?)
 }
 
+/// What routing needs of a conversation: tenant, language, current assignee, shop and the
+/// shop's routing choice.
+type RoutingFacts = (i64, Option<String>, Option<i64>, i64, Option<String>);
+
 /// Picks and records the agent for a conversation (see `Store::assign`).
 pub fn assign(
     c: &Connection,
@@ -823,13 +827,18 @@ pub fn assign(
     at: chrono::DateTime<Utc>,
     actor: &str,
 ) -> Result<Option<i64>> {
-    let found: Option<(i64, Option<String>, Option<i64>, i64)> = c
+    // The shop's own choice of routing (its settings' `routing`), for conversations no team
+    // takes.
+    let found: Option<RoutingFacts> = c
         .prepare_cached(
-            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, json_extract(s.settings, '$.routing')
+             FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
         )?
-        .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([conversation_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
-    let Some((tenant_id, language, current, shop_id)) = found else {
+    let Some((tenant_id, language, current, shop_id, shop_routing)) = found else {
         return Err(StoreError::NotFound(format!(
             "conversation {conversation_id} does not exist"
         )));
@@ -860,7 +869,8 @@ pub fn assign(
         // since the last one; round robin: longest since the last one.
         let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
                        AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
-        let order_load = if team.is_some_and(|t| t.1 == "round_robin") {
+        let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
+        let order_load = if mode == Some("round_robin") {
             ""
         } else {
             load
