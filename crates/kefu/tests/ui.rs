@@ -573,6 +573,31 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
         "a supervisor of all shops sees it"
     );
 
+    // An agent goes away from the page header: their open conversations are handed on.
+    let amy_page = request(&server, "GET", "/inbox", &amy, &[]);
+    let amy_csrf = amy_page.input("csrf").unwrap();
+    let away = request(
+        &server,
+        "POST",
+        "/me/availability",
+        &amy,
+        &[("csrf", &amy_csrf), ("available", "false")],
+    );
+    assert_eq!(away.status, 303, "{}", away.body);
+    let (_, c) = server.call("GET", &format!("/api/v1/conversations/{late}"), None);
+    assert_ne!(
+        c["assignee_id"], amy_id,
+        "handed on when Amy went away: {c}"
+    );
+    let back = request(
+        &server,
+        "POST",
+        "/me/availability",
+        &amy,
+        &[("csrf", &amy_csrf), ("available", "true")],
+    );
+    assert_eq!(back.status, 303);
+
     // The overview is for supervisors.
     let overview = request(&server, "GET", "/overview", &lin, &[]);
     assert_eq!(overview.status, 200);

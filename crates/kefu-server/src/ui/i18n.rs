@@ -175,6 +175,8 @@ impl Lang {
             "edit" => ("修改", "Edit"),
             "shipped" => ("发货时间", "Shipped"),
             "promises" => ("服务承诺", "Promises"),
+            "available" => ("在线", "Available"),
+            "away" => ("离开", "Away"),
             "template" => ("模板（按买家语言）", "Template (in the buyer's language)"),
             _ => (key, key),
         };

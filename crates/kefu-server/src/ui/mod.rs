@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/me/availability", post(set_availability))
         .route("/lang", get(set_lang))
         .route("/admin/faqs", get(faqs_page).post(faq_save))
         .route("/admin/faqs/delete", post(faq_delete))
@@ -110,6 +111,11 @@ pub(crate) fn layout(
                             }
                         }
                         span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }
+                        form.inline method="post" action="/me/availability" {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            button.small type="submit" name="available" value="true" { (lang.t("available")) }
+                            button.small type="submit" name="available" value="false" { (lang.t("away")) }
+                        }
                         form.inline method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(v.csrf);
                             button type="submit" { (lang.t("sign_out")) }
@@ -344,6 +350,38 @@ async fn logout(
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AvailabilityForm {
+    pub csrf: String,
+    pub available: String,
+}
+
+/// The agent marks themself available or away; going away hands their open conversations on.
+async fn set_availability(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(f): Form<AvailabilityForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let available = f.available == "true";
+    if let Err(e) = state
+        .store
+        .set_availability(viewer.agent.id, available, state.clock.now())
+        .await
+    {
+        return unavailable(viewer.lang, &viewer, e);
+    }
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+    Redirect::to(&safe_next(back.as_deref())).into_response()
 }
 
 #[derive(Debug, Deserialize)]
