@@ -254,6 +254,25 @@ pub struct Order {
     pub closed_at: Option<DateTime<Utc>>,
     /// Promises the shop offers on this order (`return-7d`, `ship-promise`, `fake-3x`, …).
     pub promises: Vec<String>,
+    /// What was bought.
+    pub items: Vec<OrderItem>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct OrderItem {
+    pub title: String,
+    #[serde(default = "one")]
+    pub quantity: u32,
+    /// The unit price as an exact decimal, in the order's currency.
+    pub unit_price: Option<String>,
+    /// The platform's listing or SKU id, when known.
+    #[serde(default)]
+    pub sku: Option<String>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -123,6 +123,17 @@ async fn store_pull(
                 delivered_at: o.delivered_at,
                 closed_at: None,
                 promises,
+                // The platform gives the listings; their titles stay on the platform.
+                items: o
+                    .item_ids
+                    .iter()
+                    .map(|id| kefu_core::OrderItem {
+                        title: format!("{} {id}", row.kind),
+                        quantity: 1,
+                        unit_price: None,
+                        sku: Some(id.clone()),
+                    })
+                    .collect(),
             })
             .await
             .map_err(|e| fail(e.into()))?;

@@ -452,6 +452,12 @@ pub async fn orders_upsert_and_link(store: &Arc<dyn Store>) {
         delivered_at: None,
         closed_at: None,
         promises: vec!["ship-promise".into(), "return-7d".into()],
+        items: vec![kefu_core::OrderItem {
+            title: "羽绒服 down jacket".into(),
+            quantity: 2,
+            unit_price: Some("350.00".into()),
+            sku: Some("SKU-9".into()),
+        }],
     };
     let first = store.upsert_order(o.clone()).await.unwrap();
     assert_eq!(first.total.amount.to_string(), "700.00");
@@ -462,6 +468,10 @@ pub async fn orders_upsert_and_link(store: &Arc<dyn Store>) {
     assert_eq!(second.id, first.id, "same external id updates the order");
     assert_eq!(second.carrier.as_deref(), Some("SF Express"));
     assert_eq!(second.promises, ["ship-promise", "return-7d"]);
+    assert_eq!(
+        second.items, o.items,
+        "the order's lines come back as stored"
+    );
     let fetched = store.order(s, "TB20261111001").await.unwrap().unwrap();
     assert_eq!(fetched.shipped_at, Some(t("2026-11-14T02:00:00Z")));
 

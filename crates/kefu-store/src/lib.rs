@@ -56,6 +56,7 @@ pub struct NewOrder {
     pub delivered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub promises: Vec<String>,
+    pub items: Vec<kefu_core::OrderItem>,
 }
 
 /// A clock to open, as computed by the rules for this shop.

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/postgres/0011_attachments.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_order_items.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -185,7 +189,7 @@ fn shop_row(r: &Row) -> Result<Shop> {
     })
 }
 
-const ORDER_COLS: &str = "id, shop_id, external_id, total, currency, paid_at, promised_ship_by, shipped_at, carrier, tracking_number, delivered_at, closed_at, promises::text";
+const ORDER_COLS: &str = "id, shop_id, external_id, total, currency, paid_at, promised_ship_by, shipped_at, carrier, tracking_number, delivered_at, closed_at, promises::text, items";
 fn order_row(r: &Row) -> Result<Order> {
     let total: Decimal = r.get(3);
     let total = Money::parse(&total.normalize().to_string(), r.get(4))
@@ -203,6 +207,7 @@ fn order_row(r: &Row) -> Result<Order> {
         delivered_at: r.get(10),
         closed_at: r.get(11),
         promises: serde_json::from_str(r.get(12)).unwrap_or_default(),
+        items: serde_json::from_str(r.get(13)).unwrap_or_default(),
     })
 }
 
@@ -840,17 +845,18 @@ impl Store for PostgresStore {
         require_shop(&tx, stmts, o.shop_id).await?;
         let sql = format!(
             "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
-                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5)
+                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13)
              ON CONFLICT (shop_id, external_id) DO UPDATE SET
                  total = EXCLUDED.total, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
                  promised_ship_by = EXCLUDED.promised_ship_by, shipped_at = EXCLUDED.shipped_at,
                  carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
                  delivered_at = EXCLUDED.delivered_at, closed_at = EXCLUDED.closed_at,
-                 promises = EXCLUDED.promises
+                 promises = EXCLUDED.promises, items = EXCLUDED.items
              RETURNING {ORDER_COLS}"
         );
         let promises = json!(o.promises);
+        let items = serde_json::to_string(&o.items).unwrap_or_else(|_| "[]".into());
         let row = tx
             .query_one(
                 &sql,
@@ -867,6 +873,7 @@ impl Store for PostgresStore {
                     &o.delivered_at,
                     &o.closed_at,
                     &promises,
+                    &items,
                 ],
             )
             .await?;

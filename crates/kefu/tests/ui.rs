@@ -452,7 +452,8 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let order = serde_json::json!({
         "shop_id": taobao, "external_id": "TB-9", "total": "88.00", "currency": "CNY",
         "paid_at": "2026-11-11T10:00:00+08:00", "promised_ship_by": "2026-11-13T10:00:00+08:00",
-        "shipped_at": "2026-11-15T10:00:00+08:00", "promises": ["ship-time"]
+        "shipped_at": "2026-11-15T10:00:00+08:00", "promises": ["ship-time"],
+        "items": [{"title": "云朵抱枕 Cloud cushion", "quantity": 2, "unit_price": "44.00"}]
     });
     assert_eq!(server.call("POST", "/api/v1/orders", Some(&order)).0, 201);
     let (_, late) = server.call(
@@ -472,6 +473,10 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     assert!(
         page.body.contains("class=\"promises\"") && page.body.contains("ship-time"),
         "the shop's promises on the order"
+    );
+    assert!(
+        page.body.contains("云朵抱枕 Cloud cushion × 2"),
+        "the order's items"
     );
     let offered = request(
         &server,

@@ -46,6 +46,9 @@ pub struct UpsertOrder {
     pub closed_at: Option<String>,
     #[serde(default)]
     pub promises: Vec<String>,
+    /// What was bought: `[{"title", "quantity", "unit_price", "sku"}]`.
+    #[serde(default)]
+    pub items: Vec<kefu_core::OrderItem>,
 }
 
 fn opt_time(field: &str, v: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
@@ -77,7 +80,21 @@ pub async fn upsert(
             .or(opt_time("signed_at", &req.signed_at)?),
         closed_at: opt_time("closed_at", &req.closed_at)?,
         promises: req.promises,
+        items: req.items,
     };
+    if order.items.len() > 200 {
+        return Err(ApiError::invalid("an order may list at most 200 items"));
+    }
+    for item in &order.items {
+        if item.title.trim().is_empty() || item.title.chars().count() > 300 {
+            return Err(ApiError::invalid(
+                "every item needs a title of 1 to 300 characters",
+            ));
+        }
+        if let Some(price) = &item.unit_price {
+            Money::parse(price, &req.currency)?;
+        }
+    }
     if let Some(shipped) = order.shipped_at
         && shipped < order.paid_at
     {

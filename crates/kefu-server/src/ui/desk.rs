@@ -442,6 +442,11 @@ async fn conversation_view(
                     @if let Some(o) = &detail.order {
                         section.card {
                             h2 { (lang.t("order")) " " (o.external_id) }
+                            @if !o.items.is_empty() {
+                                ul.items { @for item in &o.items {
+                                    li { (item.title) " × " (item.quantity) @if let Some(p) = &item.unit_price { " · " (p) } }
+                                } }
+                            }
                             p { (o.total.to_string()) }
                             @if let Some(t) = &o.tracking_number { p { (o.carrier.as_deref().unwrap_or("")) " " (t) } }
                             @if let Some(at) = o.shipped_at { p { (lang.t("shipped")) " " time.when datetime=(at.to_rfc3339()) { (at.format("%m-%d %H:%M UTC")) } } }

@@ -72,6 +72,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/sqlite/0011_attachments.sql"),
     ),
+    (
+        12,
+        include_str!("../../migrations/sqlite/0012_order_items.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction

@@ -79,16 +79,17 @@ fn require_shop(c: &Connection, shop_id: i64) -> Result<()> {
 pub fn upsert_order(c: &Connection, o: &NewOrder) -> Result<Order> {
     require_shop(c, o.shop_id)?;
     let promises = serde_json::to_string(&o.promises).unwrap_or_else(|_| "[]".into());
+    let items = serde_json::to_string(&o.items).unwrap_or_else(|_| "[]".into());
     c.prepare_cached(
         "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
-             shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5)
+             shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13)
          ON CONFLICT (shop_id, external_id) DO UPDATE SET
              total = excluded.total, currency = excluded.currency, paid_at = excluded.paid_at,
              promised_ship_by = excluded.promised_ship_by, shipped_at = excluded.shipped_at,
              carrier = excluded.carrier, tracking_number = excluded.tracking_number,
              delivered_at = excluded.delivered_at, closed_at = excluded.closed_at,
-             promises = excluded.promises",
+             promises = excluded.promises, items = excluded.items",
     )?
     .execute(params![
         o.shop_id,
@@ -103,6 +104,7 @@ pub fn upsert_order(c: &Connection, o: &NewOrder) -> Result<Order> {
         o.delivered_at.map(micros),
         o.closed_at.map(micros),
         promises,
+        items,
     ])?;
     order_by_external(c, o.shop_id, &o.external_id)?
         .ok_or_else(|| StoreError::Backend("order vanished after upsert".into()))

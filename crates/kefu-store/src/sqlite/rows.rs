@@ -53,7 +53,7 @@ pub fn shop(r: &Row) -> rusqlite::Result<Shop> {
     })
 }
 
-pub const ORDER_COLS: &str = "id, shop_id, external_id, total, currency, paid_at, promised_ship_by, shipped_at, carrier, tracking_number, delivered_at, closed_at, promises";
+pub const ORDER_COLS: &str = "id, shop_id, external_id, total, currency, paid_at, promised_ship_by, shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, items";
 pub fn order(r: &Row) -> rusqlite::Result<Order> {
     let total: String = r.get(3)?;
     let currency: String = r.get(4)?;
@@ -77,6 +77,7 @@ pub fn order(r: &Row) -> rusqlite::Result<Order> {
         delivered_at: opt_time(r.get(10)?),
         closed_at: opt_time(r.get(11)?),
         promises: json_list(r.get(12)?),
+        items: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
     })
 }
 

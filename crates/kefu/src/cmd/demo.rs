@@ -338,6 +338,7 @@ async fn conversation(
                 } else {
                     vec![]
                 },
+                items: vec![],
             })
             .await?;
     }
