@@ -15,6 +15,15 @@ use super::{csrf_ok, expired_form, forbidden, layout, unavailable};
 use crate::AppState;
 use crate::extract::JsonBody;
 
+/// `"2, 3"` → `[2, 3]`; `None` when something in it is not a number.
+fn id_list(text: &str) -> Option<Vec<i64>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().ok())
+        .collect()
+}
+
 /// Which field a refusal is about, from the words the check uses for it.
 fn field_of(message: &str, fields: &[(&str, &'static str)]) -> Option<&'static str> {
     let lower = message.to_lowercase();
@@ -340,14 +349,7 @@ pub async fn create_agent(
     let Ok(role) = f.role.parse::<Role>() else {
         return fail(format!("unknown role {:?}", f.role)).await;
     };
-    let shops: Result<Vec<i64>, _> = f
-        .shops
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<i64>)
-        .collect();
-    let Ok(shops) = shops else {
+    let Some(shops) = id_list(&f.shops) else {
         return fail("shops must be shop numbers separated by commas".into()).await;
     };
     if !f.password.is_empty() && f.password.chars().count() < 10 {
@@ -506,13 +508,7 @@ pub async fn create_team(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    let members: Result<Vec<i64>, _> = f
-        .members
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<i64>)
-        .collect();
+    let members = id_list(&f.members);
     let keep = TeamForm {
         csrf: String::new(),
         name: f.name.clone(),
@@ -520,7 +516,7 @@ pub async fn create_team(
         routing: f.routing.clone(),
         members: f.members.clone(),
     };
-    let Ok(members) = members else {
+    let Some(members) = members else {
         return teams_view(
             &state,
             &viewer,

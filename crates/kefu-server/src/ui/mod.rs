@@ -175,6 +175,17 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
+/// The page the browser came from (its path on this site only), for going back after a
+/// header action.
+fn back_path(headers: &HeaderMap) -> String {
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+    safe_next(back.as_deref())
+}
+
 /// Only paths of this site are followed after sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -376,12 +387,7 @@ async fn set_availability(
     {
         return unavailable(viewer.lang, &viewer, e);
     }
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-    Redirect::to(&safe_next(back.as_deref())).into_response()
+    Redirect::to(&back_path(&headers)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -392,13 +398,7 @@ pub struct LangQuery {
 /// Switches the UI language for this browser and goes back.
 async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let code = if q.to == "zh" { "zh" } else { "en" };
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .unwrap_or_else(|| "/".into());
-    let mut r = Redirect::to(&safe_next(Some(&back))).into_response();
+    let mut r = Redirect::to(&back_path(&headers)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "kefu_lang={code}; Path=/; SameSite=Lax; Max-Age=31536000"
     )) {
