@@ -82,6 +82,11 @@ pub const RULES: &[CatalogEntry] = &[
     ("STAFF-24H", "staffing", "000"),
     ("PEAK-PREP", "staffing", "000"),
     ("TB-HOURS", "staffing", "001"),
+    // Platform policies beyond the seeds (source: the platform's own policy)
+    ("PRIV-NO-CARD-NUMBER", "guard", "platform"),
+    ("PLATFORM-NO-OFFSITE", "guard", "platform"),
+    ("REVIEW-NO-INCENTIVE", "guard", "platform"),
+    ("PDD-NO-ABUSE", "process", "003"),
 ];
 
 /// Whether `id` is a rule ID of the catalogue (exact, case-sensitive: IDs are identifiers).

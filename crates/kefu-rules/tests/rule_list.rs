@@ -2,22 +2,37 @@
 
 use kefu_rules::{PackSet, rule_list};
 
-/// The IDs of the tables in RULES.md, read from the file itself when it is there (the
-/// workspace's `shared/` copy may be absent in a packaged crate; then the catalog stands).
-fn rules_md_ids() -> Option<Vec<String>> {
-    let text = std::fs::read_to_string("/work/shared/RULES.md").ok()?;
-    Some(
-        text.lines()
-            .filter_map(|l| l.strip_prefix("| "))
-            .filter_map(|l| l.split(" |").next())
-            .filter(|id| *id != "ID" && !id.starts_with('-'))
-            .filter(|id| {
-                id.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-.".contains(c))
-            })
-            .map(str::to_string)
-            .collect(),
-    )
+/// The workspace's copy of the rule catalogue (`docs/RULES.md`), found from this crate's
+/// manifest, never from a fixed machine path. It must be there: a missing copy fails the test.
+fn catalogue_text() -> String {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let copy = format!("{root}/docs/RULES.md");
+    let text = std::fs::read_to_string(&copy)
+        .unwrap_or_else(|e| panic!("the rule catalogue {copy} is missing ({e})"));
+    // When the project's shared folder sits beside the workspace (`../shared`, where the
+    // catalogue is edited), the copy must be the same file.
+    if let Ok(shared) = std::fs::read_to_string(format!("{root}/../shared/RULES.md")) {
+        assert_eq!(
+            text, shared,
+            "docs/RULES.md is out of step with ../shared/RULES.md: copy it over"
+        );
+    }
+    text
+}
+
+/// The IDs of the tables in RULES.md.
+fn rules_md_ids() -> Vec<String> {
+    catalogue_text()
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .filter(|id| *id != "ID" && !id.starts_with('-'))
+        .filter(|id| {
+            id.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-.".contains(c))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -26,9 +41,7 @@ fn covers_every_catalog_id_in_order() {
     let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
     let catalog: Vec<&str> = kefu_rules::catalog::RULES.iter().map(|r| r.0).collect();
     assert_eq!(ids, catalog);
-    if let Some(md) = rules_md_ids() {
-        assert_eq!(ids, md, "catalog.rs is out of step with RULES.md");
-    }
+    assert_eq!(ids, rules_md_ids(), "catalog.rs is out of step with RULES.md");
 }
 
 #[test]
