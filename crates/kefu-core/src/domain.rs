@@ -132,6 +132,12 @@ impl ConversationStatus {
         }
     }
 
+    /// How long a conversation may wait for its buyer (`pending_customer`, no clock running)
+    /// before it is the desk's work again: the inbox lists it from then on, so a buyer who
+    /// went quiet is followed up (two days, as eBay's follow-up after a resolution,
+    /// EBAY-FOLLOWUP-48H).
+    pub const PENDING_WAIT_HOURS: i64 = 48;
+
     /// Whether the conversation still needs the desk (counts as "open" in metrics and inbox).
     pub fn is_active(self) -> bool {
         !matches!(

@@ -98,43 +98,83 @@
   }
 
   // ---- live: new messages and status changes without a reload ----
+  // One stream for the whole browser, not one per page: a browser keeps at most six
+  // connections to a host, and every open tab, and every page kept in the back/forward
+  // cache, would hold one. The tab holding the Web Lock "kefu-live" keeps the stream and
+  // passes each event to the other tabs over a BroadcastChannel; when it closes, another tab
+  // takes the lock. A page that is hidden (navigated away, cached) lets go of both.
+  function startLive(onEvent) {
+    var kinds = ["message", "status", "typing", "resync"];
+    var channel = window.BroadcastChannel ? new BroadcastChannel("kefu-live") : null;
+    var source = null, release = null, abort = null;
+    function open() {
+      source = new EventSource("/live");
+      kinds.forEach(function (k) {
+        source.addEventListener(k, function (e) {
+          if (channel) channel.postMessage({ kind: k, data: e.data });
+          onEvent(k, e.data);
+        });
+      });
+    }
+    function close() {
+      if (source) { source.close(); source = null; }
+      if (release) { release(); release = null; }
+      if (abort) { abort.abort(); abort = null; }
+    }
+    function lead() {
+      if (!(navigator.locks && channel)) { open(); return; }
+      abort = window.AbortController ? new AbortController() : null;
+      navigator.locks.request("kefu-live", abort ? { signal: abort.signal } : {}, function () {
+        open();
+        // Held until this page closes or is hidden.
+        return new Promise(function (done) { release = done; });
+      }).catch(function () { /* aborted: the page was hidden before its turn */ });
+    }
+    if (channel) channel.onmessage = function (e) { if (!source) onEvent(e.data.kind, e.data.data); };
+    window.addEventListener("pagehide", close);
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { lead(); if (here === null) refreshInbox(); } });
+    lead();
+  }
+  var here = conv ? parseInt(conv.dataset.conversation, 10) : null;
+  function onMessage(data) {
+    var m = JSON.parse(data);
+    if (here !== null) {
+      if (m.conversation_id !== here || document.querySelector("#thread li[data-id='" + m.id + "']")) return;
+      var li = document.createElement("li");
+      li.className = "msg " + m.direction;
+      li.dataset.id = m.id;
+      var meta = document.createElement("div");
+      meta.className = "meta";
+      var at = new Date(m.at);
+      var two = function (n) { return (n < 10 ? "0" : "") + n; };
+      meta.textContent = m.direction + (m.bot ? " · bot" : "") + " · " +
+        two(at.getMonth() + 1) + "-" + two(at.getDate()) + " " + two(at.getHours()) + ":" + two(at.getMinutes());
+      var body = document.createElement("div");
+      body.className = "body";
+      body.textContent = m.body;
+      li.appendChild(meta);
+      li.appendChild(body);
+      // After the last message, before the system events listed under the messages.
+      var thread = document.getElementById("thread");
+      var msgs = thread.querySelectorAll("li.msg");
+      var last = msgs.length ? msgs[msgs.length - 1] : null;
+      if (last && last.nextSibling) thread.insertBefore(li, last.nextSibling);
+      else thread.appendChild(li);
+    } else {
+      refreshInbox();
+    }
+  }
   if (window.EventSource && (conv || document.getElementById("inbox") || document.querySelector(".inbox-empty"))) {
-    var source = new EventSource("/live");
-    var here = conv ? parseInt(conv.dataset.conversation, 10) : null;
-    source.addEventListener("message", function (e) {
-      var m = JSON.parse(e.data);
-      if (here !== null) {
-        if (m.conversation_id !== here || document.querySelector("#thread li[data-id='" + m.id + "']")) return;
-        var li = document.createElement("li");
-        li.className = "msg " + m.direction;
-        li.dataset.id = m.id;
-        var meta = document.createElement("div");
-        meta.className = "meta";
-        var at = new Date(m.at);
-        var two = function (n) { return (n < 10 ? "0" : "") + n; };
-        meta.textContent = m.direction + (m.bot ? " · bot" : "") + " · " +
-          two(at.getMonth() + 1) + "-" + two(at.getDate()) + " " + two(at.getHours()) + ":" + two(at.getMinutes());
-        var body = document.createElement("div");
-        body.className = "body";
-        body.textContent = m.body;
-        li.appendChild(meta);
-        li.appendChild(body);
-        // After the last message, before the system events listed under the messages.
-        var thread = document.getElementById("thread");
-        var msgs = thread.querySelectorAll("li.msg");
-        var last = msgs.length ? msgs[msgs.length - 1] : null;
-        if (last && last.nextSibling) thread.insertBefore(li, last.nextSibling);
-        else thread.appendChild(li);
-      } else {
-        refreshInbox();
+    startLive(function (kind, data) {
+      if (kind === "message") onMessage(data);
+      else if (kind === "status") {
+        var s = JSON.parse(data);
+        if (here !== null && s.conversation_id === here) document.getElementById("status").textContent = s.status;
+        if (here === null) refreshInbox();
+      } else if (kind === "resync") {
+        if (here === null) refreshInbox();
       }
     });
-    source.addEventListener("status", function (e) {
-      var s = JSON.parse(e.data);
-      if (here !== null && s.conversation_id === here) document.getElementById("status").textContent = s.status;
-      if (here === null) refreshInbox();
-    });
-    source.addEventListener("resync", function () { if (here === null) refreshInbox(); });
   }
   var refreshing = false;
   function refreshInbox() {

@@ -1398,7 +1398,9 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         .unwrap();
     assert_eq!(other.opened, 0);
 
-    // The inbox: conversations at their nearest open clock (o1 answered, o3 breached).
+    // The inbox: every conversation that needs work. o3's clock ran out unanswered: first,
+    // overdue. o2 has a clock running. o1 was answered and waits for its buyer: out, until
+    // it has waited longer than the desk lets it.
     let base = crate::InboxQuery {
         tenant_id: DEFAULT_TENANT,
         shop_ids: Some(vec![a, b]),
@@ -1406,13 +1408,64 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         ..Default::default()
     };
     let rows = store.inbox(base.clone()).await.unwrap();
+    let lines = |rows: &[crate::InboxRow]| {
+        rows.iter()
+            .map(|r| (r.conversation_id, r.part))
+            .collect::<Vec<_>>()
+    };
+    use crate::InboxPart::{NoClock, Overdue, Running};
+    assert_eq!(lines(&rows), vec![(ids[2], Overdue), (ids[1], Running)]);
+    assert!(rows[0].overdue() && !rows[1].overdue());
+    assert_eq!(rows[1].last_message.as_deref(), Some("hello"));
+    assert_eq!(rows[1].rule.as_deref(), Some("EBAY-FRT-24H"));
+    assert_eq!(rows[0].due, Some(t("2026-11-20T08:30:00Z")));
+    assert_eq!(rows[1].customer_handle, "o2");
+    let waited = crate::InboxQuery {
+        pending_before: Some(t("2026-11-20T09:00:00Z")),
+        ..base.clone()
+    };
+    let all = store.inbox(waited.clone()).await.unwrap();
     assert_eq!(
-        rows.iter().map(|r| r.conversation_id).collect::<Vec<_>>(),
-        vec![ids[1]]
+        lines(&all),
+        vec![(ids[2], Overdue), (ids[1], Running), (ids[0], NoClock)],
+        "a buyer who has not answered for long comes back, without a clock"
     );
-    assert_eq!(rows[0].last_message.as_deref(), Some("hello"));
-    assert_eq!(rows[0].rule, "EBAY-FRT-24H");
-    assert_eq!(rows[0].customer_handle, "o2");
+    assert_eq!((all[2].rule.as_ref(), all[2].due), (None, None));
+    // Pages continue across the parts, one line at a time.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .inbox(crate::InboxQuery {
+                limit: 1,
+                after,
+                ..waited.clone()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.cursor());
+        paged.extend(lines(&page));
+        assert!(paged.len() <= 3, "pages repeat: {paged:?}");
+    }
+    assert_eq!(paged, lines(&all));
+    // One part only: the "no clock" filter, the overdue filter.
+    for (part, want) in [(NoClock, ids[0]), (Overdue, ids[2]), (Running, ids[1])] {
+        let only = store
+            .inbox(crate::InboxQuery {
+                part: Some(part),
+                ..waited.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(lines(&only), vec![(want, part)]);
+    }
+    // "Due within the hour" keeps the overdue and the running, not the clockless.
+    let due_soon = crate::InboxQuery {
+        due_before: Some(t("2026-11-20T10:00:00Z")),
+        ..waited.clone()
+    };
+    assert_eq!(store.inbox(due_soon).await.unwrap().len(), 2);
     // A second, later clock on the same conversation does not list it twice.
     store
         .start_clocks(ClockStart {
@@ -1424,7 +1477,7 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(store.inbox(base.clone()).await.unwrap().len(), 1);
+    assert_eq!(store.inbox(base.clone()).await.unwrap().len(), 2);
     let german = crate::InboxQuery {
         language: Some("de".into()),
         ..base.clone()
@@ -1434,20 +1487,56 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         assignee: Some(None),
         ..base.clone()
     };
-    assert_eq!(store.inbox(unassigned).await.unwrap().len(), 1);
-    let next_page = crate::InboxQuery {
-        after: Some((rows[0].due, rows[0].obligation_id)),
+    assert_eq!(store.inbox(unassigned).await.unwrap().len(), 2);
+    let only_b = crate::InboxQuery {
+        shop_ids: Some(vec![b]),
         ..base.clone()
     };
-    assert!(
-        store.inbox(next_page).await.unwrap().is_empty(),
-        "the next page starts after the last line"
+    assert_eq!(
+        lines(&store.inbox(only_b).await.unwrap()),
+        vec![(ids[2], Overdue)]
     );
     let no_shops = crate::InboxQuery {
         shop_ids: Some(vec![]),
-        ..base
+        ..base.clone()
     };
     assert!(store.inbox(no_shops).await.unwrap().is_empty());
+    // A late answer takes o3 off the overdue list (the breach stays in the figures); the
+    // missed platform limit escalated it, and an escalation stays work, without a clock.
+    store
+        .add_reply(reply(ids[2], "2026-11-20T09:10:00Z", &["first_response"]))
+        .await
+        .unwrap();
+    let after_reply = vec![(ids[1], Running), (ids[2], NoClock)];
+    assert_eq!(
+        lines(&store.inbox(base.clone()).await.unwrap()),
+        after_reply
+    );
+    // Resolving a conversation whose clock ran out takes it off too.
+    let mut m = inbound(b, "o4", "hello", "2026-11-20T08:00:00Z");
+    m.first_contact_obligations = vec![clock("2026-11-20T08:10:00Z")];
+    let o4 = store.ingest(m).await.unwrap().conversation_id;
+    store
+        .breach_due(t("2026-11-20T09:15:00Z"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.inbox(base.clone()).await.unwrap()[0].conversation_id,
+        o4
+    );
+    store
+        .set_status(StatusChange {
+            conversation_id: o4,
+            status: ConversationStatus::Resolved,
+            at: t("2026-11-20T09:20:00Z"),
+            actor: "test".into(),
+            reason: None,
+            closes_clocks: vec![],
+            opens: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(lines(&store.inbox(base).await.unwrap()), after_reply);
 }
 
 pub async fn aftersales_cases_keep_their_state(store: &Arc<dyn Store>) {

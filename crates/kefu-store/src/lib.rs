@@ -10,6 +10,7 @@ use serde::Serialize;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod inbox;
 pub mod postgres;
 pub mod sqlite;
 
@@ -258,7 +259,45 @@ pub struct NewCase {
     pub at: DateTime<Utc>,
 }
 
-/// What the inbox asks for: a tenant's conversations with an open clock, nearest due first.
+/// The inbox's three parts, in the order it shows them: conversations whose clock ran out and
+/// that nobody has answered since, then those with a clock running (nearest first), then those
+/// that need the desk with no clock at all (longest waiting first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxPart {
+    Overdue,
+    Running,
+    NoClock,
+}
+
+impl InboxPart {
+    pub const ALL: [InboxPart; 3] = [InboxPart::Overdue, InboxPart::Running, InboxPart::NoClock];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxPart::Overdue => "overdue",
+            InboxPart::Running => "running",
+            InboxPart::NoClock => "no_clock",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InboxPart> {
+        InboxPart::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Where a page of the inbox ends: the part, and within it the line's time (a clock's due
+/// time, or when a conversation without a clock last changed) and id (the obligation's, or the
+/// conversation's when it has no clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub part: InboxPart,
+    pub at: DateTime<Utc>,
+    pub id: i64,
+}
+
+/// What the inbox asks for: a tenant's conversations that need work, overdue first, then by
+/// nearest clock, then those without one.
 #[derive(Debug, Clone, Default)]
 pub struct InboxQuery {
     pub tenant_id: i64,
@@ -268,20 +307,31 @@ pub struct InboxQuery {
     pub language: Option<String>,
     /// `Some(Some(id))`: assigned to that agent; `Some(None)`: unassigned.
     pub assignee: Option<Option<i64>>,
+    /// Only lines whose clock is due before this (overdue ones are); lines without a clock
+    /// are left out.
     pub due_before: Option<DateTime<Utc>>,
-    /// Keyset: after this `(due, obligation id)`.
-    pub after: Option<(DateTime<Utc>, i64)>,
+    /// Only this part (`None`: all three, in order). "No clock" is `Some(NoClock)`.
+    pub part: Option<InboxPart>,
+    /// A conversation waiting for the buyer (`pending_customer`) with no clock comes back to
+    /// the desk once it has waited since before this (`None`: it stays out).
+    pub pending_before: Option<DateTime<Utc>>,
+    /// Keyset: after this line.
+    pub after: Option<InboxCursor>,
     pub limit: i64,
 }
 
-/// One inbox line: a conversation at its nearest open clock.
+/// One inbox line: a conversation at its most pressing clock, or without one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InboxRow {
-    pub obligation_id: i64,
+    pub part: InboxPart,
+    /// The clock shown (the earliest overdue one, else the nearest running one); `None` in
+    /// the no-clock part.
+    pub obligation_id: Option<i64>,
     pub conversation_id: i64,
     pub shop_id: i64,
-    pub rule: String,
-    pub due: DateTime<Utc>,
+    pub rule: Option<String>,
+    pub due: Option<DateTime<Utc>>,
+    /// When the clock opened, or when a conversation without one last changed.
     pub opened_at: DateTime<Utc>,
     pub status: kefu_core::ConversationStatus,
     pub language: Option<String>,
@@ -290,6 +340,29 @@ pub struct InboxRow {
     pub customer_name: Option<String>,
     /// The latest message a buyer or the shop wrote.
     pub last_message: Option<String>,
+}
+
+impl InboxRow {
+    /// Whether the line's clock ran out unanswered (shown first, marked).
+    pub fn overdue(&self) -> bool {
+        self.part == InboxPart::Overdue
+    }
+
+    /// The keyset position of this line, for the next page.
+    pub fn cursor(&self) -> InboxCursor {
+        match (self.due, self.obligation_id) {
+            (Some(due), Some(id)) => InboxCursor {
+                part: self.part,
+                at: due,
+                id,
+            },
+            _ => InboxCursor {
+                part: self.part,
+                at: self.opened_at,
+                id: self.conversation_id,
+            },
+        }
+    }
 }
 
 /// A supervisor's view of a tenant's desk since some moment (today).
@@ -643,7 +716,8 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<AftersalesCase>;
-    /// The inbox: conversations at their nearest open clock, soonest first, filtered, one page.
+    /// The inbox: every conversation that needs work (overdue, then by nearest clock, then
+    /// without a clock), filtered, one page.
     async fn inbox(&self, q: InboxQuery) -> Result<Vec<InboxRow>>;
     /// A tenant's agents, by id.
     async fn agents(&self, tenant_id: i64) -> Result<Vec<Agent>>;

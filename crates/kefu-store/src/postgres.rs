@@ -17,6 +17,7 @@ use kefu_core::{
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::{
@@ -58,6 +59,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/postgres/0012_order_items.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_inbox_work.sql"),
     ),
 ];
 
@@ -603,6 +608,7 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
     }
     let mut met = Vec::new();
     for clock in &r.closes_clocks {
+        answer_breaches(tx, stmts, r.conversation_id, clock, at).await?;
         let rows = tx
             .query(
                 &st(
@@ -638,6 +644,29 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
 
 /// Meets the open obligations of the `closes` clocks and opens `opens` (a running rule is not
 /// restarted). Returns the met ids and the opened obligations for the event log.
+/// Marks the breached obligations of `clock` answered: the desk has now done what the clock
+/// asked, late, so the conversation is no longer overdue in the inbox (the breach stays).
+async fn answer_breaches(
+    tx: &Transaction<'_>,
+    stmts: &mut Stmts,
+    conversation_id: i64,
+    clock: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        &st(
+            tx,
+            stmts,
+            "UPDATE obligations SET answered_at = $3
+             WHERE conversation_id = $1 AND clock = $2 AND state = 'breached' AND answered_at IS NULL",
+        )
+        .await?,
+        &[&conversation_id, &clock, &at],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn change_clocks(
     tx: &Transaction<'_>,
     stmts: &mut Stmts,
@@ -648,6 +677,7 @@ async fn change_clocks(
 ) -> Result<(Vec<i64>, Vec<Value>)> {
     let mut met = Vec::new();
     for clock in closes {
+        answer_breaches(tx, stmts, conversation_id, clock, at).await?;
         let rows = tx
             .query(
                 &st(
@@ -1031,6 +1061,15 @@ impl Store for PostgresStore {
                 &ch.opens,
             )
             .await?;
+            if !ch.status.is_active() {
+                // A finished conversation owes nothing for the clocks it missed.
+                tx.execute(
+                    "UPDATE obligations SET answered_at = $2
+                     WHERE conversation_id = $1 AND state = 'breached' AND answered_at IS NULL",
+                    &[&ch.conversation_id, &ch.at],
+                )
+                .await?;
+            }
             let mut data = json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason});
             if !met.is_empty() {
                 data["obligations_met"] = json!(met);
@@ -1625,52 +1664,50 @@ impl Store for PostgresStore {
 
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         let conn = self.client().lock().await;
-        let assignee = match q.assignee {
-            None => String::new(),
-            Some(None) => "AND c.assignee_id IS NULL".into(),
-            Some(Some(id)) => format!("AND c.assignee_id = {id}"),
-        };
-        let status = q
-            .status
-            .map(|s| format!("AND c.status = '{}'", s.as_str()))
-            .unwrap_or_default();
-        let sql = format!(
-            "SELECT o.id, o.conversation_id, c.shop_id, o.rule, o.due_at, o.opened_at, c.status, c.language,
-                    c.assignee_id, cu.handle, cu.name,
-                    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
-                       AND m.direction IN ('inbound', 'outbound') ORDER BY m.id DESC LIMIT 1)
-             FROM obligations o
-             JOIN conversations c ON c.id = o.conversation_id
-             JOIN shops s ON s.id = c.shop_id
-             JOIN customers cu ON cu.id = c.customer_id
-             WHERE o.state = 'open' AND s.tenant_id = $1 {assignee} {status}
-               AND ($7::bigint[] IS NULL OR c.shop_id = ANY($7))
-               AND ($2::text IS NULL OR c.language = $2)
-               AND ($3::timestamptz IS NULL OR o.due_at < $3)
-               AND ($4::timestamptz IS NULL OR o.due_at > $4 OR (o.due_at = $4 AND o.id > $5::bigint))
-               AND o.id = (SELECT o2.id FROM obligations o2 WHERE o2.conversation_id = o.conversation_id
-                             AND o2.state = 'open' ORDER BY o2.due_at, o2.id LIMIT 1)
-             ORDER BY o.due_at, o.id LIMIT $6"
-        );
-        let (after_due, after_id) = (q.after.map(|a| a.0), q.after.map(|a| a.1));
-        let rows = conn
-            .client
-            .query(
-                &sql,
-                &[
-                    &q.tenant_id,
-                    &q.language,
-                    &q.due_before,
-                    &after_due,
-                    &after_id,
-                    &q.limit,
-                    &q.shop_ids,
-                ],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::InboxRow {
+        let mut out: Vec<crate::InboxRow> = Vec::new();
+        for part in crate::inbox::parts(&q) {
+            let left = q.limit - out.len() as i64;
+            if left <= 0 {
+                break;
+            }
+            let after = q.after.filter(|a| a.part == part);
+            let sql =
+                crate::inbox::part_sql(&q, part, after.is_some(), crate::inbox::Dialect::Postgres);
+            let (after_at, after_id) = (after.map(|a| a.at), after.map(|a| a.id));
+            // Typed, since a part's statement leaves some of the seven parameters unused.
+            let stmt = conn
+                .client
+                .prepare_typed(
+                    &sql,
+                    &[
+                        Type::INT8,
+                        Type::TEXT,
+                        Type::TIMESTAMPTZ,
+                        Type::TIMESTAMPTZ,
+                        Type::INT8,
+                        Type::INT8,
+                        Type::TIMESTAMPTZ,
+                    ],
+                )
+                .await?;
+            let rows = conn
+                .client
+                .query(
+                    &stmt,
+                    &[
+                        &q.tenant_id,
+                        &q.language,
+                        &q.due_before,
+                        &after_at,
+                        &after_id,
+                        &left,
+                        &q.pending_before,
+                    ],
+                )
+                .await?;
+            for r in rows {
+                out.push(crate::InboxRow {
+                    part,
                     obligation_id: r.get(0),
                     conversation_id: r.get(1),
                     shop_id: r.get(2),
@@ -1683,9 +1720,10 @@ impl Store for PostgresStore {
                     customer_handle: r.get(9),
                     customer_name: r.get(10),
                     last_message: r.get(11),
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn add_attachment(

@@ -756,3 +756,107 @@ fn an_agent_answers_a_buyer_at_the_desk_and_a_supervisor_follows_it_live() {
     assert_no_script_errors(&agent);
     agent.quit();
 }
+
+/// Twenty navigations and eight tabs (issue 10, defect 2): each page held its own live stream,
+/// pages kept in the back/forward cache kept theirs, and the browser's six connections to a
+/// host ran out, so a page hung for about a minute. Now one tab holds the one stream and the
+/// others hear it: every page loads at once, and every tab still updates live.
+#[test]
+fn twenty_navigations_and_eight_tabs_stay_live() {
+    let _one = one_browser_test_at_a_time();
+    let server = Server::sqlite();
+    let ebay = create_shop(&server, "Harbor Outdoor", "ebay");
+    let (status, agent) = server.call(
+        "POST",
+        "/api/v1/agents",
+        Some(&json!({"email": AGENT, "name": "Tom Zhao", "role": "agent", "languages": ["en"]})),
+    );
+    assert_eq!(status, 201, "{agent}");
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &server.db,
+        "--email",
+        AGENT,
+        "--password",
+        PASSWORD,
+    ]);
+    let convs: Vec<i64> = (0..4)
+        .map(|i| {
+            ingest(
+                &server,
+                ebay,
+                json!({"handle": format!("buyer{i}"), "language": "en"}),
+                &format!("Hello, question number {i} about my order."),
+                json!({}),
+            )
+        })
+        .collect();
+    let base = format!("http://{}", server.addr);
+    let browser = Browser::start();
+    sign_in(&browser, &base, AGENT, "Tom Zhao");
+
+    // Twenty navigations between the inbox and conversations, some of them back through
+    // the history (pages from the back/forward cache), each quick.
+    let slow = Duration::from_secs(5);
+    for i in 0..20 {
+        let started = Instant::now();
+        let path = if i % 5 == 4 {
+            browser.back();
+            None
+        } else if i % 2 == 0 {
+            Some(format!("/conversations/{}", convs[i % convs.len()]))
+        } else {
+            Some("/inbox".to_string())
+        };
+        if let Some(path) = &path {
+            browser.goto(&format!("{base}{path}"));
+            browser.wait_until(&loaded(path), WAIT);
+        } else {
+            browser.wait_until("document.readyState === 'complete'", WAIT);
+        }
+        let took = started.elapsed();
+        assert!(
+            took < slow,
+            "navigation {i} ({path:?}) took {took:?}: the live streams hold the connections"
+        );
+    }
+
+    // Eight tabs on the inbox, each loading at once.
+    let mut tabs = Vec::new();
+    for i in 0..8 {
+        let started = Instant::now();
+        tabs.push(browser.new_tab());
+        browser.goto(&format!("{base}/inbox"));
+        browser.wait_until(&loaded("/inbox"), WAIT);
+        let took = started.elapsed();
+        assert!(took < slow, "tab {i} took {took:?} to load");
+        assert_eq!(page_status(&browser), 200);
+    }
+    // A new buyer: every tab shows them without a reload, over the one shared stream.
+    let newcomer = ingest(
+        &server,
+        ebay,
+        json!({"handle": "newcomer", "language": "en"}),
+        "Hi, is the blue tent still available?",
+        json!({}),
+    );
+    for (i, tab) in tabs.iter().enumerate() {
+        browser.switch_to(tab);
+        browser.execute("window.focus();", vec![]);
+        browser.wait_until(
+            &format!("!!document.querySelector('#inbox tr[data-conversation=\"{newcomer}\"]')"),
+            WAIT,
+        );
+        assert!(
+            eval(
+                &browser,
+                "performance.getEntriesByType('navigation')[0].type"
+            ) != "reload",
+            "tab {i} updated in place"
+        );
+        assert_no_script_errors(&browser);
+    }
+    browser.quit();
+}

@@ -914,3 +914,136 @@ fn admins_manage_shops_agents_and_tokens_from_the_pages() {
         403
     );
 }
+
+/// Every conversation that needs work is in the inbox (issue 10, defect 1): a clock that ran
+/// out stays, first and marked; an escalation without a clock stays; an answered one waiting
+/// for its buyer leaves; an agent limited to one shop sees that shop's work; the "no clock"
+/// filter finds the clockless.
+#[test]
+fn the_inbox_keeps_overdue_and_clockless_work() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let taobao = shop(&server, "taobao");
+    let (status, agent) = server.call(
+        "POST",
+        "/api/v1/agents",
+        Some(&serde_json::json!({"email": "kim@example.com", "name": "Kim", "role": "agent", "languages": ["en"], "shops": [ebay]})),
+    );
+    assert_eq!(status, 201, "{agent}");
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &server.db,
+        "--email",
+        "kim@example.com",
+        "--password",
+        "a long enough password",
+    ]);
+    let inbound = |shop: i64, handle: &str, body: &str, received: Option<String>| {
+        let mut m = serde_json::json!({"shop_id": shop, "channel": "marketplace", "customer": {"handle": handle, "language": "en"}, "body": body});
+        if let Some(r) = received {
+            m["received_at"] = r.into();
+        }
+        let (status, msg) = server.call("POST", "/api/v1/inbound", Some(&m));
+        assert_eq!(status, 201, "{msg}");
+        msg["conversation_id"].as_i64().unwrap()
+    };
+    let two_days_ago = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    // Overdue: eBay's 24 hours ran out a day ago.
+    let overdue = inbound(ebay, "late", "Where is my parcel?", Some(two_days_ago));
+    // Running: just written.
+    let running = inbound(ebay, "fresh", "Do you ship to Canada?", None);
+    // Answered: waits for its buyer, not the desk's work.
+    let answered = inbound(ebay, "done", "Is this in stock?", None);
+    // Escalated after an answer: no clock, still work.
+    let escalated = inbound(ebay, "boss", "I want to speak to a manager.", None);
+    for id in [answered, escalated] {
+        let (status, r) = server.call(
+            "POST",
+            &format!("/api/v1/conversations/{id}/replies"),
+            Some(&serde_json::json!({"body": "Thank you for writing. Yes, it is in stock and ships within 2 days from our warehouse."})),
+        );
+        assert_eq!(status, 201, "{r}");
+    }
+    let (status, r) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{escalated}/status"),
+        Some(&serde_json::json!({"status": "escalated", "reason": "asks for a manager"})),
+    );
+    assert_eq!(status, 200, "{r}");
+    // Another shop's work is not Kim's.
+    let elsewhere = inbound(taobao, "mei", "在吗？", None);
+    // The scheduler marks the run-out clock breached within a second or two.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, c) = server.call("GET", &format!("/api/v1/conversations/{overdue}"), None);
+        if c.to_string().contains("\"breached\"") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "never breached: {c}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let kim = sign_in(&server, "kim@example.com", "a long enough password").unwrap();
+    let inbox = request(&server, "GET", "/inbox", &kim, &[]);
+    assert_eq!(inbox.status, 200);
+    let at = |id: i64| inbox.body.find(&format!("data-conversation=\"{id}\""));
+    let (o, r, e) = (at(overdue), at(running), at(escalated));
+    assert!(
+        o.is_some() && r.is_some() && e.is_some(),
+        "overdue, running and escalated work are all listed: {}",
+        inbox.body
+    );
+    assert!(
+        o < r && r < e,
+        "overdue first, then by clock, then clockless"
+    );
+    assert!(
+        at(answered).is_none(),
+        "an answered conversation waits for its buyer"
+    );
+    assert!(at(elsewhere).is_none(), "another shop's work is not shown");
+    let row = &inbox.body[inbox.body[..o.unwrap()].rfind("<tr").unwrap()..o.unwrap()];
+    assert!(row.contains("overdue"), "the overdue line is marked: {row}");
+    assert!(inbox.body.contains("class=\"badge overdue\""));
+    // Filters: status, and the part of the inbox.
+    let open_filter = request(&server, "GET", "/inbox?status=escalated", &kim, &[]);
+    for id in [overdue, escalated] {
+        assert!(
+            open_filter
+                .body
+                .contains(&format!("data-conversation=\"{id}\"")),
+            "the escalated filter lists {id}: {}",
+            open_filter.body
+        );
+    }
+    assert!(!open_filter.body.contains("No conversations need work"));
+    let no_clock = request(&server, "GET", "/inbox?clock=no_clock", &kim, &[]);
+    assert!(
+        no_clock
+            .body
+            .contains(&format!("data-conversation=\"{escalated}\""))
+    );
+    for id in [overdue, running] {
+        assert!(
+            !no_clock
+                .body
+                .contains(&format!("data-conversation=\"{id}\""))
+        );
+    }
+    let overdue_only = request(&server, "GET", "/inbox?clock=overdue", &kim, &[]);
+    assert!(
+        overdue_only
+            .body
+            .contains(&format!("data-conversation=\"{overdue}\""))
+    );
+    assert!(
+        !overdue_only
+            .body
+            .contains(&format!("data-conversation=\"{running}\""))
+    );
+}

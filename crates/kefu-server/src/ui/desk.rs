@@ -71,7 +71,9 @@ pub struct InboxQuery {
     pub assignee: Option<String>,
     /// Only clocks due within the next hour.
     pub soon: Option<String>,
-    /// Where the previous page ended: `<due as unix micros>~<obligation id>`.
+    /// One part of the inbox only: `overdue`, `running` or `no_clock`.
+    pub clock: Option<String>,
+    /// Where the previous page ended: `<part>~<unix micros>~<id>` (`InboxCursor`).
     pub after: Option<String>,
 }
 
@@ -101,11 +103,12 @@ pub async fn inbox(
         Err(e) => return unavailable(lang, &viewer, e),
     };
     let cursor = q.after.as_deref().and_then(|a| {
-        let (micros, id) = a.split_once('~')?;
-        Some((
-            DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id.parse::<i64>().ok()?,
-        ))
+        let mut it = a.split('~');
+        Some(kefu_store::InboxCursor {
+            part: kefu_store::InboxPart::parse(it.next()?)?,
+            at: DateTime::from_timestamp_micros(it.next()?.parse().ok()?)?,
+            id: it.next()?.parse::<i64>().ok()?,
+        })
     });
     let status = empty(&q.status).and_then(|s| s.parse::<ConversationStatus>().ok());
     let shop_ids: Vec<i64> = match q.shop {
@@ -129,6 +132,10 @@ pub async fn inbox(
                 _ => None,
             },
             due_before: empty(&q.soon).map(|_| now + chrono::Duration::hours(1)),
+            part: empty(&q.clock).and_then(kefu_store::InboxPart::parse),
+            pending_before: Some(
+                now - chrono::Duration::hours(ConversationStatus::PENDING_WAIT_HOURS),
+            ),
             after: cursor,
             limit: PAGE as i64,
         })
@@ -149,11 +156,11 @@ pub async fn inbox(
             })
         })
         .collect();
-    let cursor = rows.last().map(|r| (r.row.due, r.row.obligation_id));
+    let cursor = rows.last().map(|r| r.row.cursor());
     let next = (rows.len() == PAGE)
         .then_some(cursor)
         .flatten()
-        .map(|(due, id)| format!("{}~{id}", due.timestamp_micros()));
+        .map(|c| format!("{}~{}~{}", c.part.as_str(), c.at.timestamp_micros(), c.id));
     let next_link = next.map(|n| {
         let mut params: Vec<String> = Vec::new();
         for (k, v) in [
@@ -163,6 +170,7 @@ pub async fn inbox(
             ("language", q.language.clone()),
             ("assignee", q.assignee.clone()),
             ("soon", q.soon.clone()),
+            ("clock", q.clock.clone()),
         ] {
             if let Some(v) = v.filter(|v| !v.is_empty()) {
                 params.push(format!("{k}={}", super::auth::urlencode(&v)));
@@ -210,6 +218,14 @@ pub async fn inbox(
                     option value="none" selected[sel(&q.assignee, "none")] { (lang.t("unassigned")) }
                 }
             }
+            label { (lang.t("clock")) " "
+                select name="clock" {
+                    option value="" { (lang.t("all")) }
+                    @for p in kefu_store::InboxPart::ALL {
+                        option value=(p.as_str()) selected[sel(&q.clock, p.as_str())] { (lang.t(part_label(p))) }
+                    }
+                }
+            }
             label.check { input type="checkbox" name="soon" value="1" checked[empty(&q.soon).is_some()]; " " (lang.t("breaching_soon")) }
             button type="submit" { (lang.t("filter")) }
         }
@@ -225,12 +241,23 @@ pub async fn inbox(
                 tbody {
                     @for r in &rows {
                         @let c = &r.row;
-                        tr.row data-href=(format!("/conversations/{}", c.conversation_id)) data-conversation=(c.conversation_id) tabindex="-1" {
+                        tr.row.overdue[c.overdue()] data-href=(format!("/conversations/{}", c.conversation_id)) data-conversation=(c.conversation_id) data-part=(c.part.as_str()) tabindex="-1" {
                             td { span.platform { (r.platform) } br; small { (r.shop_name) } }
                             td { a href=(format!("/conversations/{}", c.conversation_id)) { (c.customer_name.as_deref().unwrap_or(&c.customer_handle)) } br; small.status { (c.status.as_str()) } }
                             td.last { @if let Some(m) = &c.last_message { (clip(m, 80)) } }
                             td { (c.language.as_deref().unwrap_or("—")) }
-                            td { (countdown(lang, c.due, c.opened_at, &c.rule, r.tz)) }
+                            td {
+                                @match (c.due, c.rule.as_deref()) {
+                                    (Some(due), Some(rule)) => {
+                                        @if c.overdue() { span.badge.overdue { (lang.t("overdue")) } " " }
+                                        (countdown(lang, due, c.opened_at, rule, r.tz))
+                                    }
+                                    _ => {
+                                        span.noclock { (lang.t("no_clock")) }
+                                        " " small { (lang.t("waiting_since")) " " time.when datetime=(c.opened_at.to_rfc3339()) { (c.opened_at.format("%m-%d %H:%M UTC")) } }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -240,6 +267,15 @@ pub async fn inbox(
         script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("inbox"), Some(&viewer), body).into_response()
+}
+
+/// The translation key naming one part of the inbox (the clock filter's options).
+fn part_label(p: kefu_store::InboxPart) -> &'static str {
+    match p {
+        kefu_store::InboxPart::Overdue => "overdue",
+        kefu_store::InboxPart::Running => "clock_running",
+        kefu_store::InboxPart::NoClock => "no_clock",
+    }
 }
 
 /// A deadline the page's script counts down: red when passed, amber with under a fifth of

@@ -361,70 +361,44 @@ pub fn overview(
 
 // ---- the inbox -------------------------------------------------------------------------------
 
-/// One statement: walk open clocks in due order (the partial index), keep each conversation's
-/// nearest one only, join what a line shows. Filters are applied inside, so a page costs about
-/// as many index probes as lines it skips.
+/// The inbox's parts one after another (`crate::inbox`), until the page is full.
 pub fn inbox(c: &Connection, q: &crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
-    let shops = q
-        .shop_ids
-        .as_ref()
-        .map(|ids| {
-            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!(
-                "AND c.shop_id IN ({})",
-                if list.is_empty() {
-                    "NULL".into()
-                } else {
-                    list.join(",")
-                }
-            )
-        })
-        .unwrap_or_default();
-    let assignee = match q.assignee {
-        None => String::new(),
-        Some(None) => "AND c.assignee_id IS NULL".into(),
-        Some(Some(id)) => format!("AND c.assignee_id = {id}"),
-    };
-    let status = q
-        .status
-        .map(|s| format!("AND c.status = '{}'", s.as_str()))
-        .unwrap_or_default();
-    let sql = format!(
-        "SELECT o.id, o.conversation_id, c.shop_id, o.rule, o.due_at, o.opened_at, c.status, c.language,
-                c.assignee_id, cu.handle, cu.name,
-                (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
-                   AND m.direction IN ('inbound', 'outbound') ORDER BY m.id DESC LIMIT 1)
-         FROM obligations o
-         JOIN conversations c ON c.id = o.conversation_id
-         JOIN shops s ON s.id = c.shop_id
-         JOIN customers cu ON cu.id = c.customer_id
-         WHERE o.state = 'open' AND s.tenant_id = ?1 {shops} {assignee} {status}
-           AND (?2 IS NULL OR c.language = ?2)
-           AND (?3 IS NULL OR o.due_at < ?3)
-           AND (?4 IS NULL OR o.due_at > ?4 OR (o.due_at = ?4 AND o.id > ?5))
-           AND o.id = (SELECT o2.id FROM obligations o2 WHERE o2.conversation_id = o.conversation_id
-                         AND o2.state = 'open' ORDER BY o2.due_at, o2.id LIMIT 1)
-         ORDER BY o.due_at, o.id LIMIT ?6"
-    );
-    let out = c
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                q.tenant_id,
-                q.language,
-                q.due_before.map(micros),
-                q.after.map(|a| micros(a.0)),
-                q.after.map(|a| a.1),
-                q.limit
-            ],
-            |r| {
+    let mut out: Vec<crate::InboxRow> = Vec::new();
+    for part in crate::inbox::parts(q) {
+        let left = q.limit - out.len() as i64;
+        if left <= 0 {
+            break;
+        }
+        let after = q.after.filter(|a| a.part == part);
+        let sql = crate::inbox::part_sql(q, part, after.is_some(), crate::inbox::Dialect::Sqlite);
+        let mut stmt = c.prepare_cached(&sql)?;
+        let (due_before, after_at, after_id, pending_before) = (
+            q.due_before.map(micros),
+            after.map(|a| micros(a.at)),
+            after.map(|a| a.id),
+            q.pending_before.map(micros),
+        );
+        let all: [&dyn rusqlite::ToSql; 7] = [
+            &q.tenant_id,
+            &q.language,
+            &due_before,
+            &after_at,
+            &after_id,
+            &left,
+            &pending_before,
+        ];
+        // A part's statement uses the parameters up to its highest number only.
+        let used = stmt.parameter_count();
+        let rows = stmt
+            .query_map(&all[..used], |r| {
                 let status: String = r.get(6)?;
                 Ok(crate::InboxRow {
+                    part,
                     obligation_id: r.get(0)?,
                     conversation_id: r.get(1)?,
                     shop_id: r.get(2)?,
                     rule: r.get(3)?,
-                    due: time(r.get(4)?),
+                    due: r.get::<_, Option<i64>>(4)?.map(time),
                     opened_at: time(r.get(5)?),
                     status: status
                         .parse()
@@ -435,9 +409,10 @@ pub fn inbox(c: &Connection, q: &crate::InboxQuery) -> Result<Vec<crate::InboxRo
                     customer_name: r.get(10)?,
                     last_message: r.get(11)?,
                 })
-            },
-        )?
-        .collect::<rusqlite::Result<_>>()?;
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        out.extend(rows);
+    }
     Ok(out)
 }
 

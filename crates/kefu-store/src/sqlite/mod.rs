@@ -76,6 +76,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/sqlite/0012_order_items.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_inbox_work.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction

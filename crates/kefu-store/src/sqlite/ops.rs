@@ -457,6 +457,7 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
     }
     let mut met = Vec::new();
     for clock in &r.closes_clocks {
+        answer_breaches(c, r.conversation_id, clock, at)?;
         let mut stmt = c.prepare_cached(
             "UPDATE obligations SET state = 'met', closed_at = ?3
              WHERE conversation_id = ?1 AND clock = ?2 AND state = 'open' RETURNING id, rule",
@@ -583,6 +584,14 @@ pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) ->
     c.prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![ch.conversation_id, ch.status.as_str(), at])?;
     let (met, opened) = change_clocks(c, ch.conversation_id, at, &ch.closes_clocks, &ch.opens)?;
+    if !ch.status.is_active() {
+        // A finished conversation owes nothing for the clocks it missed: off the overdue list.
+        c.prepare_cached(
+            "UPDATE obligations SET answered_at = ?2
+             WHERE conversation_id = ?1 AND state = 'breached' AND answered_at IS NULL",
+        )?
+        .execute(params![ch.conversation_id, at])?;
+    }
     let mut data = json!({"from": before, "to": ch.status.as_str(), "reason": ch.reason});
     if !met.is_empty() {
         data["obligations_met"] = json!(met);
@@ -620,6 +629,17 @@ pub fn start_clocks(c: &Connection, cache: &mut WriterCache, s: &ClockStart) -> 
     Ok(ids)
 }
 
+/// Marks the breached obligations of `clock` answered: the desk has now done what the clock
+/// asked, late, so the conversation is no longer overdue in the inbox (the breach stays).
+fn answer_breaches(c: &Connection, conversation_id: i64, clock: &str, at: i64) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE obligations SET answered_at = ?3
+         WHERE conversation_id = ?1 AND clock = ?2 AND state = 'breached' AND answered_at IS NULL",
+    )?
+    .execute(params![conversation_id, clock, at])?;
+    Ok(())
+}
+
 /// Meets the open obligations of the `closes` clocks and opens `opens` (skipping a rule that is
 /// already running). Returns the met obligations' ids and the opened ones for the event log.
 fn change_clocks(
@@ -631,6 +651,7 @@ fn change_clocks(
 ) -> Result<(Vec<i64>, Vec<serde_json::Value>)> {
     let mut met = Vec::new();
     for clock in closes {
+        answer_breaches(c, conversation_id, clock, at)?;
         let ids: Vec<i64> = c
             .prepare_cached(
                 "UPDATE obligations SET state = 'met', closed_at = ?3

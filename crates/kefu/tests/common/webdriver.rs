@@ -166,6 +166,25 @@ impl Browser {
         format!("/session/{id}/{path}")
     }
 
+    /// Opens a new tab and makes it the current one; returns its window handle.
+    pub fn new_tab(&self) -> String {
+        let v = self.cmd("POST", "window/new", &json!({"type": "tab"}));
+        let handle = v["handle"].as_str().expect("a window handle").to_string();
+        self.switch_to(&handle);
+        handle
+    }
+
+    /// Makes the tab or window `handle` the current one.
+    pub fn switch_to(&self, handle: &str) {
+        self.cmd("POST", "window", &json!({ "handle": handle }));
+    }
+
+    /// Goes back in the current tab's history (the previous page may come from the
+    /// back/forward cache) and waits for it.
+    pub fn back(&self) {
+        self.cmd("POST", "back", &json!({}));
+    }
+
     /// Opens `url` and waits for its load event.
     pub fn goto(&self, url: &str) {
         self.cmd("POST", "url", &json!({ "url": url }));
