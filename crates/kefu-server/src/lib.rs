@@ -7,6 +7,7 @@
 
 pub mod bot;
 pub mod connectors;
+pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod ingest;

@@ -1047,3 +1047,85 @@ fn the_inbox_keeps_overdue_and_clockless_work() {
             .contains(&format!("data-conversation=\"{running}\""))
     );
 }
+
+/// The reply box's check as the agent types is the check sending makes (issue 10, defect 5):
+/// a bare acknowledgement as the first answer on eBay is held by both (EBAY-SUBSTANTIVE), not
+/// "ok" in the box and held on send.
+#[test]
+fn the_guard_as_one_types_is_the_guard_on_send() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let (status, agent) = server.call(
+        "POST",
+        "/api/v1/agents",
+        Some(&serde_json::json!({"email": "kim@example.com", "name": "Kim", "role": "agent", "languages": ["en"]})),
+    );
+    assert_eq!(status, 201, "{agent}");
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &server.db,
+        "--email",
+        "kim@example.com",
+        "--password",
+        "a long enough password",
+    ]);
+    let (status, msg) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&serde_json::json!({"shop_id": ebay, "channel": "marketplace", "customer": {"handle": "jo", "language": "en"}, "body": "My parcel has not arrived, where is it?"})),
+    );
+    assert_eq!(status, 201, "{msg}");
+    let conv = msg["conversation_id"].as_i64().unwrap();
+    let kim = sign_in(&server, "kim@example.com", "a long enough password").unwrap();
+    let page = request(&server, "GET", &format!("/conversations/{conv}"), &kim, &[]);
+    let csrf = page.input("csrf").unwrap();
+    let draft = "Thank you for your message.";
+    // As the page does: no language given, only the conversation.
+    let live = {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        let body = serde_json::json!({"text": draft, "conversation_id": conv}).to_string();
+        let req = format!(
+            "POST /ui/lint HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {kim}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let json = &raw[raw.find("\r\n\r\n").unwrap() + 4..];
+        serde_json::from_str::<Value>(json).unwrap()
+    };
+    let (status, sent) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/replies"),
+        Some(&serde_json::json!({"body": draft})),
+    );
+    assert_eq!(status, 422, "{sent}");
+    let rules = |findings: &Value| {
+        let mut r: Vec<String> = findings
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+            .collect();
+        r.sort();
+        r
+    };
+    let on_send = sent["error"]["findings"].clone();
+    let on_send = if on_send.is_null() {
+        sent["findings"].clone()
+    } else {
+        on_send
+    };
+    assert!(
+        rules(&on_send).contains(&"EBAY-SUBSTANTIVE".to_string()),
+        "sending holds a bare acknowledgement: {sent}"
+    );
+    assert_eq!(live["verdict"], "warn", "{live}");
+    assert_eq!(
+        rules(&live["findings"]),
+        rules(&on_send),
+        "{live} vs {sent}"
+    );
+}

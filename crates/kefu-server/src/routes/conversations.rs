@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use kefu_core::{ConversationStatus, Direction, ObligationState};
-use kefu_guard::{LintContext, VerdictKind};
+use kefu_guard::VerdictKind;
 use kefu_rules::Trigger;
 use kefu_store::{ClockStart, ConversationDetail, NewNote, NewReply, StatusChange};
 use serde::Deserialize;
@@ -127,16 +127,7 @@ pub async fn reply(
     let body = req.body.trim();
     non_empty("body", body, MAX_MESSAGE_CHARS)?;
     let (detail, rules) = load(&state, &caller, id).await?;
-    let first_response = !detail
-        .messages
-        .iter()
-        .any(|m| m.direction == Direction::Outbound);
-    let ctx = LintContext {
-        lang: detail.conversation.language.clone(),
-        first_response,
-        ..LintContext::default()
-    };
-    let verdict = rules.guard(&state.guard).lint(body, &ctx);
+    let verdict = crate::desk::check_reply(&state.guard, &rules, &detail, body);
     let now = state.clock.now();
     let findings = serde_json::to_value(&verdict.findings).unwrap_or_else(|_| json!([]));
     let blocked = verdict.verdict == VerdictKind::Block;

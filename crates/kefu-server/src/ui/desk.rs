@@ -877,7 +877,9 @@ pub async fn lint(
         .chars()
         .take(crate::ingest::MAX_MESSAGE_CHARS)
         .collect();
-    let guard = match req.conversation_id {
+    // With a conversation, the very check sending makes (its shop's guard, its language,
+    // whether this is the first answer); without one (an FAQ answer), the shared guard.
+    let conversation = match req.conversation_id {
         Some(id) => match state.store.conversation(id).await {
             Ok(Some(d)) => state
                 .shops
@@ -886,19 +888,14 @@ pub async fn lint(
                 .ok()
                 .filter(|r| {
                     r.shop.tenant_id == viewer.agent.tenant_id && viewer.may_see_shop(r.shop.id)
-                }),
+                })
+                .map(|rules| (d, rules)),
             _ => None,
         },
         None => None,
     };
-    let verdict = match &guard {
-        Some(rules) => rules.guard(&state.guard).lint(
-            &text,
-            &LintContext {
-                lang: req.lang.clone(),
-                ..LintContext::default()
-            },
-        ),
+    let verdict = match &conversation {
+        Some((detail, rules)) => crate::desk::check_reply(&state.guard, rules, detail, &text),
         None => state.guard.lint(
             &text,
             &LintContext {

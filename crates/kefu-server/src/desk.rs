@@ -1,0 +1,32 @@
+//! The desk layer: use cases the edges (JSON API, pages) share, so that each is decided in
+//! one place. (Issue 11 moves the rest of the use cases here.)
+
+use kefu_guard::{LintContext, Verdict};
+use kefu_store::ConversationDetail;
+
+use crate::shop_rules::ShopRules;
+
+/// The guard's context for a reply in `detail`: the conversation's language and whether this
+/// would be the desk's first answer (EBAY-SUBSTANTIVE weighs an acknowledgement then).
+pub fn reply_context(detail: &ConversationDetail) -> LintContext {
+    let first_response = !detail
+        .messages
+        .iter()
+        .any(|m| m.direction == kefu_core::Direction::Outbound);
+    LintContext {
+        lang: detail.conversation.language.clone(),
+        first_response,
+        ..LintContext::default()
+    }
+}
+
+/// The guard's verdict on a reply to `detail` in its shop: the one check both the reply box
+/// (as the agent types) and sending make, so the box never says "ok" to what sending holds.
+pub fn check_reply(
+    shared: &kefu_guard::Guard,
+    rules: &ShopRules,
+    detail: &ConversationDetail,
+    body: &str,
+) -> Verdict {
+    rules.guard(shared).lint(body, &reply_context(detail))
+}
