@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use kefu_core::{ConversationStatus, Shop};
-use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
+use kefu_core::{Channel, ConversationStatus, Order, Shop};
+use kefu_rules::{DeadlineInput, ItemPrice, Pack, PackSet, ShopOverrides, Trigger, deadlines};
 use kefu_store::{NewObligation, Store};
 
 use crate::error::{ApiError, ApiResult};
@@ -144,9 +144,16 @@ pub fn obligations_for(
     let input = DeadlineInput {
         received: at,
         order_total,
+        items: Vec::new(),
+        channel: None,
         trigger,
     };
-    deadlines(pack, &input)
+    obligations(pack, &input)
+}
+
+/// The obligations `input` opens under `pack`.
+pub fn obligations(pack: &Pack, input: &DeadlineInput) -> Vec<NewObligation> {
+    deadlines(pack, input)
         .into_iter()
         .map(|d| NewObligation {
             rule: d.rule,
@@ -159,6 +166,27 @@ pub fn obligations_for(
             explanation: d.explanation,
         })
         .collect()
+}
+
+/// The rulebook's view of an order's value: its total, and each item whose unit price is
+/// known (EBAY-HIGHVALUE-12H compares unit prices). Prices were checked when the order was
+/// stored; one that no longer parses is left out rather than guessed.
+pub fn order_value(order: &Order) -> (Option<(rust_decimal::Decimal, String)>, Vec<ItemPrice>) {
+    let items = order
+        .items
+        .iter()
+        .filter_map(|i| {
+            let price = i.unit_price.as_deref()?.trim().parse().ok()?;
+            Some(ItemPrice {
+                title: i.title.clone(),
+                unit_price: price,
+            })
+        })
+        .collect();
+    (
+        Some((order.total.amount, order.total.currency.code().to_string())),
+        items,
+    )
 }
 
 /// What a status change does to the clocks: escalating meets the escalation clock
@@ -180,19 +208,25 @@ pub fn status_clocks(
 }
 
 /// The clocks a buyer's message opens: one list for a conversation the desk has not answered
-/// yet (first response), one for a buyer writing again after an answer.
+/// yet (first response), one for a buyer writing again after an answer. The order (if the
+/// message is about one) and the channel decide the conditional clocks: EBAY-HIGHVALUE-12H
+/// on an item's unit price, GEN-FIRST-30S on live chat only.
 pub fn plan_obligations(
     pack: &Pack,
     received: DateTime<Utc>,
-    order_total: Option<(rust_decimal::Decimal, String)>,
+    order: Option<&Order>,
+    channel: Channel,
 ) -> (Vec<NewObligation>, Vec<NewObligation>) {
+    let (order_total, items) = order.map(order_value).unwrap_or_default();
     let plan = |first: bool| {
-        obligations_for(
-            pack,
+        let input = DeadlineInput {
             received,
-            order_total.clone(),
-            Trigger::BuyerMessage { first },
-        )
+            order_total: order_total.clone(),
+            items: items.clone(),
+            channel: Some(channel),
+            trigger: Trigger::BuyerMessage { first },
+        };
+        obligations(pack, &input)
     };
     (plan(true), plan(false))
 }
