@@ -17,12 +17,13 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use kefu_core::Channel;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Run, Segment};
 use crate::explain::{Stamper, push_human};
-use crate::pack::{ALWAYS, Condition, Pack};
+use crate::pack::{ALWAYS, ClockRule, Condition, Measure, Pack};
 
 /// What a clock measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -134,6 +135,14 @@ impl ClockStart {
     }
 }
 
+/// One item of an order, for conditions on unit prices (EBAY-HIGHVALUE-12H).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemPrice {
+    pub title: String,
+    /// The price of one unit, in the order's currency (that of `order_total`).
+    pub unit_price: Decimal,
+}
+
 /// One event to compute deadlines for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeadlineInput {
@@ -141,17 +150,42 @@ pub struct DeadlineInput {
     pub received: DateTime<Utc>,
     /// Order total and its ISO 4217 currency, if the conversation is about an order.
     pub order_total: Option<(Decimal, String)>,
+    /// The order's items whose unit price is known, in the currency of `order_total`. When
+    /// empty, a unit-price condition takes the total as the price of a single item.
+    pub items: Vec<ItemPrice>,
+    /// The channel the message came through; `None`: the pack's `default_channel`.
+    pub channel: Option<Channel>,
     pub trigger: Trigger,
 }
 
 impl DeadlineInput {
-    /// A first buyer message without an order.
+    /// A first buyer message without an order, on the pack's default channel.
     pub fn first_message(received: DateTime<Utc>) -> Self {
         DeadlineInput {
             received,
             order_total: None,
+            items: Vec::new(),
+            channel: None,
             trigger: Trigger::BuyerMessage { first: true },
         }
+    }
+
+    /// The same event about an order of this total (ISO 4217 `currency`).
+    pub fn with_order_total(mut self, total: Decimal, currency: impl Into<String>) -> Self {
+        self.order_total = Some((total, currency.into()));
+        self
+    }
+
+    /// The same event, the order's items priced (in the total's currency).
+    pub fn with_items(mut self, items: Vec<ItemPrice>) -> Self {
+        self.items = items;
+        self
+    }
+
+    /// The same event, through `channel`.
+    pub fn on_channel(mut self, channel: Channel) -> Self {
+        self.channel = Some(channel);
+        self
     }
 }
 
@@ -187,11 +221,18 @@ pub(crate) fn rfc3339_offset<S: serde::Serializer>(
 /// allocate, and each explanation is written once into one buffer.
 pub fn deadlines(pack: &Pack, input: &DeadlineInput) -> Vec<Deadline> {
     let stamper = Stamper::new(pack.timezone, input.received);
+    let channel = input.channel.unwrap_or(pack.default_channel);
     let mut out: Vec<Deadline> = Vec::new();
     for clock in pack.clocks.iter().filter(|c| c.on.matches(&input.trigger)) {
+        if !clock.channels.is_empty() && !clock.channels.contains(&channel) {
+            continue;
+        }
         let mut explanation = String::with_capacity(160);
+        if !clock.channels.is_empty() {
+            channel_note(&mut explanation, clock, channel, input.channel.is_none());
+        }
         if let Some(cond) = &clock.condition {
-            match condition_note(cond, input.order_total.as_ref()) {
+            match condition_note(cond, input) {
                 Some(note) => explanation.push_str(&note),
                 None => continue,
             }
@@ -277,28 +318,92 @@ fn mark_binding(list: &mut [Deadline]) {
     }
 }
 
-/// Why a conditional clock applies, or `None` when it does not.
-fn condition_note(cond: &Condition, total: Option<&(Decimal, String)>) -> Option<String> {
-    let (amount, currency) = total?;
-    let currency = currency.trim().to_ascii_uppercase();
-    let (converted, how) = if currency == cond.currency {
-        (*amount, String::new())
+/// On which channel a channel-bound clock opened (GEN-FIRST-30S: live chat only).
+fn channel_note(buf: &mut String, clock: &ClockRule, channel: Channel, assumed: bool) {
+    if assumed {
+        buf.push_str("channel not given, taken as ");
+        buf.push_str(channel.as_str());
+        buf.push_str(" (the pack's default)");
     } else {
-        // No rate, no comparison: guessing a conversion could hide or invent a deadline.
-        let rate = cond.rates.get(&currency)?;
+        buf.push_str("on ");
+        buf.push_str(channel.as_str());
+    }
+    buf.push_str("; this clock opens on ");
+    for (i, c) in clock.channels.iter().enumerate() {
+        if i > 0 {
+            buf.push_str(", ");
+        }
+        buf.push_str(c.as_str());
+    }
+    buf.push_str(" only; ");
+}
+
+/// Longest item title quoted in an explanation, in characters.
+const TITLE_CHARS: usize = 60;
+
+/// Why a conditional clock applies, or `None` when it does not: which amount (the highest
+/// unit price, naming its item, or the total) was compared with which limit, and who set it.
+fn condition_note(cond: &Condition, input: &DeadlineInput) -> Option<String> {
+    let (total, currency) = input.order_total.as_ref()?;
+    let currency = currency.trim().to_ascii_uppercase();
+    // The limit in the order's own currency, else a rate to the rule's currency. Neither:
+    // no comparison, since guessing a conversion could hide or invent a deadline.
+    let (limit, rate, whose) = if currency == cond.currency {
         (
-            *amount * rate,
-            format!(
-                " (= {} {} at rate {rate})",
-                (*amount * rate).round_dp(2),
-                cond.currency
-            ),
+            cond.above,
+            None,
+            format!("the {}'s limit", cond.set_by.as_str()),
         )
+    } else if let Some(t) = cond.thresholds.get(&currency) {
+        let whose = format!(
+            "the {}'s limit for {currency}, standing for {} {}",
+            t.set_by.as_str(),
+            cond.above,
+            cond.currency
+        );
+        (t.above, None, whose)
+    } else {
+        let rate = *cond.rates.get(&currency)?;
+        let whose = format!("the {}'s limit", cond.set_by.as_str());
+        (cond.above, Some(rate), whose)
     };
-    (converted > cond.order_total_above).then(|| {
-        format!(
-            "order total {amount} {currency}{how} above {} {}",
-            cond.order_total_above, cond.currency
-        )
-    })
+    let limit_currency = if rate.is_some() {
+        cond.currency.as_str()
+    } else {
+        currency.as_str()
+    };
+    // What is compared: the highest unit price (naming its item), or the total.
+    let priced = cond.measure == Measure::UnitPrice && !input.items.is_empty();
+    let (subject, amount) = if priced {
+        let top = input
+            .items
+            .iter()
+            .reduce(|a, b| if b.unit_price > a.unit_price { b } else { a })?;
+        let title: String = top.title.trim().chars().take(TITLE_CHARS).collect();
+        let mut subject = format!("unit price of item \"{title}\"");
+        if input.items.len() > 1 {
+            subject.push_str(&format!(" (the highest of {} items)", input.items.len()));
+        }
+        (subject, top.unit_price)
+    } else {
+        ("order total".to_string(), *total)
+    };
+    let compared = rate.map_or(amount, |r| amount * r);
+    if compared <= limit {
+        return None;
+    }
+    let mut note = format!("{subject} {amount} {currency}");
+    if let Some(r) = rate {
+        note.push_str(&format!(
+            " (= {} {} at rate {r})",
+            compared.round_dp(2),
+            cond.currency
+        ));
+    }
+    note.push_str(&format!(" above {limit} {limit_currency} ({whose}"));
+    if cond.measure == Measure::UnitPrice && !priced {
+        note.push_str("; no item prices known, so the total is taken as one item's unit price");
+    }
+    note.push(')');
+    Some(note)
 }

@@ -16,8 +16,11 @@ pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};
 pub use catalog::{RuleInfo, rule_list};
 pub use compensation::{Compensation, CompensationKind, RuleError, compensation};
-pub use deadline::{ClockKind, ClockStart, Deadline, DeadlineInput, Severity, Trigger, deadlines};
+pub use deadline::{
+    ClockKind, ClockStart, Deadline, DeadlineInput, ItemPrice, Severity, Trigger, deadlines,
+};
 pub use entitlement::{Counting, EntitlementStatus, StartEvent};
+pub use kefu_core::Channel;
 pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
     ClockRule, CompensationRule, EntitlementRule, OffHoursBot, Pack, PackError, PackSet,

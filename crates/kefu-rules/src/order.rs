@@ -3,7 +3,9 @@
 //! what amount in which currency; who bears the shipping; until when the claim is open.
 //!
 //! `entitled` answers from the facts the desk holds (promise offered, dates, earlier
-//! reshipment). A claim that also rests on a fact the desk cannot see in the order (the goods
+//! reshipment). A parcel counts as lost or late (LOST-RESHIP-OR-REFUND) only once the pack's
+//! `late_after_days` (or the shop's `lost_package_after_days`) have passed since shipping
+//! without delivery; before that the reason says when it will be late. A claim that also rests on a fact the desk cannot see in the order (the goods
 //! arrived damaged, the package is lost, the quality differs) is entitled with a `reason`
 //! that starts with "if …". A fake-goods claim (TB-FAKE-3X) is judged by the platform, so it
 //! is never `entitled` here: the reason says "entitled if the claim is upheld" and the amounts
@@ -14,7 +16,12 @@
 //! TB-RETURN-PROMISE leave it to what was "agreed"; the seller bears it for quality, damage,
 //! loss and fake goods. A damage refund after a damaged reshipment is not held to the promised
 //! period (the reshipment may arrive after it).
+//! Every entitlement carries its reason twice: as English text, and as a stable code with
+//! named values (`reason_code`, `reason_params`) for pages in other languages. Reasons are
+//! plain text, without markup (no backticks).
 //! This module does NOT judge claims, convert currencies or read the clock (`now` is given).
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
@@ -77,8 +84,15 @@ pub struct Entitlement {
     /// `arrival-promise`, `warranty-sanbao` (other window rules: the rule ID in lower case).
     pub kind: String,
     pub entitled: bool,
-    /// Why (not), ending with the rule ID.
+    /// Why (not), in English, ending with the rule ID.
     pub reason: String,
+    /// The reason as a stable code (`parcel_not_late_yet`, `window_open`, …), so that a page
+    /// can say it in the reader's language; the codes are listed in the crate's README.
+    pub reason_code: String,
+    /// The values the reason names, by name: instants as RFC 3339 in the shop's offset
+    /// (`late_at`, `until`, …), day counts, promise names, and `amount_not_computed` when
+    /// the amount could not be computed.
+    pub reason_params: BTreeMap<String, String>,
     /// Compensation on top of any refund (`"0.00"`: none), in the currency's minor unit.
     pub amount: Option<String>,
     /// The price refunded, when the rule refunds it.
@@ -104,12 +118,14 @@ fn opt_rfc3339<S: serde::Serializer>(
 }
 
 impl Entitlement {
-    fn new(rule: &str, kind: &str, entitled: bool, reason: String) -> Self {
+    fn new(rule: &str, kind: &str, entitled: bool, code: &str, reason: String) -> Self {
         Entitlement {
             rule: rule.to_string(),
             kind: kind.to_string(),
             entitled,
             reason,
+            reason_code: code.to_string(),
+            reason_params: BTreeMap::new(),
             amount: None,
             refund: None,
             total: None,
@@ -117,6 +133,21 @@ impl Entitlement {
             shipping_borne_by: None,
             window_until: None,
         }
+    }
+
+    /// Names a value of the reason (see `reason_params`).
+    fn param(mut self, name: &str, value: impl ToString) -> Self {
+        self.reason_params
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// Notes that the amount could not be computed, and why.
+    fn no_amount(&mut self, why: String) {
+        self.reason.push_str("; amount not computed: ");
+        self.reason.push_str(&why);
+        self.reason_params
+            .insert("amount_not_computed".to_string(), why);
     }
 
     fn shipping(mut self, who: &str) -> Self {
@@ -144,9 +175,8 @@ impl Entitlement {
                 self.currency = Some(code);
             }
             (None, given) => {
-                self.reason.push_str(&format!(
-                    "; amount not computed: unknown currency `{given}`"
-                ));
+                let why = format!("unknown currency {given:?}");
+                self.no_amount(why);
             }
         }
         self
@@ -213,23 +243,33 @@ impl Cx<'_> {
             .to_string()
     }
 
+    /// An instant as a reason parameter: RFC 3339 in the shop's offset.
+    fn stamp(&self, t: DateTime<Utc>) -> String {
+        self.fixed(t)
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    }
+
     fn shop_lacks(&self, rule: &str, kind: &str, promise: &str) -> Entitlement {
-        let reason = format!("promise `{promise}` not offered by the shop ({rule})");
-        Entitlement::new(rule, kind, false, reason)
+        let reason = format!("promise {promise} not offered by the shop ({rule})");
+        Entitlement::new(rule, kind, false, "promise_not_offered_by_shop", reason)
+            .param("promise", promise)
     }
 
     /// `Some(not entitled)` when the rule needs a promise this order does not carry.
     fn lacks_promise(&self, rule: &str, kind: &str, promise: Option<&str>) -> Option<Entitlement> {
         let p = promise?;
         (!self.order.promises.iter().any(|o| o == p)).then(|| {
-            let reason = format!("promise `{p}` not offered on this order ({rule})");
-            Entitlement::new(rule, kind, false, reason)
+            let reason = format!("promise {p} not offered on this order ({rule})");
+            Entitlement::new(rule, kind, false, "promise_not_offered_on_order", reason)
+                .param("promise", p)
         })
     }
 
     fn amounts(&self, kind: CompensationKind) -> Result<Compensation, String> {
+        // The calculator's errors quote values in backticks for the command line; a reason is
+        // plain text a person reads (and a page may show), so they are dropped here.
         compensation(self.pack, kind, self.order.paid, &self.order.currency)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string().replace('`', ""))
     }
 
     fn compensation(&self, rule: &CompensationRule) -> Entitlement {
@@ -238,76 +278,153 @@ impl Cx<'_> {
             return no;
         }
         let o = self.order;
-        let not = |reason: String| Entitlement::new(id, kind, false, format!("{reason} ({id})"));
-        let yes = |reason: String| Entitlement::new(id, kind, true, format!("{reason} ({id})"));
+        let not = |code: &str, reason: String| {
+            Entitlement::new(id, kind, false, code, format!("{reason} ({id})"))
+        };
+        let yes = |code: &str, reason: String| {
+            Entitlement::new(id, kind, true, code, format!("{reason} ({id})"))
+        };
         match rule.kind {
             CompensationKind::LateShipment => {
                 let Some(by) = o.promised_ship_by else {
-                    return not("no promised ship-by time on this order".into());
+                    return not(
+                        "no_ship_by",
+                        "no promised ship-by time on this order".into(),
+                    );
                 };
                 let e = match o.shipped_at {
                     Some(s) if s <= by => {
-                        return not(format!(
-                            "shipped {} within the promised time {}",
-                            self.local(s),
-                            self.local(by)
-                        ));
+                        return not(
+                            "shipped_in_time",
+                            format!(
+                                "shipped {} within the promised time {}",
+                                self.local(s),
+                                self.local(by)
+                            ),
+                        )
+                        .param("shipped_at", self.stamp(s))
+                        .param("ship_by", self.stamp(by));
                     }
                     None if self.now <= by => {
-                        return not(format!("not late yet: ship by {}", self.local(by)));
+                        return not(
+                            "not_late_yet",
+                            format!("not late yet: ship by {}", self.local(by)),
+                        )
+                        .param("ship_by", self.stamp(by));
                     }
-                    Some(s) => format!(
-                        "shipped {}, after the promised {}",
-                        self.local(s),
-                        self.local(by)
-                    ),
-                    None => format!("not shipped, promised by {}", self.local(by)),
+                    Some(s) => yes(
+                        "shipped_late",
+                        format!(
+                            "shipped {}, after the promised {}",
+                            self.local(s),
+                            self.local(by)
+                        ),
+                    )
+                    .param("shipped_at", self.stamp(s))
+                    .param("ship_by", self.stamp(by)),
+                    None => yes(
+                        "not_shipped_late",
+                        format!("not shipped, promised by {}", self.local(by)),
+                    )
+                    .param("ship_by", self.stamp(by)),
                 };
-                self.with_amounts(yes(e), rule.kind)
+                self.with_amounts(e, rule.kind)
             }
             CompensationKind::FakeGoods => {
-                let e = not("entitled if the claim is upheld (the platform judges)".into());
+                let e = not(
+                    "if_claim_upheld",
+                    "entitled if the claim is upheld (the platform judges)".into(),
+                );
                 self.with_amounts(e, rule.kind).shipping("seller")
             }
             CompensationKind::QualityPromise => match (o.delivered_at, o.closed_at) {
                 (None, _) => not(
+                    "not_signed_for",
                     "not signed for yet: the promise runs from signing until receipt is confirmed"
                         .into(),
                 ),
-                (Some(_), Some(c)) if self.now >= c => not(format!(
-                    "window passed: receipt confirmed {}",
-                    self.local(c)
-                )),
+                (Some(_), Some(c)) if self.now >= c => not(
+                    "receipt_confirmed",
+                    format!("window passed: receipt confirmed {}", self.local(c)),
+                )
+                .param("closed_at", self.stamp(c)),
                 (Some(_), closed) => {
-                    let mut e = yes("if material or quality differs from the description (judged by inspection): refund plus the agreed compensation".into());
+                    let mut e = yes("if_quality_differs", "if material or quality differs from the description (judged by inspection): refund plus the agreed compensation".into());
                     e.window_until = closed.map(|c| self.fixed(c));
                     self.with_amounts(e, rule.kind)
                 }
             },
             CompensationKind::QualityReturn => match o.delivered_at {
-                None => not("not delivered yet".into()),
+                None => not("not_delivered", "not delivered yet".into()),
                 Some(_) => {
-                    let e = yes("if the goods have a quality problem: return and refund; the merchant bears the round-trip shipping".into());
+                    let e = yes("if_quality_problem", "if the goods have a quality problem: return and refund; the merchant bears the round-trip shipping".into());
                     self.with_amounts(e, rule.kind).shipping("seller")
                 }
             },
-            CompensationKind::LostPackage => match (o.shipped_at, o.delivered_at) {
-                (None, _) => not("not shipped yet, so not lost".into()),
-                (_, Some(d)) => not(format!("delivered {}", self.local(d))),
-                (Some(_), None) => {
-                    let e = yes("shipped, not delivered: if the package is lost or late, reship or refund at once".into());
-                    self.with_amounts(e, rule.kind).shipping("seller")
-                }
-            },
+            CompensationKind::LostPackage => self.lost_package(rule, &not, &yes),
             CompensationKind::TransitDamage => match o.delivered_at {
-                None => not("not delivered yet".into()),
+                None => not("not_delivered", "not delivered yet".into()),
                 Some(_) => {
-                    let e =
-                        yes("if the goods arrived damaged in transit: exchange or refund".into());
+                    let e = yes(
+                        "if_damaged_in_transit",
+                        "if the goods arrived damaged in transit: exchange or refund".into(),
+                    );
                     self.with_amounts(e, rule.kind).shipping("seller")
                 }
             },
         }
+    }
+
+    /// LOST-RESHIP-OR-REFUND: a parcel is lost or late only once the pack's (or the shop's)
+    /// number of days after shipping has passed without delivery; before that the desk has
+    /// nothing to offer, and an early refund gives money away for a parcel on its way.
+    fn lost_package(
+        &self,
+        rule: &CompensationRule,
+        not: &dyn Fn(&str, String) -> Entitlement,
+        yes: &dyn Fn(&str, String) -> Entitlement,
+    ) -> Entitlement {
+        let o = self.order;
+        let (shipped, days) = match (o.shipped_at, o.delivered_at, rule.late_after_days) {
+            (None, _, _) => return not("not_shipped", "not shipped yet, so not lost".into()),
+            (_, Some(d), _) => {
+                return not("delivered", format!("delivered {}", self.local(d)))
+                    .param("delivered_at", self.stamp(d));
+            }
+            // Packs are validated to give the days; without them nothing can be judged late.
+            (Some(_), None, None) => {
+                return not(
+                    "lateness_not_defined",
+                    "the pack does not say when a parcel counts as late (late_after_days)".into(),
+                );
+            }
+            (Some(s), None, Some(days)) => (s, days),
+        };
+        let late_at = shipped + chrono::Duration::days(i64::from(days));
+        let params = |e: Entitlement| {
+            e.param("shipped_at", self.stamp(shipped))
+                .param("late_at", self.stamp(late_at))
+                .param("late_after_days", days)
+        };
+        if self.now < late_at {
+            return params(not(
+                "parcel_not_late_yet",
+                format!(
+                    "not yet: the parcel is not late until {} ({days} days after shipping {} without delivery)",
+                    self.local(late_at),
+                    self.local(shipped)
+                ),
+            ));
+        }
+        let e = params(yes(
+            "parcel_late",
+            format!(
+                "shipped {}, not delivered {days} days later (since {}): the parcel is late or lost, reship or refund at once",
+                self.local(shipped),
+                self.local(late_at)
+            ),
+        ));
+        self.with_amounts(e, rule.kind).shipping("seller")
     }
 
     fn with_amounts(&self, e: Entitlement, kind: CompensationKind) -> Entitlement {
@@ -315,7 +432,7 @@ impl Cx<'_> {
             Ok(c) => e.money(&c),
             Err(why) => {
                 let mut e = e;
-                e.reason.push_str(&format!("; amount not computed: {why}"));
+                e.no_amount(why);
                 e
             }
         }
@@ -341,7 +458,9 @@ impl Cx<'_> {
             out.push(no);
             return;
         }
-        let not = |reason: String| Entitlement::new(id, &kind, false, format!("{reason} ({id})"));
+        let not = |code: &str, reason: String| {
+            Entitlement::new(id, &kind, false, code, format!("{reason} ({id})"))
+        };
         let (claim, shipping, refund) = match id {
             "TB-RETURN-7D" => ("no-reason return or exchange", Some("buyer"), true),
             "EBAY-RETURN-14D" | "TB-RETURN-PROMISE" => ("return", Some("agreed"), true),
@@ -369,12 +488,13 @@ impl Cx<'_> {
         };
         if id == "TB-DAMAGE-RESHIP" && self.order.reshipped_for_damage {
             out.push(not(
+                "already_reshipped",
                 "already reshipped once for damage: no second reshipment".into(),
             ));
             let reason =
                 format!("if the reshipment arrived damaged again: return and refund ({id})");
             out.push(
-                Entitlement::new(id, "damage-refund", true, reason)
+                Entitlement::new(id, "damage-refund", true, "if_reshipment_damaged", reason)
                     .refund_paid(self.order)
                     .shipping("seller"),
             );
@@ -385,6 +505,11 @@ impl Cx<'_> {
             StartEvent::OrderClose => "the order closes",
             StartEvent::Payment => "payment",
         };
+        let event_code = match rule.from {
+            StartEvent::Receipt => "receipt",
+            StartEvent::OrderClose => "order_close",
+            StartEvent::Payment => "payment",
+        };
         let Some(start) = self.start(rule.from) else {
             // Courier and arrival claims can be made before the order closes.
             let e = if rule.from == StartEvent::OrderClose {
@@ -392,26 +517,43 @@ impl Cx<'_> {
                     .days
                     .map_or(String::new(), |d| format!(" {d} days after"));
                 let reason = format!("{claim}; open until{days} the order closes ({id})");
-                Entitlement::new(id, &kind, true, reason)
+                let e = Entitlement::new(id, &kind, true, "open_until_order_closes", reason);
+                match rule.days {
+                    Some(d) => e.param("days", d),
+                    None => e,
+                }
             } else {
-                not(format!("not yet: the window runs from {event}"))
+                not(
+                    "window_not_started",
+                    format!("not yet: the window runs from {event}"),
+                )
+                .param("event", event_code)
             };
             out.push(e);
             return;
         };
         let Some(status) = self.pack.entitlement_window(id, start, self.now) else {
             out.push(not(
+                "promise_days_not_set",
                 "the shop has not set its promised period (promise_days)".into(),
             ));
             return;
         };
+        let until = status
+            .until
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
         let mut e = if status.open {
-            Entitlement::new(id, &kind, true, format!("{claim}: {}", status.explanation))
+            let reason = format!("{claim}: {}", status.explanation);
+            Entitlement::new(id, &kind, true, "window_open", reason).param("until", until)
         } else if self.now < start {
-            not(format!("not yet: the window runs from {event}"))
+            not(
+                "window_not_started",
+                format!("not yet: the window runs from {event}"),
+            )
+            .param("event", event_code)
         } else {
             let reason = format!("window passed: {}", status.explanation);
-            Entitlement::new(id, &kind, false, reason)
+            Entitlement::new(id, &kind, false, "window_passed", reason).param("until", until)
         };
         e.window_until = Some(status.until);
         if let Some(who) = shipping {

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use kefu_rules::{
-    ClockKind, Deadline, DeadlineInput, PackSet, Severity, ShopOverrides, Trigger, deadlines,
+    Channel, ClockKind, Deadline, DeadlineInput, ItemPrice, PackSet, Severity, ShopOverrides,
+    Trigger, deadlines,
 };
 use rust_decimal::Decimal;
 
@@ -165,9 +166,9 @@ fn ebay_highvalue_12h_not_at_500_or_in_other_currency() {
         run("ebay", &with_total("2026-11-11T10:00:00Z", "500.00", "USD")).len(),
         1
     );
-    // Not converted without a rate in the pack.
+    // A currency for which the pack states no limit is not converted without a rate.
     assert_eq!(
-        run("ebay", &with_total("2026-11-11T10:00:00Z", "600", "EUR")).len(),
+        run("ebay", &with_total("2026-11-11T10:00:00Z", "90000", "JPY")).len(),
         1
     );
     // Lower-case currency codes are accepted.
@@ -177,17 +178,132 @@ fn ebay_highvalue_12h_not_at_500_or_in_other_currency() {
     );
 }
 
+fn items(list: &[(&str, &str)]) -> Vec<ItemPrice> {
+    list.iter()
+        .map(|(title, price)| ItemPrice {
+            title: (*title).into(),
+            unit_price: price.parse().unwrap(),
+        })
+        .collect()
+}
+
+fn high_value(pack: &kefu_rules::Pack, input: &DeadlineInput) -> Option<Deadline> {
+    deadlines(pack, input)
+        .into_iter()
+        .find(|d| d.rule == "EBAY-HIGHVALUE-12H")
+}
+
 #[test]
-fn ebay_highvalue_12h_with_rate_in_user_pack() {
-    let text = include_str!("../packs/ebay.toml").replace(
-        "condition = { order_total_above = \"500\", currency = \"USD\" }",
-        "condition = { order_total_above = \"500\", currency = \"USD\", rates = { EUR = \"1.10\" } }",
+fn ebay_highvalue_12h_compares_each_items_unit_price() {
+    let ebay = PackSet::embedded().unwrap().get("ebay").unwrap().clone();
+    let t = "2026-11-11T10:00:00-08:00";
+    // Two US$450 lenses make a US$900 order, but no unit price is above US$500 (单价).
+    let two = with_total(t, "900.00", "USD")
+        .with_items(items(&[("Lens A", "450.00"), ("Lens B", "450.00")]));
+    assert!(high_value(&ebay, &two).is_none());
+    // One US$600 camera among cheaper items: the explanation names it.
+    let one = with_total(t, "650.00", "USD")
+        .with_items(items(&[("Strap", "50.00"), ("Leica M6 body", "600.00")]));
+    let hv = high_value(&ebay, &one).expect("EBAY-HIGHVALUE-12H");
+    assert_eq!(hv.due, fixed("2026-11-11T22:00:00-08:00"));
+    for part in [
+        "unit price of item \"Leica M6 body\" (the highest of 2 items) 600.00 USD above 500 USD",
+        "the pack's limit",
+    ] {
+        assert!(
+            hv.explanation.contains(part),
+            "{part:?} not in {}",
+            hv.explanation
+        );
+    }
+    // No item prices: the total is taken as one item's price, and the explanation says so.
+    let hv = high_value(&ebay, &with_total(t, "600", "USD")).unwrap();
+    assert!(
+        hv.explanation
+            .contains("no item prices known, so the total is taken as one item's unit price"),
+        "{}",
+        hv.explanation
     );
-    let pack = PackSet::parse("my-ebay.toml", &text).unwrap();
-    let list = deadlines(&pack, &with_total("2026-11-11T10:00:00Z", "460", "EUR"));
-    let hv = find(&list, "EBAY-HIGHVALUE-12H");
-    assert!(hv.explanation.contains("506.00 USD"), "{}", hv.explanation);
-    assert!(deadlines(&pack, &with_total("2026-11-11T10:00:00Z", "450", "EUR")).len() == 1);
+}
+
+#[test]
+fn ebay_highvalue_12h_uses_the_limit_of_the_orders_currency() {
+    let ebay = PackSet::embedded().unwrap().get("ebay").unwrap().clone();
+    let t = "2026-11-11T10:00:00Z";
+    // (currency, price just above the pack's limit, price at the limit)
+    for (cur, above, at_limit) in [
+        ("GBP", "400.01", "400"),
+        ("EUR", "460.01", "460"),
+        ("AUD", "750.01", "750"),
+        ("CAD", "680.01", "680"),
+    ] {
+        let input = with_total(t, above, cur).with_items(items(&[("Camera", above)]));
+        let hv = high_value(&ebay, &input).unwrap_or_else(|| panic!("{cur}: no high-value clock"));
+        let want = format!(
+            "unit price of item \"Camera\" {above} {cur} above {at_limit} {cur} (the pack's limit for {cur}, standing for 500 USD)"
+        );
+        assert!(
+            hv.explanation.contains(&want),
+            "{want:?} not in {}",
+            hv.explanation
+        );
+        let input = with_total(t, at_limit, cur).with_items(items(&[("Camera", at_limit)]));
+        assert!(high_value(&ebay, &input).is_none(), "{cur} at the limit");
+    }
+}
+
+#[test]
+fn ebay_highvalue_12h_shop_limits_from_settings() {
+    let ebay = PackSet::embedded().unwrap().get("ebay").unwrap().clone();
+    let t = "2026-11-11T10:00:00Z";
+    let o: ShopOverrides = serde_json::from_value(
+        serde_json::json!({"high_value_thresholds": {"gbp": "350", "USD": "450", "CHF": "440"}}),
+    )
+    .unwrap();
+    let shop = ebay.with_overrides(&o).unwrap();
+    let gbp = with_total(t, "360", "GBP").with_items(items(&[("Watch", "360")]));
+    assert!(
+        high_value(&ebay, &gbp).is_none(),
+        "under the pack's GBP 400"
+    );
+    let hv = high_value(&shop, &gbp).expect("above the shop's GBP 350");
+    assert!(
+        hv.explanation
+            .contains("360 GBP above 350 GBP (the shop's limit for GBP"),
+        "{}",
+        hv.explanation
+    );
+    let usd = with_total(t, "480", "USD");
+    let hv = high_value(&shop, &usd).expect("above the shop's stricter USD 450");
+    assert!(
+        hv.explanation
+            .contains("480 USD above 450 USD (the shop's limit"),
+        "{}",
+        hv.explanation
+    );
+    assert!(high_value(&shop, &with_total(t, "450", "CHF")).is_some());
+    // Refused: looser than the rule in its own currency, unknown currency, not positive, a
+    // pack without a high-value clock.
+    for (pack, settings, reason) in [
+        (
+            "ebay",
+            serde_json::json!({"USD": "600"}),
+            "stricter than the rule",
+        ),
+        ("ebay", serde_json::json!({"XYZ": "1"}), "unknown currency"),
+        ("ebay", serde_json::json!({"GBP": "0"}), "positive"),
+        (
+            "taobao",
+            serde_json::json!({"CNY": "3000"}),
+            "no high-value clock",
+        ),
+    ] {
+        let o: ShopOverrides =
+            serde_json::from_value(serde_json::json!({"high_value_thresholds": settings})).unwrap();
+        let p = PackSet::embedded().unwrap().get(pack).unwrap().clone();
+        let e = p.with_overrides(&o).unwrap_err().to_string();
+        assert!(e.contains(reason), "{settings}: {e}");
+    }
 }
 
 #[test]
@@ -366,10 +482,63 @@ fn gen_targets_on_generic_pack() {
 
 #[test]
 fn pinduoduo_has_only_general_targets() {
+    // A message through the marketplace, Pinduoduo's live buyer chat.
     let list = run("pinduoduo", &first("2026-11-11T22:58:00+08:00"));
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0].rule, "GEN-SIMPLE-5M");
-    assert_eq!(list[0].due, fixed("2026-11-12T09:03:00+08:00"));
+    let rules: Vec<&str> = list.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(rules, ["GEN-FIRST-30S", "GEN-SIMPLE-5M"]);
+    assert_eq!(list[1].due, fixed("2026-11-12T09:03:00+08:00"));
+    assert_eq!(list[0].due, fixed("2026-11-11T22:58:30+08:00"));
+}
+
+fn rules_on(pack: &str, channel: Option<Channel>) -> Vec<String> {
+    let mut input = first("2026-11-13T10:00:00+08:00");
+    input.channel = channel;
+    run(pack, &input).into_iter().map(|d| d.rule).collect()
+}
+
+#[test]
+fn gen_first_30s_opens_on_live_chat_only() {
+    use Channel::*;
+    // (pack, channel, whether GEN-FIRST-30S opens)
+    #[rustfmt::skip]
+    let table = [
+        ("generic", Some(WebChat), true), ("generic", None, true), ("generic", Some(Email), false),
+        ("generic", Some(Phone), false), ("generic", Some(Marketplace), false), ("generic", Some(Api), false),
+        ("taobao", Some(WebChat), true), ("taobao", Some(Marketplace), false), ("taobao", None, false),
+        ("taobao", Some(Email), false), ("tmall", Some(WebChat), true), ("tmall", Some(Email), false),
+        ("pinduoduo", Some(Marketplace), true), ("pinduoduo", Some(WebChat), true),
+        ("pinduoduo", Some(Email), false), ("ebay", Some(WebChat), false), ("aliexpress", Some(WebChat), false),
+    ];
+    for (pack, channel, opens) in table {
+        let rules = rules_on(pack, channel);
+        assert_eq!(
+            rules.iter().any(|r| r == "GEN-FIRST-30S"),
+            opens,
+            "{pack} {channel:?}: {rules:?}"
+        );
+    }
+    // Other first-response clocks do not depend on the channel.
+    assert!(rules_on("taobao", Some(Email)).contains(&"TB-FRT-5M".to_string()));
+    assert!(rules_on("generic", Some(Email)).contains(&"GEN-SIMPLE-5M".to_string()));
+    // The explanation says on which channel it opened, or that the channel was assumed.
+    let mut input = first("2026-11-13T10:00:00+08:00");
+    input.channel = Some(WebChat);
+    let list = run("taobao", &input);
+    let e = &find(&list, "GEN-FIRST-30S").explanation;
+    assert!(
+        e.starts_with("on web_chat; this clock opens on web_chat only; received"),
+        "{e}"
+    );
+    assert_eq!(
+        find(&list, "GEN-FIRST-30S").due,
+        fixed("2026-11-13T10:00:30+08:00")
+    );
+    let list = run("generic", &first("2026-11-13T10:00:00Z"));
+    let e = &find(&list, "GEN-FIRST-30S").explanation;
+    assert!(
+        e.starts_with("channel not given, taken as web_chat (the pack's default)"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -133,7 +133,7 @@ fn tb_ship_promise_late_shipment() {
         // Shipped in time (exactly at the promise).
         (r, k, shipped(order(), "2026-11-02T18:00:00+08:00"), "2026-11-05T10:00:00+08:00", false, "within the promised time", None, None, None, None, None),
         // Promise not offered on this order.
-        (r, k, not_on_order, "2026-11-05T10:00:00+08:00", false, "promise `ship-time` not offered on this order", None, None, None, None, None),
+        (r, k, not_on_order, "2026-11-05T10:00:00+08:00", false, "promise ship-time not offered on this order", None, None, None, None, None),
         (r, k, no_ship_by, "2026-11-05T10:00:00+08:00", false, "no promised ship-by time", None, None, None, None, None),
     ];
     check(&taobao(), rows);
@@ -155,7 +155,7 @@ fn promise_not_offered_by_the_shop() {
         let e = find(&list, kind);
         assert_eq!(e.rule, rule);
         assert!(!e.entitled);
-        let want = format!("promise `{promise}` not offered by the shop ({rule})");
+        let want = format!("promise {promise} not offered by the shop ({rule})");
         assert_eq!(e.reason, want);
     }
     // Rules without a promise stay.
@@ -233,7 +233,7 @@ fn tb_fake_3x_only_if_upheld() {
     #[rustfmt::skip]
     let rows: Vec<Row> = vec![
         (r, k, delivered(order(), "2026-11-05T10:00:00+08:00"), "2026-11-06T10:00:00+08:00", false, "entitled if the claim is upheld", Some("240.00"), Some("120.00"), Some("360.00"), Some("seller"), None),
-        (r, k, no_promise, "2026-11-06T10:00:00+08:00", false, "promise `fake-3x` not offered on this order", None, None, None, None, None),
+        (r, k, no_promise, "2026-11-06T10:00:00+08:00", false, "promise fake-3x not offered on this order", None, None, None, None, None),
     ];
     check(&taobao(), rows);
 }
@@ -254,32 +254,173 @@ fn courier_and_arrival_promise_15_days_from_close() {
 }
 
 #[test]
-fn lost_package_quality_and_transit_damage() {
+fn quality_and_transit_damage() {
     let on_way = shipped(order(), "2026-11-02T12:00:00+08:00");
     let got = delivered(order(), "2026-11-05T10:00:00+08:00");
     let now = "2026-11-06T10:00:00+08:00";
     #[rustfmt::skip]
     let taobao_rows: Vec<Row> = vec![
         ("TB-QUALITY-SHIPPING", "quality-return-shipping", got.clone(), now, true, "merchant bears the round-trip shipping", Some("0.00"), Some("120.00"), Some("120.00"), Some("seller"), None),
-        ("TB-QUALITY-SHIPPING", "quality-return-shipping", on_way.clone(), now, false, "not delivered yet", None, None, None, None, None),
+        ("TB-QUALITY-SHIPPING", "quality-return-shipping", on_way, now, false, "not delivered yet", None, None, None, None, None),
         ("TB-QUALITY-PROMISE", "quality-promise", got.clone(), now, true, "agreed compensation", Some("50.00"), Some("120.00"), Some("170.00"), None, None),
         ("TB-QUALITY-PROMISE", "quality-promise", closed(got.clone(), "2026-11-06T09:00:00+08:00"), now, false, "window passed", None, None, None, None, None),
         ("TRANSIT-DAMAGE-COMP", "transit-damage", got, now, true, "exchange or refund", Some("0.00"), Some("120.00"), Some("120.00"), Some("seller"), None),
     ];
     check(&taobao(), taobao_rows);
-    let usd = |o: OrderFacts| OrderFacts {
-        currency: "USD".into(),
-        ..o
-    };
+}
+
+/// A US$120 eBay order paid 2026-11-09 and shipped 2026-11-10 09:00 Los Angeles time.
+fn ebay_shipped() -> OrderFacts {
+    let mut o = OrderFacts::new(
+        "120.00".parse().unwrap(),
+        "USD",
+        at("2026-11-09T10:00:00-08:00"),
+    );
+    o.shipped_at = Some(at("2026-11-10T09:00:00-08:00"));
+    o
+}
+
+#[test]
+fn lost_reship_or_refund_waits_until_the_parcel_is_late() {
     let r = "LOST-RESHIP-OR-REFUND";
     let k = "lost-reship-or-refund";
+    let not_yet = "not yet: the parcel is not late until 2026-11-20 09:00 -08:00";
     #[rustfmt::skip]
     let ebay_rows: Vec<Row> = vec![
-        (r, k, usd(on_way), now, true, "reship or refund at once", Some("0.00"), Some("120.00"), Some("120.00"), Some("seller"), None),
-        (r, k, usd(delivered(order(), "2026-11-05T10:00:00+08:00")), now, false, "delivered", None, None, None, None, None),
-        (r, k, usd(order()), now, false, "not shipped yet", None, None, None, None, None),
+        // 22 hours after shipping the parcel is on its way: no refund to offer.
+        (r, k, ebay_shipped(), "2026-11-11T07:00:00-08:00", false, not_yet, None, None, None, None, None),
+        (r, k, ebay_shipped(), "2026-11-20T08:59:59-08:00", false, not_yet, None, None, None, None, None),
+        // 10 days (the pack's late_after_days) without delivery: late or lost.
+        (r, k, ebay_shipped(), "2026-11-20T09:00:00-08:00", true, "the parcel is late or lost, reship or refund at once", Some("0.00"), Some("120.00"), Some("120.00"), Some("seller"), None),
+        (r, k, delivered(ebay_shipped(), "2026-11-12T10:00:00-08:00"), "2026-11-25T10:00:00-08:00", false, "delivered 2026-11-12 10:00 -08:00", None, None, None, None, None),
+        (r, k, OrderFacts { shipped_at: None, ..ebay_shipped() }, "2026-11-25T10:00:00-08:00", false, "not shipped yet", None, None, None, None, None),
     ];
     check(&pack("ebay"), ebay_rows);
+    // The reason as a code with its values, for pages in other languages.
+    let list = entitlements(
+        &pack("ebay"),
+        &ebay_shipped(),
+        at("2026-11-11T07:00:00-08:00"),
+    );
+    let e = find(&list, k);
+    assert_eq!(e.reason_code, "parcel_not_late_yet");
+    assert_eq!(e.reason_params["late_at"], "2026-11-20T09:00:00-08:00");
+    assert_eq!(e.reason_params["shipped_at"], "2026-11-10T09:00:00-08:00");
+    assert_eq!(e.reason_params["late_after_days"], "10");
+    let list = entitlements(
+        &pack("ebay"),
+        &ebay_shipped(),
+        at("2026-11-21T07:00:00-08:00"),
+    );
+    assert_eq!(find(&list, k).reason_code, "parcel_late");
+    // A shop shipping across borders waits longer (its settings).
+    let o: ShopOverrides =
+        serde_json::from_value(serde_json::json!({"lost_package_after_days": 20})).unwrap();
+    let shop = pack("ebay").with_overrides(&o).unwrap();
+    #[rustfmt::skip]
+    let rows: Vec<Row> = vec![
+        (r, k, ebay_shipped(), "2026-11-21T07:00:00-08:00", false, "not late until 2026-11-30 09:00 -08:00 (20 days after shipping", None, None, None, None, None),
+        (r, k, ebay_shipped(), "2026-11-30T09:00:00-08:00", true, "not delivered 20 days later", Some("0.00"), Some("120.00"), Some("120.00"), Some("seller"), None),
+    ];
+    check(&shop, rows);
+    // The generic pack has the same rule and number.
+    let list = entitlements(
+        &pack("generic"),
+        &ebay_shipped(),
+        at("2026-11-11T07:00:00-08:00"),
+    );
+    assert!(!find(&list, k).entitled);
+    let o: ShopOverrides =
+        serde_json::from_value(serde_json::json!({"lost_package_after_days": 0})).unwrap();
+    let e = pack("ebay").with_overrides(&o).unwrap_err().to_string();
+    assert!(e.contains("at least 1"), "{e}");
+    let o: ShopOverrides =
+        serde_json::from_value(serde_json::json!({"lost_package_after_days": 7})).unwrap();
+    let e = pack("taobao").with_overrides(&o).unwrap_err().to_string();
+    assert!(e.contains("no lost-package rule"), "{e}");
+}
+
+/// Reasons are read by people (and shown on the conversation page): plain text, never
+/// markup such as backticks, and each has a code.
+#[test]
+fn reasons_are_plain_text_with_a_code() {
+    let o: ShopOverrides =
+        serde_json::from_value(serde_json::json!({"promises": ["fake-3x"]})).unwrap();
+    let shops = [
+        taobao(),
+        pack("taobao").with_overrides(&o).unwrap(),
+        pack("tmall"),
+        pack("ebay"),
+        pack("generic"),
+        pack("pinduoduo"),
+        pack("aliexpress"),
+    ];
+    let mut orders = vec![
+        order(),
+        OrderFacts {
+            promises: vec![],
+            ..order()
+        },
+        shipped(order(), "2026-11-03T18:00:00+08:00"),
+        delivered(order(), "2026-11-05T10:00:00+08:00"),
+        closed(
+            delivered(order(), "2026-11-05T10:00:00+08:00"),
+            "2026-11-06T10:00:00+08:00",
+        ),
+        OrderFacts {
+            reshipped_for_damage: true,
+            ..delivered(order(), "2026-11-05T10:00:00+08:00")
+        },
+        ebay_shipped(),
+    ];
+    // An unknown currency and a currency the bounds are not in: "amount not computed".
+    orders.push(OrderFacts {
+        currency: "RMB".into(),
+        ..shipped(order(), "2026-11-03T18:00:00+08:00")
+    });
+    orders.push(OrderFacts {
+        currency: "USD".into(),
+        ..shipped(order(), "2026-11-03T18:00:00+08:00")
+    });
+    let mut codes = std::collections::BTreeSet::new();
+    for p in &shops {
+        for o in &orders {
+            for now in [
+                "2026-11-02T10:00:00+08:00",
+                "2026-11-06T10:00:00+08:00",
+                "2026-12-30T10:00:00+08:00",
+            ] {
+                for e in entitlements(p, o, at(now)) {
+                    assert!(!e.reason.contains('`'), "{}: {e:#?}", p.id);
+                    assert!(!e.reason_code.is_empty(), "{e:#?}");
+                    assert!(
+                        e.reason_code
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_'),
+                        "{e:#?}"
+                    );
+                    codes.insert(e.reason_code.clone());
+                }
+            }
+        }
+    }
+    // The inputs above reach most of the codes the README lists.
+    assert!(codes.len() >= 15, "{codes:?}");
+    let v = serde_json::to_value(find(
+        &entitlements(
+            &pack("taobao").with_overrides(&o).unwrap(),
+            &order(),
+            at("2026-11-06T10:00:00+08:00"),
+        ),
+        "late-shipment",
+    ))
+    .unwrap();
+    assert_eq!(v["reason_code"], "promise_not_offered_by_shop");
+    assert_eq!(v["reason_params"]["promise"], "ship-time");
+    assert_eq!(
+        v["reason"],
+        "promise ship-time not offered by the shop (TB-SHIP-PROMISE)"
+    );
 }
 
 #[test]

@@ -323,3 +323,72 @@ fn tb_return_promise_and_tb_damage_reship_use_the_shops_period() {
     let o: ShopOverrides = toml::from_str("promise_days = { \"EBAY-RETURN-14D\" = 30 }").unwrap();
     assert!(p.with_overrides(&o).is_err());
 }
+
+/// A pack's conditions (EBAY-HIGHVALUE-12H), channel lists (GEN-FIRST-30S) and definition of
+/// a late parcel (LOST-RESHIP-OR-REFUND) are checked when it loads, with the line.
+#[test]
+fn conditions_channels_and_late_parcels_are_validated() {
+    let clock = "severity = \"platform\"\n";
+    for (addition, line, reason) in [
+        ("channels = [\"fax\"]\n", 18, "unknown channel"),
+        ("channels = []\n", 18, "never open"),
+        (
+            "condition = { currency = \"USD\" }\n",
+            12,
+            "exactly one of `unit_price_above`, `order_total_above`",
+        ),
+        (
+            "condition = { unit_price_above = \"1\", order_total_above = \"1\", currency = \"USD\" }\n",
+            12,
+            "exactly one of",
+        ),
+        (
+            "condition = { unit_price_above = \"500\", currency = \"USD\", thresholds = { XXX = \"1\" } }\n",
+            18,
+            "unknown currency `XXX` in thresholds",
+        ),
+        (
+            "condition = { unit_price_above = \"-5\", currency = \"USD\" }\n",
+            18,
+            "bad amount",
+        ),
+    ] {
+        let text = variant(clock, &format!("{clock}{addition}"));
+        let e = error(&text);
+        // Errors about the rule point at the rule line; others at the value.
+        let at_rule = e.starts_with("bad.toml:12:");
+        let at_value = e.starts_with(&format!("bad.toml:{line}:"));
+        assert!(at_rule || at_value, "{addition}: {e}");
+        assert!(e.contains(reason), "{addition}: {e}");
+    }
+    let ok = variant(
+        clock,
+        &format!("{clock}channels = [\"web_chat\", \"marketplace\"]\n"),
+    );
+    let p = PackSet::parse("ok.toml", &ok).unwrap();
+    assert_eq!(
+        p.clocks[0].channels,
+        [
+            kefu_rules::Channel::WebChat,
+            kefu_rules::Channel::Marketplace
+        ]
+    );
+    assert_eq!(p.default_channel, kefu_rules::Channel::Marketplace);
+    let lost = |extra: &str| {
+        format!(
+            "{MINIMAL}\n[[compensations]]\nrule = \"LOST-RESHIP-OR-REFUND\"\nkind = \"{}\"\nrefund = true\n{extra}",
+            if extra.contains("transit") {
+                "transit-damage"
+            } else {
+                "lost-package"
+            }
+        )
+    };
+    let e = error(&lost(""));
+    assert!(e.contains("needs `late_after_days`"), "{e}");
+    assert!(error(&lost("late_after_days = 0\n")).contains("at least 1"));
+    let e = error(&lost("late_after_days = 3\n# transit\n"));
+    assert!(e.contains("only applies to `lost-package`"), "{e}");
+    let p = PackSet::parse("ok.toml", &lost("late_after_days = 3\n")).unwrap();
+    assert_eq!(p.compensations[0].late_after_days, Some(3));
+}

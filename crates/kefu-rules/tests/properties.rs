@@ -45,11 +45,16 @@ fn due_is_never_before_received_and_one_binding_per_group() {
     let mut rng = Lcg(7);
     for _ in 0..400 {
         let received = rng.instant();
+        // Every channel, so that channel-bound clocks (GEN-FIRST-30S) are in the groups too.
+        let all = kefu_rules::Channel::ALL;
+        let channel = all[rng.below(all.len() as u64) as usize];
         for id in set.ids() {
             for trigger in TRIGGERS {
                 let input = DeadlineInput {
                     received,
                     order_total: Some(("750".parse().unwrap(), "USD".into())),
+                    items: Vec::new(),
+                    channel: Some(channel),
                     trigger,
                 };
                 let list = deadlines(set.get(id).unwrap(), &input);

@@ -88,15 +88,12 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
     let body = redacted.text;
     let language = detect_language(&body).map(str::to_string);
 
-    let order_total = match &req.order_external_id {
-        Some(ext) => state
-            .store
-            .order(req.shop_id, ext)
-            .await?
-            .map(|o| (o.total.amount, o.total.currency.code().to_string())),
+    let order = match &req.order_external_id {
+        Some(ext) => state.store.order(req.shop_id, ext).await?,
         None => None,
     };
-    let (first, follow_up) = plan_obligations(&rules.pack, received_at, order_total);
+    let (first, follow_up) =
+        plan_obligations(&rules.pack, received_at, order.as_ref(), req.channel);
     let published_body = body.clone();
 
     let outcome = state

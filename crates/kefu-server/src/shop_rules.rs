@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use kefu_core::{ConversationStatus, Shop};
-use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
+use kefu_core::{Channel, ConversationStatus, Order, Shop};
+use kefu_rules::{DeadlineInput, ItemPrice, Pack, PackSet, ShopOverrides, Trigger, deadlines};
 use kefu_store::{NewObligation, Store};
 
 use crate::error::{ApiError, ApiResult};
@@ -144,9 +144,16 @@ pub fn obligations_for(
     let input = DeadlineInput {
         received: at,
         order_total,
+        items: Vec::new(),
+        channel: None,
         trigger,
     };
-    deadlines(pack, &input)
+    obligations(pack, &input)
+}
+
+/// The obligations `input` opens under `pack`.
+pub fn obligations(pack: &Pack, input: &DeadlineInput) -> Vec<NewObligation> {
+    deadlines(pack, input)
         .into_iter()
         .map(|d| NewObligation {
             rule: d.rule,
@@ -159,6 +166,28 @@ pub fn obligations_for(
             explanation: d.explanation,
         })
         .collect()
+}
+
+/// The rulebook's view of an order's value: its total, and each item's unit price
+/// (EBAY-HIGHVALUE-12H compares unit prices). When one item has no price that parses, the
+/// items are left out and the total stands for one item's price: an unpriced item could be
+/// the dear one, and the total is never below its price, so the faster clock is not missed.
+pub fn order_value(order: &Order) -> (Option<(rust_decimal::Decimal, String)>, Vec<ItemPrice>) {
+    let items: Option<Vec<ItemPrice>> = order
+        .items
+        .iter()
+        .map(|i| {
+            let price = i.unit_price.as_deref()?.trim().parse().ok()?;
+            Some(ItemPrice {
+                title: i.title.clone(),
+                unit_price: price,
+            })
+        })
+        .collect();
+    (
+        Some((order.total.amount, order.total.currency.code().to_string())),
+        items.unwrap_or_default(),
+    )
 }
 
 /// What a status change does to the clocks: escalating meets the escalation clock
@@ -180,19 +209,93 @@ pub fn status_clocks(
 }
 
 /// The clocks a buyer's message opens: one list for a conversation the desk has not answered
-/// yet (first response), one for a buyer writing again after an answer.
+/// yet (first response), one for a buyer writing again after an answer. The order (if the
+/// message is about one) and the channel decide the conditional clocks: EBAY-HIGHVALUE-12H
+/// on an item's unit price, GEN-FIRST-30S on live chat only.
 pub fn plan_obligations(
     pack: &Pack,
     received: DateTime<Utc>,
-    order_total: Option<(rust_decimal::Decimal, String)>,
+    order: Option<&Order>,
+    channel: Channel,
 ) -> (Vec<NewObligation>, Vec<NewObligation>) {
+    let (order_total, items) = order.map(order_value).unwrap_or_default();
     let plan = |first: bool| {
-        obligations_for(
-            pack,
+        let input = DeadlineInput {
             received,
-            order_total.clone(),
-            Trigger::BuyerMessage { first },
-        )
+            order_total: order_total.clone(),
+            items: items.clone(),
+            channel: Some(channel),
+            trigger: Trigger::BuyerMessage { first },
+        };
+        obligations(pack, &input)
     };
     (plan(true), plan(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kefu_core::{Money, OrderItem};
+
+    fn order(items: &[(&str, Option<&str>)]) -> Order {
+        Order {
+            id: 1,
+            shop_id: 1,
+            external_id: "UK-1".into(),
+            total: Money::parse("470.00", "GBP").unwrap(),
+            paid_at: "2026-11-20T10:00:00Z".parse().unwrap(),
+            promised_ship_by: None,
+            shipped_at: None,
+            carrier: None,
+            tracking_number: None,
+            delivered_at: None,
+            closed_at: None,
+            promises: Vec::new(),
+            items: items
+                .iter()
+                .map(|(title, price)| OrderItem {
+                    title: (*title).into(),
+                    quantity: 1,
+                    unit_price: price.map(String::from),
+                    sku: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn order_value_gives_unit_prices_or_only_the_total() {
+        let (total, items) = order_value(&order(&[
+            ("Leica M6", Some("450.00")),
+            ("Strap", Some("20")),
+        ]));
+        assert_eq!(total, Some(("470.00".parse().unwrap(), "GBP".to_string())));
+        let prices: Vec<String> = items.iter().map(|i| i.unit_price.to_string()).collect();
+        assert_eq!(prices, ["450.00", "20"]);
+        // One unpriced item could be the dear one: then the total stands for it.
+        let (_, items) = order_value(&order(&[("Leica M6", None), ("Strap", Some("20"))]));
+        assert!(items.is_empty());
+    }
+
+    /// EBAY-HIGHVALUE-12H on a GBP item above the pack's GBP limit; GEN-FIRST-30S only on
+    /// a web chat of a Taobao shop.
+    #[test]
+    fn plan_obligations_passes_items_and_channel() {
+        let packs = PackSet::embedded().unwrap();
+        let at: DateTime<Utc> = "2026-11-20T10:00:00Z".parse().unwrap();
+        let rules = |pack: &str, order: Option<&Order>, channel: Channel| -> Vec<String> {
+            let (first, _) = plan_obligations(packs.get(pack).unwrap(), at, order, channel);
+            first.into_iter().map(|o| o.rule).collect()
+        };
+        let camera = order(&[("Leica M6", Some("450.00")), ("Strap", Some("20"))]);
+        let hv = rules("ebay", Some(&camera), Channel::Marketplace);
+        assert!(hv.contains(&"EBAY-HIGHVALUE-12H".to_string()), "{hv:?}");
+        let cheap = order(&[("Lens", Some("235.00")), ("Lens", Some("235.00"))]);
+        assert_eq!(
+            rules("ebay", Some(&cheap), Channel::Marketplace),
+            ["EBAY-FRT-24H"]
+        );
+        assert!(rules("taobao", None, Channel::WebChat).contains(&"GEN-FIRST-30S".to_string()));
+        assert_eq!(rules("taobao", None, Channel::Email), ["TB-FRT-5M"]);
+    }
 }

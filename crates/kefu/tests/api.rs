@@ -1213,3 +1213,165 @@ fn a_shop_chooses_round_robin_or_least_load() {
     let (_, fourth) = assignee(ll, "b4");
     assert_eq!(fourth, ben, "least load: Ann holds two, Ben none");
 }
+
+/// The rules of a conversation's clocks, and the explanation of one of them.
+fn clocks_of(server: &Server, created: &Value) -> Vec<(String, String)> {
+    let (status, conv) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{}", created["conversation_id"]),
+        None,
+    );
+    assert_eq!(status, 200, "{conv}");
+    conv["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["rule"].as_str().unwrap().to_string(),
+                o["explanation"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// EBAY-HIGHVALUE-12H compares each item's unit price with the limit of the order's
+/// currency (an eBay UK shop sells in GBP), and GEN-FIRST-30S opens on live chat only.
+#[test]
+fn high_value_clock_per_item_and_currency_and_live_chat_target_per_channel() {
+    let server = Server::sqlite();
+    let (status, uk) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "eBay UK", "platform": "ebay", "timezone": "Europe/London"})),
+    );
+    assert_eq!(status, 201, "{uk}");
+    let uk = uk["id"].as_i64().unwrap();
+    let order = |id: &str, total: &str, items: Value| {
+        let o = json!({"shop_id": uk, "external_id": id, "total": total, "currency": "GBP",
+            "paid_at": "2026-11-20T10:00:00Z", "items": items});
+        let (status, body) = server.call("POST", "/api/v1/orders", Some(&o));
+        assert_eq!(status, 201, "{body}");
+    };
+    // One camera at £450: above the pack's GBP 400 limit (US$500).
+    order(
+        "UK-1",
+        "470.00",
+        json!([{"title": "Leica M6", "quantity": 1, "unit_price": "450.00"},
+               {"title": "Strap", "quantity": 1, "unit_price": "20.00"}]),
+    );
+    // Three £200 lenses: a £600 order, but no unit price above the limit.
+    order(
+        "UK-2",
+        "600.00",
+        json!([{"title": "Lens", "quantity": 3, "unit_price": "200.00"}]),
+    );
+    let ask = |handle: &str, order: &str| {
+        let mut m = inbound(uk, handle, "Is this covered by warranty?");
+        m["order_external_id"] = json!(order);
+        let (status, created) = server.call("POST", "/api/v1/inbound", Some(&m));
+        assert_eq!(status, 201, "{created}");
+        clocks_of(&server, &created)
+    };
+    let camera = ask("rich", "UK-1");
+    let hv = camera
+        .iter()
+        .find(|(rule, _)| rule == "EBAY-HIGHVALUE-12H")
+        .unwrap_or_else(|| panic!("no high-value clock: {camera:?}"));
+    assert!(
+        hv.1.contains("unit price of item \"Leica M6\" (the highest of 2 items) 450.00 GBP above 400 GBP (the pack's limit for GBP, standing for 500 USD)"),
+        "{}",
+        hv.1
+    );
+    let lenses = ask("lena", "UK-2");
+    assert!(
+        lenses.iter().all(|(rule, _)| rule != "EBAY-HIGHVALUE-12H"),
+        "{lenses:?}"
+    );
+    assert!(lenses.iter().any(|(rule, _)| rule == "EBAY-FRT-24H"));
+
+    // GEN-FIRST-30S: an email to the shop of its own gets none, its web chat does; so does a
+    // Taobao shop's web chat, while its marketplace chat keeps TB-FRT-5M alone.
+    let own = shop(&server, "own");
+    let taobao = shop(&server, "taobao");
+    let first = |shop_id: i64, channel: &str, handle: &str| {
+        let mut m = inbound(shop_id, handle, "Hello, is this in stock?");
+        m["channel"] = json!(channel);
+        let (status, created) = server.call("POST", "/api/v1/inbound", Some(&m));
+        assert_eq!(status, 201, "{created}");
+        clocks_of(&server, &created)
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect::<Vec<_>>()
+    };
+    let email = first(own, "email", "mail-buyer");
+    assert!(!email.contains(&"GEN-FIRST-30S".to_string()), "{email:?}");
+    assert!(email.contains(&"GEN-SIMPLE-5M".to_string()), "{email:?}");
+    let chat = first(own, "web_chat", "chat-visitor");
+    assert!(chat.contains(&"GEN-FIRST-30S".to_string()), "{chat:?}");
+    let tb_chat = first(taobao, "web_chat", "tb-visitor");
+    assert!(
+        tb_chat.contains(&"GEN-FIRST-30S".to_string()),
+        "{tb_chat:?}"
+    );
+    assert!(tb_chat.contains(&"TB-FRT-5M".to_string()), "{tb_chat:?}");
+    let tb_market = first(taobao, "marketplace", "tb-buyer");
+    assert_eq!(tb_market, ["TB-FRT-5M"]);
+}
+
+/// LOST-RESHIP-OR-REFUND waits for the parcel to be late by the pack's definition (10 days
+/// after shipping without delivery): 22 hours after shipping no refund is offered or opened.
+#[test]
+fn a_parcel_on_its_way_is_not_lost_yet() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let ago = |hours: i64| (chrono::Utc::now() - chrono::Duration::hours(hours)).to_rfc3339();
+    for (id, shipped_hours_ago) in [("E-NEW", 22), ("E-OLD", 11 * 24)] {
+        let o = json!({"shop_id": ebay, "external_id": id, "total": "80.00", "currency": "USD",
+            "paid_at": ago(shipped_hours_ago + 24), "shipped_at": ago(shipped_hours_ago)});
+        let (status, body) = server.call("POST", "/api/v1/orders", Some(&o));
+        assert_eq!(status, 201, "{body}");
+    }
+    let lost = |id: &str| {
+        let (status, list) = server.call(
+            "GET",
+            &format!("/api/v1/shops/{ebay}/orders/{id}/entitlements"),
+            None,
+        );
+        assert_eq!(status, 200, "{list}");
+        list["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["rule"] == "LOST-RESHIP-OR-REFUND")
+            .cloned()
+            .unwrap_or_else(|| panic!("no LOST-RESHIP-OR-REFUND in {list}"))
+    };
+    let young = lost("E-NEW");
+    assert_eq!(young["entitled"], false, "{young}");
+    assert_eq!(young["reason_code"], "parcel_not_late_yet", "{young}");
+    assert!(
+        young["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not yet: the parcel is not late until "),
+        "{young}"
+    );
+    assert!(young["reason_params"]["late_at"].is_string(), "{young}");
+    let old = lost("E-OLD");
+    assert_eq!(old["entitled"], true, "{old}");
+    assert_eq!(old["reason_code"], "parcel_late", "{old}");
+    assert_eq!(old["refund"], "80.00", "{old}");
+    // The server refuses a refund case on the young parcel, and opens one on the late one.
+    for (id, want) in [("E-NEW", 422), ("E-OLD", 201)] {
+        let mut m = inbound(ebay, &format!("buyer-{id}"), "Where is my parcel?");
+        m["order_external_id"] = json!(id);
+        let (_, created) = server.call("POST", "/api/v1/inbound", Some(&m));
+        let (status, case) = server.call(
+            "POST",
+            &format!("/api/v1/conversations/{}/cases", created["conversation_id"]),
+            Some(&json!({"rule": "LOST-RESHIP-OR-REFUND", "action": "refund"})),
+        );
+        assert_eq!(status, want, "{id}: {case}");
+    }
+}

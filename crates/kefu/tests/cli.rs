@@ -73,6 +73,92 @@ fn rules_deadlines_follow_the_contract() {
     );
 }
 
+fn rules_of(v: &Value) -> Vec<String> {
+    v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// EBAY-HIGHVALUE-12H in the order's currency, by unit price when given (else the total as
+/// one item's price); GEN-FIRST-30S by channel.
+#[test]
+fn rules_deadlines_by_currency_unit_price_and_channel() {
+    let base = [
+        "rules",
+        "deadlines",
+        "--pack",
+        "ebay",
+        "--received",
+        "2026-11-11T10:00:00+00:00",
+    ];
+    let with = |extra: &[&str]| json_of(&[&base[..], extra].concat());
+    // A total alone, in GBP: above the pack's GBP 400.
+    let v = with(&["--order-total", "450", "--currency", "GBP"]);
+    let hv = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "EBAY-HIGHVALUE-12H")
+        .unwrap_or_else(|| panic!("{v}"))
+        .clone();
+    assert_eq!(hv["due"], "2026-11-11T14:00:00-08:00");
+    let e = hv["explanation"].as_str().unwrap();
+    assert!(e.contains("order total 450 GBP above 400 GBP"), "{e}");
+    // Two items of 300 EUR: the total is above the limit, no unit price is.
+    let v = with(&[
+        "--order-total",
+        "600",
+        "--currency",
+        "EUR",
+        "--unit-price",
+        "300",
+        "--unit-price",
+        "300",
+    ]);
+    assert_eq!(rules_of(&v), ["EBAY-FRT-24H"]);
+    // A shop's own limit through --overrides.
+    let v = with(&[
+        "--order-total",
+        "300",
+        "--currency",
+        "EUR",
+        "--overrides",
+        r#"{"high_value_thresholds": {"EUR": "250"}}"#,
+    ]);
+    assert!(rules_of(&v).contains(&"EBAY-HIGHVALUE-12H".to_string()));
+    let chat = |pack: &str, channel: &str| {
+        rules_of(&json_of(&[
+            "rules",
+            "deadlines",
+            "--pack",
+            pack,
+            "--received",
+            "2026-11-13T10:00:00+00:00",
+            "--channel",
+            channel,
+        ]))
+    };
+    assert!(!chat("generic", "email").contains(&"GEN-FIRST-30S".to_string()));
+    assert!(chat("generic", "web_chat").contains(&"GEN-FIRST-30S".to_string()));
+    assert!(chat("taobao", "web_chat").contains(&"GEN-FIRST-30S".to_string()));
+    assert!(
+        error_of(&[
+            "rules",
+            "deadlines",
+            "--pack",
+            "generic",
+            "--received",
+            "2026-11-13T10:00:00+00:00",
+            "--channel",
+            "fax"
+        ])
+        .contains("web_chat")
+    );
+}
+
 #[test]
 fn rules_compensation_follows_the_contract() {
     let v = json_of(&[

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use chrono_tz::Tz;
+use kefu_core::Channel;
 use rust_decimal::Decimal;
 
 use crate::calendar::Calendar;
@@ -74,13 +75,54 @@ impl PackError {
     }
 }
 
-/// A condition on a clock. Only one kind exists today: the order total is above a limit
-/// (EBAY-HIGHVALUE-12H). Totals in another currency are compared only through a rate the
-/// pack gives; without one the clock does not apply (and the explanation says so).
+/// What a clock's condition compares with its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Each item's unit price (EBAY-HIGHVALUE-12H: 单价). An order whose items carry no price
+    /// is compared by its total, taken as the price of a single item.
+    UnitPrice,
+    /// The order total.
+    OrderTotal,
+}
+
+/// Who set a per-currency limit of a condition (said in the deadline's explanation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetBy {
+    Pack,
+    Shop,
+}
+
+impl SetBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetBy::Pack => "pack",
+            SetBy::Shop => "shop",
+        }
+    }
+}
+
+/// A limit stated in one currency, in place of a conversion of the rule's own limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub above: Decimal,
+    pub set_by: SetBy,
+}
+
+/// A condition on a clock: an amount of the order (each item's unit price, or the total) is
+/// above a limit (EBAY-HIGHVALUE-12H). The limit is stated in `currency`; an order in another
+/// currency is compared with the limit the pack or the shop states for that currency
+/// (`thresholds`), else through a rate the pack gives (`rates`); without either the clock
+/// does not apply, because a guessed conversion could hide or invent a deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
-    pub order_total_above: Decimal,
+    pub measure: Measure,
+    /// The rule's limit, in `currency` (strictly above it counts).
+    pub above: Decimal,
     pub currency: String,
+    /// The pack's limit, or a stricter one the shop set.
+    pub set_by: SetBy,
+    /// Limits in other currencies, by ISO 4217 code.
+    pub thresholds: BTreeMap<String, Threshold>,
     /// Units of `currency` per one unit of the keyed currency.
     pub rates: BTreeMap<String, Decimal>,
 }
@@ -98,6 +140,9 @@ pub struct ClockRule {
     pub calendar: String,
     pub severity: Severity,
     pub condition: Option<Condition>,
+    /// The channels on which the clock opens (`channels = ["web_chat"]`); empty: every
+    /// channel. GEN-FIRST-30S is a live-chat target and must not open on email.
+    pub channels: Vec<Channel>,
 }
 
 /// How a compensation amount is computed from the price paid.
@@ -128,6 +173,9 @@ pub struct CompensationRule {
     /// Whether the price paid is refunded as well.
     pub refund: bool,
     pub formula: Formula,
+    /// Lost-package rules: whole days after shipping without delivery from which the parcel
+    /// counts as late (LOST-RESHIP-OR-REFUND); required for `lost-package`, absent otherwise.
+    pub late_after_days: Option<u32>,
 }
 
 /// One entitlement window of a pack (e.g. TB-RETURN-7D: 7 days from receipt).
@@ -172,6 +220,9 @@ pub struct Pack {
     /// Default (shop) time zone.
     pub timezone: Tz,
     pub currency: String,
+    /// The channel a message is taken to come through when the caller does not say (the CLI
+    /// without `--channel`): the marketplace's own messages for a platform pack.
+    pub default_channel: Channel,
     /// The calendar that stands for the shop's own working hours (replaced by overrides).
     pub shop_calendar: String,
     pub calendars: BTreeMap<String, Calendar>,

@@ -79,6 +79,16 @@ pub struct ShopOverrides {
     /// How new conversations are shared among the agents: `least_load` (fewest open
     /// conversations first; the default) or `round_robin` (longest since their last one).
     pub routing: Option<String>,
+    /// The shop's own limits of the high-value clock (EBAY-HIGHVALUE-12H) by currency
+    /// (`{"GBP": "380"}`), replacing the pack's for that currency: a shop that converts at
+    /// today's rate states the result here. In the rule's own currency a shop may only be
+    /// stricter than the rule (US$450, not US$600), since a higher limit would drop a platform
+    /// clock.
+    pub high_value_thresholds: Option<BTreeMap<String, Decimal>>,
+    /// Days after shipping without delivery before a parcel counts as late
+    /// (LOST-RESHIP-OR-REFUND), replacing the pack's `late_after_days`: e.g. 20 for a shop
+    /// that ships across borders.
+    pub lost_package_after_days: Option<u32>,
 }
 
 fn err(reason: impl Into<String>) -> PackError {
@@ -205,7 +215,77 @@ impl Pack {
                 };
             }
         }
+        if let Some(limits) = &o.high_value_thresholds {
+            pack.set_high_value_thresholds(limits)?;
+        }
+        if let Some(days) = o.lost_package_after_days {
+            if days == 0 {
+                return Err(err("lost_package_after_days must be at least 1"));
+            }
+            let rule = pack
+                .compensations
+                .iter_mut()
+                .find(|c| c.kind == CompensationKind::LostPackage)
+                .ok_or_else(|| {
+                    err(format!(
+                        "pack {} has no lost-package rule to set lost_package_after_days for",
+                        self.id
+                    ))
+                })?;
+            rule.late_after_days = Some(days);
+        }
         Ok(pack)
+    }
+
+    /// The shop's per-currency limits on every conditional clock of the pack.
+    fn set_high_value_thresholds(
+        &mut self,
+        limits: &BTreeMap<String, Decimal>,
+    ) -> Result<(), PackError> {
+        let id = self.id.clone();
+        let mut conditions = self
+            .clocks
+            .iter_mut()
+            .filter_map(|c| c.condition.as_mut().map(|cond| (c.rule.as_str(), cond)))
+            .peekable();
+        if conditions.peek().is_none() {
+            return Err(err(format!(
+                "pack {id} has no high-value clock to set high_value_thresholds for"
+            )));
+        }
+        for (rule, cond) in conditions {
+            for (code, above) in limits {
+                let c = crate::money::normalise(code).ok_or_else(|| {
+                    err(format!(
+                        "high_value_thresholds: unknown currency {code:?} (give an ISO 4217 code such as GBP)"
+                    ))
+                })?;
+                if *above <= Decimal::ZERO {
+                    return Err(err(format!(
+                        "high_value_thresholds.{c} must be a positive amount, not {above}"
+                    )));
+                }
+                if c == cond.currency && *above > cond.above {
+                    return Err(err(format!(
+                        "high_value_thresholds.{c} = {above} is above the {rule} limit of {} {c}: a shop may be stricter than the rule, not looser",
+                        cond.above
+                    )));
+                }
+                if c == cond.currency {
+                    cond.above = *above;
+                    cond.set_by = super::SetBy::Shop;
+                } else {
+                    cond.thresholds.insert(
+                        c,
+                        super::Threshold {
+                            above: *above,
+                            set_by: super::SetBy::Shop,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     fn calendar_mut(&mut self, name: &str) -> Result<&mut crate::Calendar, PackError> {
@@ -239,6 +319,7 @@ impl Pack {
             calendar,
             severity: Severity::Target,
             condition: None,
+            channels: Vec::new(),
         });
         Ok(())
     }

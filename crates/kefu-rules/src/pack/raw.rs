@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use chrono_tz::Tz;
+use kefu_core::Channel;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, OffHoursBot, Pack,
-    PackError, id_from_name,
+    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, Measure, OffHoursBot,
+    Pack, PackError, SetBy, Threshold, id_from_name,
 };
 use crate::calendar::{Calendar, WeeklyWindow};
 use crate::catalog;
@@ -34,6 +35,8 @@ struct RawPack {
     sources: Vec<String>,
     timezone: S,
     currency: S,
+    /// The channel assumed when none is given; `marketplace` unless the pack says.
+    default_channel: Option<Channel>,
     shop_calendar: S,
     #[serde(default)]
     promises: Vec<S>,
@@ -86,13 +89,20 @@ struct RawClock {
     calendar: S,
     severity: Severity,
     condition: Option<RawCondition>,
+    #[serde(default)]
+    channels: Option<Spanned<Vec<Channel>>>,
 }
 
+/// `{ unit_price_above = "500", currency = "USD", thresholds = { GBP = "400" } }`, or
+/// `order_total_above` in place of `unit_price_above`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCondition {
-    order_total_above: S,
+    unit_price_above: Option<S>,
+    order_total_above: Option<S>,
     currency: S,
+    #[serde(default)]
+    thresholds: BTreeMap<String, S>,
     #[serde(default)]
     rates: BTreeMap<String, S>,
 }
@@ -111,6 +121,7 @@ struct RawCompensation {
     multiple: Option<S>,
     #[serde(default)]
     agreed: bool,
+    late_after_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +217,48 @@ pub(super) fn windows(
     Ok(out)
 }
 
+/// A clock's condition, validated: one measure, known currencies, amounts not negative.
+fn condition(cx: &Ctx<'_>, rule: &S, rc: &RawCondition) -> Result<Condition, PackError> {
+    let (measure, above) = match (&rc.unit_price_above, &rc.order_total_above) {
+        (Some(a), None) => (Measure::UnitPrice, cx.decimal(a)?),
+        (None, Some(a)) => (Measure::OrderTotal, cx.decimal(a)?),
+        _ => {
+            return Err(cx.err(
+                rule,
+                "a condition gives exactly one of `unit_price_above`, `order_total_above`",
+            ));
+        }
+    };
+    let currency = cx.currency(&rc.currency)?;
+    let code = |c: &str, at: &S, what: &str| {
+        money::normalise(c).ok_or_else(|| cx.err(at, format!("unknown currency `{c}` in {what}")))
+    };
+    let mut thresholds = BTreeMap::new();
+    for (c, limit) in &rc.thresholds {
+        let c = code(c, limit, "thresholds")?;
+        let above = cx.decimal(limit)?;
+        thresholds.insert(
+            c,
+            Threshold {
+                above,
+                set_by: SetBy::Pack,
+            },
+        );
+    }
+    let mut rates = BTreeMap::new();
+    for (c, rate) in &rc.rates {
+        rates.insert(code(c, rate, "rates")?, cx.decimal(rate)?);
+    }
+    Ok(Condition {
+        measure,
+        above,
+        currency,
+        set_by: SetBy::Pack,
+        thresholds,
+        rates,
+    })
+}
+
 pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let raw: RawPack = toml::from_str(text)
         .map_err(|e| PackError::at(name, text, e.span().map(|s| s.start), e.message().trim()))?;
@@ -267,21 +320,19 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let mut clocks = Vec::new();
     for c in &raw.clocks {
         let condition = match &c.condition {
-            Some(rc) => {
-                let mut rates = BTreeMap::new();
-                for (code, rate) in &rc.rates {
-                    let code = money::normalise(code).ok_or_else(|| {
-                        cx.err(rate, format!("unknown currency `{code}` in rates"))
-                    })?;
-                    rates.insert(code, cx.decimal(rate)?);
-                }
-                Some(Condition {
-                    order_total_above: cx.decimal(&rc.order_total_above)?,
-                    currency: cx.currency(&rc.currency)?,
-                    rates,
-                })
-            }
+            Some(rc) => Some(condition(&cx, &c.rule, rc)?),
             None => None,
+        };
+        let channels = match &c.channels {
+            Some(list) if list.get_ref().is_empty() => {
+                let at = PackError::at(name, text, Some(list.span().start), "");
+                return Err(PackError {
+                    reason: "`channels` is empty: the clock would never open (leave it out for every channel)".into(),
+                    ..at
+                });
+            }
+            Some(list) => list.get_ref().clone(),
+            None => Vec::new(),
         };
         let duration = cx.with(&c.duration, parse::duration)?;
         if duration <= chrono::Duration::zero() {
@@ -295,6 +346,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
             calendar: known_calendar(&c.calendar)?,
             severity: c.severity,
             condition,
+            channels,
         });
     }
 
@@ -326,12 +378,30 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         if !matches!(formula, Formula::Percent { .. }) && (c.min.is_some() || c.max.is_some()) {
             return Err(cx.err(&c.rule, "`min`/`max` only apply with `percent`"));
         }
+        // LOST-RESHIP-OR-REFUND: "lost or late" needs the pack's definition of late, or the
+        // desk would offer a refund on every parcel still on its way.
+        match (c.kind, c.late_after_days) {
+            (CompensationKind::LostPackage, None) => {
+                return Err(cx.err(
+                    &c.rule,
+                    "a lost-package rule needs `late_after_days` (days after shipping without delivery before the parcel counts as late)",
+                ));
+            }
+            (CompensationKind::LostPackage, Some(0)) => {
+                return Err(cx.err(&c.rule, "`late_after_days` must be at least 1"));
+            }
+            (CompensationKind::LostPackage, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(cx.err(&c.rule, "`late_after_days` only applies to `lost-package`"));
+            }
+        }
         compensations.push(CompensationRule {
             rule,
             kind: c.kind,
             promise: cx.promise(&c.promise, &promises)?,
             refund: c.refund,
             formula,
+            late_after_days: c.late_after_days,
         });
     }
 
@@ -364,6 +434,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         sources: raw.sources,
         timezone,
         currency,
+        default_channel: raw.default_channel.unwrap_or(Channel::Marketplace),
         shop_calendar,
         calendars,
         pinned,

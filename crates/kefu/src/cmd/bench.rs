@@ -231,7 +231,7 @@ async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow::Res
     let workload: Vec<Inbound> = (0..n)
         .map(|i| {
             let at = base + chrono::Duration::milliseconds(i as i64 * 10);
-            let (first, follow_up) = plan_obligations(&pack, at, None);
+            let (first, follow_up) = plan_obligations(&pack, at, None, Channel::Api);
             Inbound {
                 shop_id,
                 channel: Channel::Api,

@@ -99,7 +99,7 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
                 }
                 // Spread over the last day, so the clocks fall due across the next one.
                 let at = now - chrono::Duration::seconds((i % 86_400) as i64);
-                let (first, follow_up) = plan_obligations(&pack, at, None);
+                let (first, follow_up) = plan_obligations(&pack, at, None, Channel::Marketplace);
                 store
                     .ingest(Inbound {
                         shop_id: shop.id,

@@ -7,7 +7,8 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use kefu_rules::{
-    CompensationKind, DeadlineInput, PackSet, ShopOverrides, Trigger, compensation, deadlines,
+    Channel, CompensationKind, DeadlineInput, ItemPrice, PackSet, ShopOverrides, Trigger,
+    compensation, deadlines,
 };
 use rust_decimal::Decimal;
 
@@ -24,6 +25,14 @@ pub enum Command {
         order_total: Option<String>,
         #[arg(long)]
         currency: Option<String>,
+        /// The unit price of one item of the order, in --currency (repeat for each item);
+        /// without it the order total stands for one item's price.
+        #[arg(long = "unit-price", requires = "order_total")]
+        unit_prices: Vec<String>,
+        /// The channel of the message: web_chat, email, marketplace, phone or api (default:
+        /// the pack's usual channel).
+        #[arg(long)]
+        channel: Option<String>,
         /// first-message, later-message, complex-issue, resolution-offered, after-sales-request.
         #[arg(long, default_value = "first-message")]
         trigger: String,
@@ -95,6 +104,8 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             received,
             order_total,
             currency,
+            unit_prices,
+            channel,
             trigger: t,
             overrides,
         } => {
@@ -114,9 +125,24 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
                 }
                 _ => None,
             };
+            let items = unit_prices
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    Ok(ItemPrice {
+                        title: format!("item {}", i + 1),
+                        unit_price: decimal("--unit-price", p)?,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let channel = channel
+                .map(|c| Channel::from_str(c.trim()).map_err(|e| anyhow!("--channel: {e}")))
+                .transpose()?;
             let input = DeadlineInput {
                 received,
                 order_total,
+                items,
+                channel,
                 trigger: trigger(&t)?,
             };
             super::print_json(
