@@ -211,6 +211,10 @@ pub mod event_kind {
     /// A buyer rated the conversation at its end (web chat's CSAT prompt).
     pub const CSAT_RATED: &str = "csat_rated";
     pub const REPLY_DELIVERY_FAILED: &str = "reply_delivery_failed";
+    /// A web-chat visitor gave an order number without proving it is theirs.
+    pub const ORDER_CLAIMED: &str = "order_claimed";
+    /// A web-chat visitor proved an order theirs (contact detail or signed link).
+    pub const ORDER_VERIFIED: &str = "order_verified";
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,13 @@
  * Nothing typed is lost: a message goes into a local outbox (localStorage) with a client id
  * before it is sent, and is retried with that same id until the server has it, so a retry is
  * never stored twice. The live stream (server-sent events) resumes after the last message
- * shown, so a reconnect neither loses nor repeats messages. */
+ * shown, so a reconnect neither loses nor repeats messages.
+ *
+ * On the shop's own order page the tag may name the order and carry a signed link, so the
+ * desk knows the order is this buyer's (a bare order number proves nothing):
+ *   <script src="…/widget.js" data-shop="SHOP_ID" data-order="ORDER_NO"
+ *           data-order-link="EXPIRES.MAC" async></script>
+ * (how the shop makes the link: crates/kefu-server/src/order_proof.rs). */
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector("script[data-shop][src*='widget.js']");
@@ -13,6 +19,9 @@
   var shopId = parseInt(script.getAttribute("data-shop"), 10);
   if (!shopId) return;
   var base = new URL(script.src, location.href).origin;
+  var orderNo = (script.getAttribute("data-order") || "").trim();
+  var orderLink = (script.getAttribute("data-order-link") || "").trim();
+  var orderTried = false; // the link is offered once per page: a bad one is not retried
   var key = "kefu-chat:" + base + ":" + shopId;
   var zh = /^zh/i.test(navigator.language || "");
   var t = zh
@@ -196,7 +205,12 @@
     if (flushing || !saved.token || !saved.outbox.length) return;
     flushing = true;
     var item = saved.outbox[0];
-    api("messages", { token: saved.token, client_id: item.client_id, body: item.body })
+    var msg = { token: saved.token, client_id: item.client_id, body: item.body };
+    if (orderNo && !orderTried && saved.orderVerified !== orderNo) {
+      msg.order = orderNo;
+      if (orderLink) msg.order_link = orderLink;
+    }
+    api("messages", msg)
       .then(function (r) {
         return r.json().then(function (j) { return { status: r.status, body: j, retry: r.headers.get("Retry-After") }; });
       })
@@ -205,6 +219,10 @@
         if (r.status === 200 || r.status === 201) {
           saved.outbox.shift();
           delay = 1000;
+          if (msg.order) {
+            orderTried = true;
+            if (r.body.order && r.body.order.verified) saved.orderVerified = msg.order;
+          }
           errEl.textContent = "";
           var el = list.querySelector("[data-client='" + item.client_id + "']");
           if (el) { el.classList.remove("pending"); el.setAttribute("data-id", r.body.message_id); }

@@ -134,6 +134,9 @@ async fn store_pull(
                         sku: Some(id.clone()),
                     })
                     .collect(),
+                // Marketplace buyers write on the platform, not in the web chat, so no
+                // contact is kept for a visitor's proof.
+                buyer: Default::default(),
             })
             .await
             .map_err(|e| fail(e.into()))?;

@@ -50,6 +50,48 @@ pub fn parse_time(field: &str, value: &str) -> ApiResult<DateTime<Utc>> {
         })
 }
 
+/// How far before the server's clock an API client's `received_at` may lie: a message older
+/// than this is history, not something to start reply clocks on (issue 10, item 4c).
+pub const RECEIVED_DAYS_BACK: i64 = 30;
+/// How far ahead: a little clock skew between the sender and us.
+pub const RECEIVED_MINUTES_AHEAD: i64 = 5;
+/// Connectors pull marketplace messages late (a first poll fetches the platform's recent
+/// history, a connector back from an outage catches up), so their times get a wider window.
+pub const PULLED_DAYS_BACK: i64 = 365;
+
+/// `received_at` from an API body: `422` outside [`RECEIVED_DAYS_BACK`] days back to
+/// [`RECEIVED_MINUTES_AHEAD`] minutes ahead of now, saying so. A year 9999 or 0001 would
+/// otherwise move clocks and the KPIs computed from them.
+pub fn check_received_at(now: DateTime<Utc>, t: DateTime<Utc>) -> ApiResult<()> {
+    let earliest = now - chrono::Duration::days(RECEIVED_DAYS_BACK);
+    let latest = now + chrono::Duration::minutes(RECEIVED_MINUTES_AHEAD);
+    if t < earliest || t > latest {
+        return Err(ApiError::invalid(format!(
+            "received_at {} is outside the accepted window: from {RECEIVED_DAYS_BACK} days before to {RECEIVED_MINUTES_AHEAD} minutes after the server's time ({} to {})",
+            t.to_rfc3339(),
+            earliest.to_rfc3339(),
+            latest.to_rfc3339()
+        )));
+    }
+    Ok(())
+}
+
+/// The time a message is stored at when its sender gave one: within [`PULLED_DAYS_BACK`]
+/// days back to [`RECEIVED_MINUTES_AHEAD`] minutes ahead it is kept (a marketplace message
+/// pulled late keeps its platform time); outside, it is taken as arriving now, since a
+/// sender's broken clock must not break its feed (API clients are held to the narrower
+/// window by [`check_received_at`] before this).
+fn clamp_received_at(now: DateTime<Utc>, t: DateTime<Utc>) -> DateTime<Utc> {
+    let earliest = now - chrono::Duration::days(PULLED_DAYS_BACK);
+    let latest = now + chrono::Duration::minutes(RECEIVED_MINUTES_AHEAD);
+    if t < earliest || t > latest {
+        tracing::warn!(received_at = %t.to_rfc3339(), "message time out of range; stored as now");
+        now
+    } else {
+        t
+    }
+}
+
 /// Checks a text field from an API body: not blank, not longer than `max` characters.
 pub fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.trim().is_empty() {
@@ -70,7 +112,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         non_empty("external_id", ext, 200)?;
     }
     let received_at = match &req.received_at {
-        Some(t) => parse_time("received_at", t)?,
+        Some(t) => clamp_received_at(state.clock.now(), parse_time("received_at", t)?),
         None => state.clock.now(),
     };
     let rules = state

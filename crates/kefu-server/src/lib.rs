@@ -13,6 +13,7 @@ pub mod extract;
 pub mod ingest;
 pub mod live;
 pub mod metrics;
+pub mod order_proof;
 pub mod outbox;
 pub mod ratelimit;
 pub mod routes;
@@ -69,6 +70,20 @@ pub struct Limits {
     pub per_visitor: ratelimit::RateLimiter,
     /// Every public request from one IP address (many visitors may share one).
     pub per_ip: ratelimit::RateLimiter,
+    /// New visitor tokens from one IP address: each is a new buyer to the desk, so a script
+    /// minting them floods the inbox (issue 10, item 4a).
+    pub tokens_per_ip: ratelimit::RateLimiter,
+    /// New conversations started from one IP address, whatever tokens it holds.
+    pub conversations_per_ip: ratelimit::RateLimiter,
+    /// Visitors known to have a conversation already (their messages continue it, so the
+    /// conversation limit does not apply to them).
+    pub chatting: ratelimit::SeenSet,
+    /// Order proofs (a contact detail or a signed link) per visitor and per IP: order
+    /// numbers are sequential, so guessing the proof must be slow (item 3).
+    pub proofs_per_visitor: ratelimit::RateLimiter,
+    pub proofs_per_ip: ratelimit::RateLimiter,
+    /// Failed sign-ins per (account, IP address), with exponential backoff (item 4b).
+    pub sign_in: ui::auth::SignInGuard,
 }
 
 impl Default for Limits {
@@ -76,6 +91,12 @@ impl Default for Limits {
         Limits {
             per_visitor: ratelimit::RateLimiter::new(20, 10),
             per_ip: ratelimit::RateLimiter::new(600, 120),
+            tokens_per_ip: ratelimit::RateLimiter::new(10, 20),
+            conversations_per_ip: ratelimit::RateLimiter::new(10, 20),
+            chatting: ratelimit::SeenSet::default(),
+            proofs_per_visitor: ratelimit::RateLimiter::new(1, 5),
+            proofs_per_ip: ratelimit::RateLimiter::new(5, 10),
+            sign_in: ui::auth::SignInGuard::default(),
         }
     }
 }
@@ -188,6 +209,10 @@ pub fn router(state: AppState) -> Router {
             get(routes::orders::entitlements),
         )
         .route("/orders", post(routes::orders::upsert))
+        .route(
+            "/shops/{id}/order-link-secret",
+            get(routes::chat::order_link_secret),
+        )
         .route("/inbound", post(routes::inbound::create))
         .route("/obligations", get(routes::obligations::list))
         .route("/conversations/{id}", get(routes::conversations::get))
@@ -218,6 +243,7 @@ pub fn router(state: AppState) -> Router {
             "/agents/{id}/availability",
             post(routes::agents::set_availability),
         )
+        .route("/agents/{id}/unlock", post(routes::agents::unlock))
         .route(
             "/conversations/{id}/typing",
             post(routes::conversations::typing),
@@ -231,7 +257,8 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/cases/{case_id}/state",
             post(routes::cases::set_state),
         )
-        .route("/openapi.json", get(routes::meta::openapi));
+        .route("/openapi.json", get(routes::meta::openapi))
+        .layer(middleware::map_response(json_rejections));
     let chat = Router::new()
         .route("/sessions", post(routes::chat::session))
         .route("/messages", post(routes::chat::post_message))
@@ -245,7 +272,8 @@ pub fn router(state: AppState) -> Router {
                 routes::chat::MAX_ATTACHMENT_BYTES + 1024,
             )),
         )
-        .route("/attachments/{id}", get(routes::chat::download));
+        .route("/attachments/{id}", get(routes::chat::download))
+        .layer(middleware::map_response(json_rejections));
     Router::new()
         .merge(ui::routes())
         .nest("/api/v1", api)
@@ -259,6 +287,40 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// axum's own rejections (a path segment that is not a number, a query string that does not
+/// parse, a body of the wrong type) answer in plain text. On the API and the chat endpoints
+/// every answer is JSON, so they are rewritten here, in one place for every route, into
+/// `{"error": {"code", "message"}}` with the same 4xx (issue 10, item 4d).
+async fn json_rejections(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        _ => "bad_request",
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("bad request").to_string()
+    } else {
+        text
+    };
+    axum::response::IntoResponse::into_response(ApiError::new(status, code, message))
 }
 
 async fn not_found() -> ApiError {

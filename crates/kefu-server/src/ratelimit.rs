@@ -6,7 +6,7 @@
 //! a manual clock instead of sleeping, which is why it is written here rather than taken from
 //! a crate that reads the system clock itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
@@ -46,6 +46,44 @@ impl RateLimiter {
         cells.insert(key.to_string(), next);
         Ok(())
     }
+
+    /// As [`check`](Self::check) without counting: whether `key` would go ahead now. For a
+    /// limit on something known only after the request is done (a new conversation), checked
+    /// before and counted after.
+    pub fn peek(&self, key: &str, now: DateTime<Utc>) -> Result<(), Duration> {
+        let window = self.interval * (self.burst as i32);
+        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let tat = cells.get(key).copied().unwrap_or(now).max(now);
+        let next = tat + self.interval;
+        if next - now > window {
+            return Err(next - window - now);
+        }
+        Ok(())
+    }
+}
+
+/// Keys seen before (visitors who already have a conversation), forgotten all at once when
+/// there are too many: forgetting only makes a visitor meet a limit they would have passed.
+#[derive(Default)]
+pub struct SeenSet {
+    keys: Mutex<HashSet<String>>,
+}
+
+impl SeenSet {
+    pub fn contains(&self, key: &str) -> bool {
+        self.keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
+    }
+
+    pub fn insert(&self, key: &str) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= SWEEP_AT {
+            keys.clear();
+        }
+        keys.insert(key.to_string());
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +110,17 @@ mod tests {
             assert!(limiter.check("v", t(1000)).is_ok());
         }
         assert!(limiter.check("v", t(1000)).is_err());
+    }
+
+    #[test]
+    fn peeking_does_not_count() {
+        let limiter = RateLimiter::new(60, 2);
+        for _ in 0..5 {
+            assert!(limiter.peek("k", t(0)).is_ok());
+        }
+        assert!(limiter.check("k", t(0)).is_ok());
+        assert!(limiter.check("k", t(0)).is_ok());
+        assert_eq!(limiter.peek("k", t(0)), Err(Duration::seconds(1)));
     }
 
     #[test]

@@ -320,6 +320,7 @@ async fn the_off_hours_bot_answers_once_per_closed_period_and_leaves_the_clock_r
             closed_at: None,
             promises: vec![],
             items: vec![],
+            buyer: Default::default(),
         })
         .await
         .unwrap();

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use kefu_core::{Channel, ConversationStatus, Money, ObligationState, Platform, Role, Severity};
+use kefu_core::{
+    Channel, ConversationStatus, Money, ObligationState, Platform, Role, Severity, event_kind,
+};
 
 use crate::{
     ClockStart, DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop,
@@ -36,6 +38,9 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("orders_upsert_and_link", |s| {
         Box::pin(orders_upsert_and_link(s))
+    }),
+    ("unproved_order_claims_stay_apart", |s| {
+        Box::pin(unproved_order_claims_stay_apart(s))
     }),
     ("agents_and_tokens", |s| Box::pin(agents_and_tokens(s))),
     ("concurrent_ingest_keeps_one_conversation_per_buyer", |s| {
@@ -458,6 +463,11 @@ pub async fn orders_upsert_and_link(store: &Arc<dyn Store>) {
             unit_price: Some("350.00".into()),
             sku: Some("SKU-9".into()),
         }],
+        buyer: crate::OrderBuyer {
+            email: Some("Wang.Fang@example.com".into()),
+            phone: Some("+86 138 0013 8000".into()),
+            postcode: None,
+        },
     };
     let first = store.upsert_order(o.clone()).await.unwrap();
     assert_eq!(first.total.amount.to_string(), "700.00");
@@ -504,6 +514,85 @@ pub async fn orders_upsert_and_link(store: &Arc<dyn Store>) {
     o.shop_id = 5555;
     assert!(matches!(
         store.upsert_order(o).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}
+
+/// A web-chat visitor's unproved order number (issue 10, item 3): kept as a claim, never as
+/// the conversation's order, until a proved link replaces it; the buyer's contact details
+/// are kept for the proof and an update without them keeps them.
+pub async fn unproved_order_claims_stay_apart(store: &Arc<dyn Store>) {
+    let s = shop(store, "chat shop", Platform::Taobao).await;
+    let order = |buyer: crate::OrderBuyer| NewOrder {
+        shop_id: s,
+        external_id: "W-1001".into(),
+        total: Money::parse("99.00", "CNY").unwrap(),
+        paid_at: t("2026-11-11T10:00:00Z"),
+        promised_ship_by: None,
+        shipped_at: None,
+        carrier: Some("SF Express".into()),
+        tracking_number: Some("SF999".into()),
+        delivered_at: None,
+        closed_at: None,
+        promises: vec![],
+        items: vec![],
+        buyer,
+    };
+    let contact = crate::OrderBuyer {
+        email: Some("li@example.com".into()),
+        phone: Some("13800138000".into()),
+        postcode: Some("200001".into()),
+    };
+    store.upsert_order(order(contact.clone())).await.unwrap();
+    // A later update that does not know the contact (a connector) keeps it.
+    store
+        .upsert_order(order(crate::OrderBuyer::default()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.order_buyer(s, "W-1001").await.unwrap(),
+        Some(contact)
+    );
+    assert_eq!(store.order_buyer(s, "W-404").await.unwrap(), None);
+
+    let a = store
+        .ingest(inbound(s, "web:v1", "where is my parcel?", "2026-11-12T02:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .claim_order(a.conversation_id, "W-1001", t("2026-11-12T02:00:01Z"))
+        .await
+        .unwrap();
+    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    assert!(d.order.is_none(), "a claim is not a link");
+    assert_eq!(d.conversation.order_id, None);
+    assert_eq!(d.order_claim.as_deref(), Some("W-1001"));
+    assert!(
+        d.events
+            .iter()
+            .any(|e| e.kind == event_kind::ORDER_CLAIMED && e.data["order"] == "W-1001")
+    );
+
+    // Proved: the next message links the order and the claim is gone.
+    let mut m = inbound(s, "web:v1", "order W-1001", "2026-11-12T02:01:00Z");
+    m.order_external_id = Some("W-1001".into());
+    store.ingest(m).await.unwrap();
+    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    assert_eq!(d.order.expect("linked").external_id, "W-1001");
+    assert_eq!(d.order_claim, None);
+    // A claim on a conversation already linked changes nothing.
+    store
+        .claim_order(a.conversation_id, "W-2002", t("2026-11-12T02:02:00Z"))
+        .await
+        .unwrap();
+    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    assert_eq!(d.order.expect("still linked").external_id, "W-1001");
+    assert_eq!(d.order_claim, None);
+    assert!(matches!(
+        store
+            .claim_order(999_999, "W-1001", t("2026-11-12T02:02:00Z"))
+            .await
+            .unwrap_err(),
         StoreError::NotFound(_)
     ));
 }

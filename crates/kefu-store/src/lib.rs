@@ -58,6 +58,18 @@ pub struct NewOrder {
     pub closed_at: Option<DateTime<Utc>>,
     pub promises: Vec<String>,
     pub items: Vec<kefu_core::OrderItem>,
+    /// How to reach the buyer, as the shop knows it; a web-chat visitor proves an order is
+    /// theirs with one of these. Left `None`, an update keeps what was stored.
+    pub buyer: OrderBuyer,
+}
+
+/// The buyer's contact details on an order. Kept apart from [`Order`] on purpose: they are
+/// read only to check a web-chat visitor's proof, never shown or put in answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderBuyer {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub postcode: Option<String>,
 }
 
 /// A clock to open, as computed by the rules for this shop.
@@ -468,7 +480,12 @@ pub struct ConversationDetail {
     #[serde(flatten)]
     pub conversation: Conversation,
     pub customer: Customer,
+    /// The order linked to the conversation: one a trusted channel named (API, marketplace,
+    /// mail) or a web-chat visitor proved theirs.
     pub order: Option<Order>,
+    /// An order number a web-chat visitor gave without proving it is theirs: shown to the
+    /// agent as unverified, and none of that order's facts are read for this conversation.
+    pub order_claim: Option<String>,
     pub messages: Vec<Message>,
     pub events: Vec<Event>,
     pub obligations: Vec<Obligation>,
@@ -560,6 +577,19 @@ pub trait Store: Send + Sync + 'static {
     /// they ship and arrive).
     async fn upsert_order(&self, order: NewOrder) -> Result<Order>;
     async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>>;
+    /// The buyer's contact details on an order, to check a visitor's proof against; `None`
+    /// when the order does not exist.
+    async fn order_buyer(&self, shop_id: i64, external_id: &str) -> Result<Option<OrderBuyer>>;
+
+    /// Records an order number a visitor gave but has not proved (the conversation's
+    /// `order_claim`), with an `order_claimed` event. A conversation already linked to an
+    /// order keeps it and gets no claim; a later proved link replaces the claim.
+    async fn claim_order(
+        &self,
+        conversation_id: i64,
+        external_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Stores a buyer's message: customer, conversation (continued, reopened or new), message,
     /// events and obligations, in one transaction.

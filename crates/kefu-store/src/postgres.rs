@@ -64,6 +64,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/postgres/0013_inbox_work.sql"),
     ),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_order_proof.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -415,6 +419,7 @@ async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Resu
                     stmts,
                     "UPDATE conversations SET status = $2, updated_at = $3, last_inbound_at = $3,
                      message_count = message_count + 1, order_id = COALESCE(order_id, $4),
+                     order_claim = CASE WHEN $4::bigint IS NULL THEN order_claim ELSE NULL END,
                      language = COALESCE($5, language)
                  WHERE id = $1",
                 )
@@ -875,14 +880,18 @@ impl Store for PostgresStore {
         require_shop(&tx, stmts, o.shop_id).await?;
         let sql = format!(
             "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
-                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13)
+                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items,
+                 buyer_email, buyer_phone, buyer_postcode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13, $14, $15, $16)
              ON CONFLICT (shop_id, external_id) DO UPDATE SET
                  total = EXCLUDED.total, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
                  promised_ship_by = EXCLUDED.promised_ship_by, shipped_at = EXCLUDED.shipped_at,
                  carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
                  delivered_at = EXCLUDED.delivered_at, closed_at = EXCLUDED.closed_at,
-                 promises = EXCLUDED.promises, items = EXCLUDED.items
+                 promises = EXCLUDED.promises, items = EXCLUDED.items,
+                 buyer_email = COALESCE(EXCLUDED.buyer_email, orders.buyer_email),
+                 buyer_phone = COALESCE(EXCLUDED.buyer_phone, orders.buyer_phone),
+                 buyer_postcode = COALESCE(EXCLUDED.buyer_postcode, orders.buyer_postcode)
              RETURNING {ORDER_COLS}"
         );
         let promises = json!(o.promises);
@@ -904,12 +913,76 @@ impl Store for PostgresStore {
                     &o.closed_at,
                     &promises,
                     &items,
+                    &o.buyer.email,
+                    &o.buyer.phone,
+                    &o.buyer.postcode,
                 ],
             )
             .await?;
         let order = order_row(&row)?;
         tx.commit().await?;
         Ok(order)
+    }
+
+    async fn order_buyer(
+        &self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<crate::OrderBuyer>> {
+        let conn = self.client().lock().await;
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT buyer_email, buyer_phone, buyer_postcode FROM orders WHERE shop_id = $1 AND external_id = $2",
+                &[&shop_id, &external_id],
+            )
+            .await?;
+        Ok(row.map(|r| crate::OrderBuyer {
+            email: r.get(0),
+            phone: r.get(1),
+            postcode: r.get(2),
+        }))
+    }
+
+    async fn claim_order(
+        &self,
+        conversation_id: i64,
+        external_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.client().lock().await;
+        let tx = conn.client.transaction().await?;
+        let changed = tx
+            .execute(
+                "UPDATE conversations SET order_claim = $2 WHERE id = $1 AND order_id IS NULL",
+                &[&conversation_id, &external_id],
+            )
+            .await?;
+        if changed == 0 {
+            let exists = tx
+                .query_opt("SELECT 1 FROM conversations WHERE id = $1", &[&conversation_id])
+                .await?
+                .is_some();
+            if !exists {
+                return Err(StoreError::NotFound(format!(
+                    "conversation {conversation_id} does not exist"
+                )));
+            }
+            // Already linked to an order: that link stands, nothing to record.
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, 'visitor', $4)",
+            &[
+                &conversation_id,
+                &at,
+                &event_kind::ORDER_CLAIMED,
+                &json!({"order": external_id, "verified": false}),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
@@ -982,6 +1055,10 @@ impl Store for PostgresStore {
             }
             None => None,
         };
+        let order_claim: Option<String> = tx
+            .query_one("SELECT order_claim FROM conversations WHERE id = $1", &[&id])
+            .await?
+            .get(0);
         let messages = tx
             .query("SELECT id, conversation_id, direction, channel, author_agent_id, body, language, external_id, created_at
                     FROM messages WHERE conversation_id = $1 ORDER BY id", &[&id])
@@ -1010,6 +1087,7 @@ impl Store for PostgresStore {
             conversation,
             customer,
             order,
+            order_claim,
             messages,
             events,
             obligations,

@@ -6,6 +6,13 @@ mod common;
 use common::{KEY, Server, shop};
 use serde_json::{Value, json};
 
+/// A day `n` days before today in Shanghai (`2026-12-03`): the server takes a `received_at`
+/// from 30 days back only, so fixed dates would stop working a few weeks after they were
+/// written.
+fn shanghai_day(n: i64) -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(n)).date_naive()
+}
+
 fn inbound(shop_id: i64, handle: &str, body: &str) -> Value {
     json!({"shop_id": shop_id, "channel": "marketplace", "customer": {"handle": handle}, "body": body})
 }
@@ -15,7 +22,8 @@ fn inbound_then_get_shows_the_message_and_its_clocks() {
     let server = Server::sqlite();
     let taobao = shop(&server, "taobao");
     let mut msg = inbound(taobao, "xiaoming", "亲，我的订单什么时候发货呀？");
-    msg["received_at"] = json!("2026-11-11T22:58:00+08:00");
+    let day = shanghai_day(3);
+    msg["received_at"] = json!(format!("{day}T22:58:00+08:00"));
     let (status, created) = server.call("POST", "/api/v1/inbound", Some(&msg));
     assert_eq!(status, 201, "{created}");
     let id = created["conversation_id"].as_i64().unwrap();
@@ -32,7 +40,8 @@ fn inbound_then_get_shows_the_message_and_its_clocks() {
         .find(|o| o["rule"] == "TB-FRT-5M")
         .expect("TB-FRT-5M clock");
     assert_eq!(
-        frt["due"], "2026-11-12T09:03:00+08:00",
+        frt["due"],
+        format!("{}T09:03:00+08:00", day.succ_opt().unwrap()),
         "the Taobao clock pauses at 23:00: {frt}"
     );
     assert_eq!(frt["state"], "open");
@@ -82,6 +91,11 @@ fn bad_input_gets_a_clear_4xx_never_a_5xx() {
         ("bad shop settings", "/api/v1/shops", Some(json!({"name": "x", "platform": "taobao", "settings": {"aftersales_promise_hours": 36}}).to_string()), Some(KEY), 422, "settings"),
         ("unknown conversation", "/api/v1/conversations/424242/replies", Some(json!({"body": "hi"}).to_string()), Some(KEY), 404, "conversation"),
         ("unknown route", "/api/v1/nothing", None, Some(KEY), 404, "endpoint"),
+        // Item 4c: a received_at far from now would move clocks and KPIs.
+        ("received_at in 9999", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["received_at"] = json!("9999-01-01T00:00:00Z"); m.to_string() }), Some(KEY), 422, "received_at"),
+        ("received_at in 0001", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["received_at"] = json!("0001-01-01T00:00:00Z"); m.to_string() }), Some(KEY), 422, "30 days before to 5 minutes after"),
+        ("received_at an hour ahead", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["received_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()); m.to_string() }), Some(KEY), 422, "outside the accepted window"),
+        ("received_at 31 days back", "/api/v1/inbound", Some({ let mut m = inbound(ebay, "a", "hi"); m["received_at"] = json!((chrono::Utc::now() - chrono::Duration::days(31)).to_rfc3339()); m.to_string() }), Some(KEY), 422, "received_at"),
     ];
     for (name, path, body, token, want, needle) in cases {
         let method = if matches!(name, "no token" | "unknown route") {
@@ -106,6 +120,80 @@ fn bad_input_gets_a_clear_4xx_never_a_5xx() {
     assert!(
         metrics.as_str().unwrap().contains("kefu_conversations 0"),
         "{metrics}"
+    );
+}
+
+/// Issue 10, item 4c: inside the window (29 days back, a minute ahead) a sender's time is
+/// kept as given.
+#[test]
+fn received_at_inside_the_window_is_kept() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    for (buyer, at) in [
+        ("old", chrono::Utc::now() - chrono::Duration::days(29)),
+        ("skewed", chrono::Utc::now() + chrono::Duration::minutes(1)),
+    ] {
+        let mut m = inbound(ebay, buyer, "Where is my parcel?");
+        m["received_at"] = json!(at.to_rfc3339());
+        let (status, created) = server.call("POST", "/api/v1/inbound", Some(&m));
+        assert_eq!(status, 201, "{buyer}: {created}");
+        let (_, conv) = server.call(
+            "GET",
+            &format!("/api/v1/conversations/{}", created["conversation_id"]),
+            None,
+        );
+        let stored: chrono::DateTime<chrono::Utc> = conv["messages"][0]["created_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((stored - at).num_seconds().abs() < 1, "{buyer}: {conv}");
+    }
+}
+
+/// Issue 10, item 4d: a path segment or query value that does not parse answers in the JSON
+/// error shape with a 4xx, like every other API error (axum's own answer is plain text).
+#[test]
+fn path_and_query_errors_answer_in_json() {
+    let server = Server::sqlite();
+    for (path, method, body) in [
+        ("/api/v1/conversations/abc", "GET", None),
+        ("/api/v1/obligations?due_before=notadate", "GET", None),
+        ("/api/v1/obligations?limit=many", "GET", None),
+        ("/api/v1/conversations/abc/replies", "POST", Some(r#"{"body": "hi"}"#)),
+        ("/api/v1/agents/x1/unlock", "POST", None),
+        ("/chat/v1/attachments/abc?token=t", "GET", None),
+        ("/chat/v1/stream", "GET", None),
+    ] {
+        let (status, answer) = server.raw(method, path, Some(KEY), body);
+        assert!(
+            (400..500).contains(&status),
+            "{path}: {status} {answer}"
+        );
+        assert!(
+            answer["error"]["code"].is_string() && answer["error"]["message"].is_string(),
+            "{path}: not the JSON error shape: {answer}"
+        );
+    }
+    let (status, answer) = server.raw("GET", "/api/v1/conversations/abc", Some(KEY), None);
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("abc"),
+        "{answer}"
+    );
+    let (status, answer) = server.raw(
+        "GET",
+        "/api/v1/obligations?due_before=notadate",
+        Some(KEY),
+        None,
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("due_before"),
+        "{answer}"
     );
 }
 
@@ -453,7 +541,8 @@ fn the_same_api_works_on_postgresql() {
     let server = Server::start(&url, &[]);
     let taobao = shop(&server, "taobao");
     let mut msg = inbound(taobao, "xiaoming", "亲，在吗？");
-    msg["received_at"] = json!("2026-11-11T22:58:00+08:00");
+    let day = shanghai_day(3);
+    msg["received_at"] = json!(format!("{day}T22:58:00+08:00"));
     let (status, created) = server.call("POST", "/api/v1/inbound", Some(&msg));
     assert_eq!(status, 201, "{created}");
     let (_, conv) = server.call(
@@ -461,7 +550,10 @@ fn the_same_api_works_on_postgresql() {
         &format!("/api/v1/conversations/{}", created["conversation_id"]),
         None,
     );
-    assert_eq!(conv["obligations"][0]["due"], "2026-11-12T09:03:00+08:00");
+    assert_eq!(
+        conv["obligations"][0]["due"],
+        format!("{}T09:03:00+08:00", day.succ_opt().unwrap())
+    );
     let (status, health) = server.call("GET", "/healthz", None);
     assert_eq!((status, &health["backend"]), (200, &json!("postgres")));
 }
@@ -470,15 +562,17 @@ fn the_same_api_works_on_postgresql() {
 fn obligations_are_listed_across_conversations() {
     let server = Server::sqlite();
     let ebay = shop(&server, "ebay");
-    for (buyer, at) in [("a", "2026-11-11T10:00:00Z"), ("b", "2026-11-11T09:00:00Z")] {
+    let day = shanghai_day(5);
+    let next = day.succ_opt().unwrap();
+    for (buyer, at) in [("a", "10:00:00Z"), ("b", "09:00:00Z")] {
         let mut m = inbound(ebay, buyer, "Where is my parcel?");
-        m["received_at"] = json!(at);
+        m["received_at"] = json!(format!("{day}T{at}"));
         assert_eq!(server.call("POST", "/api/v1/inbound", Some(&m)).0, 201);
     }
     // Listed whatever their state (the scheduler may already have marked them).
     let (status, list) = server.call(
         "GET",
-        "/api/v1/obligations?due_before=2026-11-12T09:30:00Z",
+        &format!("/api/v1/obligations?due_before={next}T09:30:00Z"),
         None,
     );
     assert_eq!(status, 200, "{list}");
@@ -489,7 +583,7 @@ fn obligations_are_listed_across_conversations() {
         "only b's clock is due before 09:30 the next day: {list:?}"
     );
     assert_eq!(list[0]["rule"], "EBAY-FRT-24H");
-    assert_eq!(list[0]["due"], "2026-11-12T09:00:00+00:00");
+    assert_eq!(list[0]["due"], format!("{next}T09:00:00+00:00"));
     // Both are long overdue: the scheduler (every second) marks them breached.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {

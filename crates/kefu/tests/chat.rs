@@ -497,3 +497,326 @@ fn buyers_send_photos_checked_for_size_and_type() {
     let (status, _) = send_bytes(&server, &path("f-4"), "image/png", b"");
     assert_eq!(status, 422);
 }
+
+/// A shop whose bot answers whenever no agent is free, so it would answer "where is my
+/// parcel" from an order linked to the conversation.
+fn shop_with_bot(server: &Server) -> i64 {
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({
+            "name": "chat shop",
+            "platform": "ebay",
+            "settings": {
+                "bot_when_busy": true,
+                "offhours_reply": {"en": "Thanks for writing; an agent will answer by {due}."},
+            },
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+fn order(server: &Server, shop_id: i64, external_id: &str, tracking: &str, email: &str) {
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/orders",
+        Some(&json!({
+            "shop_id": shop_id, "external_id": external_id, "total": "25.00", "currency": "USD",
+            "paid_at": "2026-11-20T10:00:00Z", "shipped_at": "2026-11-21T09:00:00Z",
+            "carrier": "USPS", "tracking_number": tracking,
+            "buyer_email": email, "buyer_phone": "+1 (415) 555-0142", "buyer_postcode": "94107",
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.get("buyer_email").is_none(), "contact is never shown: {body}");
+}
+
+fn send_with(server: &Server, source: &str, token: &str, client_id: &str, extra: Value) -> (u16, Value) {
+    let mut msg = json!({"token": token, "client_id": client_id, "body": "Where is my parcel?"});
+    for (k, v) in extra.as_object().unwrap() {
+        msg[k] = v.clone();
+    }
+    let (status, _, body) =
+        common::public_request_from(source, &server.addr, "POST", "/chat/v1/messages", Some(&msg));
+    (status, body)
+}
+
+fn new_token(server: &Server, source: &str, shop_id: i64) -> String {
+    let (status, _, body) = common::public_request_from(
+        source,
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": shop_id})),
+    );
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+/// Every message the shop (bot or agent) sent in the conversation, joined.
+fn shop_said(server: &Server, conv: i64) -> (Value, String) {
+    let (status, detail) = server.call("GET", &format!("/api/v1/conversations/{conv}"), None);
+    assert_eq!(status, 200, "{detail}");
+    let said = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["direction"] == "outbound")
+        .map(|m| m["body"].as_str().unwrap_or("").to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (detail, said)
+}
+
+/// Issue 10, item 3: order numbers are sequential, so a visitor who types someone else's
+/// gets none of its facts and the agent sees the claim as unverified; the right proof links
+/// it; a wrong proof and an unknown order answer alike; guessing is rate limited.
+#[test]
+fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
+    let server = Server::sqlite();
+    let s = shop_with_bot(&server);
+    order(&server, s, "E-1001", "9400TRACK1001", "Alice.Buyer@example.com");
+
+    // Mallory attaches Alice's order with a wrong email, then an order that does not exist.
+    let mallory = new_token(&server, "127.0.0.21", s);
+    let (status, wrong) = send_with(
+        &server,
+        "127.0.0.21",
+        &mallory,
+        "m-1",
+        json!({"order": "E-1001", "order_proof": "mallory@example.com"}),
+    );
+    assert_eq!(status, 201, "{wrong}");
+    assert_eq!(wrong["order"], json!({"number": "E-1001", "verified": false}));
+    let conv = wrong["conversation_id"].as_i64().unwrap();
+    let (detail, said) = shop_said(&server, conv);
+    assert!(detail["order"].is_null(), "{detail}");
+    assert_eq!(detail["order_claim"], "E-1001");
+    assert!(detail.get("entitlements").is_none(), "{detail}");
+    assert!(!said.is_empty(), "the bot answered something");
+    assert!(
+        !said.contains("9400TRACK1001") && !said.contains("USPS"),
+        "no order facts for an unproved claim: {said}"
+    );
+    // No after-sales case on a claim.
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/cases"),
+        Some(&json!({"rule": "LOST-RESHIP-OR-REFUND", "action": "refund"})),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("no order"),
+        "{body}"
+    );
+    let (status, unknown) = send_with(
+        &server,
+        "127.0.0.21",
+        &mallory,
+        "m-2",
+        json!({"order": "E-9999", "order_proof": "mallory@example.com"}),
+    );
+    assert_eq!(status, 201, "{unknown}");
+    assert_eq!(
+        unknown["order"]["verified"], wrong["order"]["verified"],
+        "a wrong proof and an unknown order answer alike"
+    );
+    assert_eq!(
+        unknown.as_object().unwrap().keys().collect::<Vec<_>>(),
+        wrong.as_object().unwrap().keys().collect::<Vec<_>>()
+    );
+
+    // Alice gives her email (other case, spaces): the order is hers and the bot tracks it.
+    let alice = new_token(&server, "127.0.0.22", s);
+    let (status, right) = send_with(
+        &server,
+        "127.0.0.22",
+        &alice,
+        "a-1",
+        json!({"order": "E-1001", "order_proof": "  alice.buyer@EXAMPLE.com "}),
+    );
+    assert_eq!(status, 201, "{right}");
+    assert_eq!(right["order"], json!({"number": "E-1001", "verified": true}));
+    let (detail, said) = shop_said(&server, right["conversation_id"].as_i64().unwrap());
+    assert_eq!(detail["order"]["external_id"], "E-1001", "{detail}");
+    assert!(detail["order_claim"].is_null());
+    assert!(said.contains("9400TRACK1001"), "{said}");
+    assert!(
+        detail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "order_verified" && e["data"]["by"] == "email"),
+        "{detail}"
+    );
+
+    // Guessing is slow: five proofs per visitor, then 429 with Retry-After.
+    let eve = new_token(&server, "127.0.0.23", s);
+    for i in 0..5 {
+        let (status, body) = send_with(
+            &server,
+            "127.0.0.23",
+            &eve,
+            &format!("e-{i}"),
+            json!({"order": "E-1001", "order_proof": format!("guess{i}@example.com")}),
+        );
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["order"]["verified"], false);
+    }
+    let (status, _, body) = common::public_request_from(
+        "127.0.0.23",
+        &server.addr,
+        "POST",
+        "/chat/v1/messages",
+        Some(&json!({"token": eve, "client_id": "e-5", "body": "hm", "order": "E-1001", "order_proof": "alice.buyer@example.com"})),
+    );
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The shop's order page signs the order for its buyer, as the documentation says: the link
+/// proves the order; a tampered one, or one for another order, does not.
+#[test]
+fn a_signed_link_from_the_shops_order_page_proves_the_order() {
+    use hmac::{Hmac, Mac};
+    let server = Server::sqlite();
+    let s = shop_with_bot(&server);
+    order(&server, s, "E-2002", "9400TRACK2002", "carol@example.com");
+    let (status, secret) = server.call(
+        "GET",
+        &format!("/api/v1/shops/{s}/order-link-secret"),
+        None,
+    );
+    assert_eq!(status, 200, "{secret}");
+    let secret = secret["secret"].as_str().unwrap().to_string();
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let sign = |order: &str| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{s}|{order}|{expires}").as_bytes());
+        format!("{expires}.{}", hex(&mac.finalize().into_bytes()))
+    };
+    let link = sign("E-2002");
+
+    let carol = new_token(&server, "127.0.0.31", s);
+    let (status, ok) = send_with(
+        &server,
+        "127.0.0.31",
+        &carol,
+        "c-1",
+        json!({"order": "E-2002", "order_link": link}),
+    );
+    assert_eq!(status, 201, "{ok}");
+    assert_eq!(ok["order"]["verified"], true, "{ok}");
+    let (detail, said) = shop_said(&server, ok["conversation_id"].as_i64().unwrap());
+    assert_eq!(detail["order"]["external_id"], "E-2002");
+    assert!(said.contains("9400TRACK2002"), "{said}");
+
+    // Tampered: one changed character of the MAC, a later expiry, another order's link.
+    let last = link.chars().last().unwrap();
+    let flipped = format!(
+        "{}{}",
+        &link[..link.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    let later = link.replacen(&expires.to_string(), &(expires + 60).to_string(), 1);
+    let other = sign("E-1001");
+    for (i, bad) in [flipped, later, other].into_iter().enumerate() {
+        let dave = new_token(&server, "127.0.0.32", s);
+        let (status, body) = send_with(
+            &server,
+            "127.0.0.32",
+            &dave,
+            &format!("d-{i}"),
+            json!({"order": "E-2002", "order_link": bad}),
+        );
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["order"]["verified"], false, "{bad}: {body}");
+        let (detail, said) = shop_said(&server, body["conversation_id"].as_i64().unwrap());
+        assert!(detail["order"].is_null());
+        assert_eq!(detail["order_claim"], "E-2002");
+        assert!(!said.contains("9400TRACK2002"), "{said}");
+    }
+    // Only admins read the secret.
+    let (status, _) = server.raw(
+        "GET",
+        &format!("/api/v1/shops/{s}/order-link-secret"),
+        None,
+        None,
+    );
+    assert_eq!(status, 401);
+}
+
+/// Issue 10, item 4a: one address may mint 20 visitor tokens at once (then 10 a minute) and
+/// start as many conversations, whatever tokens it holds; then 429 with Retry-After.
+#[test]
+fn one_address_cannot_mint_tokens_or_start_conversations_without_limit() {
+    let server = Server::sqlite();
+    let s = shop(&server, "ebay");
+    let mint = |source: &str| {
+        common::public_request_from(
+            source,
+            &server.addr,
+            "POST",
+            "/chat/v1/sessions",
+            Some(&json!({"shop_id": s})),
+        )
+    };
+    let mut tokens = Vec::new();
+    for i in 0..25 {
+        let (status, headers, body) = mint("127.0.0.41");
+        if status == 429 {
+            assert_eq!(i, 20, "a burst of 20 tokens");
+            assert_eq!(body["error"]["code"], "rate_limited");
+            let retry: u64 = headers
+                .iter()
+                .find(|(k, _)| k == "retry-after")
+                .map(|(_, v)| v.parse().unwrap())
+                .expect("Retry-After");
+            assert!((1..=6).contains(&retry), "{retry}");
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        tokens.push(body["token"].as_str().unwrap().to_string());
+    }
+    assert_eq!(tokens.len(), 20, "the 21st token was refused");
+    // Resuming a token is not minting; another address is not held back.
+    let (status, _, resumed) = common::public_request_from(
+        "127.0.0.41",
+        &server.addr,
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": s, "token": tokens[0]})),
+    );
+    assert_eq!(status, 200, "{resumed}");
+    assert_eq!(resumed["token"], tokens[0]);
+    assert_eq!(mint("127.0.0.42").0, 200);
+
+    // Tokens minted elsewhere, all used from one address: 20 conversations, then 429.
+    let mut more: Vec<String> = (0..20).map(|_| new_token(&server, "127.0.0.43", s)).collect();
+    more.push(new_token(&server, "127.0.0.44", s));
+    let mut started = Vec::new();
+    for (i, token) in more.iter().enumerate() {
+        let (status, body) = send_with(&server, "127.0.0.45", token, &format!("x-{i}"), json!({}));
+        if status == 429 {
+            assert_eq!(i, 20, "a burst of 20 conversations");
+            assert_eq!(body["error"]["code"], "rate_limited");
+            break;
+        }
+        assert_eq!(status, 201, "{body}");
+        started.push(body["conversation_id"].as_i64().unwrap());
+    }
+    assert_eq!(started.len(), 20, "the 21st conversation was refused");
+    // A visitor already chatting goes on.
+    let (status, body) = send_with(&server, "127.0.0.45", &more[0], "x-again", json!({}));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["conversation_id"], started[0]);
+}

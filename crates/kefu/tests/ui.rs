@@ -57,12 +57,27 @@ fn encode(s: &str) -> String {
 }
 
 fn request(server: &Server, method: &str, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
+    request_from(server, None, method, path, cookie, form)
+}
+
+/// As [`request`], from the loopback address `source` (`127.0.0.9`) when given.
+fn request_from(
+    server: &Server,
+    source: Option<&str>,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> Page {
     let body: String = form
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let mut stream = match source {
+        Some(source) => common::connect_from(&server.addr, source),
+        None => TcpStream::connect(&server.addr).unwrap(),
+    };
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
@@ -115,12 +130,23 @@ fn cookie_value<'a>(page: &'a Page, name: &str) -> Option<&'a str> {
 
 /// Signs in; returns the session cookie header value, or the failed page.
 fn sign_in(server: &Server, email: &str, password: &str) -> Result<String, Page> {
-    let form = request(server, "GET", "/login?next=/", "", &[]);
+    sign_in_from(server, None, email, password)
+}
+
+/// As [`sign_in`], from the loopback address `source` when given.
+fn sign_in_from(
+    server: &Server,
+    source: Option<&str>,
+    email: &str,
+    password: &str,
+) -> Result<String, Page> {
+    let form = request_from(server, source, "GET", "/login?next=/", "", &[]);
     assert_eq!(form.status, 200);
     let login_cookie = cookie_value(&form, "kefu_login").unwrap().to_string();
     let csrf = form.input("csrf").unwrap();
-    let done = request(
+    let done = request_from(
         server,
+        source,
         "POST",
         "/login",
         &format!("kefu_login={login_cookie}"),
@@ -626,6 +652,118 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     let locked = sign_in(&server, "tom@example.com", "a long enough password").unwrap_err();
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("locked"));
+}
+
+/// A refused sign-in page without what differs between two tries (the email typed back,
+/// the fresh form token).
+fn refusal(page: &Page, email: &str) -> (u16, String) {
+    let csrf = page.input("csrf").unwrap_or_default();
+    (
+        page.status,
+        page.body.replace(email, "EMAIL").replace(&csrf, "CSRF"),
+    )
+}
+
+/// Issue 10, item 4b: an attacker failing from one address locks only that address out;
+/// an unknown email is answered exactly as a wrong password (and locked alike); backoff
+/// doubles; an admin unlocks by API or from the agents page.
+#[test]
+fn sign_in_locks_per_address_hides_which_emails_exist_and_admins_unlock() {
+    let mut first = Server::sqlite();
+    first.kill();
+    let db = first.db.clone();
+    let mut ids = Vec::new();
+    for (email, role) in [("root@example.com", "admin"), ("tom@example.com", "agent")] {
+        let agent = admin(&[
+            "admin", "create-agent", "--db", &db, "--email", email, "--name", email, "--role", role,
+        ]);
+        ids.push(agent["id"].as_i64().unwrap());
+        admin(&[
+            "admin", "set-password", "--db", &db, "--email", email, "--password",
+            "a long enough password",
+        ]);
+    }
+    let tom_id = ids[1];
+    let server = Server::start(&db, &[]);
+    const RIGHT: &str = "a long enough password";
+    const WRONG: &str = "wrong wrong wrong";
+    let attacker = Some("127.0.0.66");
+
+    // An unknown email and a wrong password: the same answer, and the same argon2 work.
+    let started = std::time::Instant::now();
+    let unknown = sign_in(&server, "nobody@example.com", WRONG).unwrap_err();
+    let unknown_took = started.elapsed();
+    let started = std::time::Instant::now();
+    let wrong = sign_in(&server, "tom@example.com", WRONG).unwrap_err();
+    let wrong_took = started.elapsed();
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        refusal(&unknown, "nobody@example.com"),
+        refusal(&wrong, "tom@example.com")
+    );
+    assert!(
+        unknown_took * 3 > wrong_took,
+        "an unknown email is not refused faster: {unknown_took:?} vs {wrong_took:?}"
+    );
+
+    // Five failures from the attacker's address lock tom there, even with the right password…
+    for _ in 0..4 {
+        assert_eq!(sign_in_from(&server, attacker, "tom@example.com", WRONG).unwrap_err().status, 401);
+    }
+    assert_eq!(sign_in_from(&server, attacker, "tom@example.com", WRONG).unwrap_err().status, 429);
+    let locked = sign_in_from(&server, attacker, "tom@example.com", RIGHT).unwrap_err();
+    assert_eq!(locked.status, 429);
+    assert!(locked.body.contains("locked"), "{}", locked.body);
+    // …an unknown email is locked just the same, so the lock tells nothing either…
+    for _ in 0..5 {
+        let _ = sign_in_from(&server, attacker, "nobody@example.com", WRONG);
+    }
+    let nobody = sign_in_from(&server, attacker, "nobody@example.com", RIGHT).unwrap_err();
+    assert_eq!(
+        refusal(&nobody, "nobody@example.com"),
+        refusal(&locked, "tom@example.com")
+    );
+    // …and tom signs in from his own address all the while.
+    sign_in_from(&server, Some("127.0.0.67"), "tom@example.com", RIGHT)
+        .expect("the attacker's failures do not lock tom out of his own address");
+
+    // An admin unlocks him through the API.
+    let (status, body) = server.call("POST", &format!("/api/v1/agents/{tom_id}/unlock"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["locks_lifted"], 1);
+    let tom = sign_in_from(&server, attacker, "tom@example.com", RIGHT).expect("unlocked");
+    let (status, _) = server.call("POST", "/api/v1/agents/424242/unlock", None);
+    assert_eq!(status, 404);
+
+    // Locked again, and unlocked with the agents page's button; an agent cannot.
+    for _ in 0..5 {
+        let _ = sign_in_from(&server, attacker, "tom@example.com", WRONG);
+    }
+    assert_eq!(sign_in_from(&server, attacker, "tom@example.com", RIGHT).unwrap_err().status, 429);
+    let root = sign_in(&server, "root@example.com", RIGHT).unwrap();
+    let page = request(&server, "GET", "/admin/agents", &root, &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("action=\"/admin/agents/unlock\""), "{}", page.body);
+    let csrf = page.input("csrf").unwrap();
+    let tom_page = request(&server, "GET", "/inbox", &tom, &[]);
+    let tom_csrf = tom_page.input("csrf").unwrap_or_default();
+    let denied = request(
+        &server,
+        "POST",
+        "/admin/agents/unlock",
+        &tom,
+        &[("csrf", &tom_csrf), ("agent_id", &tom_id.to_string())],
+    );
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    let done = request(
+        &server,
+        "POST",
+        "/admin/agents/unlock",
+        &root,
+        &[("csrf", &csrf), ("agent_id", &tom_id.to_string())],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    sign_in_from(&server, attacker, "tom@example.com", RIGHT).expect("unlocked from the page");
 }
 
 #[test]

@@ -89,7 +89,15 @@ pub struct ShopOverrides {
     /// (LOST-RESHIP-OR-REFUND), replacing the pack's `late_after_days`: e.g. 20 for a shop
     /// that ships across borders.
     pub lost_package_after_days: Option<u32>,
+    /// What a web-chat visitor gives with an order number to prove the order theirs:
+    /// `email` (the default), `phone_tail` (the phone's last four digits) or `postcode`,
+    /// checked against the buyer's details on the order. A signed link from the shop's order
+    /// page proves it too, whatever this says.
+    pub order_proof: Option<String>,
 }
+
+/// The values `order_proof` may take.
+pub const ORDER_PROOFS: [&str; 3] = ["email", "phone_tail", "postcode"];
 
 fn err(reason: impl Into<String>) -> PackError {
     PackError::plain(FILE, reason)
@@ -104,6 +112,13 @@ impl Pack {
         {
             return Err(err(format!(
                 "routing `{r}` is not least_load or round_robin"
+            )));
+        }
+        if let Some(p) = &o.order_proof
+            && !ORDER_PROOFS.contains(&p.as_str())
+        {
+            return Err(err(format!(
+                "order_proof `{p}` is not email, phone_tail or postcode"
             )));
         }
         let mut pack = self.clone();

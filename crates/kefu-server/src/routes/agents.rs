@@ -90,6 +90,22 @@ pub async fn set_availability(
     ))
 }
 
+/// `POST /api/v1/agents/{id}/unlock` (admins): lifts the agent's sign-in locks from every
+/// address (issue 10, item 4b).
+pub async fn unlock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Admin)?;
+    let (agent, lifted) = crate::ui::auth::unlock_agent(&state, caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("agent {id} does not exist")))?;
+    Ok(Json(
+        json!({"id": agent.id, "unlocked": true, "locks_lifted": lifted}),
+    ))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {

@@ -9,7 +9,12 @@
 //! Nothing is lost or doubled: each message carries a client id the widget makes before
 //! sending, so a retry after a dropped connection is recognised as the same message; the
 //! stream replays from the database what a reconnecting widget has not seen (by message id).
-//! Public endpoints are rate-limited per visitor and per IP address.
+//! Public endpoints are rate-limited per visitor and per IP address; so are new tokens and new
+//! conversations per IP address (a script minting tokens would flood the inbox).
+//!
+//! An order number a visitor gives is linked to their conversation only when they prove the
+//! order theirs (see [`crate::order_proof`]); until then it is kept as an unverified claim and
+//! neither the bot nor the agent's page reads that order's facts for them (PRIV-PURPOSE).
 
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
@@ -37,6 +42,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::ingest::{CustomerRef, InboundRequest, ingest, non_empty};
 use crate::live::{LiveEvent, LiveKind, Party};
+use crate::order_proof::{self, ProofKind};
 use crate::shop_rules::ShopRules;
 
 /// Longest chat message, in characters: a chat line, not a letter (mail allows more).
@@ -76,6 +82,38 @@ fn limit_ip(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
     match ip.0 {
         Some(ip) => limit(&state.limits.per_ip, &ip.to_string(), state.clock.now()),
         None => Ok(()),
+    }
+}
+
+/// Refuses a message that would start a conversation when its address has started too many
+/// lately (issue 10, item 4a). A visitor already chatting continues unhindered.
+fn limit_new_conversation(state: &AppState, ip: &ClientIp, visitor: &Visitor) -> ApiResult<()> {
+    let Some(ip) = ip.0 else { return Ok(()) };
+    if state.limits.chatting.contains(&visitor.id) {
+        return Ok(());
+    }
+    state
+        .limits
+        .conversations_per_ip
+        .peek(&ip.to_string(), state.clock.now())
+        .map_err(|wait| ApiError::too_many("too many new chats from this address", wait))
+}
+
+/// Counts a stored message against the conversation limit when it started a conversation.
+fn count_conversation(
+    state: &AppState,
+    ip: &ClientIp,
+    visitor: &Visitor,
+    outcome: &kefu_store::IngestOutcome,
+) {
+    state.limits.chatting.insert(&visitor.id);
+    if let (true, Some(ip)) = (outcome.new_conversation, ip.0) {
+        // Already allowed by the peek before storing; a concurrent burst may overshoot by a
+        // few, which the next peek then refuses.
+        let _ = state
+            .limits
+            .conversations_per_ip
+            .check(&ip.to_string(), state.clock.now());
     }
 }
 
@@ -188,7 +226,19 @@ pub async fn session(
         .await?;
     let token = match req.token.as_deref().map(|t| verify(&state.master_key, t)) {
         Some(Ok(v)) if v.shop_id == req.shop_id => req.token.clone().unwrap_or_default(),
-        _ => new_token(&state.master_key, req.shop_id)?,
+        _ => {
+            // Resuming is free; a new visitor is a new buyer to the desk (item 4a).
+            if let Some(ip) = ip.0 {
+                state
+                    .limits
+                    .tokens_per_ip
+                    .check(&ip.to_string(), state.clock.now())
+                    .map_err(|wait| {
+                        ApiError::too_many("too many new chat sessions from this address", wait)
+                    })?;
+            }
+            new_token(&state.master_key, req.shop_id)?
+        }
     };
     let lang = req
         .language
@@ -206,6 +256,8 @@ pub async fn session(
         "next_open": next_open.map(|t| t.with_timezone(&rules.pack.timezone).to_rfc3339()),
         "notice": notice,
         "max_chars": MAX_CHAT_CHARS,
+        // What the widget asks for beside an order number.
+        "order_proof": ProofKind::from_setting(rules.overrides.order_proof.as_deref()).as_str(),
     })))
 }
 
@@ -273,8 +325,66 @@ pub struct ChatMessage {
     pub client_id: String,
     pub body: String,
     pub name: Option<String>,
-    /// An order number the buyer gave, linking the conversation to the order.
+    /// An order number the buyer gave. It is linked to the conversation only with a proof
+    /// below; otherwise it is kept as an unverified claim.
     pub order: Option<String>,
+    /// What the shop asks for as proof (its `order_proof` setting, named in the session):
+    /// the buyer's email, their phone's last four digits or their postcode.
+    pub order_proof: Option<String>,
+    /// A signed link from the shop's order page (`EXPIRES.MAC`), proving the order instead.
+    pub order_link: Option<String>,
+}
+
+/// How the visitor proved `order` theirs (`email`, `phone_tail`, `postcode`,
+/// `signed_link`), or `None`. A wrong proof and an order that does not exist give the same
+/// `None` after the same work, so the answer does not tell whether the order exists; every
+/// attempt counts against the visitor's and the address's allowance.
+async fn order_proved(
+    state: &AppState,
+    visitor: &Visitor,
+    ip: &ClientIp,
+    order: &str,
+    proof: Option<&str>,
+    link: Option<&str>,
+) -> ApiResult<Option<&'static str>> {
+    if proof.is_none() && link.is_none() {
+        return Ok(None);
+    }
+    let now = state.clock.now();
+    let too_many = |wait| ApiError::too_many("too many order checks", wait);
+    state
+        .limits
+        .proofs_per_visitor
+        .check(&visitor.id, now)
+        .map_err(too_many)?;
+    if let Some(ip) = ip.0 {
+        state
+            .limits
+            .proofs_per_ip
+            .check(&ip.to_string(), now)
+            .map_err(too_many)?;
+    }
+    if let Some(link) = link
+        && order_proof::link_proves(&state.master_key, visitor.shop_id, order, link, now)
+    {
+        return Ok(Some("signed_link"));
+    }
+    if let Some(proof) = proof {
+        let rules = state
+            .shops
+            .get(state.store.as_ref(), &state.packs, visitor.shop_id)
+            .await?;
+        let kind = ProofKind::from_setting(rules.overrides.order_proof.as_deref());
+        let buyer = state
+            .store
+            .order_buyer(visitor.shop_id, order)
+            .await?
+            .unwrap_or_default();
+        if order_proof::proves(kind, proof, kind.stored(&buyer)) {
+            return Ok(Some(kind.as_str()));
+        }
+    }
+    Ok(None)
 }
 
 /// A buyer's chat message: `201` once durable, `200` for a retry of one already stored.
@@ -315,6 +425,23 @@ pub async fn post_message(
     if let Some(o) = &order {
         non_empty("order", o, 100)?;
     }
+    let proof = req.order_proof.as_deref().filter(|p| !p.trim().is_empty());
+    let link = req.order_link.as_deref().filter(|l| !l.trim().is_empty());
+    if order.is_none() && (proof.is_some() || link.is_some()) {
+        return Err(ApiError::invalid(
+            "order_proof and order_link prove an order: send the order number too",
+        ));
+    }
+    if proof.is_some_and(|p| p.chars().count() > 200) || link.is_some_and(|l| l.len() > 200) {
+        return Err(ApiError::invalid(
+            "order_proof and order_link have at most 200 characters",
+        ));
+    }
+    limit_new_conversation(&state, &ip, &visitor)?;
+    let proved = match &order {
+        Some(o) => order_proved(&state, &visitor, &ip, o, proof, link).await?,
+        None => None,
+    };
     let outcome = ingest(
         &state,
         InboundRequest {
@@ -325,7 +452,8 @@ pub async fn post_message(
                 name: req.name.map(|n| n.chars().take(100).collect()),
                 language: None,
             },
-            order_external_id: order,
+            // Only a proved order is linked: the bot answers from the linked order alone.
+            order_external_id: order.clone().filter(|_| proved.is_some()),
             body: body.to_string(),
             received_at: None,
             external_id: Some(format!("webchat:{}:{client_id}", visitor.id)),
@@ -333,6 +461,30 @@ pub async fn post_message(
         },
     )
     .await?;
+    count_conversation(&state, &ip, &visitor, &outcome);
+    if let Some(o) = &order {
+        let now = state.clock.now();
+        match proved {
+            Some(how) => {
+                state
+                    .store
+                    .log_event(
+                        outcome.conversation_id,
+                        now,
+                        event_kind::ORDER_VERIFIED,
+                        "visitor",
+                        json!({"order": o, "by": how}),
+                    )
+                    .await?
+            }
+            None => {
+                state
+                    .store
+                    .claim_order(outcome.conversation_id, o, now)
+                    .await?
+            }
+        }
+    }
     let status = if outcome.duplicate {
         StatusCode::OK
     } else {
@@ -344,8 +496,28 @@ pub async fn post_message(
             "conversation_id": outcome.conversation_id,
             "message_id": outcome.message_id,
             "duplicate": outcome.duplicate,
+            // The same answer for a wrong proof and an order that does not exist.
+            "order": order.map(|o| json!({"number": o, "verified": proved.is_some()})),
         })),
     ))
+}
+
+/// `GET /api/v1/shops/{id}/order-link-secret` (admins): the shop's secret for signing order
+/// links on its own order pages, and how to use it (see [`crate::order_proof`]).
+pub async fn order_link_secret(
+    State(state): State<AppState>,
+    caller: crate::extract::Caller,
+    Path(shop_id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(kefu_core::Role::Admin)?;
+    state.tenant_shop(&caller, shop_id).await?;
+    Ok(Json(json!({
+        "shop_id": shop_id,
+        "secret": order_proof::link_secret(&state.master_key, shop_id),
+        "signs": "{shop_id}|{order external id}|{expires, Unix seconds}",
+        "algorithm": "HMAC-SHA256, the secret's text as key; data-order-link=\"{expires}.{hex MAC}\"",
+        "max_days": order_proof::MAX_LINK_DAYS,
+    })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -809,6 +981,7 @@ pub async fn upload(
         ));
     }
     let size_kb = body.len().div_ceil(1024);
+    limit_new_conversation(&state, &ip, &visitor)?;
     let outcome = ingest(
         &state,
         InboundRequest {
@@ -827,6 +1000,7 @@ pub async fn upload(
         },
     )
     .await?;
+    count_conversation(&state, &ip, &visitor, &outcome);
     if outcome.duplicate {
         return Ok((
             StatusCode::OK,

@@ -6,7 +6,7 @@ use kefu_store::IngestOutcome;
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Caller, JsonBody};
-use crate::ingest::{InboundRequest, ingest};
+use crate::ingest::{InboundRequest, check_received_at, ingest, parse_time};
 
 /// `201` once the message is durable; `200` with the original ids for a retry of a message
 /// already stored (same `external_id`).
@@ -16,6 +16,9 @@ pub async fn create(
     JsonBody(req): JsonBody<InboundRequest>,
 ) -> ApiResult<(StatusCode, Json<IngestOutcome>)> {
     state.tenant_shop(&caller, req.shop_id).await?;
+    if let Some(t) = &req.received_at {
+        check_received_at(state.clock.now(), parse_time("received_at", t)?)?;
+    }
     let outcome = ingest(&state, req).await?;
     let status = if outcome.duplicate {
         StatusCode::OK

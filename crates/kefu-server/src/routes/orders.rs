@@ -49,6 +49,24 @@ pub struct UpsertOrder {
     /// What was bought: `[{"title", "quantity", "unit_price", "sku"}]`.
     #[serde(default)]
     pub items: Vec<kefu_core::OrderItem>,
+    /// The buyer's email, phone and postcode as the shop has them: a web-chat visitor proves
+    /// the order theirs with the one the shop's `order_proof` setting names. Never shown.
+    pub buyer_email: Option<String>,
+    pub buyer_phone: Option<String>,
+    pub buyer_postcode: Option<String>,
+}
+
+/// An optional contact field: trimmed, blank as absent, at most 200 characters.
+fn contact(field: &str, v: Option<String>) -> ApiResult<Option<String>> {
+    let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > 200 {
+        return Err(ApiError::invalid(format!(
+            "{field} is longer than 200 characters"
+        )));
+    }
+    Ok(Some(v))
 }
 
 fn opt_time(field: &str, v: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
@@ -81,6 +99,11 @@ pub async fn upsert(
         closed_at: opt_time("closed_at", &req.closed_at)?,
         promises: req.promises,
         items: req.items,
+        buyer: kefu_store::OrderBuyer {
+            email: contact("buyer_email", req.buyer_email)?,
+            phone: contact("buyer_phone", req.buyer_phone)?,
+            postcode: contact("buyer_postcode", req.buyer_postcode)?,
+        },
     };
     if order.items.len() > 200 {
         return Err(ApiError::invalid("an order may list at most 200 items"));

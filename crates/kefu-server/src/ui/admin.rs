@@ -294,6 +294,11 @@ async fn agents_view(
                     input type="hidden" name="csrf" value=(viewer.csrf);
                     input type="hidden" name="agent_id" value=(a.id);
                     button.small type="submit" { (lang.t("new_token")) }
+                }
+                form.inline method="post" action="/admin/agents/unlock" {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    input type="hidden" name="agent_id" value=(a.id);
+                    button.small type="submit" { (lang.t("unlock_sign_in")) }
                 } }
             } } } }
         form.card method="post" action="/admin/agents" id="agent-form" {
@@ -432,6 +437,25 @@ pub async fn create_token(
         StatusCode::OK,
     )
     .await
+}
+
+/// The agents page's "unlock sign-in" button: lifts the agent's sign-in locks (item 4b).
+pub async fn unlock_agent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    if !viewer.at_least(Role::Admin) {
+        return forbidden(viewer.lang, &viewer);
+    }
+    match super::auth::unlock_agent(&state, viewer.agent.tenant_id, f.agent_id).await {
+        Ok(Some(_)) => Redirect::to("/admin/agents").into_response(),
+        Ok(None) => super::not_found(&viewer),
+        Err(e) => unavailable(viewer.lang, &viewer, e),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,14 @@
 //! Sign-in for the web UI: argon2 password hashes, sessions in the store (only the hash of the
 //! cookie is kept), a CSRF token per session that every form carries, and a lockout after
 //! repeated failures.
+//!
+//! The lockout is kept per (account, IP address) with exponential backoff, not per account:
+//! an attacker failing from one address locks only themselves out, and the agent still signs
+//! in from their own. Unknown emails are counted and locked exactly like known ones and take
+//! an argon2 verification too, so neither the answer nor its timing says which emails exist
+//! (issue 10, item 4b). The counts live in this process's memory: several kefu processes
+//! behind one balancer each keep their own (an attacker gets a few more tries), and a
+//! restart forgets them.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -16,9 +24,90 @@ use crate::extract::hash_token;
 pub const COOKIE: &str = "kefu_session";
 /// A session lasts a working day and a bit; then the agent signs in again.
 pub const SESSION_HOURS: i64 = 12;
-/// Failures in a row that lock an account, and for how long.
-pub const LOCK_AFTER: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
+/// Failures in a row (for one account from one address) before the first lock.
+pub const LOCK_AFTER: u32 = 5;
+/// The first lock; each further failure doubles it, up to [`MAX_LOCK_MINUTES`].
+pub const FIRST_LOCK_SECONDS: i64 = 60;
+pub const MAX_LOCK_MINUTES: i64 = 60;
+/// Failures older than this are forgotten.
+const FORGET_AFTER_HOURS: i64 = 24;
+/// Pairs kept before old ones are swept, so a flood of addresses cannot grow it forever.
+const SWEEP_AT: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// Failed sign-ins by (email, IP address).
+#[derive(Default)]
+pub struct SignInGuard {
+    pairs: std::sync::Mutex<std::collections::HashMap<(String, String), Failures>>,
+}
+
+impl SignInGuard {
+    fn pairs(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), Failures>> {
+        self.pairs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Until when `email` is locked from `ip` at `now`, if it is.
+    pub fn locked(&self, email: &str, ip: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.pairs()
+            .get(&(email.to_string(), ip.to_string()))
+            .and_then(|f| f.locked_until)
+            .filter(|t| *t > now)
+    }
+
+    /// Counts a failure; from the [`LOCK_AFTER`]th in a row on, the pair is locked, for
+    /// twice as long at each failure. Returns the lock's end when this failure set one.
+    pub fn fail(&self, email: &str, ip: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut pairs = self.pairs();
+        let forget = now - Duration::hours(FORGET_AFTER_HOURS);
+        if pairs.len() >= SWEEP_AT {
+            pairs.retain(|_, f| f.last > forget || f.locked_until.is_some_and(|t| t > now));
+        }
+        let f = pairs
+            .entry((email.to_string(), ip.to_string()))
+            .or_insert(Failures {
+                count: 0,
+                last: now,
+                locked_until: None,
+            });
+        if f.last <= forget {
+            f.count = 0;
+        }
+        f.count += 1;
+        f.last = now;
+        if f.count < LOCK_AFTER {
+            return None;
+        }
+        let doublings = (f.count - LOCK_AFTER).min(16);
+        let secs = (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_MINUTES * 60);
+        let until = now + Duration::seconds(secs);
+        f.locked_until = Some(until);
+        Some(until)
+    }
+
+    /// A right password from this address: its count starts again.
+    pub fn succeed(&self, email: &str, ip: &str) {
+        self.pairs().remove(&(email.to_string(), ip.to_string()));
+    }
+
+    /// An admin unlocks the account from every address. Returns how many locks were lifted.
+    pub fn unlock(&self, email: &str, now: DateTime<Utc>) -> usize {
+        let mut pairs = self.pairs();
+        let locked = pairs
+            .iter()
+            .filter(|((e, _), f)| e == email && f.locked_until.is_some_and(|t| t > now))
+            .count();
+        pairs.retain(|(e, _), _| e != email);
+        locked
+    }
+}
 
 /// Hashes a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -175,13 +264,34 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// When a locked account opens again, if it is locked at `now`.
-pub fn locked(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    locked_until.filter(|t| *t > now)
-}
-
-pub fn lock_until(now: DateTime<Utc>) -> DateTime<Utc> {
-    now + Duration::minutes(LOCK_MINUTES)
+/// Lifts every sign-in lock on an agent of `tenant_id` and resets their stored failure
+/// count (`POST /api/v1/agents/{id}/unlock`, the agents page's button). `None`: no such agent
+/// in that tenant.
+pub async fn unlock_agent(
+    state: &AppState,
+    tenant_id: i64,
+    agent_id: i64,
+) -> Result<Option<(Agent, usize)>, kefu_store::StoreError> {
+    let Some(agent) = state
+        .store
+        .agents(tenant_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == agent_id)
+    else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let lifted = state
+        .limits
+        .sign_in
+        .unlock(&agent.email.trim().to_lowercase(), now);
+    // The stored count is a record of failures only; a success resets it.
+    state
+        .store
+        .record_login(agent.id, true, i64::MAX, now)
+        .await?;
+    Ok(Some((agent, lifted)))
 }
 
 #[cfg(test)]
@@ -200,6 +310,35 @@ mod tests {
             hash_password("correct horse battery staple").unwrap(),
             "salted"
         );
+    }
+
+    #[test]
+    fn lockout_is_per_address_and_backs_off() {
+        let g = SignInGuard::default();
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        for _ in 1..LOCK_AFTER {
+            assert_eq!(g.fail("tom@x", "10.0.0.9", t0), None);
+        }
+        let first = g.fail("tom@x", "10.0.0.9", t0).expect("locked at the fifth");
+        assert_eq!(first - t0, Duration::seconds(FIRST_LOCK_SECONDS));
+        assert!(g.locked("tom@x", "10.0.0.9", t0).is_some());
+        assert_eq!(g.locked("tom@x", "10.0.0.1", t0), None, "another address");
+        assert_eq!(g.locked("amy@x", "10.0.0.9", t0), None, "another account");
+        // Once it opens, the next failure locks twice as long, and so on up to the cap.
+        let t1 = first + Duration::seconds(1);
+        assert_eq!(g.locked("tom@x", "10.0.0.9", t1), None);
+        let second = g.fail("tom@x", "10.0.0.9", t1).unwrap();
+        assert_eq!(second - t1, Duration::seconds(2 * FIRST_LOCK_SECONDS));
+        for _ in 0..20 {
+            g.fail("tom@x", "10.0.0.9", t1);
+        }
+        assert_eq!(
+            g.locked("tom@x", "10.0.0.9", t1).unwrap() - t1,
+            Duration::minutes(MAX_LOCK_MINUTES)
+        );
+        assert_eq!(g.unlock("tom@x", t1), 1);
+        assert_eq!(g.locked("tom@x", "10.0.0.9", t1), None);
+        assert_eq!(g.fail("tom@x", "10.0.0.9", t1), None, "counting starts again");
     }
 
     #[test]

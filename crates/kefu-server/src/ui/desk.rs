@@ -475,6 +475,10 @@ async fn conversation_view(
                             }
                         }
                     }
+                    // A visitor's unproved order number: no order facts, no case buttons (item 3).
+                    @if let (None, Some(claim)) = (&detail.order, &detail.order_claim) {
+                        section.card #order-claim { h2 { (lang.t("order")) " " (claim) } p.unverified { (lang.t("order_unverified")) } }
+                    }
                     @if let Some(o) = &detail.order {
                         section.card {
                             h2 { (lang.t("order")) " " (o.external_id) }

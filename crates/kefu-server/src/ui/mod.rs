@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
             get(admin::agents_page).post(admin::create_agent),
         )
         .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/agents/unlock", post(admin::unlock_agent))
         .route(
             "/admin/teams",
             get(admin::teams_page).post(admin::create_team),
@@ -246,6 +247,7 @@ pub struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    ip: crate::routes::chat::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -268,6 +270,11 @@ async fn login(
         return again(StatusCode::FORBIDDEN, lang.t("expired_form"));
     }
     let now = state.clock.now();
+    // Locks are per (account, address) and the same for unknown emails (item 4b).
+    let ip = ip.0.map(|a| a.to_string()).unwrap_or_default();
+    if state.limits.sign_in.locked(&email, &ip, now).is_some() {
+        return again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"));
+    }
     let record = match state.store.login_record(&email).await {
         Ok(r) => r,
         Err(e) => {
@@ -278,30 +285,31 @@ async fn login(
             );
         }
     };
-    let Some(record) = record else {
-        // Same work as for a wrong password, so the answer's timing does not tell.
-        let _ = auth::verify_password(&f.password, auth::decoy_hash());
-        return again(StatusCode::UNAUTHORIZED, lang.t("wrong_login"));
+    // An unknown email, or an agent without a password, costs the same argon2 work as a
+    // wrong password, so the answer's timing does not tell which emails exist.
+    let hash = record
+        .as_ref()
+        .and_then(|r| r.password_hash.as_deref())
+        .unwrap_or(auth::decoy_hash());
+    let ok = auth::verify_password(&f.password, hash)
+        && record.as_ref().is_some_and(|r| r.password_hash.is_some());
+    let record = match record {
+        Some(r) if ok => r,
+        _ => {
+            // Nothing is written for a failure, known email or not: a database write only
+            // for known ones would show in the answer's timing.
+            return if state.limits.sign_in.fail(&email, &ip, now).is_some() {
+                again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"))
+            } else {
+                again(StatusCode::UNAUTHORIZED, lang.t("wrong_login"))
+            };
+        }
     };
-    if auth::locked(record.locked_until, now).is_some() {
-        return again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"));
-    }
-    let ok = record
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| auth::verify_password(&f.password, h));
+    state.limits.sign_in.succeed(&email, &ip);
     let _ = state
         .store
-        .record_login(record.agent.id, ok, auth::LOCK_AFTER, auth::lock_until(now))
+        .record_login(record.agent.id, true, i64::MAX, now)
         .await;
-    if !ok {
-        let locked_now = record.failed_logins + 1 >= auth::LOCK_AFTER;
-        return if locked_now {
-            again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked"))
-        } else {
-            again(StatusCode::UNAUTHORIZED, lang.t("wrong_login"))
-        };
-    }
     let token = auth::random_hex(32);
     let csrf = auth::random_hex(16);
     if token.is_empty() || csrf.is_empty() {

@@ -80,6 +80,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../migrations/sqlite/0013_inbox_work.sql"),
     ),
+    (
+        14,
+        include_str!("../../migrations/sqlite/0014_order_proof.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -443,6 +447,27 @@ impl Store for SqliteStore {
     async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
         let external_id = external_id.to_string();
         self.read(move |c| ops::order_by_external(c, shop_id, &external_id))
+            .await
+    }
+
+    async fn order_buyer(
+        &self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<crate::OrderBuyer>> {
+        let external_id = external_id.to_string();
+        self.read(move |c| ops::order_buyer(c, shop_id, &external_id))
+            .await
+    }
+
+    async fn claim_order(
+        &self,
+        conversation_id: i64,
+        external_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let external_id = external_id.to_string();
+        self.write(move |c, _| ops::claim_order(c, conversation_id, &external_id, at))
             .await
     }
 

@@ -82,14 +82,18 @@ pub fn upsert_order(c: &Connection, o: &NewOrder) -> Result<Order> {
     let items = serde_json::to_string(&o.items).unwrap_or_else(|_| "[]".into());
     c.prepare_cached(
         "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
-             shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13)
+             shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items,
+             buyer_email, buyer_phone, buyer_postcode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13, ?14, ?15, ?16)
          ON CONFLICT (shop_id, external_id) DO UPDATE SET
              total = excluded.total, currency = excluded.currency, paid_at = excluded.paid_at,
              promised_ship_by = excluded.promised_ship_by, shipped_at = excluded.shipped_at,
              carrier = excluded.carrier, tracking_number = excluded.tracking_number,
              delivered_at = excluded.delivered_at, closed_at = excluded.closed_at,
-             promises = excluded.promises, items = excluded.items",
+             promises = excluded.promises, items = excluded.items,
+             buyer_email = COALESCE(excluded.buyer_email, orders.buyer_email),
+             buyer_phone = COALESCE(excluded.buyer_phone, orders.buyer_phone),
+             buyer_postcode = COALESCE(excluded.buyer_postcode, orders.buyer_postcode)",
     )?
     .execute(params![
         o.shop_id,
@@ -105,6 +109,9 @@ pub fn upsert_order(c: &Connection, o: &NewOrder) -> Result<Order> {
         o.closed_at.map(micros),
         promises,
         items,
+        o.buyer.email,
+        o.buyer.phone,
+        o.buyer.postcode,
     ])?;
     order_by_external(c, o.shop_id, &o.external_id)?
         .ok_or_else(|| StoreError::Backend("order vanished after upsert".into()))
@@ -118,6 +125,57 @@ pub fn order_by_external(c: &Connection, shop_id: i64, external_id: &str) -> Res
     Ok(c.prepare_cached(&sql)?
         .query_row(params![shop_id, external_id], rows::order)
         .optional()?)
+}
+
+pub fn order_buyer(
+    c: &Connection,
+    shop_id: i64,
+    external_id: &str,
+) -> Result<Option<crate::OrderBuyer>> {
+    Ok(c.prepare_cached(
+        "SELECT buyer_email, buyer_phone, buyer_postcode FROM orders WHERE shop_id = ?1 AND external_id = ?2",
+    )?
+    .query_row(params![shop_id, external_id], |r| {
+        Ok(crate::OrderBuyer {
+            email: r.get(0)?,
+            phone: r.get(1)?,
+            postcode: r.get(2)?,
+        })
+    })
+    .optional()?)
+}
+
+pub fn claim_order(
+    c: &Connection,
+    conversation_id: i64,
+    external_id: &str,
+    at: chrono::DateTime<Utc>,
+) -> Result<()> {
+    let changed = c
+        .prepare_cached(
+            "UPDATE conversations SET order_claim = ?2 WHERE id = ?1 AND order_id IS NULL",
+        )?
+        .execute(params![conversation_id, external_id])?;
+    if changed == 0 {
+        let exists: bool = c
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1)")?
+            .query_row([conversation_id], |r| r.get(0))?;
+        if !exists {
+            return Err(StoreError::NotFound(format!(
+                "conversation {conversation_id} does not exist"
+            )));
+        }
+        // Already linked to an order: that link stands, nothing to record.
+        return Ok(());
+    }
+    add_event(
+        c,
+        conversation_id,
+        micros(at),
+        event_kind::ORDER_CLAIMED,
+        "visitor",
+        &json!({"order": external_id, "verified": false}),
+    )
 }
 
 pub(crate) fn add_event(
@@ -195,6 +253,7 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
             c.prepare_cached(
                 "UPDATE conversations SET status = ?2, updated_at = ?3, last_inbound_at = ?3,
                      message_count = message_count + 1, order_id = COALESCE(order_id, ?4),
+                     order_claim = CASE WHEN ?4 IS NULL THEN order_claim ELSE NULL END,
                      language = COALESCE(?5, language)
                  WHERE id = ?1",
             )?
@@ -537,6 +596,9 @@ pub fn conversation(c: &Connection, id: i64) -> Result<Option<ConversationDetail
         }
         None => None,
     };
+    let order_claim: Option<String> = c
+        .prepare_cached("SELECT order_claim FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
     let list = |table: &str, cols: &str| {
         format!("SELECT {cols} FROM {table} WHERE conversation_id = ?1 ORDER BY id")
     };
@@ -556,6 +618,7 @@ pub fn conversation(c: &Connection, id: i64) -> Result<Option<ConversationDetail
         conversation,
         customer,
         order,
+        order_claim,
         messages,
         events,
         obligations,

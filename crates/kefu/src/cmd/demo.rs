@@ -339,6 +339,7 @@ async fn conversation(
                     vec![]
                 },
                 items: vec![],
+                buyer: Default::default(),
             })
             .await?;
     }

@@ -281,6 +281,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// A connection to `addr` from the loopback address `source` (`127.0.0.7`): the server sees a
+/// different client address, as it would for another buyer.
+pub fn connect_from(addr: &str, source: &str) -> TcpStream {
+    let to: std::net::SocketAddr = addr.parse().unwrap();
+    let from: std::net::SocketAddr = format!("{source}:0").parse().unwrap();
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&from.into()).unwrap();
+    socket.connect(&to.into()).unwrap();
+    socket.into()
+}
+
 /// A request without a bearer token that also returns the response headers (lower-cased).
 pub fn public_request(
     addr: &str,
@@ -288,7 +300,27 @@ pub fn public_request(
     path: &str,
     body: Option<&Value>,
 ) -> (u16, Vec<(String, String)>, Value) {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    public_request_on(TcpStream::connect(addr).unwrap(), addr, method, path, body)
+}
+
+/// As [`public_request`], from the loopback address `source`.
+pub fn public_request_from(
+    source: &str,
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<(String, String)>, Value) {
+    public_request_on(connect_from(addr, source), addr, method, path, body)
+}
+
+fn public_request_on(
+    mut stream: TcpStream,
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<(String, String)>, Value) {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
