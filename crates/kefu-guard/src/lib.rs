@@ -2,7 +2,9 @@
 
 pub mod bench;
 mod guard;
+mod norm;
 mod phrases;
+mod platform;
 mod privacy;
 mod redact;
 mod style;

@@ -8,6 +8,7 @@
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
+use crate::norm::{Folder, Norm};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -71,6 +72,27 @@ pub(crate) enum Cat {
     Ni,
     ShopForbidden,
     ShopRequired,
+    // PRIV-NO-CARD-NUMBER: a card number or card details; an expiry date,
+    // which is a card's only with a card word in the same sentence.
+    Card,
+    Expiry,
+    CardWord,
+    // PLATFORM-NO-OFFSITE: an act that is off-platform by itself (站外交易,
+    // "pay outside eBay"); a messenger (WhatsApp, 微信); a phone or e-mail;
+    // an invitation to get in touch ("add me", 加我); a word of the sale.
+    Offsite,
+    Channel,
+    ContactLite,
+    Contact,
+    Deal,
+    // REVIEW-NO-INCENTIVE: a good or changed review; something the buyer
+    // gets; a bribe in one phrase (好评返现); a condition ("if", 后).
+    Review,
+    Incentive,
+    ReviewBribe,
+    Cond,
+    /// "thank you", 感谢: a review the reply thanks for is not asked for.
+    Thanks,
 }
 
 impl Cat {
@@ -109,6 +131,19 @@ impl Cat {
             "anaphor" => Cat::Anaphor,
             "suggest" => Cat::Suggest,
             "ni" => Cat::Ni,
+            "card" => Cat::Card,
+            "expiry" => Cat::Expiry,
+            "card_word" => Cat::CardWord,
+            "offsite" => Cat::Offsite,
+            "channel" => Cat::Channel,
+            "contact_lite" => Cat::ContactLite,
+            "contact" => Cat::Contact,
+            "deal" => Cat::Deal,
+            "review" => Cat::Review,
+            "incentive" => Cat::Incentive,
+            "review_bribe" => Cat::ReviewBribe,
+            "cond" => Cat::Cond,
+            "thanks" => Cat::Thanks,
             _ => return None,
         })
     }
@@ -223,6 +258,8 @@ pub(crate) struct PhraseSet {
     hant: HashMap<char, char>,
     /// Characters that are only traditional (a table value, not a key).
     hant_only: std::collections::HashSet<char>,
+    /// Folds a reply (width, script, spelling tricks) before matching.
+    folder: Folder,
 }
 
 const DATA: [(Lang, &str); 5] = [
@@ -312,12 +349,15 @@ impl PhraseSet {
             .copied()
             .filter(|t| !hant.contains_key(t))
             .collect();
+        let folder = Folder::new(&hant);
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
         let mut suggestions: HashMap<Lang, HashMap<String, String>> = HashMap::new();
+        // Patterns are folded the way replies are (simplified script, ASCII
+        // width), so one simplified phrase serves both scripts.
         let mut add = |phrase: &str, entry: Entry| {
-            let key = phrase.to_lowercase();
+            let key = folder.fold_phrase(phrase).to_lowercase();
             let id = *index.entry(key.clone()).or_insert_with(|| {
                 patterns.push(key);
                 entries.push(Vec::new());
@@ -349,13 +389,6 @@ impl PhraseSet {
                     prefix,
                     cancels,
                 };
-                if lang == Lang::Zh {
-                    // Traditional-script variant: same meaning, other characters.
-                    let t: String = p.chars().map(|c| *hant.get(&c).unwrap_or(&c)).collect();
-                    if t != p {
-                        add(&t, entry.clone());
-                    }
-                }
                 add(p, entry);
             }
         }
@@ -425,7 +458,20 @@ impl PhraseSet {
             suggestions,
             hant,
             hant_only,
+            folder,
         }
+    }
+
+    /// Does `text` hold Han characters, and its folded form when folding
+    /// changes it (see [`crate::norm`]).
+    pub(crate) fn normalise(&self, text: &str) -> (bool, Option<Norm>) {
+        let (cjk, maybe) = self.folder.scan(text);
+        if !maybe {
+            return (cjk, None);
+        }
+        let norm = self.folder.fold(text);
+        let cjk = cjk || text.chars().any(is_cjk);
+        (cjk, norm)
     }
 
     /// The shop's required phrases (entries tagged with the phrase itself).
