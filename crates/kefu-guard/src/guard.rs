@@ -60,6 +60,40 @@ pub struct LintContext {
     pub min_options: Option<u8>,
 }
 
+impl LintContext {
+    /// The context of a reply in a conversation, from what the conversation
+    /// knows: its buyer's language (`None` to detect it from the reply) and
+    /// whether an agent or the bot has already answered in it (if not, this
+    /// reply is the first response and EBAY-SUBSTANTIVE applies).
+    ///
+    /// Build the context with this one function wherever a draft of that
+    /// conversation is checked, both as the agent types and on send, so the
+    /// two checks cannot disagree: `Guard::lint(draft, &ctx)` is the only
+    /// entry point and its verdict depends on nothing but the text and this
+    /// context.
+    pub fn for_conversation(language: Option<&str>, answered_before: bool) -> LintContext {
+        LintContext {
+            lang: language.map(str::to_string),
+            first_response: !answered_before,
+            category: None,
+            min_options: None,
+        }
+    }
+
+    /// The conversation's category (LOST-NO-STALL looks at lost and late
+    /// packages).
+    pub fn with_category(mut self, category: Option<Category>) -> LintContext {
+        self.category = category;
+        self
+    }
+
+    /// OPTIONS-3: the minimum number of solutions the shop's pack asks for.
+    pub fn with_min_options(mut self, min_options: Option<u8>) -> LintContext {
+        self.min_options = min_options;
+        self
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerdictKind {
@@ -292,7 +326,12 @@ impl Guard {
         self.phrases.build_all();
     }
 
-    /// Check one outgoing reply. The verdict is the worst finding's severity.
+    /// Check one outgoing reply: the one entry point for every check (the
+    /// live check of a draft and the check on send alike). Pure: the same
+    /// text and context always give the same verdict. The verdict is the
+    /// worst finding's severity; finding spans are byte offsets into
+    /// `original`, the text as the caller passed it, even where the rules
+    /// matched its folded form (see the crate docs).
     pub fn lint(&self, original: &str, ctx: &LintContext) -> Verdict {
         // Fold spelling tricks first ("passw0rd", "密 码", "密碼", "ＰＩＮ"); the
         // rules run on the folded text and findings are mapped back.

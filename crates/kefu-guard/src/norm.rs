@@ -173,11 +173,22 @@ fn cjk_cp(cp: u32) -> bool {
 }
 
 impl Folder {
-    /// From the simplified → traditional table (`data/zh-hant.txt`).
+    /// From the simplified → traditional table (`data/zh-hant.txt`), plus
+    /// the second traditional form of a few characters whose table entry
+    /// holds the commoner one (联系 is 聯繫 as well as 聯係).
     pub fn new(hant: &HashMap<char, char>) -> Folder {
+        const MORE: [(char, char); 6] = [
+            ('系', '繫'),
+            ('发', '髮'),
+            ('里', '裏'),
+            ('了', '瞭'),
+            ('只', '隻'),
+            ('周', '週'),
+        ];
         let mut simp = HashMap::new();
         let mut bits = vec![0u64; ((HAN_LAST - HAN_BASE) as usize) / 64 + 1];
-        for (&s, &t) in hant {
+        let pairs = hant.iter().map(|(&s, &t)| (s, t)).chain(MORE);
+        for (s, t) in pairs {
             // Only characters that are never simplified themselves: folding
             // one that is would change a simplified text.
             if s != t && !hant.contains_key(&t) {
