@@ -62,9 +62,29 @@ impl Norm {
 pub(crate) struct Folder {
     /// Traditional → simplified, for the characters of `zh-hant.txt`.
     simp: HashMap<char, char>,
-    /// One bit per code point of U+4E00..=U+9FFF: is it a key of `simp`?
-    /// The fast scan tests this instead of hashing every Han character.
+    /// One bit per code point of U+4E00..=U+9FFF: is it a key of `simp`
+    /// (a traditional-only character)? The fast scan tests this instead of
+    /// hashing every Han character.
     trad_bits: Box<[u64]>,
+    /// Likewise: a simplified character whose traditional form differs.
+    simp_bits: Box<[u64]>,
+}
+
+fn set_bit(bits: &mut [u64], c: char) {
+    let cp = c as u32;
+    if (HAN_BASE..=HAN_LAST).contains(&cp) {
+        let k = (cp - HAN_BASE) as usize;
+        bits[k / 64] |= 1 << (k % 64);
+    }
+}
+
+#[inline]
+fn bit(bits: &[u64], cp: u32) -> bool {
+    if !(HAN_BASE..=HAN_LAST).contains(&cp) {
+        return false;
+    }
+    let k = (cp - HAN_BASE) as usize;
+    bits[k / 64] & (1 << (k % 64)) != 0
 }
 
 const HAN_BASE: u32 = 0x4E00;
@@ -117,8 +137,7 @@ fn leet_letter(c: char) -> Option<char> {
 
 /// Separators dropped between Han characters (after width folding).
 fn is_sep(c: char) -> bool {
-    c.is_ascii() && CLASS[c as usize] & SEP != 0
-        || matches!(c, '\u{3000}' | '·' | '•' | '・')
+    c.is_ascii() && CLASS[c as usize] & SEP != 0 || matches!(c, '\u{3000}' | '·' | '•' | '・')
 }
 
 /// Separators allowed between spelled-out Latin letters.
@@ -151,7 +170,7 @@ fn is_han(c: char) -> bool {
 
 /// Decode the character at byte `i` of a valid UTF-8 string whose byte
 /// there is not ASCII: (code point, length).
-#[inline]
+#[inline(always)]
 fn decode(b: &[u8], i: usize) -> (u32, usize) {
     let b0 = u32::from(b[i]);
     let cont = |k: usize| u32::from(b[i + k] & 0x3F);
@@ -172,6 +191,32 @@ fn cjk_cp(cp: u32) -> bool {
     matches!(cp, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
+/// At ASCII byte `i` of class `k` (a leet character or a separator): may a
+/// fold start here? A leet character between letters ("passw0rd"), or a
+/// single letter set apart by separators ("p.i.n").
+#[inline]
+fn ascii_hint(b: &[u8], i: usize, k: u8) -> bool {
+    if i == 0 || !b[i - 1].is_ascii_alphabetic() {
+        return false;
+    }
+    if k & LEET != 0 {
+        // A letter within the next three bytes.
+        let mut j = i + 1;
+        while j < b.len() && j <= i + 3 && b[j] < 0x80 && CLASS[b[j] as usize] & LEET != 0 {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_alphabetic() {
+            return true;
+        }
+    }
+    k & SEP != 0
+        && (i < 2 || !b[i - 2].is_ascii_alphanumeric())
+        && i + 1 < b.len()
+        && b[i + 1].is_ascii_alphabetic()
+        && (i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric())
+        && is_letter_sep(b[i] as char)
+}
+
 impl Folder {
     /// From the simplified → traditional table (`data/zh-hant.txt`), plus
     /// the second traditional form of a few characters whose table entry
@@ -186,33 +231,64 @@ impl Folder {
             ('周', '週'),
         ];
         let mut simp = HashMap::new();
-        let mut bits = vec![0u64; ((HAN_LAST - HAN_BASE) as usize) / 64 + 1];
-        let pairs = hant.iter().map(|(&s, &t)| (s, t)).chain(MORE);
-        for (s, t) in pairs {
+        let words = ((HAN_LAST - HAN_BASE) as usize) / 64 + 1;
+        let mut trad_bits = vec![0u64; words];
+        let mut simp_bits = vec![0u64; words];
+        let pairs = hant
+            .iter()
+            .map(|(&s, &t)| (s, t, true))
+            .chain(MORE.map(|(s, t)| (s, t, false)));
+        for (s, t, table) in pairs {
             // Only characters that are never simplified themselves: folding
             // one that is would change a simplified text.
             if s != t && !hant.contains_key(&t) {
                 simp.insert(t, s);
-                let cp = t as u32;
-                if (HAN_BASE..=HAN_LAST).contains(&cp) {
-                    let k = (cp - HAN_BASE) as usize;
-                    bits[k / 64] |= 1 << (k % 64);
+                set_bit(&mut trad_bits, t);
+                // 系, 里, 了, 只 and 周 are written in traditional texts too.
+                if table {
+                    set_bit(&mut simp_bits, s);
                 }
             }
         }
         Folder {
             simp,
-            trad_bits: bits.into_boxed_slice(),
+            trad_bits: trad_bits.into_boxed_slice(),
+            simp_bits: simp_bits.into_boxed_slice(),
         }
     }
 
+    /// Is `cp` a traditional-only character of the table?
     #[inline]
-    fn is_trad(&self, cp: u32) -> bool {
-        if !(HAN_BASE..=HAN_LAST).contains(&cp) {
-            return false;
+    pub fn is_trad(&self, cp: u32) -> bool {
+        bit(&self.trad_bits, cp)
+    }
+
+    /// Is `cp` a simplified character whose traditional form differs?
+    #[inline]
+    pub fn is_simp(&self, cp: u32) -> bool {
+        bit(&self.simp_bits, cp)
+    }
+
+    /// The traditional-minus-simplified character count of `text` (for
+    /// answering in the reply's script), without hashing each character.
+    pub fn hant_score(&self, text: &str) -> i32 {
+        let b = text.as_bytes();
+        let mut score = 0;
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] < 0x80 {
+                i += 1;
+                continue;
+            }
+            let (cp, len) = decode(b, i);
+            if self.is_trad(cp) {
+                score += 1;
+            } else if self.is_simp(cp) {
+                score -= 1;
+            }
+            i += len;
         }
-        let k = (cp - HAN_BASE) as usize;
-        self.trad_bits[k / 64] & (1 << (k % 64)) != 0
+        score
     }
 
     /// A phrase of the data folded the way a reply is (width and script):
@@ -221,7 +297,11 @@ impl Folder {
     pub fn fold_phrase(&self, p: &str) -> String {
         p.chars()
             .filter(|&c| !is_invisible(c))
-            .map(|c| narrow(c).or_else(|| self.simp.get(&c).copied()).unwrap_or(c))
+            .map(|c| {
+                narrow(c)
+                    .or_else(|| self.simp.get(&c).copied())
+                    .unwrap_or(c)
+            })
             .collect()
     }
 
@@ -230,71 +310,53 @@ impl Folder {
     /// may find nothing to fold after all).
     pub fn scan(&self, text: &str) -> (bool, bool) {
         let b = text.as_bytes();
+        if text.is_ascii() {
+            // Most replies: letters and spaces, a table lookup per byte.
+            let hint = (0..b.len()).any(|i| {
+                let k = CLASS[b[i] as usize];
+                k & (LEET | SEP) != 0 && ascii_hint(b, i, k)
+            });
+            return (false, hint);
+        }
         let mut cjk = false;
-        // The last non-separator character was Han, and separators followed.
-        let mut after_han = false;
-        let mut han_sep = false;
+        // 1: the last non-separator character was Han; 2: and separators
+        // followed it (so a Han character now means "密 码").
+        let mut han = 0u8;
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
             if c < 0x80 {
                 let k = CLASS[c as usize];
-                if k & LEET != 0 && i > 0 && b[i - 1].is_ascii_alphabetic() {
-                    // A letter within the next three bytes: "passw0rd".
-                    let mut j = i + 1;
-                    while j < b.len() && j <= i + 3 && b[j] < 0x80 && CLASS[b[j] as usize] & LEET != 0
-                    {
-                        j += 1;
-                    }
-                    if j < b.len() && b[j].is_ascii_alphabetic() {
+                if k & (LEET | SEP) != 0 {
+                    if ascii_hint(b, i, k) {
                         return (cjk, true);
                     }
-                }
-                if k & SEP != 0 {
-                    if after_han {
-                        han_sep = true;
+                    if k & SEP != 0 {
+                        han <<= u8::from(han == 1);
+                        i += 1;
+                        continue;
                     }
-                    // A single letter between separators: "p.i.n", "p a s s".
-                    if i >= 1
-                        && i + 1 < b.len()
-                        && b[i - 1].is_ascii_alphabetic()
-                        && (i < 2 || !b[i - 2].is_ascii_alphanumeric())
-                        && b[i + 1].is_ascii_alphabetic()
-                        && (i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric())
-                        && is_letter_sep(c as char)
-                    {
-                        return (cjk, true);
-                    }
-                } else {
-                    after_han = false;
-                    han_sep = false;
                 }
+                han = 0;
                 i += 1;
                 continue;
             }
             let (cp, len) = decode(b, i);
             if cjk_cp(cp) {
                 cjk = true;
-                if han_sep || self.is_trad(cp) {
+                if han == 2 || self.is_trad(cp) {
                     return (cjk, true);
                 }
-                after_han = true;
-                han_sep = false;
-            } else if cp == 0x3000 {
-                if after_han {
-                    han_sep = true;
-                }
+                han = 1;
+            } else if matches!(cp, 0x3000 | 0xB7 | 0x2022 | 0x30FB) {
+                // Ideographic space, middle dots: separators.
+                han <<= u8::from(han == 1);
             } else {
                 let ch = char::from_u32(cp).unwrap_or(' ');
                 if narrow(ch).is_some() || is_invisible(ch) {
                     return (cjk, true);
                 }
-                if !matches!(ch, '·' | '•' | '・') {
-                    after_han = false;
-                    han_sep = false;
-                } else if after_han {
-                    han_sep = true;
-                }
+                han = 0;
             }
             i += len;
         }
@@ -313,7 +375,13 @@ impl Folder {
                 changed = true;
                 continue;
             }
-            let f = narrow(c).or_else(|| self.simp.get(&c).copied()).unwrap_or(c);
+            let f = if c.is_ascii() {
+                c
+            } else if self.is_trad(c as u32) {
+                self.simp.get(&c).copied().unwrap_or(c)
+            } else {
+                narrow(c).unwrap_or(c)
+            };
             changed |= f != c;
             cs.push((i as u32, e, f, false));
         }

@@ -5,10 +5,10 @@
 //! phrases occur where". It does not stem, lowercase non-ASCII letters or
 //! segment Chinese words: phrase lists carry the inflected forms they need.
 
+use crate::norm::{Folder, Norm};
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
-use crate::norm::{Folder, Norm};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -24,14 +24,35 @@ pub(crate) enum Lang {
 
 impl Lang {
     pub(crate) fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "zh-hans" | "zh-tw" | "zh-hk" | "zh-hant" | "cn" => Some(Lang::Zh),
-            "en" | "en-us" | "en-gb" => Some(Lang::En),
-            "de" | "de-de" | "de-at" | "de-ch" => Some(Lang::De),
-            "fr" | "fr-fr" | "fr-ca" => Some(Lang::Fr),
-            "es" | "es-es" | "es-mx" => Some(Lang::Es),
-            _ => None,
+        // Called on every lint: compare without allocating a lowercase copy.
+        const NAMES: [(&str, Lang); 18] = [
+            ("zh", Lang::Zh),
+            ("zh-cn", Lang::Zh),
+            ("zh-hans", Lang::Zh),
+            ("zh-tw", Lang::Zh),
+            ("zh-hk", Lang::Zh),
+            ("zh-hant", Lang::Zh),
+            ("cn", Lang::Zh),
+            ("en", Lang::En),
+            ("en-us", Lang::En),
+            ("en-gb", Lang::En),
+            ("de", Lang::De),
+            ("de-de", Lang::De),
+            ("de-at", Lang::De),
+            ("de-ch", Lang::De),
+            ("fr", Lang::Fr),
+            ("fr-fr", Lang::Fr),
+            ("fr-ca", Lang::Fr),
+            ("es", Lang::Es),
+        ];
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("es-es") || s.eq_ignore_ascii_case("es-mx") {
+            return Some(Lang::Es);
         }
+        NAMES
+            .iter()
+            .find(|(name, _)| s.eq_ignore_ascii_case(name))
+            .map(|&(_, l)| l)
     }
 
     pub(crate) fn index(self) -> usize {
@@ -256,8 +277,6 @@ pub(crate) struct PhraseSet {
     /// Simplified → traditional characters (`data/zh-hant.txt`), for
     /// writing suggestions in the script of the reply.
     hant: HashMap<char, char>,
-    /// Characters that are only traditional (a table value, not a key).
-    hant_only: std::collections::HashSet<char>,
     /// Folds a reply (width, script, spelling tricks) before matching.
     folder: Folder,
 }
@@ -344,11 +363,6 @@ impl PhraseSet {
     /// Build from the embedded data plus the shop's own phrases.
     pub(crate) fn build(shop: &[(Cat, Option<Lang>, String)]) -> PhraseSet {
         let hant = hant_table();
-        let hant_only = hant
-            .values()
-            .copied()
-            .filter(|t| !hant.contains_key(t))
-            .collect();
         let folder = Folder::new(&hant);
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
@@ -457,7 +471,6 @@ impl PhraseSet {
             required,
             suggestions,
             hant,
-            hant_only,
             folder,
         }
     }
@@ -478,15 +491,7 @@ impl PhraseSet {
     /// Is `text` written in traditional characters (more traditional-only
     /// than simplified-only characters of the table)?
     pub(crate) fn is_hant(&self, text: &str) -> bool {
-        let mut score = 0i32;
-        for c in text.chars().filter(|&c| is_cjk(c)) {
-            if self.hant_only.contains(&c) {
-                score += 1;
-            } else if self.hant.get(&c).is_some_and(|&t| t != c) {
-                score -= 1;
-            }
-        }
-        score > 0
+        self.folder.hant_score(text) > 0
     }
 
     /// `text` in traditional characters.

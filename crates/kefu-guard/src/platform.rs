@@ -34,8 +34,8 @@ const OFFSITE_MSG: &str = "Moves the buyer off the platform: a messenger, or a p
 const REVIEW_MSG: &str = "Offers money, a refund or a gift for a good review or for changing one. Platforms punish review incentives; ask for honest feedback only (REVIEW-NO-INCENTIVE).";
 
 pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
-    let offsite =
-        doc.any(Cat::Offsite) || (doc.any(Cat::Contact) && (doc.any(Cat::Channel) || doc.any(Cat::ContactLite)));
+    let offsite = doc.any(Cat::Offsite)
+        || (doc.any(Cat::Contact) && (doc.any(Cat::Channel) || doc.any(Cat::ContactLite)));
     let review = doc.any(Cat::ReviewBribe) || (doc.any(Cat::Review) && doc.any(Cat::Incentive));
     if !offsite && !review {
         return;
@@ -46,19 +46,35 @@ pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
             continue;
         }
         for (on, test, rule, msg) in [
-            (offsite, offsite_sentence as fn(&Doc, (usize, usize)) -> bool, "PLATFORM-NO-OFFSITE", OFFSITE_MSG),
+            (
+                offsite,
+                offsite_sentence as fn(&Doc, (usize, usize)) -> bool,
+                "PLATFORM-NO-OFFSITE",
+                OFFSITE_MSG,
+            ),
             (review, review_sentence, "REVIEW-NO-INCENTIVE", REVIEW_MSG),
         ] {
             if on && test(doc, span) {
-                out.push(finding(rule, Severity::Block, span, msg, doc.suggestion(rule)));
+                out.push(finding(
+                    rule,
+                    Severity::Block,
+                    span,
+                    msg,
+                    doc.suggestion(rule),
+                ));
             }
         }
     }
 }
 
 /// Hits of `cat` in the span that no negation scopes.
-fn live<'d, 'a>(doc: &'d Doc<'a>, cat: Cat, (s, e): (usize, usize)) -> impl Iterator<Item = &'d Hit<'a>> + 'd {
-    doc.hits_in(cat, s, e).filter(move |h| !doc.negated(h.start))
+fn live<'d, 'a>(
+    doc: &'d Doc<'a>,
+    cat: Cat,
+    (s, e): (usize, usize),
+) -> impl Iterator<Item = &'d Hit<'a>> + 'd {
+    doc.hits_in(cat, s, e)
+        .filter(move |h| !doc.negated(h.start))
 }
 
 fn offsite_sentence(doc: &Doc, span: (usize, usize)) -> bool {

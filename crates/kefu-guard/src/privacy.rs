@@ -29,7 +29,10 @@ const EMOTION_MSG: &str = "Expresses the agent's own irritation or uses disparag
 
 pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
     let privacy = doc.any(Cat::Request)
-        && (doc.any(Cat::Secret) || doc.any(Cat::IdDoc) || doc.any(Cat::Card) || doc.any(Cat::Expiry));
+        && (doc.any(Cat::Secret)
+            || doc.any(Cat::IdDoc)
+            || doc.any(Cat::Card)
+            || doc.any(Cat::Expiry));
     let abuse = doc.any(Cat::Insult) || doc.any(Cat::InsultWord) || doc.any(Cat::Emotion);
     if !privacy && !abuse {
         return;

@@ -182,9 +182,7 @@ const NOT_A_CARD: &[&str] = &[
 /// Words before a number that make it a card number even when it fails
 /// the Luhn check (a mistyped card is still a card): "卡号", "银行卡",
 /// "card number", "Kartennummer", "numéro de carte", "número de tarjeta".
-const CARD_WORDS: &[&str] = &[
-    "卡", "card", "karte", "karten", "carte", "tarjeta",
-];
+const CARD_WORDS: &[&str] = &["卡", "card", "karte", "karten", "carte", "tarjeta"];
 
 /// Words before "code" that make it a postal, promo or tracking code.
 const NOT_A_CODE: &[&str] = &[
@@ -271,7 +269,13 @@ pub fn redact(text: &str) -> Redacted {
         };
         let kw = c.name("kw").expect("keyword");
         let glued = c.name("glue").is_none_or(|g| g.as_str().is_empty());
-        if glued && kw.as_str().chars().next_back().is_some_and(|ch| ch.is_ascii_alphanumeric()) {
+        if glued
+            && kw
+                .as_str()
+                .chars()
+                .next_back()
+                .is_some_and(|ch| ch.is_ascii_alphanumeric())
+        {
             continue; // "passwords", "codes", "pin1234": not a keyword and its value
         }
         if kw.start() > 0

@@ -203,10 +203,26 @@ fn platform_policies_block() {
     let g = Guard::new();
     for (lang, text, rule) in [
         ("zh", "请把您的卡号和有效期发给我", "PRIV-NO-CARD-NUMBER"),
-        ("en", "Please send me your card number and its expiry date.", "PRIV-NO-CARD-NUMBER"),
-        ("de", "Bitte schicken Sie uns Ihre Kartennummer.", "PRIV-NO-CARD-NUMBER"),
-        ("fr", "Envoyez-nous le numéro de votre carte.", "PRIV-NO-CARD-NUMBER"),
-        ("es", "Envíenos el número de su tarjeta.", "PRIV-NO-CARD-NUMBER"),
+        (
+            "en",
+            "Please send me your card number and its expiry date.",
+            "PRIV-NO-CARD-NUMBER",
+        ),
+        (
+            "de",
+            "Bitte schicken Sie uns Ihre Kartennummer.",
+            "PRIV-NO-CARD-NUMBER",
+        ),
+        (
+            "fr",
+            "Envoyez-nous le numéro de votre carte.",
+            "PRIV-NO-CARD-NUMBER",
+        ),
+        (
+            "es",
+            "Envíenos el número de su tarjeta.",
+            "PRIV-NO-CARD-NUMBER",
+        ),
         ("zh", "加我微信私下交易", "PLATFORM-NO-OFFSITE"),
         ("zh", "亲，咱们站外交易吧", "PLATFORM-NO-OFFSITE"),
         ("zh", "请转账到支付宝", "PLATFORM-NO-OFFSITE"),
@@ -214,19 +230,55 @@ fn platform_policies_block() {
         ("en", "Add me on WhatsApp.", "PLATFORM-NO-OFFSITE"),
         ("en", "Contact me on WeChat.", "PLATFORM-NO-OFFSITE"),
         ("en", "Message me on Telegram.", "PLATFORM-NO-OFFSITE"),
-        ("en", "My LINE ID is shop88, add me on LINE.", "PLATFORM-NO-OFFSITE"),
-        ("en", "Pay me by PayPal outside eBay.", "PLATFORM-NO-OFFSITE"),
-        ("en", "Call me and I'll give you a better price.", "PLATFORM-NO-OFFSITE"),
-        ("de", "Kontaktieren Sie mich per WhatsApp.", "PLATFORM-NO-OFFSITE"),
-        ("fr", "Payez-moi directement, en dehors d'eBay.", "PLATFORM-NO-OFFSITE"),
+        (
+            "en",
+            "My LINE ID is shop88, add me on LINE.",
+            "PLATFORM-NO-OFFSITE",
+        ),
+        (
+            "en",
+            "Pay me by PayPal outside eBay.",
+            "PLATFORM-NO-OFFSITE",
+        ),
+        (
+            "en",
+            "Call me and I'll give you a better price.",
+            "PLATFORM-NO-OFFSITE",
+        ),
+        (
+            "de",
+            "Kontaktieren Sie mich per WhatsApp.",
+            "PLATFORM-NO-OFFSITE",
+        ),
+        (
+            "fr",
+            "Payez-moi directement, en dehors d'eBay.",
+            "PLATFORM-NO-OFFSITE",
+        ),
         ("es", "Escríbame por WhatsApp.", "PLATFORM-NO-OFFSITE"),
         ("zh", "好评返现", "REVIEW-NO-INCENTIVE"),
         ("zh", "给五星返现", "REVIEW-NO-INCENTIVE"),
         ("en", "5 stars for a refund", "REVIEW-NO-INCENTIVE"),
-        ("en", "Leave positive feedback and get a gift.", "REVIEW-NO-INCENTIVE"),
-        ("de", "Geben Sie uns 5 Sterne und Sie bekommen einen Gutschein.", "REVIEW-NO-INCENTIVE"),
-        ("fr", "Laissez un avis positif et recevez un cadeau.", "REVIEW-NO-INCENTIVE"),
-        ("es", "Deje una reseña positiva y reciba un regalo.", "REVIEW-NO-INCENTIVE"),
+        (
+            "en",
+            "Leave positive feedback and get a gift.",
+            "REVIEW-NO-INCENTIVE",
+        ),
+        (
+            "de",
+            "Geben Sie uns 5 Sterne und Sie bekommen einen Gutschein.",
+            "REVIEW-NO-INCENTIVE",
+        ),
+        (
+            "fr",
+            "Laissez un avis positif et recevez un cadeau.",
+            "REVIEW-NO-INCENTIVE",
+        ),
+        (
+            "es",
+            "Deje una reseña positiva y reciba un regalo.",
+            "REVIEW-NO-INCENTIVE",
+        ),
     ] {
         let rules = block_rules(&g, text, Some(lang));
         assert!(rules.iter().any(|r| r == rule), "{text}: {rules:?}");
@@ -238,13 +290,22 @@ fn platform_policies_near_misses_pass() {
     let g = Guard::new();
     for (lang, text) in [
         ("en", "Please don't share your card number with anyone."),
-        ("en", "Could you confirm the last four digits of your card number?"),
+        (
+            "en",
+            "Could you confirm the last four digits of your card number?",
+        ),
         ("zh", "麻烦您告诉我包装上的有效期"),
         ("en", "You can pay by PayPal on eBay checkout."),
         ("en", "Our WeChat official account posts tracking updates."),
         ("zh", "我们的微信公众号会推送物流更新"),
-        ("en", "Please call us if the parcel has not arrived by Friday."),
-        ("en", "If anyone asks you to pay outside eBay, it is a scam."),
+        (
+            "en",
+            "Please call us if the parcel has not arrived by Friday.",
+        ),
+        (
+            "en",
+            "If anyone asks you to pay outside eBay, it is a scam.",
+        ),
         ("zh", "请不要站外交易，谨防诈骗"),
         ("en", "Thanks for your review!"),
         ("en", "Thanks for the 5-star review and enjoy your gift!"),
@@ -274,7 +335,10 @@ fn spelling_tricks_block_with_original_spans() {
         ("Please send me your p@ssword", "PRIV-NO-SECRETS"),
         ("Please send me your P-I-N", "PRIV-NO-SECRETS"),
         ("Please send me your ＰＩＮ", "PRIV-NO-SECRETS"),
-        ("Please send me your ｃａｒｄ ｎｕｍｂｅｒ", "PRIV-NO-CARD-NUMBER"),
+        (
+            "Please send me your ｃａｒｄ ｎｕｍｂｅｒ",
+            "PRIV-NO-CARD-NUMBER",
+        ),
     ] {
         let v = g.lint(text, &LintContext::default());
         assert_eq!(v.verdict, VerdictKind::Block, "{text}: {v:?}");

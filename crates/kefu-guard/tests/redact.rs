@@ -215,8 +215,16 @@ fn secrets_as_buyers_write_them() {
     let bad_visa = luhn_broken("411111111111111");
     let cases: Vec<(String, SecretKind, String)> = vec![
         ("密码123456".into(), SecretKind::Password, "123456".into()),
-        ("我的支付密码888666，帮我看看".into(), SecretKind::Password, "888666".into()),
-        ("登錄密碼qwe789".into(), SecretKind::Password, "qwe789".into()),
+        (
+            "我的支付密码888666，帮我看看".into(),
+            SecretKind::Password,
+            "888666".into(),
+        ),
+        (
+            "登錄密碼qwe789".into(),
+            SecretKind::Password,
+            "qwe789".into(),
+        ),
         ("验证码834512".into(), SecretKind::Code, "834512".into()),
         ("安全码123".into(), SecretKind::Cvv, "123".into()),
         ("my PIN is 4321".into(), SecretKind::Password, "4321".into()),
@@ -224,22 +232,86 @@ fn secrets_as_buyers_write_them() {
         ("PIN码 908172".into(), SecretKind::Password, "908172".into()),
         ("passcode 9988".into(), SecretKind::Password, "9988".into()),
         ("CVV: 123".into(), SecretKind::Cvv, "123".into()),
-        ("the verification code 552201".into(), SecretKind::Code, "552201".into()),
-        ("Meine PIN ist 7788".into(), SecretKind::Password, "7788".into()),
-        ("Geheimzahl: 1357".into(), SecretKind::Password, "1357".into()),
-        ("Kennwort ist Sommer2024".into(), SecretKind::Password, "Sommer2024".into()),
-        ("mon code PIN est 2468".into(), SecretKind::Password, "2468".into()),
-        ("mot de passe: azerty12".into(), SecretKind::Password, "azerty12".into()),
-        ("le code est 135790".into(), SecretKind::Code, "135790".into()),
-        ("mi clave es 8642".into(), SecretKind::Password, "8642".into()),
-        ("contraseña gato1234".into(), SecretKind::Password, "gato1234".into()),
-        (format!("卡号{bad_card}"), SecretKind::BankCard, bad_card.clone()),
-        (format!("银行卡号 {}", group4(&bad_card, ' ')), SecretKind::BankCard, group4(&bad_card, ' ')),
-        (format!("我的银行卡是{bad_visa}，退到这里"), SecretKind::BankCard, bad_visa.clone()),
-        (format!("card number {}", group4(&bad_visa, '-')), SecretKind::BankCard, group4(&bad_visa, '-')),
-        (format!("Kartennummer: {bad_visa}"), SecretKind::BankCard, bad_visa.clone()),
-        (format!("numéro de carte {}", group4(&bad_card, ' ')), SecretKind::BankCard, group4(&bad_card, ' ')),
-        (format!("número de tarjeta {bad_card}"), SecretKind::BankCard, bad_card.clone()),
+        (
+            "the verification code 552201".into(),
+            SecretKind::Code,
+            "552201".into(),
+        ),
+        (
+            "Meine PIN ist 7788".into(),
+            SecretKind::Password,
+            "7788".into(),
+        ),
+        (
+            "Geheimzahl: 1357".into(),
+            SecretKind::Password,
+            "1357".into(),
+        ),
+        (
+            "Kennwort ist Sommer2024".into(),
+            SecretKind::Password,
+            "Sommer2024".into(),
+        ),
+        (
+            "mon code PIN est 2468".into(),
+            SecretKind::Password,
+            "2468".into(),
+        ),
+        (
+            "mot de passe: azerty12".into(),
+            SecretKind::Password,
+            "azerty12".into(),
+        ),
+        (
+            "le code est 135790".into(),
+            SecretKind::Code,
+            "135790".into(),
+        ),
+        (
+            "mi clave es 8642".into(),
+            SecretKind::Password,
+            "8642".into(),
+        ),
+        (
+            "contraseña gato1234".into(),
+            SecretKind::Password,
+            "gato1234".into(),
+        ),
+        (
+            format!("卡号{bad_card}"),
+            SecretKind::BankCard,
+            bad_card.clone(),
+        ),
+        (
+            format!("银行卡号 {}", group4(&bad_card, ' ')),
+            SecretKind::BankCard,
+            group4(&bad_card, ' '),
+        ),
+        (
+            format!("我的银行卡是{bad_visa}，退到这里"),
+            SecretKind::BankCard,
+            bad_visa.clone(),
+        ),
+        (
+            format!("card number {}", group4(&bad_visa, '-')),
+            SecretKind::BankCard,
+            group4(&bad_visa, '-'),
+        ),
+        (
+            format!("Kartennummer: {bad_visa}"),
+            SecretKind::BankCard,
+            bad_visa.clone(),
+        ),
+        (
+            format!("numéro de carte {}", group4(&bad_card, ' ')),
+            SecretKind::BankCard,
+            group4(&bad_card, ' '),
+        ),
+        (
+            format!("número de tarjeta {bad_card}"),
+            SecretKind::BankCard,
+            bad_card.clone(),
+        ),
     ];
     for (text, kind, secret) in &cases {
         let r = redact(text);
