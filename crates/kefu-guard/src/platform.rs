@@ -5,10 +5,11 @@
 //! - names an off-platform deal or payment in one phrase (站外交易, 私下交易,
 //!   转账到支付宝, "pay outside eBay", "PayPal friends and family"), or
 //! - invites the buyer to get in touch ("add me", 加我, "contact me") on a
-//!   messenger (WhatsApp, 微信, Telegram, LINE…), or
-//! - invites them to a phone or e-mail *for the sale* (a deal word: price,
-//!   cheaper, pay, 下单, 便宜…): a phone number for help with a parcel is
-//!   customer service, not a deal.
+//!   messenger (WhatsApp, 微信, Telegram, LINE…) in the same clause, or
+//! - invites them to a phone or e-mail *for the sale* (a deal word in the
+//!   sentence: "cheaper", "a better price", "pay me", 便宜, 直接下单…): a
+//!   phone number for help with a parcel, or an e-mail about a payment
+//!   problem, is customer service, not a deal.
 //!
 //! Naming a messenger without an invitation ("our WeChat official account
 //! posts tracking updates") and paying through the platform ("pay by PayPal
@@ -81,12 +82,16 @@ fn offsite_sentence(doc: &Doc, span: (usize, usize)) -> bool {
     if live(doc, Cat::Offsite, span).next().is_some() {
         return true;
     }
-    if live(doc, Cat::Contact, span).next().is_none() {
-        return false;
-    }
-    live(doc, Cat::Channel, span).next().is_some()
-        || (live(doc, Cat::ContactLite, span).next().is_some()
-            && live(doc, Cat::Deal, span).next().is_some())
+    // The invitation and the channel share a clause ("add me on WhatsApp");
+    // "contact us via eBay messages, not WhatsApp" names the messenger in
+    // another one.
+    let with = |cat: Cat| {
+        live(doc, Cat::Contact, span).any(|c| {
+            let clause = doc.clause_of(c.start);
+            live(doc, cat, clause).next().is_some()
+        })
+    };
+    with(Cat::Channel) || (with(Cat::ContactLite) && live(doc, Cat::Deal, span).next().is_some())
 }
 
 fn review_sentence(doc: &Doc, span: (usize, usize)) -> bool {
