@@ -385,6 +385,9 @@ impl Folder {
             changed |= f != c;
             cs.push((i as u32, e, f, false));
         }
+        // Invisible characters go first, so the passes below see the
+        // letters on either side of them as neighbours ("p\u{200B}@ss").
+        cs.retain(|x| !x.3);
         let live = |cs: &[(u32, u32, char, bool)], j: usize| !cs[j].3;
         // Separators between Han characters.
         let mut j = 0;

@@ -380,3 +380,78 @@ fn one_context_for_live_and_send_checks() {
     let v = g.lint("We have received your message.", &later);
     assert!(v.findings.iter().all(|f| f.rule != "EBAY-SUBSTANTIVE"));
 }
+
+/// Folding never breaks the span contract: on odd inputs and on every
+/// corpus reply disguised with invisible characters and full-width letters,
+/// each finding is a non-empty range of char boundaries of the original.
+#[test]
+fn folded_spans_stay_on_original_char_boundaries() {
+    let g = Guard::new();
+    let mut texts: Vec<String> = [
+        "",
+        "\u{200B}",
+        "密\u{200B}",
+        "ＰＩＮ\u{200B}",
+        "a.b.c",
+        "@@@",
+        "1@a",
+        "p@$$w0rd",
+        "密 * * * * 码",
+        "  密  码  ",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let phrases = crate::phrases::PhraseSet::build(&[]);
+    for s in crate::bench::samples() {
+        let disguised: String = s
+            .text
+            .chars()
+            .flat_map(|c| {
+                let wide = match c {
+                    'a'..='z' | 'A'..='Z' | '0'..='9' => char::from_u32(c as u32 + 0xFEE0).unwrap(),
+                    _ => c,
+                };
+                [wide, '\u{200B}']
+            })
+            .collect();
+        // Traditional characters, and a space between Han characters.
+        let mut spaced = String::new();
+        let mut prev_han = false;
+        for c in phrases.to_hant(&s.text).chars() {
+            let han = crate::phrases::is_cjk(c);
+            if han && prev_han {
+                spaced.push(' ');
+            }
+            spaced.push(c);
+            prev_han = han;
+        }
+        // Folded, each disguise is the reply itself: the same verdict and rules.
+        let plain = g.lint(&s.text, &s.ctx);
+        let rules = |v: &crate::Verdict| {
+            v.findings
+                .iter()
+                .map(|f| f.rule.clone())
+                .collect::<Vec<_>>()
+        };
+        for hidden in [&disguised, &spaced] {
+            let v = g.lint(hidden, &s.ctx);
+            assert_eq!(plain.verdict, v.verdict, "{} / {hidden}", s.text);
+            assert_eq!(rules(&plain), rules(&v), "{} / {hidden}", s.text);
+        }
+        texts.push(disguised);
+        texts.push(spaced);
+    }
+    for t in &texts {
+        let v = g.lint(t, &LintContext::default());
+        for f in &v.findings {
+            assert!(
+                f.start <= f.end
+                    && f.end <= t.len()
+                    && t.is_char_boundary(f.start)
+                    && t.is_char_boundary(f.end),
+                "{t:?}: {f:?}"
+            );
+        }
+    }
+}
