@@ -11,7 +11,8 @@
 //! on `block`), and it does not translate or rewrite whole replies: a
 //! suggestion rewrites the offending sentence where a safe rewrite exists.
 
-use crate::phrases::{Cat, CatSet, Hit, Lang, PhraseSet, is_cjk};
+use crate::norm::Norm;
+use crate::phrases::{Cat, CatSet, Hit, Lang, PhraseSet};
 use crate::text::{Split, sentences};
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
@@ -57,6 +58,40 @@ pub struct LintContext {
     pub category: Option<Category>,
     /// OPTIONS-3: the minimum number of distinct solutions the pack asks for.
     pub min_options: Option<u8>,
+}
+
+impl LintContext {
+    /// The context of a reply in a conversation, from what the conversation
+    /// knows: its buyer's language (`None` to detect it from the reply) and
+    /// whether an agent or the bot has already answered in it (if not, this
+    /// reply is the first response and EBAY-SUBSTANTIVE applies).
+    ///
+    /// Build the context with this one function wherever a draft of that
+    /// conversation is checked, both as the agent types and on send, so the
+    /// two checks cannot disagree: `Guard::lint(draft, &ctx)` is the only
+    /// entry point and its verdict depends on nothing but the text and this
+    /// context.
+    pub fn for_conversation(language: Option<&str>, answered_before: bool) -> LintContext {
+        LintContext {
+            lang: language.map(str::to_string),
+            first_response: !answered_before,
+            category: None,
+            min_options: None,
+        }
+    }
+
+    /// The conversation's category (LOST-NO-STALL looks at lost and late
+    /// packages).
+    pub fn with_category(mut self, category: Option<Category>) -> LintContext {
+        self.category = category;
+        self
+    }
+
+    /// OPTIONS-3: the minimum number of solutions the shop's pack asks for.
+    pub fn with_min_options(mut self, min_options: Option<u8>) -> LintContext {
+        self.min_options = min_options;
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -107,7 +142,13 @@ impl Default for Guard {
 
 /// A reply after the phrase pass: what the rules look at.
 pub(crate) struct Doc<'a> {
+    /// The reply as the rules see it: folded (see [`crate::norm`]) when
+    /// folding changed it, else the caller's text itself. Hit, sentence and
+    /// finding spans are offsets into this.
     pub text: &'a str,
+    /// The caller's text: suggestions quote it, findings point into it.
+    pub orig: &'a str,
+    norm: Option<&'a Norm>,
     pub lang: Lang,
     /// Hits of the active languages, sorted by (start, end).
     pub hits: Vec<Hit<'a>>,
@@ -123,6 +164,22 @@ pub(crate) struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
+    /// The original span of a span of [`Doc::text`].
+    pub fn orig_span(&self, (s, e): (usize, usize)) -> (usize, usize) {
+        self.norm.map_or((s, e), |n| n.span(s, e))
+    }
+
+    /// The original offset of an offset into [`Doc::text`].
+    pub fn orig_pos(&self, p: usize) -> usize {
+        self.norm.map_or(p, |n| n.pos(p))
+    }
+
+    /// The caller's own words for a span of [`Doc::text`].
+    pub fn original(&self, span: (usize, usize)) -> &'a str {
+        let (s, e) = self.orig_span(span);
+        &self.orig[s..e]
+    }
+
     pub fn split(&self) -> &Split {
         self.split.get_or_init(|| sentences(self.text))
     }
@@ -208,7 +265,7 @@ impl<'a> Doc<'a> {
     /// Chinese text of ours (a suggestion, an inserted 请/您) in the script
     /// of the reply.
     pub fn in_script(&self, s: String) -> String {
-        let hant = || *self.hant.get_or_init(|| self.phrases.is_hant(self.text));
+        let hant = || *self.hant.get_or_init(|| self.phrases.is_hant(self.orig));
         if self.lang == Lang::Zh && hant() {
             self.phrases.to_hant(&s)
         } else {
@@ -269,9 +326,17 @@ impl Guard {
         self.phrases.build_all();
     }
 
-    /// Check one outgoing reply. The verdict is the worst finding's severity.
-    pub fn lint(&self, text: &str, ctx: &LintContext) -> Verdict {
-        let has_cjk = !text.is_ascii() && text.chars().any(is_cjk);
+    /// Check one outgoing reply: the one entry point for every check (the
+    /// live check of a draft and the check on send alike). Pure: the same
+    /// text and context always give the same verdict. The verdict is the
+    /// worst finding's severity; finding spans are byte offsets into
+    /// `original`, the text as the caller passed it, even where the rules
+    /// matched its folded form (see the crate docs).
+    pub fn lint(&self, original: &str, ctx: &LintContext) -> Verdict {
+        // Fold spelling tricks first ("passw0rd", "密 码", "密碼", "ＰＩＮ"); the
+        // rules run on the folded text and findings are mapped back.
+        let (has_cjk, norm) = self.phrases.normalise(original);
+        let text = norm.as_ref().map_or(original, |n| n.text.as_str());
         // A reply with Han characters is Chinese unless the caller says
         // otherwise; only a Latin-script reply of unknown language needs
         // every language's phrases (to detect it from its function words).
@@ -292,6 +357,8 @@ impl Guard {
         let cats = hits.iter().fold(0, |m, h| m | h.cat.bit());
         let doc = Doc {
             text,
+            orig: original,
+            norm: norm.as_ref(),
             lang,
             hits,
             cats,
@@ -304,7 +371,13 @@ impl Guard {
         let mut findings = Vec::new();
         crate::privacy::check(&doc, &mut findings);
         crate::style::check(&doc, &mut findings);
+        crate::platform::check(&doc, &mut findings);
         self.shop_rules(&doc, &mut findings);
+        if let Some(n) = &norm {
+            for f in &mut findings {
+                (f.start, f.end) = n.span(f.start, f.end);
+            }
+        }
         findings.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
         findings.dedup_by(|a, b| a.rule == b.rule && a.start == b.start && a.end == b.end);
         let verdict = match findings.iter().map(|f| f.severity).max() {

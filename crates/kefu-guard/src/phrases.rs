@@ -5,6 +5,7 @@
 //! phrases occur where". It does not stem, lowercase non-ASCII letters or
 //! segment Chinese words: phrase lists carry the inflected forms they need.
 
+use crate::norm::{Folder, Norm};
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
@@ -23,14 +24,35 @@ pub(crate) enum Lang {
 
 impl Lang {
     pub(crate) fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "zh-hans" | "zh-tw" | "zh-hk" | "zh-hant" | "cn" => Some(Lang::Zh),
-            "en" | "en-us" | "en-gb" => Some(Lang::En),
-            "de" | "de-de" | "de-at" | "de-ch" => Some(Lang::De),
-            "fr" | "fr-fr" | "fr-ca" => Some(Lang::Fr),
-            "es" | "es-es" | "es-mx" => Some(Lang::Es),
-            _ => None,
+        // Called on every lint: compare without allocating a lowercase copy.
+        const NAMES: [(&str, Lang); 18] = [
+            ("zh", Lang::Zh),
+            ("zh-cn", Lang::Zh),
+            ("zh-hans", Lang::Zh),
+            ("zh-tw", Lang::Zh),
+            ("zh-hk", Lang::Zh),
+            ("zh-hant", Lang::Zh),
+            ("cn", Lang::Zh),
+            ("en", Lang::En),
+            ("en-us", Lang::En),
+            ("en-gb", Lang::En),
+            ("de", Lang::De),
+            ("de-de", Lang::De),
+            ("de-at", Lang::De),
+            ("de-ch", Lang::De),
+            ("fr", Lang::Fr),
+            ("fr-fr", Lang::Fr),
+            ("fr-ca", Lang::Fr),
+            ("es", Lang::Es),
+        ];
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("es-es") || s.eq_ignore_ascii_case("es-mx") {
+            return Some(Lang::Es);
         }
+        NAMES
+            .iter()
+            .find(|(name, _)| s.eq_ignore_ascii_case(name))
+            .map(|&(_, l)| l)
     }
 
     pub(crate) fn index(self) -> usize {
@@ -71,6 +93,27 @@ pub(crate) enum Cat {
     Ni,
     ShopForbidden,
     ShopRequired,
+    // PRIV-NO-CARD-NUMBER: a card number or card details; an expiry date,
+    // which is a card's only with a card word in the same sentence.
+    Card,
+    Expiry,
+    CardWord,
+    // PLATFORM-NO-OFFSITE: an act that is off-platform by itself (站外交易,
+    // "pay outside eBay"); a messenger (WhatsApp, 微信); a phone or e-mail;
+    // an invitation to get in touch ("add me", 加我); a word of the sale.
+    Offsite,
+    Channel,
+    ContactLite,
+    Contact,
+    Deal,
+    // REVIEW-NO-INCENTIVE: a good or changed review; something the buyer
+    // gets; a bribe in one phrase (好评返现); a condition ("if", 后).
+    Review,
+    Incentive,
+    ReviewBribe,
+    Cond,
+    /// "thank you", 感谢: a review the reply thanks for is not asked for.
+    Thanks,
 }
 
 impl Cat {
@@ -109,6 +152,19 @@ impl Cat {
             "anaphor" => Cat::Anaphor,
             "suggest" => Cat::Suggest,
             "ni" => Cat::Ni,
+            "card" => Cat::Card,
+            "expiry" => Cat::Expiry,
+            "card_word" => Cat::CardWord,
+            "offsite" => Cat::Offsite,
+            "channel" => Cat::Channel,
+            "contact_lite" => Cat::ContactLite,
+            "contact" => Cat::Contact,
+            "deal" => Cat::Deal,
+            "review" => Cat::Review,
+            "incentive" => Cat::Incentive,
+            "review_bribe" => Cat::ReviewBribe,
+            "cond" => Cat::Cond,
+            "thanks" => Cat::Thanks,
             _ => return None,
         })
     }
@@ -221,8 +277,8 @@ pub(crate) struct PhraseSet {
     /// Simplified → traditional characters (`data/zh-hant.txt`), for
     /// writing suggestions in the script of the reply.
     hant: HashMap<char, char>,
-    /// Characters that are only traditional (a table value, not a key).
-    hant_only: std::collections::HashSet<char>,
+    /// Folds a reply (width, script, spelling tricks) before matching.
+    folder: Folder,
 }
 
 const DATA: [(Lang, &str); 5] = [
@@ -307,17 +363,15 @@ impl PhraseSet {
     /// Build from the embedded data plus the shop's own phrases.
     pub(crate) fn build(shop: &[(Cat, Option<Lang>, String)]) -> PhraseSet {
         let hant = hant_table();
-        let hant_only = hant
-            .values()
-            .copied()
-            .filter(|t| !hant.contains_key(t))
-            .collect();
+        let folder = Folder::new(&hant);
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
         let mut suggestions: HashMap<Lang, HashMap<String, String>> = HashMap::new();
+        // Patterns are folded the way replies are (simplified script, ASCII
+        // width), so one simplified phrase serves both scripts.
         let mut add = |phrase: &str, entry: Entry| {
-            let key = phrase.to_lowercase();
+            let key = folder.fold_phrase(phrase).to_lowercase();
             let id = *index.entry(key.clone()).or_insert_with(|| {
                 patterns.push(key);
                 entries.push(Vec::new());
@@ -349,13 +403,6 @@ impl PhraseSet {
                     prefix,
                     cancels,
                 };
-                if lang == Lang::Zh {
-                    // Traditional-script variant: same meaning, other characters.
-                    let t: String = p.chars().map(|c| *hant.get(&c).unwrap_or(&c)).collect();
-                    if t != p {
-                        add(&t, entry.clone());
-                    }
-                }
                 add(p, entry);
             }
         }
@@ -424,23 +471,27 @@ impl PhraseSet {
             required,
             suggestions,
             hant,
-            hant_only,
+            folder,
         }
+    }
+
+    /// Does `text` hold Han characters, and its folded form when folding
+    /// changes it (see [`crate::norm`]).
+    pub(crate) fn normalise(&self, text: &str) -> (bool, Option<Norm>) {
+        let (cjk, maybe) = self.folder.scan(text);
+        if !maybe {
+            return (cjk, None);
+        }
+        let norm = self.folder.fold(text);
+        let cjk = cjk || text.chars().any(is_cjk);
+        (cjk, norm)
     }
 
     /// The shop's required phrases (entries tagged with the phrase itself).
     /// Is `text` written in traditional characters (more traditional-only
     /// than simplified-only characters of the table)?
     pub(crate) fn is_hant(&self, text: &str) -> bool {
-        let mut score = 0i32;
-        for c in text.chars().filter(|&c| is_cjk(c)) {
-            if self.hant_only.contains(&c) {
-                score += 1;
-            } else if self.hant.get(&c).is_some_and(|&t| t != c) {
-                score -= 1;
-            }
-        }
-        score > 0
+        self.folder.hant_score(text) > 0
     }
 
     /// `text` in traditional characters.

@@ -1,5 +1,10 @@
-//! Block rules: PRIV-NO-SECRETS, PRIV-NO-ID-PHOTO and the abuse half of
-//! SCRIPT-NO-EMOTION.
+//! Block rules: PRIV-NO-SECRETS, PRIV-NO-ID-PHOTO, PRIV-NO-CARD-NUMBER and
+//! the abuse half of SCRIPT-NO-EMOTION.
+//!
+//! PRIV-NO-CARD-NUMBER's objects are a card number or card details ("卡号",
+//! "card number", "Kartennummer"), and an expiry date when the sentence
+//! also names a card ("有效期" alone may be a food's shelf life). Asking for
+//! the last four digits is allowed: those phrases cancel the card hit.
 //!
 //! A privacy finding needs a *request* for a *protected object* in the same
 //! sentence: "请拍一张身份证照片发给我" (拍 + 发给我 + 身份证) blocks, while
@@ -18,11 +23,16 @@ use crate::phrases::Cat;
 
 const SECRETS_MSG: &str = "Asks the buyer for a password, PIN, payment or SMS verification code, or account login. Never ask a buyer for these (PRIV-NO-SECRETS).";
 const ID_MSG: &str = "Asks the buyer for an identity document (ID card, passport, driving licence) or its number or photo. Ask for the order number or a photo of the item instead (PRIV-NO-ID-PHOTO).";
+const CARD_MSG: &str = "Asks the buyer for a card number, its expiry date or card details. Payment happens on the platform only; never ask for card data (PRIV-NO-CARD-NUMBER).";
 const ABUSE_MSG: &str = "Insults or abuses the buyer (SCRIPT-NO-EMOTION).";
 const EMOTION_MSG: &str = "Expresses the agent's own irritation or uses disparaging words; keep replies neutral and polite (SCRIPT-NO-EMOTION).";
 
 pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
-    let privacy = doc.any(Cat::Request) && (doc.any(Cat::Secret) || doc.any(Cat::IdDoc));
+    let privacy = doc.any(Cat::Request)
+        && (doc.any(Cat::Secret)
+            || doc.any(Cat::IdDoc)
+            || doc.any(Cat::Card)
+            || doc.any(Cat::Expiry));
     let abuse = doc.any(Cat::Insult) || doc.any(Cat::InsultWord) || doc.any(Cat::Emotion);
     if !privacy && !abuse {
         return;
@@ -66,13 +76,12 @@ fn carried_request(
     if !anaphor || !request || doc.has(Cat::Frame, ps, start) {
         return;
     }
-    for (cat, rule, msg) in [
-        (Cat::Secret, "PRIV-NO-SECRETS", SECRETS_MSG),
-        (Cat::IdDoc, "PRIV-NO-ID-PHOTO", ID_MSG),
-    ] {
-        let earlier = doc.hits_in(cat, ps, start).any(|o| !doc.negated(o.start));
+    for (cat, rule, msg) in OBJECTS {
+        let earlier = objects(doc, cat, ps, start)
+            .into_iter()
+            .any(|o| !doc.negated(o));
         let reported = out.iter().any(|f| f.rule == rule && f.start == ps);
-        if earlier && !reported && !doc.has(cat, start, end) {
+        if earlier && !reported && objects(doc, cat, start, end).is_empty() {
             out.push(finding(
                 rule,
                 Severity::Block,
@@ -82,6 +91,23 @@ fn carried_request(
             ));
         }
     }
+}
+
+/// The protected objects of a rule: (category, rule, message).
+const OBJECTS: [(Cat, &str, &str); 3] = [
+    (Cat::Secret, "PRIV-NO-SECRETS", SECRETS_MSG),
+    (Cat::IdDoc, "PRIV-NO-ID-PHOTO", ID_MSG),
+    (Cat::Card, "PRIV-NO-CARD-NUMBER", CARD_MSG),
+];
+
+/// The starts of the objects of `cat` in `[start, end)`; for a card, an
+/// expiry date counts too when the same span names a card.
+fn objects(doc: &Doc, cat: Cat, start: usize, end: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = doc.hits_in(cat, start, end).map(|h| h.start).collect();
+    if cat == Cat::Card && doc.has(Cat::CardWord, start, end) {
+        v.extend(doc.hits_in(Cat::Expiry, start, end).map(|h| h.start));
+    }
+    v
 }
 
 fn privacy_sentence(doc: &Doc, (start, end): (usize, usize), out: &mut Vec<Finding>) {
@@ -106,11 +132,8 @@ fn privacy_sentence(doc: &Doc, (start, end): (usize, usize), out: &mut Vec<Findi
             !doc.negated(pos)
         }
     };
-    for (cat, rule, msg) in [
-        (Cat::Secret, "PRIV-NO-SECRETS", SECRETS_MSG),
-        (Cat::IdDoc, "PRIV-NO-ID-PHOTO", ID_MSG),
-    ] {
-        if doc.hits_in(cat, start, end).any(|o| object_live(o.start)) {
+    for (cat, rule, msg) in OBJECTS {
+        if objects(doc, cat, start, end).into_iter().any(object_live) {
             out.push(finding(
                 rule,
                 Severity::Block,

@@ -8,9 +8,14 @@
 //!   MOD 11-2 check character (digit or X) and whose birth date is
 //!   plausible; the mask keeps the 6-digit region code and the last 4
 //!   (`110105********123X`), which is how Chinese services display them;
-//! - passwords, verification codes and CVV/CVC numbers *announced as such*
-//!   ("密码是abc123", "code: 123456", "CVV 123"); the value is replaced by
-//!   a fixed-length mask so its length is not revealed either.
+//! - 13–19 digits right after a card word ("卡号", "银行卡", "card number",
+//!   "Kartennummer", "numéro de carte", "número de tarjeta") even when they
+//!   fail the Luhn check: a mistyped card is still a card;
+//! - passwords, PINs, verification codes and CVV/CVC numbers *announced as
+//!   such* in five languages ("密码是abc123", "密码123456" with no separator
+//!   after a Chinese keyword, "my PIN is 4321", "code: 123456", "CVV 123");
+//!   the value is replaced by a fixed-length mask so its length is not
+//!   revealed either. A PIN is reported as a `password` (4–12 digits).
 //!
 //! Kept: phone numbers (too short for a card, or written with a leading
 //! `+`), order and tracking numbers (fail Luhn, or are introduced by
@@ -63,13 +68,17 @@ pub struct Redacted {
 static DIGIT_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9]+(?:[ \-][0-9]+)*").unwrap());
 static CN_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]{17}[0-9Xx]").unwrap());
-/// Keyword, optional "is/是/:" glue, then the value (group `v`).
+/// Keyword (group `kw`), optional "is/是/:" glue (group `glue`), then the
+/// value (group `v`). The glue may be empty after a Chinese keyword
+/// ("密码123456": Chinese puts no space there); after a Latin one the value
+/// must be set apart (checked in [`redact`]), so "passwords" is no keyword.
 static ANNOUNCED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?:(?P<cvv>cvv2?|cvc2?|cvn|安全码|安全碼|卡背后三位|security code|prüfnummer|cryptogramme|código de seguridad)",
-        r"|(?P<pw>支付密码|登录密码|登錄密碼|密码|密碼|口令|password|passwort|kennwort|mot de passe|contraseña|passcode|pwd|pw)",
-        r"|(?P<code>验证码|驗證碼|校验码|動態碼|动态码|短信码|verification code|one-time code|otp|sms code|code|bestätigungscode|tan|code de vérification|código de verificación|código))",
-        r"(?:\s*(?:ist|is|est|es|是|为|為|:|：|=|-)\s*|\s+)",
+        r"(?i)(?P<kw>(?P<cvv>cvv2?|cvc2?|cvn|安全码|安全碼|卡背后三位|security code|prüfnummer|kartenprüfnummer|sicherheitscode|cryptogramme|code de sécurité|código de seguridad)",
+        r"|(?P<pin>pin码|pin碼|pin-nummer|pin-code|pin code|pin number|pin|geheimzahl|code pin|code secret|code confidentiel|código pin|número pin|nip)",
+        r"|(?P<pw>支付密码|支付密碼|登录密码|登錄密碼|取款密码|密码|密碼|口令|password|passwort|kennwort|mot de passe|contraseña|clave|passcode|pwd|pw)",
+        r"|(?P<code>验证码|驗證碼|校验码|校驗碼|動態碼|动态码|短信码|verification code|one-time code|otp|sms code|code|bestätigungscode|tan|code de vérification|código de verificación|código))",
+        r"(?P<glue>\s*(?:ist|is|est|es|lautet|是|为|為|:|：|=|-)\s*|\s+)?",
         r"(?P<v>[!-~]{1,64})"
     ))
     .unwrap()
@@ -90,6 +99,7 @@ static PASSWORD_STEMS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
             "mot de pa",
             "contra",
             "pw",
+            "clave",
             "密码",
             "密碼",
             "口令",
@@ -169,6 +179,11 @@ const NOT_A_CARD: &[&str] = &[
     "手机",
 ];
 
+/// Words before a number that make it a card number even when it fails
+/// the Luhn check (a mistyped card is still a card): "卡号", "银行卡",
+/// "card number", "Kartennummer", "numéro de carte", "número de tarjeta".
+const CARD_WORDS: &[&str] = &["卡", "card", "karte", "karten", "carte", "tarjeta"];
+
 /// Words before "code" that make it a postal, promo or tracking code.
 const NOT_A_CODE: &[&str] = &[
     "zip",
@@ -194,16 +209,30 @@ const NOT_A_CODE: &[&str] = &[
 
 /// Does `before` end with one of `words`, allowing "number/no./号/:" after it?
 fn introduced_by(before: &str, words: &[&str]) -> bool {
+    // Suffixes that may end a longer word ("Kartennummer", "卡号") and short
+    // ones that must be words of their own (so "this" is not "th" + "is").
+    const GLUED: &[&str] = &[
+        "numbers", "number", "nummer", "号码", "號碼", "编号", "号", "號", "是",
+    ];
+    const WORDS: &[&str] = &["no", "nr", "num", "is", "ist", "est", "es", "de"];
     let mut b = before.to_lowercase();
     loop {
         let t = b.trim_end_matches(|c: char| c.is_whitespace() || ":：#.-=".contains(c));
         let mut next = t;
-        for suffix in [
-            "number", "numbers", "no", "nr", "num", "号码", "号", "號", "编号", "是", "is", "de",
-        ] {
+        for suffix in GLUED {
             if let Some(s) = t.strip_suffix(suffix) {
                 next = s;
                 break;
+            }
+        }
+        if next.len() == t.len() {
+            for suffix in WORDS {
+                if let Some(s) = t.strip_suffix(suffix)
+                    && !s.ends_with(|c: char| c.is_alphanumeric())
+                {
+                    next = s;
+                    break;
+                }
             }
         }
         if next.len() == b.len() {
@@ -229,14 +258,26 @@ pub fn redact(text: &str) -> Redacted {
     }
     for c in ANNOUNCED.captures_iter(text) {
         let v = c.name("v").expect("value group");
+        let pin = c.name("pin").is_some();
         let kind = if c.name("cvv").is_some() {
             SecretKind::Cvv
-        } else if c.name("pw").is_some() {
+        } else if pin || c.name("pw").is_some() {
+            // A PIN is a password made of digits: stored and shown as one.
             SecretKind::Password
         } else {
             SecretKind::Code
         };
-        let kw = c.get(0).expect("match");
+        let kw = c.name("kw").expect("keyword");
+        let glued = c.name("glue").is_none_or(|g| g.as_str().is_empty());
+        if glued
+            && kw
+                .as_str()
+                .chars()
+                .next_back()
+                .is_some_and(|ch| ch.is_ascii_alphanumeric())
+        {
+            continue; // "passwords", "codes", "pin1234": not a keyword and its value
+        }
         if kw.start() > 0
             && text[..kw.start()]
                 .chars()
@@ -249,8 +290,12 @@ pub fn redact(text: &str) -> Redacted {
             .as_str()
             .trim_end_matches(['.', ',', ';', '!', '?', ')', '"', '\'']);
         let (s, e) = (v.start(), v.start() + value.len());
-        if value.is_empty() || !value_ok(kind, value, &text[..kw.start()]) || overlaps(&found, s, e)
-        {
+        let ok = if pin {
+            pin_ok(value)
+        } else {
+            value_ok(kind, value, &text[..kw.start()])
+        };
+        if value.is_empty() || !ok || overlaps(&found, s, e) {
             continue;
         }
         found.push(Redaction {
@@ -292,7 +337,13 @@ fn digit_secrets(text: &str, found: &mut Vec<Redaction>) {
         if text[..m.start()].ends_with('+') || !bounded(text, m.start(), m.end()) {
             continue; // international phone number, or part of a longer token
         }
-        if let Some((s, e)) = card_in(m.as_str()) {
+        let card = card_in(m.as_str()).or_else(|| {
+            // After a card word, any 13–19 digits are the card, valid or not.
+            let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+            ((13..=19).contains(&digits) && introduced_by(&text[..m.start()], CARD_WORDS))
+                .then_some((0, m.as_str().len()))
+        });
+        if let Some((s, e)) = card {
             let (s, e) = (m.start() + s, m.start() + e);
             if !introduced_by(&text[..s], NOT_A_CARD) && !overlaps(found, s, e) {
                 found.push(Redaction {
@@ -321,6 +372,11 @@ fn value_ok(kind: SecretKind, v: &str, before: &str) -> bool {
         SecretKind::Password => v.chars().count() >= 3,
         _ => true,
     }
+}
+
+/// A PIN: 4 to 12 digits.
+fn pin_ok(v: &str) -> bool {
+    (4..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn overlaps(found: &[Redaction], s: usize, e: usize) -> bool {

@@ -114,7 +114,7 @@ fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
         let sep = if doc.lang == Lang::Zh { "" } else { " " };
         let rewrite = doc
             .suggestion(RULE)
-            .map(|p| format!("{p}{sep}{}", &doc.text[span.0..span.1]));
+            .map(|p| format!("{p}{sep}{}", doc.original(span)));
         let msg = "Cites policy without empathy; acknowledge the buyer's inconvenience first (SCRIPT-EMPATHY).";
         out.push(finding(RULE, Severity::Warn, span, msg, rewrite));
     }
@@ -190,11 +190,15 @@ fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
         if ni.is_empty() && insert_qing.is_empty() {
             continue;
         }
-        // Rewrite: 你 → 您, and 请 in front of each bare command.
+        // Rewrite: 你 → 您, and 请 in front of each bare command, in the
+        // caller's own text (positions mapped back from the folded one).
+        let ni: Vec<(usize, usize)> = ni.iter().map(|&sp| doc.orig_span(sp)).collect();
+        let insert_qing: Vec<usize> = insert_qing.iter().map(|&p| doc.orig_pos(p)).collect();
+        let (os, oe) = doc.orig_span((s.start, s.end));
         let mut rewrite = String::new();
-        let mut i = s.start;
-        let text = doc.text;
-        while i < s.end {
+        let mut i = os;
+        let text = doc.orig;
+        while i < oe {
             if insert_qing.contains(&i) {
                 rewrite.push('请');
             }

@@ -152,6 +152,11 @@ fn corpus_quality() {
 fn is_block_rule(r: &str) -> bool {
     matches!(
         r,
-        "PRIV-NO-SECRETS" | "PRIV-NO-ID-PHOTO" | "SCRIPT-NO-EMOTION"
+        "PRIV-NO-SECRETS"
+            | "PRIV-NO-ID-PHOTO"
+            | "PRIV-NO-CARD-NUMBER"
+            | "PLATFORM-NO-OFFSITE"
+            | "REVIEW-NO-INCENTIVE"
+            | "SCRIPT-NO-EMOTION"
     )
 }

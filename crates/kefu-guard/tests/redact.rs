@@ -205,3 +205,153 @@ fn several_secrets_keep_original_spans() {
     assert_eq!(json["found"][0]["kind"], "bank_card");
     assert_eq!(json["found"][1]["kind"], "password");
 }
+
+/// Issue 10 item 4: secrets as buyers really write them, in five languages:
+/// no separator after a Chinese keyword, PINs, and card numbers after a card
+/// word that fail the Luhn check (a mistyped card is still a card).
+#[test]
+fn secrets_as_buyers_write_them() {
+    let bad_card = luhn_broken("622202100112233");
+    let bad_visa = luhn_broken("411111111111111");
+    let cases: Vec<(String, SecretKind, String)> = vec![
+        ("密码123456".into(), SecretKind::Password, "123456".into()),
+        (
+            "我的支付密码888666，帮我看看".into(),
+            SecretKind::Password,
+            "888666".into(),
+        ),
+        (
+            "登錄密碼qwe789".into(),
+            SecretKind::Password,
+            "qwe789".into(),
+        ),
+        ("验证码834512".into(), SecretKind::Code, "834512".into()),
+        ("安全码123".into(), SecretKind::Cvv, "123".into()),
+        ("my PIN is 4321".into(), SecretKind::Password, "4321".into()),
+        ("pin: 4321".into(), SecretKind::Password, "4321".into()),
+        ("PIN码 908172".into(), SecretKind::Password, "908172".into()),
+        ("passcode 9988".into(), SecretKind::Password, "9988".into()),
+        ("CVV: 123".into(), SecretKind::Cvv, "123".into()),
+        (
+            "the verification code 552201".into(),
+            SecretKind::Code,
+            "552201".into(),
+        ),
+        (
+            "Meine PIN ist 7788".into(),
+            SecretKind::Password,
+            "7788".into(),
+        ),
+        (
+            "Geheimzahl: 1357".into(),
+            SecretKind::Password,
+            "1357".into(),
+        ),
+        (
+            "Kennwort ist Sommer2024".into(),
+            SecretKind::Password,
+            "Sommer2024".into(),
+        ),
+        (
+            "mon code PIN est 2468".into(),
+            SecretKind::Password,
+            "2468".into(),
+        ),
+        (
+            "mot de passe: azerty12".into(),
+            SecretKind::Password,
+            "azerty12".into(),
+        ),
+        (
+            "le code est 135790".into(),
+            SecretKind::Code,
+            "135790".into(),
+        ),
+        (
+            "mi clave es 8642".into(),
+            SecretKind::Password,
+            "8642".into(),
+        ),
+        (
+            "contraseña gato1234".into(),
+            SecretKind::Password,
+            "gato1234".into(),
+        ),
+        (
+            format!("卡号{bad_card}"),
+            SecretKind::BankCard,
+            bad_card.clone(),
+        ),
+        (
+            format!("银行卡号 {}", group4(&bad_card, ' ')),
+            SecretKind::BankCard,
+            group4(&bad_card, ' '),
+        ),
+        (
+            format!("我的银行卡是{bad_visa}，退到这里"),
+            SecretKind::BankCard,
+            bad_visa.clone(),
+        ),
+        (
+            format!("card number {}", group4(&bad_visa, '-')),
+            SecretKind::BankCard,
+            group4(&bad_visa, '-'),
+        ),
+        (
+            format!("Kartennummer: {bad_visa}"),
+            SecretKind::BankCard,
+            bad_visa.clone(),
+        ),
+        (
+            format!("numéro de carte {}", group4(&bad_card, ' ')),
+            SecretKind::BankCard,
+            group4(&bad_card, ' '),
+        ),
+        (
+            format!("número de tarjeta {bad_card}"),
+            SecretKind::BankCard,
+            bad_card.clone(),
+        ),
+    ];
+    for (text, kind, secret) in &cases {
+        let r = redact(text);
+        assert_eq!(r.found.len(), 1, "{text}: {:?}", r.found);
+        let f = &r.found[0];
+        assert_eq!(f.kind, *kind, "{text}");
+        assert_eq!(&text[f.start..f.end], secret.as_str(), "{text}");
+        assert!(!r.text.contains(secret.as_str()), "{text} → {}", r.text);
+    }
+    // The JSON contract of `kefu redact` keeps its kinds: a PIN is a password.
+    let json = serde_json::to_value(redact("my PIN is 4321")).unwrap();
+    assert_eq!(json["found"][0]["kind"], "password");
+    assert_eq!(json["text"], "my PIN is ********");
+}
+
+/// Order and tracking numbers stay readable, also right after their words,
+/// and a card word does not make an order number a card.
+#[test]
+fn order_and_tracking_numbers_are_kept() {
+    let order = luhn_broken("381234567890123");
+    for t in [
+        format!("订单号 {order}"),
+        format!("订单号{order}还没发货"),
+        "订单号 3812345678901234".to_string(),
+        "order 1234567890123".to_string(),
+        format!("order number: {order}, paid by card"),
+        "tracking LX123456789CN".to_string(),
+        "运单号 YT1234567890123".to_string(),
+        "快递单号 SF1234567890123".to_string(),
+        format!("Bestellnummer {order}"),
+        format!("commande {order}"),
+        format!("pedido {order}"),
+        "my pin is not working".to_string(),
+        "the pins 1234 are bent".to_string(),
+        "spin 4321 times".to_string(),
+        "passwords 123456".to_string(),
+        "密码错误，登录不了".to_string(),
+    ] {
+        let r = redact(&t);
+        assert!(r.found.is_empty(), "{t}: {:?} → {}", r.found, r.text);
+        assert_eq!(r.text, t);
+    }
+}

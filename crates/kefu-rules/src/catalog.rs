@@ -103,11 +103,15 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
 }
 
 /// Rules the `kefu-guard` crate checks on every outgoing reply (their IDs appear in its
-/// findings). PRIV-PURPOSE, DISCLOSE-FEES are not among them.
+/// findings; `kefu_guard::RULES` is the same list, a test keeps them equal). PRIV-PURPOSE,
+/// DISCLOSE-FEES are not among them.
 pub const GUARD_RULES: &[&str] = &[
     "EBAY-SUBSTANTIVE",
     "PRIV-NO-SECRETS",
     "PRIV-NO-ID-PHOTO",
+    "PRIV-NO-CARD-NUMBER",
+    "PLATFORM-NO-OFFSITE",
+    "REVIEW-NO-INCENTIVE",
     "LOST-NO-STALL",
     "SCRIPT-EMPATHY",
     "SCRIPT-NO-EMOTION",

@@ -79,6 +79,10 @@ fn enforced_by_names_packs_guard_and_code() {
     assert_eq!(by("GEN-SANBAO"), ["generic"]);
     assert_eq!(by("PRIV-NO-SECRETS"), ["guard"]);
     assert_eq!(by("OPTIONS-3"), ["guard"]);
+    // The platform policies beyond the seeds are checked by the guard (issue 10 item 5).
+    assert_eq!(by("PRIV-NO-CARD-NUMBER"), ["guard"]);
+    assert_eq!(by("PLATFORM-NO-OFFSITE"), ["guard"]);
+    assert_eq!(by("REVIEW-NO-INCENTIVE"), ["guard"]);
     assert_eq!(by("KPI-FRT-3H"), ["code"]);
     assert!(by("KPI-CSAT-4.5").is_empty());
     let r = list.iter().find(|r| r.id == "PRIV-PURPOSE").unwrap();
