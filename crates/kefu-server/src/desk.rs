@@ -9,15 +9,11 @@ use crate::shop_rules::ShopRules;
 /// The guard's context for a reply in `detail`: the conversation's language and whether this
 /// would be the desk's first answer (EBAY-SUBSTANTIVE weighs an acknowledgement then).
 pub fn reply_context(detail: &ConversationDetail) -> LintContext {
-    let first_response = !detail
+    let answered_before = detail
         .messages
         .iter()
         .any(|m| m.direction == kefu_core::Direction::Outbound);
-    LintContext {
-        lang: detail.conversation.language.clone(),
-        first_response,
-        ..LintContext::default()
-    }
+    LintContext::for_conversation(detail.conversation.language.as_deref(), answered_before)
 }
 
 /// The guard's verdict on a reply to `detail` in its shop: the one check both the reply box
