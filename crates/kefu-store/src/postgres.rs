@@ -573,6 +573,10 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
         .await?;
     }
     let mut data = json!({"message_id": message_id});
+    // The thread shows the reply as queued until the outbox records how its delivery went.
+    if outbound {
+        data["queued"] = json!(true);
+    }
     if r.automatic {
         data["bot"] = json!(true);
     }
