@@ -811,10 +811,29 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     first.kill();
     let db = first.db.clone();
     admin(&[
-        "admin", "create-agent", "--db", &db, "--email", SUPERVISOR, "--name", "Lin Fang",
-        "--role", "supervisor", "--languages", "zh,en",
+        "admin",
+        "create-agent",
+        "--db",
+        &db,
+        "--email",
+        SUPERVISOR,
+        "--name",
+        "Lin Fang",
+        "--role",
+        "supervisor",
+        "--languages",
+        "zh,en",
     ]);
-    admin(&["admin", "set-password", "--db", &db, "--email", SUPERVISOR, "--password", PASSWORD]);
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        SUPERVISOR,
+        "--password",
+        PASSWORD,
+    ]);
     let server = Server::start(&db, &[]);
     let base = format!("http://{}", server.addr);
 
@@ -839,8 +858,15 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     sign_in(&browser, &base, SUPERVISOR, "Lin Fang");
     let path = format!("/conversations/{conv}");
     browser.goto(&format!("{base}{path}"));
-    browser.wait_until(&format!("{} && !!document.getElementById('reply')", loaded(&path)), WAIT);
-    assert_eq!(text_of(&browser, ".convhead h1"), "Mia", "the name the visitor gave");
+    browser.wait_until(
+        &format!("{} && !!document.getElementById('reply')", loaded(&path)),
+        WAIT,
+    );
+    assert_eq!(
+        text_of(&browser, ".convhead h1"),
+        "Mia",
+        "the name the visitor gave"
+    );
 
     // Typing in the reply box: the visitor's stream hears that the shop is typing.
     let reply = browser.find("return document.getElementById('reply');");
@@ -848,7 +874,10 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     let deadline = Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        assert!(!left.is_zero(), "the buyer's chat never heard the agent typing");
+        assert!(
+            !left.is_zero(),
+            "the buyer's chat never heard the agent typing"
+        );
         if let Ok(e) = events.recv_timeout(left)
             && e == "typing"
         {
@@ -872,30 +901,52 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     // `e` with the focus outside the reply box: a question, not a resolution.
     browser.execute("document.activeElement.blur();", vec![]);
     press(&browser, "e");
-    browser.wait_until("document.getElementById('confirm-resolve').open === true", WAIT);
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === true",
+        WAIT,
+    );
     std::thread::sleep(Duration::from_millis(300));
-    assert_ne!(conversation(&server, conv)["status"], "resolved", "nothing resolved yet");
+    assert_ne!(
+        conversation(&server, conv)["status"],
+        "resolved",
+        "nothing resolved yet"
+    );
     let no = browser.find("return document.getElementById('confirm-resolve-no');");
     browser.click(&no);
-    browser.wait_until("document.getElementById('confirm-resolve').open === false", WAIT);
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === false",
+        WAIT,
+    );
     assert_eq!(eval(&browser, "location.pathname"), path.as_str());
     assert_ne!(conversation(&server, conv)["status"], "resolved");
     // Asked again and confirmed, it resolves.
     browser.execute("document.activeElement.blur();", vec![]);
     press(&browser, "e");
-    browser.wait_until("document.getElementById('confirm-resolve').open === true", WAIT);
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === true",
+        WAIT,
+    );
     let yes = browser.find("return document.getElementById('confirm-resolve-yes');");
     browser.click(&yes);
     eventually("the confirmed resolution", || {
         (conversation(&server, conv)["status"] == "resolved").then_some(())
     });
-    browser.wait_until(&format!("{} && document.getElementById('status').dataset.status === 'resolved'", loaded(&path)), WAIT);
+    browser.wait_until(
+        &format!(
+            "{} && document.getElementById('status').dataset.status === 'resolved'",
+            loaded(&path)
+        ),
+        WAIT,
+    );
     assert_no_script_errors(&browser);
 
     // The FAQ key's pattern is a valid `v`-flag expression, and it refuses a bad key.
     let faq = "/admin/faqs";
     browser.goto(&format!("{base}{faq}?shop={taobao}"));
-    browser.wait_until(&format!("{} && !!document.getElementById('key')", loaded(faq)), WAIT);
+    browser.wait_until(
+        &format!("{} && !!document.getElementById('key')", loaded(faq)),
+        WAIT,
+    );
     let compiles = eval(
         &browser,
         "(function () { try { new RegExp(document.getElementById('key').pattern, 'v'); return true; } catch (e) { return false; } })()",
@@ -903,9 +954,24 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     assert_eq!(compiles, true, "the pattern is valid under the v flag");
     let key = browser.find("return document.getElementById('key');");
     browser.send_keys(&key, "bad key!");
-    assert_eq!(eval(&browser, "document.getElementById('key').validity.patternMismatch"), true);
-    browser.execute("document.getElementById('key').value = 'invoice_2-b';", vec![]);
-    assert_eq!(eval(&browser, "document.getElementById('key').validity.patternMismatch"), false);
+    assert_eq!(
+        eval(
+            &browser,
+            "document.getElementById('key').validity.patternMismatch"
+        ),
+        true
+    );
+    browser.execute(
+        "document.getElementById('key').value = 'invoice_2-b';",
+        vec![],
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "document.getElementById('key').validity.patternMismatch"
+        ),
+        false
+    );
     assert_no_script_errors(&browser);
     browser.quit();
 }

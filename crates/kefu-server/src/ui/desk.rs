@@ -271,8 +271,12 @@ fn when(lang: Lang, t: DateTime<Utc>, zone: chrono_tz::Tz, now: DateTime<Utc>) -
 /// The keys the desk knows, with the keys themselves as keys.
 fn keys_hint(lang: Lang) -> Markup {
     match lang {
-        Lang::Zh => html! { p.hint { "快捷键：" kbd { "j" } "/" kbd { "k" } " 上下移动，" kbd { "Enter" } " 打开；会话页 " kbd { "r" } " 回复，" kbd { "e" } " 标记解决（买家还没收到回复时会先请您确认）。" } },
-        Lang::En => html! { p.hint { "Keys: " kbd { "j" } "/" kbd { "k" } " move, " kbd { "Enter" } " opens; in a conversation " kbd { "r" } " replies, " kbd { "e" } " resolves (asking first when the buyer has had no answer)." } },
+        Lang::Zh => {
+            html! { p.hint { "快捷键：" kbd { "j" } "/" kbd { "k" } " 上下移动，" kbd { "Enter" } " 打开；会话页 " kbd { "r" } " 回复，" kbd { "e" } " 标记解决（买家还没收到回复时会先请您确认）。" } }
+        }
+        Lang::En => {
+            html! { p.hint { "Keys: " kbd { "j" } "/" kbd { "k" } " move, " kbd { "Enter" } " opens; in a conversation " kbd { "r" } " replies, " kbd { "e" } " resolves (asking first when the buyer has had no answer)." } }
+        }
     }
 }
 
@@ -773,7 +777,9 @@ fn delivery_badge(lang: Lang, d: &Delivery, zone: chrono_tz::Tz, now: DateTime<U
         Delivery::Queued => {
             html! { span.delivery data-delivery="queued" { (lang.t("delivery_queued")) } }
         }
-        Delivery::Sent => html! { span.delivery data-delivery="sent" { (lang.t("delivery_sent")) } },
+        Delivery::Sent => {
+            html! { span.delivery data-delivery="sent" { (lang.t("delivery_sent")) } }
+        }
         Delivery::Delivered => {
             html! { span.delivery.ok data-delivery="delivered" { (lang.t("delivery_delivered")) } }
         }
@@ -1238,8 +1244,7 @@ pub async fn set_status(
                 confirm_resolve: true,
                 ..ReplyDraft::default()
             };
-            return conversation_view(&state, &viewer, zone, id, draft, StatusCode::CONFLICT)
-                .await;
+            return conversation_view(&state, &viewer, zone, id, draft, StatusCode::CONFLICT).await;
         }
     }
     let request = crate::routes::conversations::StatusRequest {

@@ -258,7 +258,9 @@ impl Lang {
         match s {
             ConversationStatus::New => self.pick_of("新会话", "new"),
             ConversationStatus::Open => self.pick_of("处理中", "open"),
-            ConversationStatus::PendingCustomer => self.pick_of("等待买家", "waiting for the buyer"),
+            ConversationStatus::PendingCustomer => {
+                self.pick_of("等待买家", "waiting for the buyer")
+            }
             ConversationStatus::Escalated => self.pick_of("已升级", "escalated"),
             ConversationStatus::Resolved => self.pick_of("已解决", "resolved"),
             ConversationStatus::Closed => self.pick_of("已关闭", "closed"),
@@ -369,8 +371,12 @@ impl Lang {
             "late-shipment" => self.pick_of("延迟发货赔付", "late-shipment compensation"),
             "fake-goods" => self.pick_of("假一赔三", "fake goods"),
             "quality-promise" => self.pick_of("品质承诺", "quality promise"),
-            "quality-return-shipping" => self.pick_of("质量问题退货运费", "return shipping for quality"),
-            "lost-reship-or-refund" => self.pick_of("丢件补发或退款", "lost parcel: reship or refund"),
+            "quality-return-shipping" => {
+                self.pick_of("质量问题退货运费", "return shipping for quality")
+            }
+            "lost-reship-or-refund" => {
+                self.pick_of("丢件补发或退款", "lost parcel: reship or refund")
+            }
             "transit-damage" => self.pick_of("运输破损", "damaged in transit"),
             "return-7d" => self.pick_of("七天无理由退货", "7-day no-reason return"),
             "ebay-return-14d" => self.pick_of("14 天退货", "14-day return"),
@@ -431,9 +437,13 @@ impl Lang {
         }
         let zh = match rule {
             "PRIV-NO-SECRETS" => "不能向买家索要银行卡密码、支付密码、验证码或社交账号登录信息。",
-            "PRIV-NO-ID-PHOTO" => "不能向买家索要身份证照片或身份证号码（有卖家因此被冻结三个月）。",
+            "PRIV-NO-ID-PHOTO" => {
+                "不能向买家索要身份证照片或身份证号码（有卖家因此被冻结三个月）。"
+            }
             "PRIV-NO-CARD-NUMBER" => "不能索要完整卡号、有效期或安全码：付款只在平台内进行。",
-            "PLATFORM-NO-OFFSITE" => "不能把买家引到平台之外交易或付款（微信、WhatsApp、电话、站外付款）。",
+            "PLATFORM-NO-OFFSITE" => {
+                "不能把买家引到平台之外交易或付款（微信、WhatsApp、电话、站外付款）。"
+            }
             "REVIEW-NO-INCENTIVE" => "不能用钱、退款或礼物换取好评或修改评价（好评返现）。",
             "EBAY-SUBSTANTIVE" => "首次回复要给出实质的解决办法，只说“已收到”不算回复。",
             "LOST-NO-STALL" => "包裹丢失或延误时，不要只说“我们会调查”：马上给出补发或退款的办法。",
@@ -511,7 +521,12 @@ impl Lang {
             ),
             (Lang::En, true) => format!("{} {} {hm}", local.day(), local.format("%b")),
             (Lang::En, false) => {
-                format!("{} {} {} {hm}", local.day(), local.format("%b"), local.year())
+                format!(
+                    "{} {} {} {hm}",
+                    local.day(),
+                    local.format("%b"),
+                    local.year()
+                )
             }
         }
     }

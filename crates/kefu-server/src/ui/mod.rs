@@ -274,10 +274,7 @@ async fn login(
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "sign-in lookup failed");
-            return again(
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.t("db_unavailable"),
-            );
+            return again(StatusCode::SERVICE_UNAVAILABLE, lang.t("db_unavailable"));
         }
     };
     let Some(record) = record else {
@@ -307,10 +304,7 @@ async fn login(
     let token = auth::random_hex(32);
     let csrf = auth::random_hex(16);
     if token.is_empty() || csrf.is_empty() {
-        return again(
-            StatusCode::SERVICE_UNAVAILABLE,
-            lang.t("db_unavailable"),
-        );
+        return again(StatusCode::SERVICE_UNAVAILABLE, lang.t("db_unavailable"));
     }
     let expires = now + chrono::Duration::hours(auth::SESSION_HOURS);
     if let Err(e) = state
