@@ -790,10 +790,10 @@ fn visitor_stream(addr: &str, token: &str, conversation: i64) -> std::sync::mpsc
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { return };
-            if let Some(event) = line.strip_prefix("event:") {
-                if tx.send(event.trim().to_string()).is_err() {
-                    return;
-                }
+            if let Some(event) = line.strip_prefix("event:")
+                && tx.send(event.trim().to_string()).is_err()
+            {
+                return;
             }
         }
     });
