@@ -454,6 +454,10 @@ impl Lang {
             "SCRIPT-NO-BLAME" => "不要用刺耳的话，不要推卸责任，不要责怪买家。",
             "AE-CLEAR" => "回复要准确清楚：不要含糊、回避或答非所问。",
             "OPTIONS-3" => "遇到问题时给买家三个或更多的解决办法。",
+            "PRIV-PURPOSE" => {
+                "买家的信息只能用于处理这笔交易和相关纠纷，不能透露、出售或挪作他用。"
+            }
+            "DISCLOSE-FEES" => "讲清楚物流信息和退货政策，可能产生的额外费用要提前告知。",
             "SHOP-FORBIDDEN" => "回复里有店铺禁止使用的说法。",
             "SHOP-REQUIRED" => "回复缺少店铺要求必须包含的说法。",
             _ => return message.into(),
@@ -554,7 +558,7 @@ fn promise_name(key: &str) -> &'static str {
         "damage-reship" => "破损补发",
         "courier" => "指定快递",
         "arrival" => "到货时间",
-        "fake-goods" => "假一赔三",
+        "fake-3x" => "假一赔三",
         _ => "店铺",
     }
 }
@@ -577,4 +581,87 @@ pub fn zone_of(headers: &HeaderMap) -> Tz {
         .map(|z| z.replace("%2F", "/").replace("%2f", "/"))
         .and_then(|z| z.parse::<Tz>().ok())
         .unwrap_or(chrono_tz::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn every_guard_rule_of_the_catalogue_has_a_chinese_message() {
+        for (id, kind, _) in kefu_rules::catalog::RULES {
+            if kind.starts_with("guard") {
+                let zh = Lang::Zh.guard_message(id, "the guard's English");
+                assert_ne!(zh, "the guard's English", "{id} has no Chinese message");
+                assert!(
+                    zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{id}: {zh}"
+                );
+            }
+        }
+        assert_eq!(Lang::En.guard_message("PRIV-NO-SECRETS", "as is"), "as is");
+        assert_eq!(Lang::Zh.guard_message("NOT-A-RULE", "as is"), "as is");
+    }
+
+    #[test]
+    fn one_format_for_a_moment_with_the_year_only_when_it_is_not_this_year() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 13, 40, 0).unwrap();
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(Lang::Zh.when(now, shanghai, now), "12月6日 21:40");
+        assert_eq!(Lang::En.when(now, shanghai, now), "6 Dec 21:40");
+        let last_year = Utc.with_ymd_and_hms(2025, 3, 1, 1, 5, 0).unwrap();
+        assert_eq!(
+            Lang::Zh.when(last_year, shanghai, now),
+            "2025年3月1日 09:05"
+        );
+        assert_eq!(
+            Lang::En.when(last_year, chrono_tz::UTC, now),
+            "1 Mar 2025 01:05"
+        );
+        // The shop's time, labelled; its date only when the shop's day is not the viewer's.
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(
+            Lang::Zh.shop_time(now, shanghai, shanghai, now),
+            "店铺时间 21:40"
+        );
+        assert_eq!(
+            Lang::En.shop_time(now, berlin, shanghai, now),
+            "shop time 14:40"
+        );
+        let late = Utc.with_ymd_and_hms(2026, 12, 6, 20, 0, 0).unwrap();
+        assert_eq!(
+            Lang::Zh.shop_time(late, shanghai, berlin, now),
+            "店铺时间 12月7日 04:00"
+        );
+    }
+
+    #[test]
+    fn time_left_in_words_as_the_script_writes_it() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        let due = now + chrono::Duration::seconds(3723);
+        assert_eq!(Lang::En.left(due, now), "1h 2m 3s");
+        assert_eq!(Lang::Zh.left(due, now), "1小时2分3秒");
+        assert_eq!(
+            Lang::Zh.left(now - chrono::Duration::seconds(5), now),
+            "已超时 5秒"
+        );
+    }
+
+    #[test]
+    fn entitlement_reasons_lose_their_backticks_and_speak_chinese() {
+        let reason = "promise `ship-time` not offered by the shop (TB-SHIP-PROMISE)";
+        assert_eq!(
+            Lang::En.entitlement_reason(false, reason),
+            "promise \u{201c}ship-time\u{201d} not offered by the shop (TB-SHIP-PROMISE)"
+        );
+        assert_eq!(
+            Lang::Zh.entitlement_reason(false, reason),
+            "店铺没有提供「发货时间」承诺"
+        );
+        assert_eq!(
+            Lang::Zh.entitlement_reason(false, "window passed: ended 2026-11-20"),
+            "申请期限已过"
+        );
+    }
 }
