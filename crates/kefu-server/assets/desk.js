@@ -4,6 +4,23 @@
   "use strict";
   var zh = document.documentElement.lang === "zh";
 
+  // The server writes times in the viewer's zone once it knows it: tell it the browser's.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) document.cookie = "kefu_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  } catch (err) { /* an old browser: times stay in UTC, labelled by the server */ }
+
+  // ---- the one way the desk writes a moment (the server's Lang::when): 12月6日 21:40 /
+  // 6 Dec 21:40, with the year when it is not this year ----
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function fmt(d) {
+    var year = d.getFullYear() !== new Date().getFullYear();
+    var hm = two(d.getHours()) + ":" + two(d.getMinutes());
+    if (zh) return (year ? d.getFullYear() + "年" : "") + (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+    return d.getDate() + " " + MONTHS[d.getMonth()] + (year ? " " + d.getFullYear() : "") + " " + hm;
+  }
+
   // ---- countdowns: red when passed, amber with under a fifth of the time left ----
   function tick() {
     var now = Date.now();
@@ -11,7 +28,10 @@
       var due = Date.parse(el.dataset.due), opened = Date.parse(el.dataset.opened);
       var left = Math.round((due - now) / 1000), total = Math.max(1, (due - opened) / 1000);
       var a = Math.abs(left), h = Math.floor(a / 3600), m = Math.floor((a % 3600) / 60), s = a % 60;
-      var text = (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s";
+      // The same words as the server's Lang::left.
+      var text = zh
+        ? (h ? h + "小时" : "") + (h || m ? m + "分" : "") + s + "秒"
+        : (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s";
       el.textContent = left < 0 ? (zh ? "已超时 " : "late ") + text : text;
       el.classList.toggle("breached", left < 0);
       el.classList.toggle("amber", left >= 0 && left < total / 5);
@@ -24,7 +44,7 @@
   function localTimes(scope) {
     (scope || document).querySelectorAll("time.when").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d)) el.textContent = d.toLocaleString(zh ? "zh-CN" : "en-GB", { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+      if (!isNaN(d)) el.textContent = fmt(d);
     });
   }
   localTimes();
@@ -53,6 +73,18 @@
     }
   });
 
+  // ---- resolving a conversation no agent has answered asks first (the server asks too) ----
+  var ask = document.getElementById("confirm-resolve");
+  var askButton = document.querySelector("button[data-status='resolved'][data-needs-confirm]");
+  if (ask && askButton && ask.tagName === "DIALOG" && ask.showModal) {
+    askButton.addEventListener("click", function (e) {
+      e.preventDefault();
+      ask.showModal();
+      document.getElementById("confirm-resolve-yes").focus();
+    });
+    document.getElementById("confirm-resolve-no").addEventListener("click", function () { ask.close(); });
+  }
+
   // ---- templates: the chosen one goes into the reply box, then through the guard ----
   var picker = document.getElementById("template");
   if (picker) {
@@ -71,6 +103,16 @@
   var conv = document.querySelector(".conv");
   if (reply && conv && window.fetch) {
     var timer = null, box = document.getElementById("guard-findings");
+    // The buyer's chat shows "typing…": at most one signal every 3 seconds while typing.
+    var lastTyping = 0;
+    reply.addEventListener("input", function () {
+      var now = Date.now();
+      if (reply.dataset.typing && now - lastTyping > 3000) {
+        lastTyping = now;
+        fetch(reply.dataset.typing, { method: "POST", headers: { "X-CSRF-Token": window.KEFU_CSRF || "" } })
+          .catch(function () { /* only a courtesy to the buyer */ });
+      }
+    });
     reply.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
@@ -83,7 +125,7 @@
           if (!v.findings || !v.findings.length) return;
           var p = document.createElement("p");
           p.className = v.blocked ? "error" : "warn";
-          p.textContent = (zh ? "回复检查：" : "The reply guard says: ") + v.verdict;
+          p.textContent = (zh ? "回复检查：" : "The reply guard says: ") + (v.verdict_label || v.verdict);
           box.appendChild(p);
           var ul = document.createElement("ul");
           v.findings.forEach(function (f) {
@@ -145,10 +187,10 @@
       li.dataset.id = m.id;
       var meta = document.createElement("div");
       meta.className = "meta";
-      var at = new Date(m.at);
-      var two = function (n) { return (n < 10 ? "0" : "") + n; };
-      meta.textContent = m.direction + (m.bot ? " · bot" : "") + " · " +
-        two(at.getMonth() + 1) + "-" + two(at.getDate()) + " " + two(at.getHours()) + ":" + two(at.getMinutes());
+      // Who and when, as the server writes it: the buyer's name, the bot, or an agent.
+      var who = m.direction === "inbound" ? (document.querySelector(".convhead h1") || {}).textContent
+        : m.bot ? (zh ? "机器人" : "Bot") : (zh ? "客服" : "agent");
+      meta.textContent = (who || "") + " · " + fmt(new Date(m.at));
       var body = document.createElement("div");
       body.className = "body";
       body.textContent = m.body;
@@ -169,7 +211,11 @@
       if (kind === "message") onMessage(data);
       else if (kind === "status") {
         var s = JSON.parse(data);
-        if (here !== null && s.conversation_id === here) document.getElementById("status").textContent = s.status;
+        if (here !== null && s.conversation_id === here) {
+          var st = document.getElementById("status");
+          st.dataset.status = s.status;
+          st.textContent = (window.KEFU_STATUS || {})[s.status] || s.status;
+        }
         if (here === null) refreshInbox();
       } else if (kind === "resync") {
         if (here === null) refreshInbox();

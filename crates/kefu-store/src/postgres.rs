@@ -583,6 +583,10 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
         .await?;
     }
     let mut data = json!({"message_id": message_id});
+    // The thread shows the reply as queued until the outbox records how its delivery went.
+    if outbound {
+        data["queued"] = json!(true);
+    }
     if r.automatic {
         data["bot"] = json!(true);
     }
@@ -960,7 +964,10 @@ impl Store for PostgresStore {
             .await?;
         if changed == 0 {
             let exists = tx
-                .query_opt("SELECT 1 FROM conversations WHERE id = $1", &[&conversation_id])
+                .query_opt(
+                    "SELECT 1 FROM conversations WHERE id = $1",
+                    &[&conversation_id],
+                )
                 .await?
                 .is_some();
             if !exists {
@@ -1056,7 +1063,10 @@ impl Store for PostgresStore {
             None => None,
         };
         let order_claim: Option<String> = tx
-            .query_one("SELECT order_claim FROM conversations WHERE id = $1", &[&id])
+            .query_one(
+                "SELECT order_claim FROM conversations WHERE id = $1",
+                &[&id],
+            )
             .await?
             .get(0);
         let messages = tx

@@ -681,6 +681,24 @@ fn an_agent_answers_a_buyer_at_the_desk_and_a_supervisor_follows_it_live() {
         );
         assert_no_script_errors(b);
     }
+    // The live message is written the way the server writes times (issue 10, item 8):
+    // "Emma Wilson · 6 Dec 21:40", not a third format.
+    let meta = eval(
+        &agent,
+        "(function (l) { return l[l.length - 1].querySelector('.meta').textContent; })(document.querySelectorAll('#thread li.msg.inbound'))",
+    );
+    let meta = meta.as_str().unwrap_or_default().to_string();
+    let when = meta.rsplit(" · ").next().unwrap_or_default();
+    let parts: Vec<&str> = when.split(' ').collect();
+    assert!(
+        meta.starts_with("Emma Wilson · ")
+            && parts.len() == 3
+            && parts[0].parse::<u32>().is_ok()
+            && parts[1].len() == 3
+            && parts[2].len() == 5
+            && parts[2].as_bytes()[2] == b':',
+        "the live message's time: {meta:?}"
+    );
 
     // A buyer who wrote a day ago: the scheduler marks the clock breached, and the
     // supervisor's overview shows it.
@@ -755,6 +773,207 @@ fn an_agent_answers_a_buyer_at_the_desk_and_a_supervisor_follows_it_live() {
     assert!(eval(&agent, "!document.getElementById('thread')") == true);
     assert_no_script_errors(&agent);
     agent.quit();
+}
+
+/// Opens a web chat visitor's live stream (`/chat/v1/stream`) and reports each event's name
+/// on the channel, as the widget would see them.
+fn visitor_stream(addr: &str, token: &str, conversation: i64) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let path = format!("/chat/v1/stream?token={token}&conversation={conversation}");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { return };
+            if let Some(event) = line.strip_prefix("event:")
+                && tx.send(event.trim().to_string()).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Issue 10: `e` on a conversation nobody answered asks first (nothing resolves until the
+/// agent confirms); typing in the reply box sends the typing signal a web chat buyer sees; the
+/// FAQ key field's pattern compiles under the `v` flag Chrome uses, so it checks what it says.
+#[test]
+fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked() {
+    let _one = one_browser_test_at_a_time();
+    let mut first = Server::sqlite();
+    let taobao = create_shop(&first, "Yunduo Home 云朵家居", "taobao");
+    first.kill();
+    let db = first.db.clone();
+    admin(&[
+        "admin",
+        "create-agent",
+        "--db",
+        &db,
+        "--email",
+        SUPERVISOR,
+        "--name",
+        "Lin Fang",
+        "--role",
+        "supervisor",
+        "--languages",
+        "zh,en",
+    ]);
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        SUPERVISOR,
+        "--password",
+        PASSWORD,
+    ]);
+    let server = Server::start(&db, &[]);
+    let base = format!("http://{}", server.addr);
+
+    // A web chat visitor writes; nobody has answered yet.
+    let (status, session) = server.call(
+        "POST",
+        "/chat/v1/sessions",
+        Some(&json!({"shop_id": taobao, "language": "en"})),
+    );
+    assert_eq!(status, 200, "{session}");
+    let token = session["token"].as_str().unwrap().to_string();
+    let (status, msg) = server.call(
+        "POST",
+        "/chat/v1/messages",
+        Some(&json!({"token": token, "client_id": "b-1", "body": "Hi, do you ship to Hangzhou?", "name": "Mia"})),
+    );
+    assert!(status == 201 || status == 200, "{msg}");
+    let conv = msg["conversation_id"].as_i64().unwrap();
+    let events = visitor_stream(&server.addr, &token, conv);
+
+    let browser = Browser::start();
+    sign_in(&browser, &base, SUPERVISOR, "Lin Fang");
+    let path = format!("/conversations/{conv}");
+    browser.goto(&format!("{base}{path}"));
+    browser.wait_until(
+        &format!("{} && !!document.getElementById('reply')", loaded(&path)),
+        WAIT,
+    );
+    assert_eq!(
+        text_of(&browser, ".convhead h1"),
+        "Mia",
+        "the name the visitor gave"
+    );
+
+    // Typing in the reply box: the visitor's stream hears that the shop is typing.
+    let reply = browser.find("return document.getElementById('reply');");
+    browser.send_keys(&reply, "Yes, we");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "the buyer's chat never heard the agent typing"
+        );
+        if let Ok(e) = events.recv_timeout(left)
+            && e == "typing"
+        {
+            break;
+        }
+    }
+    // Throttled: a burst of keys is one or two signals, not one per key.
+    browser.send_keys(&reply, " do, within 2 days.");
+    std::thread::sleep(Duration::from_millis(500));
+    let signals = eval(
+        &browser,
+        &format!(
+            "performance.getEntriesByType('resource').filter(function (e) {{ return e.name.indexOf({}) >= 0; }}).length",
+            js(&format!("{path}/typing"))
+        ),
+    )
+    .as_u64()
+    .unwrap();
+    assert!((1..=2).contains(&signals), "{signals} typing signals");
+
+    // `e` with the focus outside the reply box: a question, not a resolution.
+    browser.execute("document.activeElement.blur();", vec![]);
+    press(&browser, "e");
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === true",
+        WAIT,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_ne!(
+        conversation(&server, conv)["status"],
+        "resolved",
+        "nothing resolved yet"
+    );
+    let no = browser.find("return document.getElementById('confirm-resolve-no');");
+    browser.click(&no);
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === false",
+        WAIT,
+    );
+    assert_eq!(eval(&browser, "location.pathname"), path.as_str());
+    assert_ne!(conversation(&server, conv)["status"], "resolved");
+    // Asked again and confirmed, it resolves.
+    browser.execute("document.activeElement.blur();", vec![]);
+    press(&browser, "e");
+    browser.wait_until(
+        "document.getElementById('confirm-resolve').open === true",
+        WAIT,
+    );
+    let yes = browser.find("return document.getElementById('confirm-resolve-yes');");
+    browser.click(&yes);
+    eventually("the confirmed resolution", || {
+        (conversation(&server, conv)["status"] == "resolved").then_some(())
+    });
+    browser.wait_until(
+        &format!(
+            "{} && document.getElementById('status').dataset.status === 'resolved'",
+            loaded(&path)
+        ),
+        WAIT,
+    );
+    assert_no_script_errors(&browser);
+
+    // The FAQ key's pattern is a valid `v`-flag expression, and it refuses a bad key.
+    let faq = "/admin/faqs";
+    browser.goto(&format!("{base}{faq}?shop={taobao}"));
+    browser.wait_until(
+        &format!("{} && !!document.getElementById('key')", loaded(faq)),
+        WAIT,
+    );
+    let compiles = eval(
+        &browser,
+        "(function () { try { new RegExp(document.getElementById('key').pattern, 'v'); return true; } catch (e) { return false; } })()",
+    );
+    assert_eq!(compiles, true, "the pattern is valid under the v flag");
+    let key = browser.find("return document.getElementById('key');");
+    browser.send_keys(&key, "bad key!");
+    assert_eq!(
+        eval(
+            &browser,
+            "document.getElementById('key').validity.patternMismatch"
+        ),
+        true
+    );
+    browser.execute(
+        "document.getElementById('key').value = 'invoice_2-b';",
+        vec![],
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "document.getElementById('key').validity.patternMismatch"
+        ),
+        false
+    );
+    assert_no_script_errors(&browser);
+    browser.quit();
 }
 
 /// Twenty navigations and eight tabs (issue 10, defect 2): each page held its own live stream,

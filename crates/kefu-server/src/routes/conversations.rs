@@ -377,7 +377,12 @@ pub async fn assign(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<AssignRequest>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(kefu_core::Role::Supervisor)?;
+    // Supervisors assign anyone; an agent may take a conversation they can see themself
+    // (the desk's "Take"), within the shops they work for (checked below).
+    let taking = req.agent_id.is_some() && req.agent_id == caller.agent_id;
+    if !taking {
+        caller.require(kefu_core::Role::Supervisor)?;
+    }
     let (detail, _) = load(&state, &caller, id).await?;
     if let Some(agent_id) = req.agent_id {
         let agents = state.store.agents(caller.tenant_id).await?;

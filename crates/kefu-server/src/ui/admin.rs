@@ -79,25 +79,37 @@ pub async fn shops_page(
     viewer: Viewer,
     axum::extract::Query(q): axum::extract::Query<ShopsQuery>,
 ) -> Response {
-    let mut draft = ShopForm::default();
+    // The shop being edited fills its own form only: the "new shop" form stays empty, so
+    // saving it cannot make a copy of the shop.
     let mut editing = None;
     if let Some(id) = q.edit
         && let Ok(Some(shop)) = state.store.shop(id).await
         && shop.tenant_id == viewer.agent.tenant_id
     {
-        draft.timezone = shop.timezone.clone();
-        draft.settings = serde_json::to_string_pretty(&shop.settings).unwrap_or_default();
-        draft.name = shop.name.clone();
-        editing = Some(id);
+        let draft = ShopForm {
+            timezone: shop.timezone.clone(),
+            settings: serde_json::to_string_pretty(&shop.settings).unwrap_or_default(),
+            name: shop.name.clone(),
+            ..ShopForm::default()
+        };
+        editing = Some((id, draft));
     }
-    shops_view(&state, &viewer, draft, editing, None, StatusCode::OK).await
+    shops_view(
+        &state,
+        &viewer,
+        ShopForm::default(),
+        editing,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn shops_view(
     state: &AppState,
     viewer: &Viewer,
     draft: ShopForm,
-    editing: Option<i64>,
+    editing: Option<(i64, ShopForm)>,
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
@@ -111,19 +123,19 @@ async fn shops_view(
     };
     let body = html! {
         h1 { (lang.t("shops")) }
-        table { thead { tr { th { "#" } th { (lang.t("shop")) } th { (lang.t("platform")) } th { (lang.t("timezone")) } th { "pack" } th { "settings" } } }
-            tbody { @for s in &shops { tr { td { (s.id) } td { (s.name) } td { (s.platform) } td { (s.timezone) } td { (s.pack) } td { code { (s.settings.to_string()) } }
+        table { thead { tr { th { "#" } th { (lang.t("shop")) } th { (lang.t("platform")) } th { (lang.t("timezone")) } th { (lang.t("pack")) } th { (lang.t("settings")) } th {} } }
+            tbody { @for s in &shops { tr { td { (s.id) } td translate="no" { (s.name) } td { (lang.platform(s.platform.as_str())) } td translate="no" { (s.timezone) } td translate="no" { code { (s.pack) } } td translate="no" { code { (s.settings.to_string()) } }
                 td { a href=(format!("/admin/shops?edit={}", s.id)) { (lang.t("edit")) } } } } } }
-        @if let Some(id) = editing {
+        @if let Some((id, edit)) = &editing {
             form.card method="post" action="/admin/shops/settings" id="shop-settings-form" {
-                h2 { (lang.t("edit")) " · " (draft.name) }
+                h2 { (lang.t("edit_shop")) " · " span translate="no" { (edit.name) } }
                 @if let Some(e) = &error { p.error role="alert" { (e) } }
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="shop" value=(id);
                 label for="edit-timezone" { (lang.t("timezone")) " (IANA)" }
-                input id="edit-timezone" name="timezone" value=(draft.timezone);
+                input id="edit-timezone" name="timezone" value=(edit.timezone);
                 label for="edit-settings" { (lang.t("settings")) }
-                textarea id="edit-settings" name="settings" rows="10" { (draft.settings) }
+                textarea id="edit-settings" name="settings" rows="10" { (edit.settings) }
                 button type="submit" { (lang.t("save")) }
             }
         }
@@ -138,14 +150,14 @@ async fn shops_view(
             (beside(new_error, at, "name"))
             label for="platform" { (lang.t("platform")) }
             select id="platform" name="platform" {
-                @for p in ["taobao", "tmall", "ebay", "aliexpress", "pinduoduo", "own"] { option value=(p) selected[draft.platform == p] { (p) } }
+                @for p in ["taobao", "tmall", "ebay", "aliexpress", "pinduoduo", "own"] { option value=(p) selected[draft.platform == p] { (lang.platform(p)) } }
             }
             (beside(new_error, at, "platform"))
             label for="timezone" { (lang.t("timezone")) " (IANA)" }
             input id="timezone" name="timezone" placeholder="Asia/Shanghai" value=(draft.timezone) aria-describedby="timezone-error";
             (beside(new_error, at, "timezone"))
             label for="settings" { (lang.t("settings")) }
-            textarea id="settings" name="settings" rows="5" aria-describedby="settings-error" placeholder=r#"{"working_hours": [{"days": "mon-sun", "from": "09:00", "to": "23:00"}]}"# { (draft.settings) }
+            textarea id="settings" name="settings" rows="5" aria-describedby="settings-error" translate="no" placeholder=r#"{"working_hours": [{"days": "mon-sun", "from": "09:00", "to": "23:00"}]}"# { (draft.settings) }
             (beside(new_error, at, "settings"))
             button type="submit" { (lang.t("save")) }
         }
@@ -275,7 +287,7 @@ async fn agents_view(
         }
         table { thead { tr { th { "#" } th { (lang.t("email")) } th { (lang.t("name")) } th { (lang.t("role")) } th { (lang.t("language")) } th { (lang.t("shops")) } th { (lang.t("shifts")) } th {} } }
             tbody { @for (a, shops) in agents.iter().zip(&limits) { tr {
-                td { (a.id) } td { (a.email) } td { (a.name) } td { (a.role) } td { (a.languages.join(", ")) }
+                td { (a.id) } td translate="no" { (a.email) } td translate="no" { (a.name) } td { (lang.role(a.role)) } td { (a.languages.iter().map(|l| lang.language_name(l)).collect::<Vec<_>>().join("、")) }
                 td { @if shops.is_empty() { (lang.t("all")) } @else { (shops.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
                 td {
                     @let current = shift_of(a.id);
@@ -283,10 +295,10 @@ async fn agents_view(
                     form.inline.shift method="post" action="/admin/shifts" data-agent=(a.id) {
                         input type="hidden" name="csrf" value=(viewer.csrf);
                         input type="hidden" name="agent_id" value=(a.id);
-                        input name="days" size="7" placeholder="mon-fri" aria-label=(lang.t("shifts")) value=(first.as_ref().map(|w| w.days.as_str()).unwrap_or(""));
-                        input name="from" size="5" placeholder="09:00" aria-label="from" value=(first.as_ref().map(|w| w.from.as_str()).unwrap_or(""));
-                        input name="to" size="5" placeholder="18:00" aria-label="to" value=(first.as_ref().map(|w| w.to.as_str()).unwrap_or(""));
-                        input name="timezone" size="12" placeholder="Asia/Shanghai" aria-label=(lang.t("timezone")) value=(current.as_ref().map(|s| s.timezone.as_str()).unwrap_or(""));
+                        input name="days" size="7" placeholder="mon-fri" translate="no" aria-label=(lang.t("shifts")) value=(first.as_ref().map(|w| w.days.as_str()).unwrap_or(""));
+                        input name="from" size="5" placeholder="09:00" aria-label=(lang.t("from")) value=(first.as_ref().map(|w| w.from.as_str()).unwrap_or(""));
+                        input name="to" size="5" placeholder="18:00" aria-label=(lang.t("to")) value=(first.as_ref().map(|w| w.to.as_str()).unwrap_or(""));
+                        input name="timezone" size="12" placeholder="Asia/Shanghai" translate="no" aria-label=(lang.t("timezone")) value=(current.as_ref().map(|s| s.timezone.as_str()).unwrap_or(""));
                         button.small type="submit" { (lang.t("save")) }
                     }
                 }
@@ -311,9 +323,9 @@ async fn agents_view(
             label for="name" { (lang.t("name")) } input id="name" name="name" required value=(draft.name) aria-describedby="name-error";
             (beside(error.as_deref(), at, "name"))
             label for="role" { (lang.t("role")) }
-            select id="role" name="role" { @for r in ["agent", "supervisor", "admin"] { option value=(r) selected[draft.role == r] { (r) } } }
+            select id="role" name="role" { @for r in [Role::Agent, Role::Supervisor, Role::Admin] { option value=(r.as_str()) selected[draft.role == r.as_str()] { (lang.role(r)) } } }
             (beside(error.as_deref(), at, "role"))
-            label for="languages" { (lang.t("language")) " (zh,en,de)" } input id="languages" name="languages" value=(draft.languages);
+            label for="languages" { (lang.t("language")) " (" code translate="no" { "zh,en,de" } ")" } input id="languages" name="languages" value=(draft.languages);
             label for="shops" { (lang.t("shops")) " (1,2 — " (lang.t("all")) ": —)" } input id="shops" name="shops" value=(draft.shops) aria-describedby="shops-error";
             (beside(error.as_deref(), at, "shops"))
             label for="password" { (lang.t("password")) " (≥ 10)" } input id="password" name="password" type="password" autocomplete="new-password" aria-describedby="password-error";
@@ -502,8 +514,8 @@ async fn teams_view(
         h1 { (lang.t("teams")) }
         table { thead { tr { th { (lang.t("name")) } th { "HIGHVALUE-CHANNEL" } th { (lang.t("routing")) } th { (lang.t("agents")) } } }
             tbody { @for t in &teams { tr data-team=(t.id) {
-                td { (t.name) } td { @if t.high_value { "✓" } } td { (t.routing) }
-                td { (t.members.iter().map(name_of).collect::<Vec<_>>().join(", ")) }
+                td translate="no" { (t.name) } td { @if t.high_value { "✓" } } td { (lang.t(if t.routing == "round_robin" { "round_robin" } else { "least_load" })) }
+                td translate="no" { (t.members.iter().map(name_of).collect::<Vec<_>>().join(", ")) }
             } } } }
         form.card method="post" action="/admin/teams" id="team-form" {
             h2 { (lang.t("new_team")) }
@@ -516,7 +528,7 @@ async fn teams_view(
                 option value="least_load" selected[draft.routing != "round_robin"] { (lang.t("least_load")) }
                 option value="round_robin" selected[draft.routing == "round_robin"] { (lang.t("round_robin")) }
             }
-            label for="members" { (lang.t("agents")) " (id: " (agents.iter().map(|a| format!("{} {}", a.id, a.name)).collect::<Vec<_>>().join(", ")) ")" }
+            label for="members" { (lang.t("agents")) " (" span translate="no" { (agents.iter().map(|a| format!("{} {}", a.id, a.name)).collect::<Vec<_>>().join(", ")) } ")" }
             input id="members" name="members" placeholder="2,3" value=(draft.members);
             button type="submit" { (lang.t("save")) }
         }
@@ -652,8 +664,8 @@ pub async fn update_shop(
             return shops_view(
                 &state,
                 &viewer,
-                keep,
-                Some(f.shop),
+                ShopForm::default(),
+                Some((f.shop, keep)),
                 Some(error),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -677,8 +689,8 @@ pub async fn update_shop(
             shops_view(
                 &state,
                 &viewer,
-                keep,
-                Some(f.shop),
+                ShopForm::default(),
+                Some((f.shop, keep)),
                 Some(e.message),
                 e.status,
             )

@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/cases", post(desk::open_case))
         .route("/files/{id}", get(desk::file))
         .route("/conversations/{id}/assign", post(desk::reassign))
+        .route("/conversations/{id}/take", post(desk::take))
+        .route("/conversations/{id}/typing", post(desk::typing))
         .route("/conversations/{id}/cases/{case_id}", post(desk::move_case))
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
@@ -111,7 +113,7 @@ pub(crate) fn layout(
                                 a href="/admin/teams" { (lang.t("teams")) }
                             }
                         }
-                        span.who { (lang.t("signed_in_as")) " " (v.agent.name) " (" (v.agent.role) ")" }
+                        span.who { (lang.t("signed_in_as")) " " span translate="no" { (v.agent.name) } " (" (lang.role(v.agent.role)) ")" }
                         form.inline method="post" action="/me/availability" {
                             input type="hidden" name="csrf" value=(v.csrf);
                             button.small type="submit" name="available" value="true" { (lang.t("available")) }
@@ -122,7 +124,7 @@ pub(crate) fn layout(
                             button type="submit" { (lang.t("sign_out")) }
                         }
                     }
-                    a.lang href=(format!("/lang?to={}", if lang == Lang::Zh { "en" } else { "zh" })) {
+                    a.lang href=(format!("/lang?to={}", if lang == Lang::Zh { "en" } else { "zh" })) lang=(if lang == Lang::Zh { "en" } else { "zh" }) {
                         @if lang == Lang::Zh { "English" } @else { "中文" }
                     }
                 }
@@ -279,10 +281,7 @@ async fn login(
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "sign-in lookup failed");
-            return again(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unavailable; try again",
-            );
+            return again(StatusCode::SERVICE_UNAVAILABLE, lang.t("db_unavailable"));
         }
     };
     // An unknown email, or an agent without a password, costs the same argon2 work as a
@@ -313,10 +312,7 @@ async fn login(
     let token = auth::random_hex(32);
     let csrf = auth::random_hex(16);
     if token.is_empty() || csrf.is_empty() {
-        return again(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no randomness available; try again",
-        );
+        return again(StatusCode::SERVICE_UNAVAILABLE, lang.t("db_unavailable"));
     }
     let expires = now + chrono::Duration::hours(auth::SESSION_HOURS);
     if let Err(e) = state
@@ -331,10 +327,7 @@ async fn login(
         .await
     {
         tracing::error!(error = %e, "session not stored");
-        return again(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the database is unavailable; try again",
-        );
+        return again(StatusCode::SERVICE_UNAVAILABLE, lang.t("db_unavailable"));
     }
     let mut r = Redirect::to(&next).into_response();
     let cookie = auth::session_cookie(&token, auth::is_https(&headers), expires);
@@ -437,9 +430,9 @@ async fn home(State(state): State<AppState>, viewer: Viewer) -> Response {
                 tbody {
                     @for s in &shops {
                         tr {
-                            td { (s.name) }
-                            td { (s.platform) }
-                            td { (s.timezone) }
+                            td translate="no" { (s.name) }
+                            td { (lang.platform(s.platform.as_str())) }
+                            td translate="no" { (s.timezone) }
                             td { a href=(format!("/admin/faqs?shop={}", s.id)) { (lang.t("faq")) } }
                         }
                     }
@@ -458,7 +451,7 @@ pub(crate) fn unavailable(lang: Lang, viewer: &Viewer, e: impl std::fmt::Display
             lang,
             "503",
             Some(viewer),
-            html! { p.error role="alert" { "The database is unavailable; try again." } },
+            html! { p.error role="alert" { (lang.t("db_unavailable")) } },
         ),
     )
         .into_response()
@@ -506,7 +499,7 @@ pub(crate) fn not_found(viewer: &Viewer) -> Response {
             lang,
             "404",
             Some(viewer),
-            html! { p.error role="alert" { "404" } },
+            html! { p.error role="alert" { (lang.t("not_found")) } },
         ),
     )
         .into_response()
@@ -571,10 +564,10 @@ async fn faq_view(
                 tbody {
                     @for f in &entries {
                         tr data-key=(f.key) data-language=(f.language) {
-                            td { code { (f.key) } }
-                            td { (f.language) }
-                            td { ul { @for q in &f.questions { li { (q) } } } }
-                            td { (f.answer) }
+                            td translate="no" { code { (f.key) } }
+                            td { (lang.language_name(&f.language)) }
+                            td translate="no" lang=(f.language) { ul { @for q in &f.questions { li { (q) } } } }
+                            td translate="no" lang=(f.language) { (f.answer) }
                             @if can_edit {
                                 td {
                                     form method="post" action="/admin/faqs/delete" {
@@ -601,19 +594,19 @@ async fn faq_view(
                     div.error role="alert" {
                         p { (lang.t("guard_blocked")) }
                         ul { @for f in &draft.findings {
-                            li { code { (f.rule) } " " (f.message) @if let Some(s) = &f.suggestion { " → " (s) } }
+                            li { code { (f.rule) } " " (lang.guard_message(&f.rule, &f.message)) @if let Some(s) = &f.suggestion { " → " span translate="no" { (s) } } }
                         } }
                     }
                 }
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="shop" value=(shop.id);
                 label for="key" { (lang.t("key")) }
-                input id="key" name="key" value=(draft.key) required pattern="[A-Za-z0-9_-]{1,64}" aria-describedby="key-error";
+                input id="key" name="key" value=(draft.key) required pattern="[A-Za-z0-9_\\-]{1,64}" aria-describedby="key-error";
                 @if let Some(e) = field_error("key") { p.field-error id="key-error" { (e) } }
                 label for="language" { (lang.t("language")) }
                 select id="language" name="language" {
-                    @for (code, name) in [("zh", "中文"), ("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français")] {
-                        option value=(code) selected[draft.language == code] { (name) }
+                    @for code in ["zh", "en", "de", "es", "fr"] {
+                        option value=(code) selected[draft.language == code] { (lang.language_name(code)) }
                     }
                 }
                 label for="questions" { (lang.t("questions")) }
@@ -746,7 +739,11 @@ async fn faq_presets(
 
 // ---- connectors ------------------------------------------------------------------------------
 
-async fn connectors_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn connectors_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    i18n::Zone(zone): i18n::Zone,
+) -> Response {
     let lang = viewer.lang;
     let shops = match state.store.shops(viewer.agent.tenant_id).await {
         Ok(s) => s,
@@ -769,13 +766,20 @@ async fn connectors_page(State(state): State<AppState>, viewer: Viewer) -> Respo
             .unwrap_or_default()
     };
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| "—".into());
+    let now = state.clock.now();
+    let moment = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| lang.when(t.with_timezone(&chrono::Utc), zone, now))
+            .unwrap_or_else(|| "—".into())
+    };
     layout(
         lang,
         lang.t("connectors"),
         Some(&viewer),
         html! {
             h1 { (lang.t("connectors")) }
-            @if rows.is_empty() { p { (lang.t("no_connectors")) } }
+            @if rows.is_empty() { p { (lang.t("no_connectors")) " " code translate="no" { "POST /api/v1/shops/{id}/connectors" } } }
             @else {
                 table.connectors {
                     thead { tr {
@@ -787,12 +791,12 @@ async fn connectors_page(State(state): State<AppState>, viewer: Viewer) -> Respo
                         @for c in &rows {
                             @let state_word = c.health.get("state").and_then(|s| s.as_str()).unwrap_or("ok");
                             tr data-connector=(c.id) {
-                                td { (name_of(c.shop_id)) }
-                                td { (c.kind) }
-                                td { span class=(format!("state state-{state_word}")) { (state_word) } }
-                                td { (text(&c.health["last_success_at"])) }
-                                td { (text(&c.health["last_error"])) }
-                                td { (c.next_attempt_at.to_rfc3339()) }
+                                td translate="no" { (name_of(c.shop_id)) }
+                                td { (lang.platform(&c.kind)) }
+                                td { span class=(format!("state state-{state_word}")) { (lang.connector_state(state_word)) } }
+                                td { (moment(&c.health["last_success_at"])) }
+                                td translate="no" { (text(&c.health["last_error"])) }
+                                td { (lang.when(c.next_attempt_at, zone, now)) }
                             }
                         }
                     }

@@ -490,6 +490,10 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
         .execute(params![message_id, r.conversation_id, channel, at])?;
     }
     let mut data = json!({"message_id": message_id});
+    // The thread shows the reply as queued until the outbox records how its delivery went.
+    if outbound {
+        data["queued"] = json!(true);
+    }
     if r.automatic {
         data["bot"] = json!(true);
     }

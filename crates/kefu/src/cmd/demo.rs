@@ -316,10 +316,21 @@ async fn conversation(
     let started = now - Duration::minutes(rng.below(14 * 24 * 60) as i64 + 30);
     let with_order = rng.below(10) < 8;
     if with_order {
-        let cents = p.price.0 + rng.below(p.price.1 - p.price.0);
-        let total = Money::parse(&format!("{}.{:02}", cents / 100, cents % 100), p.currency)?;
+        // One or two of the item the buyer writes about; the total is what they paid.
+        let quantity = 1 + rng.below(2) as u32;
+        let unit = p.price.0 + rng.below(p.price.1 - p.price.0);
+        let cents = unit * u64::from(quantity);
+        let money = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+        let total = Money::parse(&money(cents), p.currency)?;
         let paid_at = started - Duration::hours(rng.below(96) as i64 + 1);
-        let shipped = rng.below(3) > 0;
+        // Shipped some hours after payment (a third later than the 48 hours promised, so the
+        // late-shipment entitlement shows), never later than now; some have arrived.
+        let shipped_at = Some(paid_at + Duration::hours(rng.below(72) as i64 + 2))
+            .filter(|at| *at < now - Duration::minutes(30) && rng.below(3) > 0);
+        let delivered_at = shipped_at
+            .map(|at| at + Duration::hours(rng.below(96) as i64 + 24))
+            .filter(|at| *at < now && rng.below(2) == 0);
+        let shipped = shipped_at.is_some();
         state
             .store
             .upsert_order(NewOrder {
@@ -328,17 +339,23 @@ async fn conversation(
                 total,
                 paid_at,
                 promised_ship_by: Some(paid_at + Duration::hours(48)),
-                shipped_at: shipped.then(|| paid_at + Duration::hours(rng.below(72) as i64 + 2)),
+                shipped_at,
                 carrier: shipped.then(|| p.carrier.to_string()),
                 tracking_number: shipped.then(|| tracking.clone()),
-                delivered_at: None,
+                delivered_at,
                 closed_at: None,
+                // The promises of the Taobao pack, by the keys it knows (packs/taobao.toml).
                 promises: if p.platform == Platform::Taobao {
-                    vec!["ship-promise".into(), "return-7d".into()]
+                    vec!["ship-time".into(), "return".into(), "damage-reship".into()]
                 } else {
                     vec![]
                 },
-                items: vec![],
+                items: vec![kefu_core::OrderItem {
+                    title: item.to_string(),
+                    quantity,
+                    unit_price: Some(money(unit)),
+                    sku: None,
+                }],
                 buyer: Default::default(),
             })
             .await?;

@@ -78,6 +78,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     state.search = Some(search.clone());
     if args.demo {
         let stats = store.stats().await?;
+        // The demo's people first, so routing hands the demo's conversations to them (the
+        // overview's load per agent is then the desk's, not empty).
+        let logins = super::demo::ensure_demo_agents(store.as_ref()).await?;
         if stats.shops == 0 {
             let summary =
                 super::demo::generate(&state, super::demo::DEMO_CONVERSATIONS, false).await?;
@@ -91,7 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 stats.shops
             );
         }
-        for login in super::demo::ensure_demo_agents(store.as_ref()).await? {
+        for login in logins {
             eprintln!("demo login: {login}");
         }
     }
