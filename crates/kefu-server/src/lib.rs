@@ -315,7 +315,10 @@ async fn json_rejections(response: Response) -> Response {
         _ => "bad_request",
     };
     let message = if text.is_empty() {
-        status.canonical_reason().unwrap_or("bad request").to_string()
+        status
+            .canonical_reason()
+            .unwrap_or("bad request")
+            .to_string()
     } else {
         text
     };

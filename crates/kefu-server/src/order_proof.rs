@@ -170,8 +170,16 @@ mod tests {
     #[test]
     fn proofs_ignore_case_and_spaces_and_need_the_right_value() {
         let e = ProofKind::Email;
-        assert!(proves(e, " Wang.Fang@Example.COM ", Some("wang.fang@example.com")));
-        assert!(!proves(e, "wang.fang@example.org", Some("wang.fang@example.com")));
+        assert!(proves(
+            e,
+            " Wang.Fang@Example.COM ",
+            Some("wang.fang@example.com")
+        ));
+        assert!(!proves(
+            e,
+            "wang.fang@example.org",
+            Some("wang.fang@example.com")
+        ));
         assert!(!proves(e, "", Some("")), "nothing proves nothing");
         assert!(!proves(e, "anything", None), "unknown order");
         let p = ProofKind::PhoneTail;
@@ -195,11 +203,20 @@ mod tests {
         assert!(link_proves(key, 7, "W-1001", &link, now));
         assert!(!link_proves(key, 7, "W-1002", &link, now), "another order");
         assert!(!link_proves(key, 8, "W-1001", &link, now), "another shop");
-        assert!(!link_proves("another-master-key-16", 7, "W-1001", &link, now));
+        assert!(!link_proves(
+            "another-master-key-16",
+            7,
+            "W-1001",
+            &link,
+            now
+        ));
         let later = now + chrono::Duration::seconds(3601);
         assert!(!link_proves(key, 7, "W-1001", &link, later), "expired");
         let moved = link.replacen(&exp.to_string(), &(exp + 60).to_string(), 1);
-        assert!(!link_proves(key, 7, "W-1001", &moved, now), "expiry changed");
+        assert!(
+            !link_proves(key, 7, "W-1001", &moved, now),
+            "expiry changed"
+        );
         let far = sign_link(&secret, 7, "W-1001", now.timestamp() + 40 * 86_400);
         assert!(!link_proves(key, 7, "W-1001", &far, now), "too long-lived");
         for junk in ["", ".", "x.y", "123", "1800003600."] {

@@ -549,21 +549,27 @@ pub async fn unproved_order_claims_stay_apart(store: &Arc<dyn Store>) {
         .upsert_order(order(crate::OrderBuyer::default()))
         .await
         .unwrap();
-    assert_eq!(
-        store.order_buyer(s, "W-1001").await.unwrap(),
-        Some(contact)
-    );
+    assert_eq!(store.order_buyer(s, "W-1001").await.unwrap(), Some(contact));
     assert_eq!(store.order_buyer(s, "W-404").await.unwrap(), None);
 
     let a = store
-        .ingest(inbound(s, "web:v1", "where is my parcel?", "2026-11-12T02:00:00Z"))
+        .ingest(inbound(
+            s,
+            "web:v1",
+            "where is my parcel?",
+            "2026-11-12T02:00:00Z",
+        ))
         .await
         .unwrap();
     store
         .claim_order(a.conversation_id, "W-1001", t("2026-11-12T02:00:01Z"))
         .await
         .unwrap();
-    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(d.order.is_none(), "a claim is not a link");
     assert_eq!(d.conversation.order_id, None);
     assert_eq!(d.order_claim.as_deref(), Some("W-1001"));
@@ -577,7 +583,11 @@ pub async fn unproved_order_claims_stay_apart(store: &Arc<dyn Store>) {
     let mut m = inbound(s, "web:v1", "order W-1001", "2026-11-12T02:01:00Z");
     m.order_external_id = Some("W-1001".into());
     store.ingest(m).await.unwrap();
-    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.order.expect("linked").external_id, "W-1001");
     assert_eq!(d.order_claim, None);
     // A claim on a conversation already linked changes nothing.
@@ -585,7 +595,11 @@ pub async fn unproved_order_claims_stay_apart(store: &Arc<dyn Store>) {
         .claim_order(a.conversation_id, "W-2002", t("2026-11-12T02:02:00Z"))
         .await
         .unwrap();
-    let d = store.conversation(a.conversation_id).await.unwrap().unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.order.expect("still linked").external_id, "W-1001");
     assert_eq!(d.order_claim, None);
     assert!(matches!(

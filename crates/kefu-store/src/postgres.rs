@@ -930,7 +930,10 @@ impl Store for PostgresStore {
             .await?;
         if changed == 0 {
             let exists = tx
-                .query_opt("SELECT 1 FROM conversations WHERE id = $1", &[&conversation_id])
+                .query_opt(
+                    "SELECT 1 FROM conversations WHERE id = $1",
+                    &[&conversation_id],
+                )
                 .await?
                 .is_some();
             if !exists {
@@ -1026,7 +1029,10 @@ impl Store for PostgresStore {
             None => None,
         };
         let order_claim: Option<String> = tx
-            .query_one("SELECT order_claim FROM conversations WHERE id = $1", &[&id])
+            .query_one(
+                "SELECT order_claim FROM conversations WHERE id = $1",
+                &[&id],
+            )
             .await?
             .get(0);
         let messages = tx

@@ -160,16 +160,17 @@ fn path_and_query_errors_answer_in_json() {
         ("/api/v1/conversations/abc", "GET", None),
         ("/api/v1/obligations?due_before=notadate", "GET", None),
         ("/api/v1/obligations?limit=many", "GET", None),
-        ("/api/v1/conversations/abc/replies", "POST", Some(r#"{"body": "hi"}"#)),
+        (
+            "/api/v1/conversations/abc/replies",
+            "POST",
+            Some(r#"{"body": "hi"}"#),
+        ),
         ("/api/v1/agents/x1/unlock", "POST", None),
         ("/chat/v1/attachments/abc?token=t", "GET", None),
         ("/chat/v1/stream", "GET", None),
     ] {
         let (status, answer) = server.raw(method, path, Some(KEY), body);
-        assert!(
-            (400..500).contains(&status),
-            "{path}: {status} {answer}"
-        );
+        assert!((400..500).contains(&status), "{path}: {status} {answer}");
         assert!(
             answer["error"]["code"].is_string() && answer["error"]["message"].is_string(),
             "{path}: not the JSON error shape: {answer}"

@@ -529,16 +529,30 @@ fn order(server: &Server, shop_id: i64, external_id: &str, tracking: &str, email
         })),
     );
     assert_eq!(status, 201, "{body}");
-    assert!(body.get("buyer_email").is_none(), "contact is never shown: {body}");
+    assert!(
+        body.get("buyer_email").is_none(),
+        "contact is never shown: {body}"
+    );
 }
 
-fn send_with(server: &Server, source: &str, token: &str, client_id: &str, extra: Value) -> (u16, Value) {
+fn send_with(
+    server: &Server,
+    source: &str,
+    token: &str,
+    client_id: &str,
+    extra: Value,
+) -> (u16, Value) {
     let mut msg = json!({"token": token, "client_id": client_id, "body": "Where is my parcel?"});
     for (k, v) in extra.as_object().unwrap() {
         msg[k] = v.clone();
     }
-    let (status, _, body) =
-        common::public_request_from(source, &server.addr, "POST", "/chat/v1/messages", Some(&msg));
+    let (status, _, body) = common::public_request_from(
+        source,
+        &server.addr,
+        "POST",
+        "/chat/v1/messages",
+        Some(&msg),
+    );
     (status, body)
 }
 
@@ -576,7 +590,13 @@ fn shop_said(server: &Server, conv: i64) -> (Value, String) {
 fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
     let server = Server::sqlite();
     let s = shop_with_bot(&server);
-    order(&server, s, "E-1001", "9400TRACK1001", "Alice.Buyer@example.com");
+    order(
+        &server,
+        s,
+        "E-1001",
+        "9400TRACK1001",
+        "Alice.Buyer@example.com",
+    );
 
     // Mallory attaches Alice's order with a wrong email, then an order that does not exist.
     let mallory = new_token(&server, "127.0.0.21", s);
@@ -588,7 +608,10 @@ fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
         json!({"order": "E-1001", "order_proof": "mallory@example.com"}),
     );
     assert_eq!(status, 201, "{wrong}");
-    assert_eq!(wrong["order"], json!({"number": "E-1001", "verified": false}));
+    assert_eq!(
+        wrong["order"],
+        json!({"number": "E-1001", "verified": false})
+    );
     let conv = wrong["conversation_id"].as_i64().unwrap();
     let (detail, said) = shop_said(&server, conv);
     assert!(detail["order"].is_null(), "{detail}");
@@ -607,7 +630,10 @@ fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
     );
     assert_eq!(status, 422, "{body}");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("no order"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no order"),
         "{body}"
     );
     let (status, unknown) = send_with(
@@ -637,7 +663,10 @@ fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
         json!({"order": "E-1001", "order_proof": "  alice.buyer@EXAMPLE.com "}),
     );
     assert_eq!(status, 201, "{right}");
-    assert_eq!(right["order"], json!({"number": "E-1001", "verified": true}));
+    assert_eq!(
+        right["order"],
+        json!({"number": "E-1001", "verified": true})
+    );
     let (detail, said) = shop_said(&server, right["conversation_id"].as_i64().unwrap());
     assert_eq!(detail["order"]["external_id"], "E-1001", "{detail}");
     assert!(detail["order_claim"].is_null());
@@ -669,7 +698,9 @@ fn a_visitor_sees_an_order_only_once_it_is_proved_theirs() {
         &server.addr,
         "POST",
         "/chat/v1/messages",
-        Some(&json!({"token": eve, "client_id": "e-5", "body": "hm", "order": "E-1001", "order_proof": "alice.buyer@example.com"})),
+        Some(
+            &json!({"token": eve, "client_id": "e-5", "body": "hm", "order": "E-1001", "order_proof": "alice.buyer@example.com"}),
+        ),
     );
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["error"]["code"], "rate_limited");
@@ -687,11 +718,8 @@ fn a_signed_link_from_the_shops_order_page_proves_the_order() {
     let server = Server::sqlite();
     let s = shop_with_bot(&server);
     order(&server, s, "E-2002", "9400TRACK2002", "carol@example.com");
-    let (status, secret) = server.call(
-        "GET",
-        &format!("/api/v1/shops/{s}/order-link-secret"),
-        None,
-    );
+    let (status, secret) =
+        server.call("GET", &format!("/api/v1/shops/{s}/order-link-secret"), None);
     assert_eq!(status, 200, "{secret}");
     let secret = secret["secret"].as_str().unwrap().to_string();
     let expires = std::time::SystemTime::now()
@@ -801,7 +829,9 @@ fn one_address_cannot_mint_tokens_or_start_conversations_without_limit() {
     assert_eq!(mint("127.0.0.42").0, 200);
 
     // Tokens minted elsewhere, all used from one address: 20 conversations, then 429.
-    let mut more: Vec<String> = (0..20).map(|_| new_token(&server, "127.0.0.43", s)).collect();
+    let mut more: Vec<String> = (0..20)
+        .map(|_| new_token(&server, "127.0.0.43", s))
+        .collect();
     more.push(new_token(&server, "127.0.0.44", s));
     let mut started = Vec::new();
     for (i, token) in more.iter().enumerate() {

@@ -319,7 +319,9 @@ mod tests {
         for _ in 1..LOCK_AFTER {
             assert_eq!(g.fail("tom@x", "10.0.0.9", t0), None);
         }
-        let first = g.fail("tom@x", "10.0.0.9", t0).expect("locked at the fifth");
+        let first = g
+            .fail("tom@x", "10.0.0.9", t0)
+            .expect("locked at the fifth");
         assert_eq!(first - t0, Duration::seconds(FIRST_LOCK_SECONDS));
         assert!(g.locked("tom@x", "10.0.0.9", t0).is_some());
         assert_eq!(g.locked("tom@x", "10.0.0.1", t0), None, "another address");
@@ -338,7 +340,11 @@ mod tests {
         );
         assert_eq!(g.unlock("tom@x", t1), 1);
         assert_eq!(g.locked("tom@x", "10.0.0.9", t1), None);
-        assert_eq!(g.fail("tom@x", "10.0.0.9", t1), None, "counting starts again");
+        assert_eq!(
+            g.fail("tom@x", "10.0.0.9", t1),
+            None,
+            "counting starts again"
+        );
     }
 
     #[test]

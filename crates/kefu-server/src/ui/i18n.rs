@@ -159,7 +159,10 @@ impl Lang {
             "role" => ("角色", "Role"),
             "new_token" => ("新 API 令牌", "New API token"),
             "unlock_sign_in" => ("解除登录锁定", "Unlock sign-in"),
-            "order_unverified" => ("未验证（买家自称的订单号）", "unverified (the buyer's claim)"),
+            "order_unverified" => (
+                "未验证（买家自称的订单号）",
+                "unverified (the buyer's claim)",
+            ),
             "token_once" => ("新令牌（只显示这一次）：", "New token (shown this once):"),
             "files" => ("买家发送的文件", "Files from the buyer"),
             "attach" => ("发送图片", "Send a photo"),

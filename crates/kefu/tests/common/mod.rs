@@ -286,8 +286,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn connect_from(addr: &str, source: &str) -> TcpStream {
     let to: std::net::SocketAddr = addr.parse().unwrap();
     let from: std::net::SocketAddr = format!("{source}:0").parse().unwrap();
-    let socket =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket.bind(&from.into()).unwrap();
     socket.connect(&to.into()).unwrap();
     socket.into()
