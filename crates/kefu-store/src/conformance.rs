@@ -573,10 +573,22 @@ pub async fn unproved_order_claims_stay_apart(store: &Arc<dyn Store>) {
     assert!(d.order.is_none(), "a claim is not a link");
     assert_eq!(d.conversation.order_id, None);
     assert_eq!(d.order_claim.as_deref(), Some("W-1001"));
-    assert!(
+    // The visitor repeating the number records it once.
+    store
+        .claim_order(a.conversation_id, "W-1001", t("2026-11-12T02:00:30Z"))
+        .await
+        .unwrap();
+    let d = store
+        .conversation(a.conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
         d.events
             .iter()
-            .any(|e| e.kind == event_kind::ORDER_CLAIMED && e.data["order"] == "W-1001")
+            .filter(|e| e.kind == event_kind::ORDER_CLAIMED && e.data["order"] == "W-1001")
+            .count(),
+        1
     );
 
     // Proved: the next message links the order and the claim is gone.

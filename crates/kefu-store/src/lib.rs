@@ -583,7 +583,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records an order number a visitor gave but has not proved (the conversation's
     /// `order_claim`), with an `order_claimed` event. A conversation already linked to an
-    /// order keeps it and gets no claim; a later proved link replaces the claim.
+    /// order keeps it and gets no claim, and the same claim again records nothing; a later
+    /// proved link replaces the claim.
     async fn claim_order(
         &self,
         conversation_id: i64,

@@ -958,7 +958,8 @@ impl Store for PostgresStore {
         let tx = conn.client.transaction().await?;
         let changed = tx
             .execute(
-                "UPDATE conversations SET order_claim = $2 WHERE id = $1 AND order_id IS NULL",
+                "UPDATE conversations SET order_claim = $2
+                 WHERE id = $1 AND order_id IS NULL AND order_claim IS DISTINCT FROM $2",
                 &[&conversation_id, &external_id],
             )
             .await?;
@@ -975,7 +976,8 @@ impl Store for PostgresStore {
                     "conversation {conversation_id} does not exist"
                 )));
             }
-            // Already linked to an order: that link stands, nothing to record.
+            // Already linked to an order (that link stands) or this very claim made before:
+            // nothing to record.
             return Ok(());
         }
         tx.execute(

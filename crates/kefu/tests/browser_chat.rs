@@ -463,3 +463,90 @@ fn the_widget_leaves_no_unhandled_error_on_the_store_page_while_the_server_is_aw
     assert_no_script_errors(&browser);
     browser.quit();
 }
+
+/// Issue 10, item 3: on the shop's order page the widget's tag carries the order and its
+/// signed link; the widget sends them with the buyer's first message, so the order is proved
+/// and the bot answers "where is my parcel" from it. A tampered link proves nothing.
+#[test]
+fn the_widget_proves_the_order_of_the_shops_order_page_with_its_signed_link() {
+    use hmac::{Hmac, Mac};
+    let _one = one_browser_at_a_time();
+    let server = Server::sqlite();
+    let (status, created) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({
+            "name": "ebay shop", "platform": "ebay",
+            "settings": {"bot_when_busy": true, "offhours_reply": {"en": "Thanks; an agent answers by {due}."}},
+        })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let s = created["id"].as_i64().unwrap();
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/orders",
+        Some(&json!({
+            "shop_id": s, "external_id": "E-31", "total": "12.00", "currency": "USD",
+            "paid_at": "2026-11-20T10:00:00Z", "shipped_at": "2026-11-21T09:00:00Z",
+            "carrier": "USPS", "tracking_number": "9400TRACK31",
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, secret) = server.call("GET", &format!("/api/v1/shops/{s}/order-link-secret"), None);
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret["secret"].as_str().unwrap().as_bytes())
+            .unwrap();
+    mac.update(format!("{s}|E-31|{expires}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let shows_tracking =
+        widget("return w.querySelector('.list').textContent.indexOf('9400TRACK31') >= 0;");
+
+    let browser = Browser::start();
+    let tampered = format!("{}.{}", expires + 1, hex);
+    open_chat(
+        &browser,
+        &format!(
+            "http://{}/chat/demo/{s}?order=E-31&order_link={tampered}",
+            server.addr
+        ),
+    );
+    type_and_send(&browser, "Where is my parcel?");
+    browser.wait_until(&delivered("buyer", "Where is my parcel?"), WAIT);
+    let conv = only_conversation(&server, s);
+    let detail = eventually("the bot's answer and the unverified claim", || {
+        let d = conversation(&server, conv);
+        (d["messages"].as_array().unwrap().len() >= 2 && d["order_claim"] == "E-31").then_some(d)
+    });
+    assert!(detail["order"].is_null(), "{detail}");
+    assert!(!detail.to_string().contains("9400TRACK31"), "{detail}");
+    assert!(
+        !browser
+            .execute(&format!("return {shows_tracking};"), vec![])
+            .as_bool()
+            .unwrap()
+    );
+
+    // A new visitor on the genuine order page.
+    browser.execute("localStorage.clear(); return true;", vec![]);
+    open_chat(
+        &browser,
+        &format!(
+            "http://{}/chat/demo/{s}?order=E-31&order_link={expires}.{hex}",
+            server.addr
+        ),
+    );
+    type_and_send(&browser, "Where is my parcel?");
+    browser.wait_until(&shows_tracking, WAIT);
+    assert_no_script_errors(&browser);
+    browser.quit();
+}

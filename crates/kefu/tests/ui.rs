@@ -806,6 +806,89 @@ fn sign_in_locks_per_address_hides_which_emails_exist_and_admins_unlock() {
     sign_in_from(&server, attacker, "tom@example.com", RIGHT).expect("unlocked from the page");
 }
 
+/// Issue 10, item 3: on the conversation page a web-chat visitor's unproved order number is
+/// an unverified claim, without the order's facts or case buttons; a proved one is the order.
+#[test]
+fn an_unproved_order_shows_as_an_unverified_claim_on_the_conversation_page() {
+    let mut first = Server::sqlite();
+    first.kill();
+    let db = first.db.clone();
+    admin(&[
+        "admin",
+        "create-agent",
+        "--db",
+        &db,
+        "--email",
+        "amy@example.com",
+        "--name",
+        "Amy",
+        "--role",
+        "supervisor",
+    ]);
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        "amy@example.com",
+        "--password",
+        "a long enough password",
+    ]);
+    let server = Server::start(&db, &[]);
+    let ebay = shop(&server, "ebay");
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/orders",
+        Some(&serde_json::json!({
+            "shop_id": ebay, "external_id": "E-77", "total": "40.00", "currency": "USD",
+            "paid_at": "2026-11-20T10:00:00Z", "shipped_at": "2026-11-21T09:00:00Z",
+            "carrier": "USPS", "tracking_number": "9400TRACK77", "buyer_email": "bo@example.com",
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let amy = sign_in(&server, "amy@example.com", "a long enough password").unwrap();
+    let chat = |proof: &str, client: &str| {
+        let (_, _, s) = common::public_request(
+            &server.addr,
+            "POST",
+            "/chat/v1/sessions",
+            Some(&serde_json::json!({"shop_id": ebay})),
+        );
+        let (status, _, sent) = common::public_request(
+            &server.addr,
+            "POST",
+            "/chat/v1/messages",
+            Some(&serde_json::json!({
+                "token": s["token"], "client_id": client, "body": "Has it shipped?",
+                "order": "E-77", "order_proof": proof,
+            })),
+        );
+        assert_eq!(status, 201, "{sent}");
+        let id = sent["conversation_id"].as_i64().unwrap();
+        request(&server, "GET", &format!("/conversations/{id}"), &amy, &[])
+    };
+    let claimed = chat("someone.else@example.com", "c-1");
+    assert_eq!(claimed.status, 200);
+    assert!(
+        claimed.body.contains("id=\"order-claim\""),
+        "{}",
+        claimed.body
+    );
+    assert!(claimed.body.contains("E-77") && claimed.body.contains("unverified"));
+    assert!(
+        !claimed.body.contains("9400TRACK77"),
+        "no order facts for a claim"
+    );
+    assert!(
+        !claimed.body.contains("/cases\""),
+        "no case buttons for a claim"
+    );
+    let proved = chat("bo@example.com", "c-2");
+    assert!(!proved.body.contains("id=\"order-claim\""));
+    assert!(proved.body.contains("9400TRACK77"), "{}", proved.body);
+}
+
 #[test]
 fn admins_manage_shops_agents_and_tokens_from_the_pages() {
     let mut first = Server::sqlite();

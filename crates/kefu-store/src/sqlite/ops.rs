@@ -153,7 +153,8 @@ pub fn claim_order(
 ) -> Result<()> {
     let changed = c
         .prepare_cached(
-            "UPDATE conversations SET order_claim = ?2 WHERE id = ?1 AND order_id IS NULL",
+            "UPDATE conversations SET order_claim = ?2
+             WHERE id = ?1 AND order_id IS NULL AND order_claim IS NOT ?2",
         )?
         .execute(params![conversation_id, external_id])?;
     if changed == 0 {
@@ -165,7 +166,8 @@ pub fn claim_order(
                 "conversation {conversation_id} does not exist"
             )));
         }
-        // Already linked to an order: that link stands, nothing to record.
+        // Already linked to an order (that link stands) or this very claim made before:
+        // nothing to record.
         return Ok(());
     }
     add_event(
