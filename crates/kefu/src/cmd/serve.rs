@@ -25,10 +25,32 @@ pub struct Args {
     /// shop<ID>@… becomes a message of that shop.
     #[arg(long, env = "KEFU_SMTP_LISTEN")]
     pub smtp_listen: Option<String>,
-    /// Send email replies through this SMTP relay (`host:port`); without it they wait in the
-    /// outbox.
-    #[arg(long, env = "KEFU_SMTP_RELAY")]
+    /// Send email replies through this SMTP relay; without it they wait in the outbox.
+    /// `host:port` (plain, a local relay), `smtp+starttls://[user:password@]host[:587]` or
+    /// `smtps://[user:password@]host[:465]` (a provider's submission port, with AUTH).
+    #[arg(long, env = "KEFU_SMTP_RELAY", hide_env_values = true)]
     pub smtp_relay: Option<String>,
+    /// The relay's login (instead of writing it into --smtp-relay).
+    #[arg(long, env = "KEFU_SMTP_RELAY_USER")]
+    pub smtp_relay_user: Option<String>,
+    /// The relay's password (an app password at most providers).
+    #[arg(long, env = "KEFU_SMTP_RELAY_PASSWORD", hide_env_values = true)]
+    pub smtp_relay_password: Option<String>,
+    /// A PEM file of CA certificates trusted for the relay besides the system's.
+    #[arg(long, env = "KEFU_SMTP_RELAY_CA")]
+    pub smtp_relay_ca: Option<std::path::PathBuf>,
+    /// Fetch buyers' mail from a mailbox over IMAP with TLS:
+    /// `imaps://user:password@host[:993]/MAILBOX[?shop=ID]` (percent-encode an `@` in the
+    /// user as `%40`). Without `shop=`, each mail's recipient names the shop
+    /// (`name+<ID>@…`). May be given more than once (space-separated in the variable).
+    #[arg(long, env = "KEFU_IMAP_URL", hide_env_values = true, value_delimiter = ' ')]
+    pub imap_url: Vec<String>,
+    /// Seconds between looks into the IMAP mailboxes.
+    #[arg(long, default_value_t = 60.0)]
+    pub imap_every: f64,
+    /// A PEM file of CA certificates trusted for the IMAP servers besides the system's.
+    #[arg(long, env = "KEFU_IMAP_CA")]
+    pub imap_ca: Option<std::path::PathBuf>,
     /// Seconds before a failed email is first retried (doubling each time, up to an hour).
     #[arg(long, default_value_t = 30)]
     pub smtp_retry_after: u64,
@@ -117,15 +139,61 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             args.smtp_domain.clone(),
         ));
     }
-    let relay = args
-        .smtp_relay
-        .as_ref()
-        .map(|relay| kefu_server::outbox::Relay {
-            addr: relay.clone(),
-            from: args.smtp_from.clone(),
-            domain: args.smtp_domain.clone(),
-            backoff: std::time::Duration::from_secs(args.smtp_retry_after),
-        });
+    let relay = match &args.smtp_relay {
+        Some(spec) => {
+            let mut target = kefu_server::smtp_client::RelayTarget::parse(spec)
+                .map_err(anyhow::Error::msg)?;
+            if let Some(user) = &args.smtp_relay_user {
+                target.user = Some(user.clone());
+            }
+            if let Some(password) = &args.smtp_relay_password {
+                target.password = Some(password.clone());
+            }
+            if let Some(ca) = &args.smtp_relay_ca {
+                target.ca_pem = Some(
+                    std::fs::read(ca)
+                        .with_context(|| format!("cannot read --smtp-relay-ca {}", ca.display()))?,
+                );
+            }
+            Some(
+                kefu_server::outbox::Relay::new(
+                    target,
+                    args.smtp_from.clone(),
+                    args.smtp_domain.clone(),
+                    std::time::Duration::from_secs(args.smtp_retry_after),
+                )
+                .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    };
+    if !args.imap_url.is_empty() {
+        if !(args.imap_every > 0.0 && args.imap_every <= 86400.0) {
+            anyhow::bail!("--imap-every must be between 0 and 86400 seconds");
+        }
+        let ca = match &args.imap_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("cannot read --imap-ca {}", path.display()))?,
+            ),
+            None => None,
+        };
+        let sources = args
+            .imap_url
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| kefu_server::imap::ImapSource::parse(u, ca.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        for source in &sources {
+            eprintln!("kefu fetches mail from {source:?}");
+        }
+        kefu_server::imap::spawn(
+            state.clone(),
+            sources,
+            std::time::Duration::from_secs_f64(args.imap_every),
+        );
+    }
     // Replies leave through the outbox: mail through the relay, marketplace replies through
     // the shop's connector.
     kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
