@@ -43,15 +43,14 @@ fn send_mail(addr: &str, to: &str, raw: &[u8]) -> String {
             .unwrap();
         expect(&mut reader, code);
     }
-    // Dot-stuffing, CRLF line ends.
-    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-    for l in text.split('\n') {
-        let l = if l.starts_with('.') {
-            format!(".{l}")
-        } else {
-            l.to_string()
-        };
-        writer.write_all(format!("{l}\r\n").as_bytes()).unwrap();
+    // Dot-stuffing, CRLF line ends; bytes as they are (8-bit GBK or Big5 bodies too).
+    for l in raw.split(|&b| b == b'\n') {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if l.starts_with(b".") {
+            writer.write_all(b".").unwrap();
+        }
+        writer.write_all(l).unwrap();
+        writer.write_all(b"\r\n").unwrap();
     }
     writer.write_all(b".\r\n").unwrap();
     let reply = expect(&mut reader, "");
