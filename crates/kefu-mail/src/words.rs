@@ -138,7 +138,10 @@ mod tests {
             "刘洋 <ly@qq.com>"
         );
         // Adjacent words join; text around them keeps its spaces.
-        assert_eq!(d("=?utf-8?q?Ma?= =?utf-8?q?ria?= <m@x.es>"), "Maria <m@x.es>");
+        assert_eq!(
+            d("=?utf-8?q?Ma?= =?utf-8?q?ria?= <m@x.es>"),
+            "Maria <m@x.es>"
+        );
         assert_eq!(d("Re: =?utf-8?q?caf=C3=A9?= now"), "Re: café now");
         // Python's own name for Big5.
         assert_eq!(d("=?big5_tw?b?pV27cQ==?="), "包裹");

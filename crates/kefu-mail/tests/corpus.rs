@@ -288,7 +288,10 @@ fn mbox_line_and_leading_blank_lines_are_skipped() {
 /// (legacy `Header` API, base64 bodies) and swaks (8-bit bodies, B and Q words).
 fn encoded_from(name: &str, address: &str, display: &str, subject: &str, text: &str) {
     let m = mail(name);
-    assert_eq!(m.from_address, address, "{name}: the address inside the word");
+    assert_eq!(
+        m.from_address, address,
+        "{name}: the address inside the word"
+    );
     assert_eq!(m.from_name.as_deref(), Some(display), "{name}: the name");
     assert_eq!(m.subject.as_deref(), Some(subject), "{name}: subject");
     assert_eq!(m.text, text, "{name}: body");

@@ -76,7 +76,9 @@ impl ImapSource {
             })
             .transpose()?;
         if let Some((key, _)) = url.query.iter().find(|(k, _)| k != "shop") {
-            return Err(format!("--imap-url: unknown parameter {key:?} (only shop=ID)"));
+            return Err(format!(
+                "--imap-url: unknown parameter {key:?} (only shop=ID)"
+            ));
         }
         Ok(ImapSource {
             host: url.host,
@@ -234,9 +236,7 @@ where
             .uid_fetch(&set, "(UID BODY.PEEK[])")
             .await
             .map_err(|e| format!("{key}: FETCH: {e}"))?
-            .try_filter_map(|f| async move {
-                Ok(f.uid.zip(f.body().map(<[u8]>::to_vec)))
-            })
+            .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
             .try_collect()
             .await
             .map_err(|e| format!("{key}: FETCH: {e}"))?;
@@ -296,7 +296,9 @@ pub fn spawn(
                         tracing::info!(mailbox = ?source, stored = p.stored, kept = p.kept, "mail fetched over IMAP");
                     }
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(mailbox = ?source, error = %e, "IMAP pass failed; trying again at the next turn"),
+                    Err(e) => {
+                        tracing::warn!(mailbox = ?source, error = %e, "IMAP pass failed; trying again at the next turn")
+                    }
                 }
             }
         }
@@ -309,16 +311,34 @@ mod tests {
 
     #[test]
     fn imap_urls() {
-        let s = ImapSource::parse("imaps://seller%40qq.com:app-pass@imap.qq.com/INBOX?shop=3", None)
-            .unwrap();
-        assert_eq!((s.port, s.shop, s.mailbox.as_str()), (993, Some(3), "INBOX"));
+        let s = ImapSource::parse(
+            "imaps://seller%40qq.com:app-pass@imap.qq.com/INBOX?shop=3",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.port, s.shop, s.mailbox.as_str()),
+            (993, Some(3), "INBOX")
+        );
         assert_eq!(s.key(), "imaps://seller@qq.com@imap.qq.com:993/INBOX");
         assert!(!format!("{s:?}").contains("app-pass"));
         let e = ImapSource::parse("imap://u:p@h/INBOX", None).unwrap_err();
         assert!(e.contains("imaps://"), "{e}");
-        assert!(ImapSource::parse("imaps://h/INBOX", None).unwrap_err().contains("USER:PASSWORD"));
-        assert!(ImapSource::parse("imaps://u:p@h/INBOX?shop=x", None).unwrap_err().contains("shop"));
-        assert!(ImapSource::parse("imaps://u:p@h/INBOX?box=1", None).unwrap_err().contains("unknown"));
+        assert!(
+            ImapSource::parse("imaps://h/INBOX", None)
+                .unwrap_err()
+                .contains("USER:PASSWORD")
+        );
+        assert!(
+            ImapSource::parse("imaps://u:p@h/INBOX?shop=x", None)
+                .unwrap_err()
+                .contains("shop")
+        );
+        assert!(
+            ImapSource::parse("imaps://u:p@h/INBOX?box=1", None)
+                .unwrap_err()
+                .contains("unknown")
+        );
         assert!(ImapSource::parse("imaps://u:p@h", Some(b"not pem")).is_err());
     }
 }

@@ -22,10 +22,10 @@ impl ServerUrl {
     /// Parses `scheme://[user[:password]@]host[:port][/path][?query]`. The error says what
     /// was wrong, without echoing a password.
     pub fn parse(text: &str) -> Result<ServerUrl, String> {
-        let (scheme, rest) = text
-            .trim()
-            .split_once("://")
-            .ok_or_else(|| "expected scheme://host[:port], e.g. imaps://user:pass@imap.example.com:993/INBOX".to_string())?;
+        let (scheme, rest) = text.trim().split_once("://").ok_or_else(|| {
+            "expected scheme://host[:port], e.g. imaps://user:pass@imap.example.com:993/INBOX"
+                .to_string()
+        })?;
         let (authority, tail) = match rest.find(['/', '?']) {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
@@ -132,8 +132,9 @@ mod tests {
 
     #[test]
     fn provider_urls_parse() {
-        let u = ServerUrl::parse("imaps://seller%40qq.com:p%40ss:w@rd@imap.qq.com:993/INBOX?shop=3")
-            .unwrap();
+        let u =
+            ServerUrl::parse("imaps://seller%40qq.com:p%40ss:w@rd@imap.qq.com:993/INBOX?shop=3")
+                .unwrap();
         assert_eq!(u.scheme, "imaps");
         assert_eq!(u.user.as_deref(), Some("seller@qq.com"));
         assert_eq!(u.password.as_deref(), Some("p@ss:w@rd"));
@@ -148,9 +149,25 @@ mod tests {
 
     #[test]
     fn bad_urls_say_why() {
-        assert!(ServerUrl::parse("imap.qq.com:993").unwrap_err().contains("scheme://"));
-        assert!(ServerUrl::parse("imaps://h:99999").unwrap_err().contains("port"));
-        assert!(ServerUrl::parse("imaps://u:p@:993").unwrap_err().contains("no host"));
-        assert!(ServerUrl::parse("imaps://u:%zz@h").unwrap_err().contains("hex"));
+        assert!(
+            ServerUrl::parse("imap.qq.com:993")
+                .unwrap_err()
+                .contains("scheme://")
+        );
+        assert!(
+            ServerUrl::parse("imaps://h:99999")
+                .unwrap_err()
+                .contains("port")
+        );
+        assert!(
+            ServerUrl::parse("imaps://u:p@:993")
+                .unwrap_err()
+                .contains("no host")
+        );
+        assert!(
+            ServerUrl::parse("imaps://u:%zz@h")
+                .unwrap_err()
+                .contains("hex")
+        );
     }
 }

@@ -182,10 +182,17 @@ mod tests {
         let sub = RelayTarget::parse("smtp+starttls://shop%40163.com:secret@smtp.163.com").unwrap();
         assert_eq!((sub.port, sub.tls), (587, RelayTls::StartTls));
         assert_eq!(sub.user.as_deref(), Some("shop@163.com"));
-        assert!(!format!("{sub:?}").contains("secret"), "no password in logs");
+        assert!(
+            !format!("{sub:?}").contains("secret"),
+            "no password in logs"
+        );
         let tls = RelayTarget::parse("smtps://u:p@smtp.qq.com").unwrap();
         assert_eq!((tls.port, tls.tls), (465, RelayTls::Tls));
         assert!(RelayTarget::parse("smtp.qq.com").is_err());
-        assert!(RelayTarget::parse("imap://x:1").unwrap_err().contains("scheme"));
+        assert!(
+            RelayTarget::parse("imap://x:1")
+                .unwrap_err()
+                .contains("scheme")
+        );
     }
 }

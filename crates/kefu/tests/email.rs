@@ -251,7 +251,10 @@ fn conversations(server: &Server) -> Vec<(String, String, Vec<String>)> {
         }
         assert_eq!(status, 200, "{conv}");
         out.push((
-            conv["customer"]["handle"].as_str().unwrap_or("").to_string(),
+            conv["customer"]["handle"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
             conv["customer"]["name"].as_str().unwrap_or("").to_string(),
             conv["messages"]
                 .as_array()
@@ -339,7 +342,9 @@ fn a_sellers_mailbox_is_read_over_imaps_once_and_completely() {
     );
     assert_eq!(convs[2].0, "wangxm@qq.example.com");
     // Each stored mail is flagged \Seen at the provider once it is durable.
-    eventually(10, "mails were not flagged \\Seen", || dovecot.seen().len() == 4);
+    eventually(10, "mails were not flagged \\Seen", || {
+        dovecot.seen().len() == 4
+    });
 
     // More passes, and a restart, fetch nothing twice: the cursor is in the database.
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -357,7 +362,9 @@ fn a_sellers_mailbox_is_read_over_imaps_once_and_completely() {
     );
     assert_eq!(failed_ingests(&server).len(), 1, "the bad mail kept once");
     assert!(
-        convs.iter().any(|(h, n, _)| h == "zoe.mueller@mail.example.de" && n == "Zoë Müller 李"),
+        convs
+            .iter()
+            .any(|(h, n, _)| h == "zoe.mueller@mail.example.de" && n == "Zoë Müller 李"),
         "{convs:?}"
     );
     assert!(!dovecot.log().contains("Fatal"), "{}", dovecot.log());
@@ -420,7 +427,11 @@ fn assert_relayed(mail: &mail_servers::Relayed) {
     assert!(text.contains("9400111899223344556677"), "{}", mail.raw);
     // The Message-ID is the outbox entry's: kefu.<outbox id>.<message id>@<domain>.
     assert!(mail.raw.contains("Message-ID: <kefu."), "{}", mail.raw);
-    assert!(mail.raw.contains("In-Reply-To: <"), "threaded: {}", mail.raw);
+    assert!(
+        mail.raw.contains("In-Reply-To: <"),
+        "threaded: {}",
+        mail.raw
+    );
 }
 
 #[test]
@@ -484,7 +495,16 @@ fn replies_leave_through_an_implicit_tls_relay_and_a_wrong_password_is_retried()
     );
     let server = Server::start(
         &db,
-        &["--smtp-listen", &smtp, "--smtp-relay", &wrong, "--smtp-relay-ca", &ca, "--smtp-retry-after", "60"],
+        &[
+            "--smtp-listen",
+            &smtp,
+            "--smtp-relay",
+            &wrong,
+            "--smtp-relay-ca",
+            &ca,
+            "--smtp-retry-after",
+            "60",
+        ],
     );
     let ebay = shop(&server, "ebay");
     let raw = std::fs::read(format!("{MAILS}/mails/english-gmail-reply.eml")).unwrap();
@@ -497,9 +517,15 @@ fn replies_leave_through_an_implicit_tls_relay_and_a_wrong_password_is_retried()
     assert_eq!(status, 201);
     eventually(30, "a refused login was not recorded", || {
         let (_, conv) = server.call("GET", "/api/v1/conversations/1", None);
-        conv["events"].as_array().unwrap().iter().any(|e| {
-            e["kind"] == "reply_delivery_failed" && e.to_string().contains("535")
-        })
+        conv["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "reply_delivery_failed" && e.to_string().contains("535"))
     });
-    assert_eq!(relay.relayed().len(), 1, "nothing sent with the wrong password");
+    assert_eq!(
+        relay.relayed().len(),
+        1,
+        "nothing sent with the wrong password"
+    );
 }

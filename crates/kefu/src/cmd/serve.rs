@@ -21,6 +21,32 @@ pub struct Args {
     /// server refuses to start if one does not parse.
     #[arg(long, env = "KEFU_PACKS")]
     pub packs: Option<std::path::PathBuf>,
+    /// The email channel's options (boxed: they would make every subcommand's value large).
+    #[command(flatten)]
+    pub mail: Box<MailArgs>,
+    /// The full-text index directory (default: `PATH.index` beside a SQLite file, `kefu-index`
+    /// for PostgreSQL). It is kept in step with the database and rebuilt by `kefu reindex`.
+    #[arg(long, env = "KEFU_INDEX")]
+    pub index: Option<std::path::PathBuf>,
+    /// How often the scheduler looks for clocks that have run out (seconds).
+    #[arg(long, default_value_t = 1.0)]
+    pub sweep_every: f64,
+    /// Seconds between checks of agents' shift schedules.
+    #[arg(long, default_value_t = 30.0)]
+    pub shift_check_every: f64,
+    /// Seconds between looks for marketplace connectors that are due (each connector has its
+    /// own poll interval and backoff; this is how often they are checked).
+    #[arg(long, default_value_t = 5.0)]
+    pub poll_every: f64,
+    /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `kefu serve`'s email options: the SMTP listener, the relay replies leave through, and
+/// the IMAP mailboxes buyers' mail is fetched from.
+#[derive(clap::Args)]
+pub struct MailArgs {
     /// Also listen for buyers' mail over SMTP here (e.g. 127.0.0.1:2525); a mail to
     /// shop<ID>@… becomes a message of that shop.
     #[arg(long, env = "KEFU_SMTP_LISTEN")]
@@ -43,7 +69,12 @@ pub struct Args {
     /// `imaps://user:password@host[:993]/MAILBOX[?shop=ID]` (percent-encode an `@` in the
     /// user as `%40`). Without `shop=`, each mail's recipient names the shop
     /// (`name+<ID>@…`). May be given more than once (space-separated in the variable).
-    #[arg(long, env = "KEFU_IMAP_URL", hide_env_values = true, value_delimiter = ' ')]
+    #[arg(
+        long,
+        env = "KEFU_IMAP_URL",
+        hide_env_values = true,
+        value_delimiter = ' '
+    )]
     pub imap_url: Vec<String>,
     /// Seconds between looks into the IMAP mailboxes.
     #[arg(long, default_value_t = 60.0)]
@@ -60,23 +91,6 @@ pub struct Args {
     /// The name the SMTP listener greets with (and the Message-ID domain of replies).
     #[arg(long, default_value = "kefu.localhost")]
     pub smtp_domain: String,
-    /// The full-text index directory (default: `PATH.index` beside a SQLite file, `kefu-index`
-    /// for PostgreSQL). It is kept in step with the database and rebuilt by `kefu reindex`.
-    #[arg(long, env = "KEFU_INDEX")]
-    pub index: Option<std::path::PathBuf>,
-    /// How often the scheduler looks for clocks that have run out (seconds).
-    #[arg(long, default_value_t = 1.0)]
-    pub sweep_every: f64,
-    /// Seconds between checks of agents' shift schedules.
-    #[arg(long, default_value_t = 30.0)]
-    pub shift_check_every: f64,
-    /// Seconds between looks for marketplace connectors that are due (each connector has its
-    /// own poll interval and backoff; this is how often they are checked).
-    #[arg(long, default_value_t = 5.0)]
-    pub poll_every: f64,
-    /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
-    #[arg(long)]
-    pub demo: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -127,7 +141,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         state.clone(),
         std::time::Duration::from_secs_f64(args.sweep_every),
     );
-    if let Some(smtp) = &args.smtp_listen {
+    if let Some(smtp) = &args.mail.smtp_listen {
         let smtp_listener = kefu_server::bind(smtp).await?;
         eprintln!(
             "kefu receives mail on smtp://{}",
@@ -136,42 +150,42 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         tokio::spawn(kefu_server::smtp::serve(
             smtp_listener,
             state.clone(),
-            args.smtp_domain.clone(),
+            args.mail.smtp_domain.clone(),
         ));
     }
-    let relay = match &args.smtp_relay {
+    let relay = match &args.mail.smtp_relay {
         Some(spec) => {
-            let mut target = kefu_server::smtp_client::RelayTarget::parse(spec)
-                .map_err(anyhow::Error::msg)?;
-            if let Some(user) = &args.smtp_relay_user {
+            let mut target =
+                kefu_server::smtp_client::RelayTarget::parse(spec).map_err(anyhow::Error::msg)?;
+            if let Some(user) = &args.mail.smtp_relay_user {
                 target.user = Some(user.clone());
             }
-            if let Some(password) = &args.smtp_relay_password {
+            if let Some(password) = &args.mail.smtp_relay_password {
                 target.password = Some(password.clone());
             }
-            if let Some(ca) = &args.smtp_relay_ca {
-                target.ca_pem = Some(
-                    std::fs::read(ca)
-                        .with_context(|| format!("cannot read --smtp-relay-ca {}", ca.display()))?,
-                );
+            if let Some(ca) = &args.mail.smtp_relay_ca {
+                target.ca_pem =
+                    Some(std::fs::read(ca).with_context(|| {
+                        format!("cannot read --smtp-relay-ca {}", ca.display())
+                    })?);
             }
             Some(
                 kefu_server::outbox::Relay::new(
                     target,
-                    args.smtp_from.clone(),
-                    args.smtp_domain.clone(),
-                    std::time::Duration::from_secs(args.smtp_retry_after),
+                    args.mail.smtp_from.clone(),
+                    args.mail.smtp_domain.clone(),
+                    std::time::Duration::from_secs(args.mail.smtp_retry_after),
                 )
                 .map_err(anyhow::Error::msg)?,
             )
         }
         None => None,
     };
-    if !args.imap_url.is_empty() {
-        if !(args.imap_every > 0.0 && args.imap_every <= 86400.0) {
+    if !args.mail.imap_url.is_empty() {
+        if !(args.mail.imap_every > 0.0 && args.mail.imap_every <= 86400.0) {
             anyhow::bail!("--imap-every must be between 0 and 86400 seconds");
         }
-        let ca = match &args.imap_ca {
+        let ca = match &args.mail.imap_ca {
             Some(path) => Some(
                 std::fs::read(path)
                     .with_context(|| format!("cannot read --imap-ca {}", path.display()))?,
@@ -179,6 +193,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             None => None,
         };
         let sources = args
+            .mail
             .imap_url
             .iter()
             .filter(|u| !u.trim().is_empty())
@@ -191,7 +206,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         kefu_server::imap::spawn(
             state.clone(),
             sources,
-            std::time::Duration::from_secs_f64(args.imap_every),
+            std::time::Duration::from_secs_f64(args.mail.imap_every),
         );
     }
     // Replies leave through the outbox: mail through the relay, marketplace replies through

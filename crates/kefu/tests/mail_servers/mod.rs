@@ -40,14 +40,23 @@ impl Certs {
         need("/usr/bin/openssl", "openssl");
         let p = |name: &str| dir.join(name);
         run(Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
             .args(["-subj", "/CN=kefu test CA"])
             .arg("-keyout")
             .arg(p("ca.key"))
             .arg("-out")
             .arg(p("ca.pem")));
         run(Command::new("openssl")
-            .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"])
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+            ])
             .arg("-keyout")
             .arg(p("server.key"))
             .arg("-out")
@@ -137,7 +146,13 @@ impl Dovecot {
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir_all(maildir.join(sub)).unwrap();
         }
-        for d in [&home, &maildir, &maildir.join("new"), &maildir.join("cur"), &maildir.join("tmp")] {
+        for d in [
+            &home,
+            &maildir,
+            &maildir.join("new"),
+            &maildir.join("cur"),
+            &maildir.join("tmp"),
+        ] {
             std::os::unix::fs::chown(d, Some(uid), Some(gid)).unwrap();
         }
         std::fs::write(dir.join("users"), format!("{user}:{{PLAIN}}{password}\n")).unwrap();
