@@ -1,7 +1,7 @@
 //! The email channel end to end: a real SMTP session on 127.0.0.1 against `kefu serve
 //! --smtp-listen`, with mails from kefu-mail's corpus (GBK, Big5 …) and its malformed corpus;
 //! a seller's mailbox read over IMAPS from Dovecot; replies handed to a relay that wants
-//! STARTTLS or TLS and AUTH (issue 10, item 11).
+//! STARTTLS or TLS and AUTH (issue 10, item 11). Rule: MULTICHANNEL (serve buyers by email).
 
 mod common;
 mod mail_servers;
