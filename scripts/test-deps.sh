@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian's packages, when it is missing: PostgreSQL
-# (the store's second backend), Chromium and its WebDriver (the browser tests) and a CJK font
-# (so screenshots of Chinese pages are legible). Called by scripts/test.sh, so the README's
+# (the store's second backend), Chromium and its WebDriver (the browser tests), a CJK font
+# (so screenshots of Chinese pages are legible), and the mail servers the email tests start
+# with TLS on: Dovecot (IMAPS) and aiosmtpd (a relay wanting STARTTLS/TLS and AUTH), with
+# openssl for their certificates and swaks (crates/kefu-mail/tests/tools/ made fixtures with it). Called by scripts/test.sh, so the README's
 # test command alone passes on a bare machine. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -11,6 +13,10 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+[ -x /usr/bin/openssl ] || missing+=(openssl)
+[ -x /usr/bin/swaks ] || missing+=(swaks)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing the tests' packages from Debian: ${missing[*]}" >&2

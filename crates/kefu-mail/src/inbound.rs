@@ -15,6 +15,7 @@ use mail_parser::{
 
 use crate::{
     MAX_MAIL_BYTES, MailError, base64, html::html_to_text, thread::normalize_id, trim_quoted,
+    words::decode_encoded_words,
 };
 
 /// One inbound mail, as kefu ingests it.
@@ -138,7 +139,8 @@ pub fn parse_inbound(raw: &[u8]) -> Result<InboundMail, MailError> {
 
 /// Some Chinese clients write Subject and From names as raw GBK bytes, without
 /// RFC 2047 encoding; mail-parser then reads them as UTF-8 with replacement
-/// characters. When that happened, the field's raw bytes are decoded again.
+/// characters. When that happened, the field's raw bytes are decoded again; so are
+/// encoded words whose charset label mail-parser did not recognise.
 fn repair_header(
     message: &Message<'_>,
     name: mail_parser::HeaderName<'_>,
@@ -166,7 +168,23 @@ fn repair_header(
                 .collect::<Vec<_>>()
                 .join(" ")
         }
-        _ => decoded.to_string(),
+        // Encoded words in a charset mail-parser does not know by that name (Python
+        // writes Big5 as `big5_tw`): kefu's own decoder knows the aliases.
+        Some(raw) => {
+            let raw = String::from_utf8_lossy(raw);
+            let unfolded = raw
+                .split(['\r', '\n'])
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let again = decode_encoded_words(unfolded.trim());
+            if again.contains('\u{fffd}') || again.contains("=?") {
+                decoded.to_string()
+            } else {
+                again
+            }
+        }
+        None => decoded.to_string(),
     }
 }
 
@@ -225,30 +243,71 @@ fn sender(message: &Message<'_>) -> Result<(String, Option<String>), MailError> 
         .header_raw("From")
         .map(str::trim)
         .filter(|v| !v.is_empty());
-    let candidates = [message.from(), message.sender(), message.reply_to()];
-    let Some(addr) = candidates
-        .into_iter()
-        .flatten()
-        .flat_map(Address::iter)
-        .find(|a| a.address().is_some_and(|s| !s.trim().is_empty()))
-    else {
+    let with_address = |list: Option<&Address<'_>>| -> Option<(String, Option<String>)> {
+        list.into_iter()
+            .flat_map(Address::iter)
+            .find(|a| a.address().is_some_and(|s| !s.trim().is_empty()))
+            .map(|a| {
+                (
+                    a.address().unwrap_or_default().to_string(),
+                    a.name().map(|n| n.to_string()),
+                )
+            })
+    };
+    let found = with_address(message.from())
+        // A From written as one encoded word holding "Name <addr>" (some webmail
+        // clients, Python's legacy Header API): mail-parser rightly reads it as a phrase
+        // with no address; decoding the words first finds the buyer's address.
+        .or_else(|| from_header.and_then(address_in_encoded_words))
+        .or_else(|| with_address(message.sender()))
+        .or_else(|| with_address(message.reply_to()));
+    let Some((address, name)) = found else {
         return Err(match from_header {
             Some(value) => MailError::InvalidSender(value.to_string()),
             None => MailError::NoSender,
         });
     };
-    let address = addr.address().unwrap_or_default().trim().to_lowercase();
+    let address = address.trim().to_lowercase();
     let valid = address.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && (domain.contains('.') || domain == "localhost")
     }) && !address.contains(char::is_whitespace);
     if !valid {
         return Err(MailError::InvalidSender(address));
     }
-    let name = addr
-        .name()
+    let name = name
         .map(|n| n.trim().trim_matches('"').trim().to_string())
         .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&address));
     Ok((address, name))
+}
+
+/// The first address (and its name) in a From value after decoding its encoded words;
+/// `None` when it has no encoded word or the decoded text holds no address either.
+fn address_in_encoded_words(raw: &str) -> Option<(String, Option<String>)> {
+    if !raw.contains("=?") {
+        return None;
+    }
+    // Unfold first: the raw value may span lines.
+    let unfolded: String = raw
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let decoded = decode_encoded_words(&unfolded);
+    if decoded == unfolded {
+        return None;
+    }
+    // The decoded value is read as a From header of its own, so quoting, comments and
+    // groups are handled by the same parser as every other address.
+    let header = format!("From: {decoded}\r\n\r\n");
+    let parsed = MessageParser::default().parse_headers(header.as_bytes())?;
+    let addr = parsed
+        .from()?
+        .iter()
+        .find(|a| a.address().is_some_and(|s| !s.trim().is_empty()))?;
+    Some((
+        addr.address()?.to_string(),
+        addr.name().map(|n| n.to_string()),
+    ))
 }
 
 /// The body as text: the text/plain parts mail-parser chose as the body (the

@@ -281,3 +281,108 @@ fn mbox_line_and_leading_blank_lines_are_skipped() {
         ("buyer@example.com", "Where is it?")
     );
 }
+
+/// A mail whose `From:` is one encoded word holding both name and address (issue 10,
+/// item 11): the buyer, subject and body must come through whatever the charset. The
+/// fixtures were written by the real tools (`tests/tools/`): Python's `email` package
+/// (legacy `Header` API, base64 bodies) and swaks (8-bit bodies, B and Q words).
+fn encoded_from(name: &str, address: &str, display: &str, subject: &str, text: &str) {
+    let m = mail(name);
+    assert_eq!(
+        m.from_address, address,
+        "{name}: the address inside the word"
+    );
+    assert_eq!(m.from_name.as_deref(), Some(display), "{name}: the name");
+    assert_eq!(m.subject.as_deref(), Some(subject), "{name}: subject");
+    assert_eq!(m.text, text, "{name}: body");
+    assert_eq!(m.to, ["shop1@desk.example"], "{name}");
+}
+
+#[test]
+fn python_gbk_name_and_address_in_one_word() {
+    encoded_from(
+        "python-gbk-encoded-from.eml",
+        "lilei@163.example.com",
+        "李雷",
+        "订单 2026120101 还没发货",
+        "你好，我的订单 2026120101 已付款五天，还没有发货，请尽快处理。\n\n李雷",
+    );
+}
+
+#[test]
+fn python_gb18030_name_and_address_in_one_word() {
+    encoded_from(
+        "python-gb18030-encoded-from.eml",
+        "hanmeimei@qq.example.com",
+        "韩梅梅",
+        "退货地址是哪里？",
+        "您好，我想退回订单 2026120202 的鞋子，尺码偏小。请告诉我退货地址。\n\n韩梅梅",
+    );
+}
+
+#[test]
+fn python_big5_name_and_address_in_one_word() {
+    // Python labels these words `big5_tw`, a name outside the WHATWG list.
+    encoded_from(
+        "python-big5-encoded-from.eml",
+        "zhiming.lin@example.com.tw",
+        "林志明",
+        "包裹何時到？",
+        "您好，訂單 778899 的包裹已經一週了，請問何時會到？\n\n林志明",
+    );
+}
+
+#[test]
+fn python_utf8_name_and_address_in_one_word() {
+    encoded_from(
+        "python-utf-8-encoded-from.eml",
+        "jose.perez@webmail.example.es",
+        "José Pérez 王",
+        "¿Dónde está mi pedido 4455?",
+        "Hola, el pedido 4455 no ha llegado todavía. ¿Pueden revisarlo?\n\nJosé",
+    );
+}
+
+#[test]
+fn swaks_gbk_name_and_address_in_one_word() {
+    encoded_from(
+        "swaks-gbk-encoded-from.eml",
+        "zhangwei@163.example.com",
+        "张伟",
+        "快递单号查不到",
+        "你好，快递单号 SF1234567890 查不到物流信息，请帮忙看一下。\n\n张伟",
+    );
+}
+
+#[test]
+fn swaks_gb18030_q_encoded_name_and_address() {
+    encoded_from(
+        "swaks-gb18030-encoded-from.eml",
+        "liuyang@qq.example.com",
+        "刘洋",
+        "发票怎么开？",
+        "您好，订单 2026120303 需要开增值税发票，抬头：某某公司。\n\n刘洋",
+    );
+}
+
+#[test]
+fn swaks_big5_name_and_address_in_one_word() {
+    encoded_from(
+        "swaks-big5-encoded-from.eml",
+        "meiling@example.com.hk",
+        "黃美玲",
+        "尺寸不合適，可以換嗎？",
+        "你好，收到的外套尺寸太大，請問可以換小一號嗎？\n\n黃美玲",
+    );
+}
+
+#[test]
+fn swaks_utf8_q_encoded_name_and_address() {
+    encoded_from(
+        "swaks-utf-8-encoded-from.eml",
+        "zoe.mueller@mail.example.de",
+        "Zoë Müller 李",
+        "Wo bleibt meine Bestellung?",
+        "Hallo, meine Bestellung 9911 ist noch nicht da. Können Sie nachsehen?\n\nZoë",
+    );
+}

@@ -4,7 +4,7 @@
 //!
 //! Every second it takes the due entries (through the outbox's pending index), builds each
 //! mail with kefu-mail — threaded under the buyer's last mail — and hands it to the SMTP relay
-//! the site names (`--smtp-relay`). A refusal or an unreachable relay is retried with backoff
+//! the site names (`--smtp-relay`: plain, STARTTLS or TLS, with AUTH; `smtp_client`). A refusal or an unreachable relay is retried with backoff
 //! (30 s, 1 min, 2 min … up to 1 h) and given up on after `MAX_ATTEMPTS`, each attempt visible
 //! in the thread's event log. The Message-ID is derived from the outbox entry, so if kefu dies
 //! between the relay's "250" and recording it, the repeat carries the same id and the buyer's
@@ -24,14 +24,35 @@ const BATCH: i64 = 100;
 /// Where and as whom mail is sent.
 #[derive(Debug, Clone)]
 pub struct Relay {
-    /// `host:port` of the SMTP relay.
-    pub addr: String,
+    /// The SMTP relay: address, TLS, credentials (`--smtp-relay` and friends).
+    pub target: smtp_client::RelayTarget,
+    /// lettre's transport for `target`, built once at start (so a bad CA file stops the
+    /// server instead of failing every reply).
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
     /// The shop's sender address.
     pub from: String,
-    /// Domain for Message-IDs.
+    /// Domain for Message-IDs (and the EHLO name).
     pub domain: String,
     /// Wait before the first retry; it doubles with each failure, up to an hour.
     pub backoff: Duration,
+}
+
+impl Relay {
+    pub fn new(
+        target: smtp_client::RelayTarget,
+        from: String,
+        domain: String,
+        backoff: Duration,
+    ) -> Result<Relay, String> {
+        let transport = target.transport(&domain)?;
+        Ok(Relay {
+            target,
+            transport,
+            from,
+            domain,
+            backoff,
+        })
+    }
 }
 
 /// Sends everything due now; returns how many were sent. Mail needs `relay`; without one,
@@ -100,8 +121,8 @@ async fn send(relay: &Relay, item: &OutboxItem) -> Result<String, String> {
     let message_id = format!("kefu.{}.{}@{}", item.id, item.message_id, relay.domain);
     let bytes = kefu_mail::build_reply_with_message_id(&mail, &message_id);
     smtp_client::send(
-        &relay.addr,
-        &relay.domain,
+        &relay.transport,
+        &relay.target,
         &relay.from,
         &item.recipient,
         &bytes,

@@ -9,13 +9,11 @@
 
 use std::time::Duration;
 
-use kefu_core::Channel;
-use kefu_store::FailedIngest;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::AppState;
-use crate::ingest::{CustomerRef, InboundRequest, ingest};
+use crate::mail_ingest::{MailOutcome, Shops, ingest_mail};
 
 /// Largest mail accepted (the SIZE we announce).
 pub const MAX_MAIL_BYTES: usize = 10 * 1024 * 1024;
@@ -178,58 +176,13 @@ async fn read_data(
     }
 }
 
-/// Ingests a mail for each recipient shop; a mail that cannot be read is kept as a failed
-/// ingest. Returns the SMTP reply.
+/// Ingests a mail for each recipient shop (`mail_ingest`, shared with the IMAP fetcher)
+/// and says what SMTP answers.
 async fn deliver(state: &AppState, shops: &[i64], raw: Vec<u8>) -> String {
-    let now = state.clock.now();
-    let mail = match kefu_mail::parse_inbound(&raw) {
-        Ok(m) => m,
-        Err(e) => return keep_failed(state, raw, e.to_string(), now).await,
-    };
-    for &shop_id in shops {
-        let request = InboundRequest {
-            shop_id,
-            channel: Channel::Email,
-            customer: CustomerRef {
-                handle: mail.from_address.clone(),
-                name: mail.from_name.clone(),
-                language: mail.language_hint.clone(),
-            },
-            order_external_id: None,
-            body: mail.text.clone(),
-            received_at: None,
-            external_id: mail.message_id.clone(),
-            reply_to: None,
-        };
-        if let Err(e) = ingest(state, request).await {
-            if e.status.is_server_error() {
-                return "451 try again later\r\n".into();
-            }
-            return keep_failed(state, raw, e.message, now).await;
-        }
-    }
-    "250 OK stored\r\n".into()
-}
-
-async fn keep_failed(
-    state: &AppState,
-    raw: Vec<u8>,
-    error: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> String {
-    tracing::warn!(error = %error, bytes = raw.len(), "mail could not be ingested; kept as a failed ingest");
-    match state
-        .store
-        .record_failed_ingest(FailedIngest {
-            channel: Channel::Email,
-            received_at: now,
-            error,
-            raw,
-        })
-        .await
-    {
-        Ok(_) => "250 OK kept for review\r\n".into(),
-        Err(_) => "451 try again later\r\n".into(),
+    match ingest_mail(state, raw, Shops::Given(shops), None).await {
+        MailOutcome::Stored => "250 OK stored\r\n".into(),
+        MailOutcome::Kept(_) => "250 OK kept for review\r\n".into(),
+        MailOutcome::TryLater(_) => "451 try again later\r\n".into(),
     }
 }
 

@@ -20,6 +20,9 @@ use crate::{
 pub type Check = for<'a> fn(&'a Arc<dyn Store>) -> BoxFuture<'a>;
 
 pub const ALL: &[(&str, Check)] = &[
+    ("mail_cursors_are_kept_per_mailbox", |s| {
+        Box::pin(mail_cursors_are_kept_per_mailbox(s))
+    }),
     ("shops", |s| Box::pin(shops(s))),
     ("ingest_continues_the_buyers_conversation", |s| {
         Box::pin(ingest_continues_the_buyers_conversation(s))
@@ -1823,4 +1826,26 @@ pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
     store.set_availability(ben, false, at).await.unwrap();
     let hv2 = store.ingest(high("h2")).await.unwrap().conversation_id;
     assert_eq!(store.assign(hv2, at).await.unwrap(), Some(ann));
+}
+
+/// The IMAP fetcher's cursor: absent at first, kept per mailbox, moved (also to a new
+/// UIDVALIDITY) by saving again, and the full range of IMAP's 32-bit UIDs survives.
+pub async fn mail_cursors_are_kept_per_mailbox(store: &Arc<dyn Store>) {
+    use crate::MailCursor;
+    let a = "imaps://seller@imap.example:993/INBOX";
+    let b = "imaps://seller@imap.example:993/Orders";
+    assert_eq!(store.mail_cursor(a).await.unwrap(), None);
+    let first = MailCursor {
+        uid_validity: 1_700_000_000,
+        last_uid: 7,
+    };
+    store.save_mail_cursor(a, first, Utc::now()).await.unwrap();
+    assert_eq!(store.mail_cursor(a).await.unwrap(), Some(first));
+    assert_eq!(store.mail_cursor(b).await.unwrap(), None, "per mailbox");
+    let top = MailCursor {
+        uid_validity: u32::MAX,
+        last_uid: u32::MAX - 1,
+    };
+    store.save_mail_cursor(a, top, Utc::now()).await.unwrap();
+    assert_eq!(store.mail_cursor(a).await.unwrap(), Some(top));
 }

@@ -17,6 +17,13 @@ pub mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+/// A position in an IMAP mailbox: UIDs are only comparable under one UIDVALIDITY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailCursor {
+    pub uid_validity: u32,
+    pub last_uid: u32,
+}
+
 /// Why a store call failed. `NotFound` and `Invalid` are the caller's doing and become 4xx
 /// answers; `Backend` is ours and is logged.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -715,6 +722,16 @@ pub trait Store: Send + Sync + 'static {
     async fn attachments(&self, conversation_id: i64) -> Result<Vec<AttachmentInfo>>;
     /// A file and its bytes.
     async fn attachment(&self, id: i64) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
+    /// How far the IMAP fetcher got in the mailbox `source`: its UIDVALIDITY and the highest
+    /// UID whose mail is stored, or `None` before the first mail.
+    async fn mail_cursor(&self, source: &str) -> Result<Option<MailCursor>>;
+    /// Records `cursor` for `source` (called only after that mail's ingest committed).
+    async fn save_mail_cursor(
+        &self,
+        source: &str,
+        cursor: MailCursor,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// Sets (or, with `None`, clears) an agent's weekly shifts (JSON text).
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()>;
     /// Every agent with shifts: id, whether available now, the shifts.

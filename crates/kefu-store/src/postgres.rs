@@ -68,6 +68,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/postgres/0014_order_proof.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_mail_cursors.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -1883,6 +1887,46 @@ impl Store for PostgresStore {
                     r.get(7),
                 )
             }))
+    }
+
+    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
+        let conn = self.client().lock().await;
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = $1",
+                &[&source],
+            )
+            .await?;
+        Ok(row.map(|r| crate::MailCursor {
+            // Stored as BIGINT: PostgreSQL has no unsigned 32-bit type.
+            uid_validity: r.get::<_, i64>(0) as u32,
+            last_uid: r.get::<_, i64>(1) as u32,
+        }))
+    }
+
+    async fn save_mail_cursor(
+        &self,
+        source: &str,
+        cursor: crate::MailCursor,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let conn = self.client().lock().await;
+        conn.client
+            .execute(
+                "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (source) DO UPDATE SET uid_validity = EXCLUDED.uid_validity,
+                     last_uid = EXCLUDED.last_uid, updated_at = EXCLUDED.updated_at",
+                &[
+                    &source,
+                    &i64::from(cursor.uid_validity),
+                    &i64::from(cursor.last_uid),
+                    &at,
+                ],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {

@@ -84,6 +84,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../migrations/sqlite/0014_order_proof.sql"),
     ),
+    (
+        15,
+        include_str!("../../migrations/sqlite/0015_mail_cursors.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction
@@ -749,6 +753,49 @@ impl Store for SqliteStore {
                 ))
             })
             .optional()?)
+        })
+        .await
+    }
+
+    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
+        let source = source.to_string();
+        self.read(move |c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.prepare_cached(
+                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = ?1",
+            )?
+            .query_row([&source], |r| {
+                Ok(crate::MailCursor {
+                    uid_validity: r.get(0)?,
+                    last_uid: r.get(1)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn save_mail_cursor(
+        &self,
+        source: &str,
+        cursor: crate::MailCursor,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let source = source.to_string();
+        self.write(move |c, _| {
+            c.prepare_cached(
+                "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (source) DO UPDATE SET uid_validity = excluded.uid_validity,
+                     last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            )?
+            .execute(rusqlite::params![
+                source,
+                cursor.uid_validity,
+                cursor.last_uid,
+                rows::micros(at)
+            ])?;
+            Ok(())
         })
         .await
     }

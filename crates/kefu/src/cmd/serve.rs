@@ -21,23 +21,9 @@ pub struct Args {
     /// server refuses to start if one does not parse.
     #[arg(long, env = "KEFU_PACKS")]
     pub packs: Option<std::path::PathBuf>,
-    /// Also listen for buyers' mail over SMTP here (e.g. 127.0.0.1:2525); a mail to
-    /// shop<ID>@… becomes a message of that shop.
-    #[arg(long, env = "KEFU_SMTP_LISTEN")]
-    pub smtp_listen: Option<String>,
-    /// Send email replies through this SMTP relay (`host:port`); without it they wait in the
-    /// outbox.
-    #[arg(long, env = "KEFU_SMTP_RELAY")]
-    pub smtp_relay: Option<String>,
-    /// Seconds before a failed email is first retried (doubling each time, up to an hour).
-    #[arg(long, default_value_t = 30)]
-    pub smtp_retry_after: u64,
-    /// The address email replies come from.
-    #[arg(long, env = "KEFU_SMTP_FROM", default_value = "service@kefu.localhost")]
-    pub smtp_from: String,
-    /// The name the SMTP listener greets with (and the Message-ID domain of replies).
-    #[arg(long, default_value = "kefu.localhost")]
-    pub smtp_domain: String,
+    /// The email channel's options (boxed: they would make every subcommand's value large).
+    #[command(flatten)]
+    pub mail: Box<MailArgs>,
     /// The full-text index directory (default: `PATH.index` beside a SQLite file, `kefu-index`
     /// for PostgreSQL). It is kept in step with the database and rebuilt by `kefu reindex`.
     #[arg(long, env = "KEFU_INDEX")]
@@ -55,6 +41,56 @@ pub struct Args {
     /// Load the demo data set (three shops, a few hundred conversations) into an empty database.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// `kefu serve`'s email options: the SMTP listener, the relay replies leave through, and
+/// the IMAP mailboxes buyers' mail is fetched from.
+#[derive(clap::Args)]
+pub struct MailArgs {
+    /// Also listen for buyers' mail over SMTP here (e.g. 127.0.0.1:2525); a mail to
+    /// shop<ID>@… becomes a message of that shop.
+    #[arg(long, env = "KEFU_SMTP_LISTEN")]
+    pub smtp_listen: Option<String>,
+    /// Send email replies through this SMTP relay; without it they wait in the outbox.
+    /// `host:port` (plain, a local relay), `smtp+starttls://[user:password@]host[:587]` or
+    /// `smtps://[user:password@]host[:465]` (a provider's submission port, with AUTH).
+    #[arg(long, env = "KEFU_SMTP_RELAY", hide_env_values = true)]
+    pub smtp_relay: Option<String>,
+    /// The relay's login (instead of writing it into --smtp-relay).
+    #[arg(long, env = "KEFU_SMTP_RELAY_USER")]
+    pub smtp_relay_user: Option<String>,
+    /// The relay's password (an app password at most providers).
+    #[arg(long, env = "KEFU_SMTP_RELAY_PASSWORD", hide_env_values = true)]
+    pub smtp_relay_password: Option<String>,
+    /// A PEM file of CA certificates trusted for the relay besides the system's.
+    #[arg(long, env = "KEFU_SMTP_RELAY_CA")]
+    pub smtp_relay_ca: Option<std::path::PathBuf>,
+    /// Fetch buyers' mail from a mailbox over IMAP with TLS:
+    /// `imaps://user:password@host[:993]/MAILBOX[?shop=ID]` (percent-encode an `@` in the
+    /// user as `%40`). Without `shop=`, each mail's recipient names the shop
+    /// (`name+<ID>@…`). May be given more than once (space-separated in the variable).
+    #[arg(
+        long,
+        env = "KEFU_IMAP_URL",
+        hide_env_values = true,
+        value_delimiter = ' '
+    )]
+    pub imap_url: Vec<String>,
+    /// Seconds between looks into the IMAP mailboxes.
+    #[arg(long, default_value_t = 60.0)]
+    pub imap_every: f64,
+    /// A PEM file of CA certificates trusted for the IMAP servers besides the system's.
+    #[arg(long, env = "KEFU_IMAP_CA")]
+    pub imap_ca: Option<std::path::PathBuf>,
+    /// Seconds before a failed email is first retried (doubling each time, up to an hour).
+    #[arg(long, default_value_t = 30)]
+    pub smtp_retry_after: u64,
+    /// The address email replies come from.
+    #[arg(long, env = "KEFU_SMTP_FROM", default_value = "service@kefu.localhost")]
+    pub smtp_from: String,
+    /// The name the SMTP listener greets with (and the Message-ID domain of replies).
+    #[arg(long, default_value = "kefu.localhost")]
+    pub smtp_domain: String,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -108,7 +144,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         state.clone(),
         std::time::Duration::from_secs_f64(args.sweep_every),
     );
-    if let Some(smtp) = &args.smtp_listen {
+    if let Some(smtp) = &args.mail.smtp_listen {
         let smtp_listener = kefu_server::bind(smtp).await?;
         eprintln!(
             "kefu receives mail on smtp://{}",
@@ -117,18 +153,65 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         tokio::spawn(kefu_server::smtp::serve(
             smtp_listener,
             state.clone(),
-            args.smtp_domain.clone(),
+            args.mail.smtp_domain.clone(),
         ));
     }
-    let relay = args
-        .smtp_relay
-        .as_ref()
-        .map(|relay| kefu_server::outbox::Relay {
-            addr: relay.clone(),
-            from: args.smtp_from.clone(),
-            domain: args.smtp_domain.clone(),
-            backoff: std::time::Duration::from_secs(args.smtp_retry_after),
-        });
+    let relay = match &args.mail.smtp_relay {
+        Some(spec) => {
+            let mut target =
+                kefu_server::smtp_client::RelayTarget::parse(spec).map_err(anyhow::Error::msg)?;
+            if let Some(user) = &args.mail.smtp_relay_user {
+                target.user = Some(user.clone());
+            }
+            if let Some(password) = &args.mail.smtp_relay_password {
+                target.password = Some(password.clone());
+            }
+            if let Some(ca) = &args.mail.smtp_relay_ca {
+                target.ca_pem =
+                    Some(std::fs::read(ca).with_context(|| {
+                        format!("cannot read --smtp-relay-ca {}", ca.display())
+                    })?);
+            }
+            Some(
+                kefu_server::outbox::Relay::new(
+                    target,
+                    args.mail.smtp_from.clone(),
+                    args.mail.smtp_domain.clone(),
+                    std::time::Duration::from_secs(args.mail.smtp_retry_after),
+                )
+                .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    };
+    if !args.mail.imap_url.is_empty() {
+        if !(args.mail.imap_every > 0.0 && args.mail.imap_every <= 86400.0) {
+            anyhow::bail!("--imap-every must be between 0 and 86400 seconds");
+        }
+        let ca = match &args.mail.imap_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("cannot read --imap-ca {}", path.display()))?,
+            ),
+            None => None,
+        };
+        let sources = args
+            .mail
+            .imap_url
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| kefu_server::imap::ImapSource::parse(u, ca.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        for source in &sources {
+            eprintln!("kefu fetches mail from {source:?}");
+        }
+        kefu_server::imap::spawn(
+            state.clone(),
+            sources,
+            std::time::Duration::from_secs_f64(args.mail.imap_every),
+        );
+    }
     // Replies leave through the outbox: mail through the relay, marketplace replies through
     // the shop's connector.
     kefu_server::outbox::spawn(state.clone(), relay, std::time::Duration::from_secs(1));
