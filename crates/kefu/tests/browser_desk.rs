@@ -640,7 +640,6 @@ fn an_agent_answers_a_buyer_at_the_desk_and_a_supervisor_follows_it_live() {
         ),
         WAIT,
     );
-    picture(&supervisor, "inbox.png", None, &["#inbox"]);
     assert_no_script_errors(&supervisor);
 
     // Both have the conversation open; the buyer writes again: it appears in both threads
@@ -757,6 +756,33 @@ fn an_agent_answers_a_buyer_at_the_desk_and_a_supervisor_follows_it_live() {
         &["#breaches", "#due-hour", "#escalated"],
     );
     assert_no_script_errors(&supervisor);
+
+    // The late buyer stays in the inbox after the clock ran out: first, marked overdue
+    // (issue 10, defect 1). Then the same inbox in Chinese.
+    for (lang, picture_name, badge) in [
+        ("en", "inbox.png", "Overdue"),
+        ("zh", "inbox-zh.png", "已超时"),
+    ] {
+        supervisor.goto(&format!("{base}/lang?to={lang}"));
+        supervisor.goto(&format!("{base}/inbox"));
+        supervisor.wait_until(&loaded("/inbox"), WAIT);
+        assert_eq!(eval(&supervisor, "document.documentElement.lang"), lang);
+        assert_eq!(
+            eval(
+                &supervisor,
+                "Number(document.querySelector('#inbox tr.row').dataset.conversation)"
+            ),
+            late,
+            "the overdue conversation leads the inbox\n{}",
+            supervisor.dump()
+        );
+        assert_eq!(
+            text_of(&supervisor, "#inbox tr.row.overdue .badge.overdue"),
+            badge
+        );
+        picture(&supervisor, picture_name, None, &["#inbox tr.row.overdue"]);
+        assert_no_script_errors(&supervisor);
+    }
     supervisor.quit();
 
     // The Taobao shop's agent cannot open the eBay shop's conversation by its address.
