@@ -168,12 +168,18 @@ pub fn read_text(text: &str) -> Reading {
         };
     }
     // whatlang on a few letters is noise; on a sentence it adds what the lexicon lacks, in
-    // proportion to the text's length and its own confidence.
+    // proportion to the text's length and its own confidence (at most `most`). It is skipped
+    // when the words already lead by more than it could move, the common case, and the costly
+    // part of a decision.
+    let most = latin.min(80) as f32 / 10.0;
+    let (_, first, second) = top_two(&scores);
+    let settled = first >= CONFIDENT_SCORE && first - second - most >= CONFIDENT_MARGIN;
     if latin >= 12
+        && !settled
         && let Some(info) = detector().detect(sample(text))
         && let Some(code) = whatlang_code(info.lang())
     {
-        let weight = info.confidence() as f32 * (latin.min(80) as f32 / 10.0);
+        let weight = info.confidence() as f32 * most;
         match CUED.iter().position(|c| *c == code) {
             Some(i) => scores[i] += weight,
             None => {
