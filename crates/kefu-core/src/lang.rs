@@ -152,7 +152,9 @@ pub fn read_text(text: &str) -> Reading {
     if other_script > latin {
         // Cyrillic, Arabic, Thai, Greek …: the script narrows it to one or two languages, which
         // whatlang tells apart well enough.
-        let code = detector().detect(sample(text)).and_then(|i| whatlang_code(i.lang()));
+        let code = detector()
+            .detect(sample(text))
+            .and_then(|i| whatlang_code(i.lang()));
         return Reading {
             confident: code,
             short_han: false,
@@ -241,7 +243,8 @@ fn is_latin(c: char) -> bool {
 
 /// Han characters that Chinese sentences are built with and product names and addresses mostly
 /// lack: pronouns, particles, negation, the commonest verbs.
-const CHINESE_FUNCTION_CHARS: &str = "我你您他她们的了吗呢吧啊呀是在有不没要能会可请还就都也和这那么什怎为";
+const CHINESE_FUNCTION_CHARS: &str =
+    "我你您他她们的了吗呢吧啊呀是在有不没要能会可请还就都也和这那么什怎为";
 
 /// Adds each Latin word's cues to `scores`; returns how many Latin words there were.
 fn score_words(text: &str, scores: &mut [f32; OTHER + 1]) -> usize {
@@ -410,7 +413,11 @@ const LEXICON: &[(usize, f32, &str)] = &[
          fits arrives yours thx thanx",
     ),
     (EN, 1.5, "yes yep yeah thanks perfect"),
-    (EN, 1.0, "sorry hello as in a color no original stock possible date"),
+    (
+        EN,
+        1.0,
+        "sorry hello as in a color no original stock possible date",
+    ),
     (
         DE,
         3.0,
@@ -453,9 +460,17 @@ const LEXICON: &[(usize, f32, &str)] = &[
          produit correspond bouge combien petit trop entendu bonne journée journee \
          différent mauvais mauvaise partie parti ils beaucoup quel quelle quels quelles",
     ),
-    (FR, 2.0, "mon ma mes est pas ne le les du une et pour sur carte là ai ce cette"),
+    (
+        FR,
+        2.0,
+        "mon ma mes est pas ne le les du une et pour sur carte là ai ce cette",
+    ),
     (FR, 1.5, "des l d à il qui bon bien non"),
-    (FR, 1.0, "la un ou que si tu de en ca va plus différente disponible"),
+    (
+        FR,
+        1.0,
+        "la un ou que si tu de en ca va plus différente disponible",
+    ),
     (FR, 0.5, "a possible"),
     (
         ES,
@@ -472,9 +487,17 @@ const LEXICON: &[(usize, f32, &str)] = &[
          ustedes acuerdo otro pequeño pequeno factura rechazada decepcionado revisar sí mucho \
          muchas",
     ),
-    (ES, 2.0, "el los las lo una y por del mis ya diferente producto donde cuando"),
+    (
+        ES,
+        2.0,
+        "el los las lo una y por del mis ya diferente producto donde cuando",
+    ),
     (ES, 1.5, "es esta su al bien como con problema"),
-    (ES, 1.0, "la un o que si tu de en me he color numero mi no disponible"),
+    (
+        ES,
+        1.0,
+        "la un o que si tu de en me he color numero mi no disponible",
+    ),
     (ES, 0.5, "le"),
     (
         4,
@@ -597,17 +620,36 @@ pub fn market_language(
     let by_zone = match timezone.trim() {
         "Europe/Berlin" | "Europe/Vienna" | "Europe/Zurich" | "Europe/Busingen" => Some("de"),
         "Europe/Paris" | "Europe/Monaco" | "Europe/Luxembourg" => Some("fr"),
-        "Europe/Madrid" | "Atlantic/Canary" | "America/Mexico_City" | "America/Bogota"
-        | "America/Lima" | "America/Santiago" | "America/Argentina/Buenos_Aires"
-        | "America/Buenos_Aires" | "America/Caracas" | "America/Montevideo" => Some("es"),
+        "Europe/Madrid"
+        | "Atlantic/Canary"
+        | "America/Mexico_City"
+        | "America/Bogota"
+        | "America/Lima"
+        | "America/Santiago"
+        | "America/Argentina/Buenos_Aires"
+        | "America/Buenos_Aires"
+        | "America/Caracas"
+        | "America/Montevideo" => Some("es"),
         "Europe/Rome" => Some("it"),
         "Europe/Amsterdam" => Some("nl"),
         "Europe/Lisbon" | "America/Sao_Paulo" => Some("pt"),
-        "Europe/London" | "Europe/Dublin" | "America/New_York" | "America/Chicago"
-        | "America/Denver" | "America/Los_Angeles" | "America/Phoenix" | "America/Anchorage"
-        | "Pacific/Honolulu" | "America/Toronto" | "America/Vancouver" | "Australia/Sydney"
-        | "Australia/Melbourne" | "Australia/Brisbane" | "Australia/Perth"
-        | "Australia/Adelaide" | "Pacific/Auckland" => Some("en"),
+        "Europe/London"
+        | "Europe/Dublin"
+        | "America/New_York"
+        | "America/Chicago"
+        | "America/Denver"
+        | "America/Los_Angeles"
+        | "America/Phoenix"
+        | "America/Anchorage"
+        | "Pacific/Honolulu"
+        | "America/Toronto"
+        | "America/Vancouver"
+        | "Australia/Sydney"
+        | "Australia/Melbourne"
+        | "Australia/Brisbane"
+        | "Australia/Perth"
+        | "Australia/Adelaide"
+        | "Pacific/Auckland" => Some("en"),
         _ => None,
     };
     // The seller's own zone says nothing of an AliExpress shop's buyers unless it moved it to
@@ -671,7 +713,8 @@ pub mod labelled {
                 continue;
             }
             let mut cols = raw.splitn(3, '\t');
-            let (Some(expected), Some(context), Some(text)) = (cols.next(), cols.next(), cols.next())
+            let (Some(expected), Some(context), Some(text)) =
+                (cols.next(), cols.next(), cols.next())
             else {
                 return Err(format!("line {line}: want language<TAB>context<TAB>text"));
             };
@@ -821,7 +864,11 @@ mod tests {
         assert_eq!(detect_language("Is the 小米手环 waterproof?"), Some("en"));
         // … but a buyer who writes at length in Chinese is answered in Chinese.
         assert_eq!(
-            in_context("你好，我想申请退款，因为收到的商品和描述完全不一样", &["en"], Some("en")),
+            in_context(
+                "你好，我想申请退款，因为收到的商品和描述完全不一样",
+                &["en"],
+                Some("en")
+            ),
             Some("zh")
         );
     }

@@ -35,7 +35,12 @@ fn assert_bar(name: &str, s: &Score, rows_at_least: usize) {
         let (n, _) = s.per_language.get(lang).copied().unwrap_or_default();
         assert!(n >= rows_at_least / 10, "{name}: only {n} {lang} rows");
         let acc = s.language_accuracy(lang).unwrap_or(0.0);
-        assert!(acc >= 0.90, "{name}: {lang} at {:.1} %: {:?}", acc * 100.0, s.misses);
+        assert!(
+            acc >= 0.90,
+            "{name}: {lang} at {:.1} %: {:?}",
+            acc * 100.0,
+            s.misses
+        );
     }
     assert!(
         s.accuracy() >= 0.95,

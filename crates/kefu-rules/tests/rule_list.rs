@@ -41,7 +41,11 @@ fn covers_every_catalog_id_in_order() {
     let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
     let catalog: Vec<&str> = kefu_rules::catalog::RULES.iter().map(|r| r.0).collect();
     assert_eq!(ids, catalog);
-    assert_eq!(ids, rules_md_ids(), "catalog.rs is out of step with RULES.md");
+    assert_eq!(
+        ids,
+        rules_md_ids(),
+        "catalog.rs is out of step with RULES.md"
+    );
 }
 
 #[test]

@@ -279,11 +279,9 @@ fn rules_list_shows_every_clock_and_after_sales_rule_enforced() {
     let rules = v["rules"].as_array().unwrap();
     // The workspace's copy of the catalogue (kept equal to ../shared/RULES.md by
     // kefu-rules' rule_list test); a missing copy fails here.
-    let catalogue = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/RULES.md"
-    ))
-    .expect("docs/RULES.md, the rule catalogue");
+    let catalogue =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/RULES.md"))
+            .expect("docs/RULES.md, the rule catalogue");
     // Every sla and after-sales rule of the catalogue.
     let wanted: Vec<String> = catalogue
         .lines()

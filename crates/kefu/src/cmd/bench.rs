@@ -186,7 +186,10 @@ fn lang(calls: usize) -> anyhow::Result<()> {
             .iter()
             .map(|(lang, &(n, right))| {
                 let acc = right as f64 / n.max(1) as f64;
-                (lang.clone(), serde_json::json!({"cases": n, "right": right, "accuracy": round3(acc)}))
+                (
+                    lang.clone(),
+                    serde_json::json!({"cases": n, "right": right, "accuracy": round3(acc)}),
+                )
             })
             .collect();
         serde_json::json!({
