@@ -5,7 +5,8 @@
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use kefu_core::{Channel, detect_language};
+use kefu_core::Channel;
+use kefu_core::lang::{LanguageContext, market_language, read_text};
 use kefu_store::{Inbound, IngestOutcome};
 use serde::Deserialize;
 
@@ -105,6 +106,34 @@ pub fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
+/// The language a buyer's message is taken in (LANG-LOCAL): the text's own when it is clear
+/// (a longer sentence, words only one language uses), else the conversation's language, the
+/// customer's known language and the shop's market before a detector's guess; short
+/// messages ("Danke, das passt.", "ok", one Chinese line in an English chat) were misread
+/// without them (issue 10). The store is asked only when the text leaves it open.
+async fn message_language(
+    state: &AppState,
+    shop: &kefu_core::Shop,
+    customer: &CustomerRef,
+    body: &str,
+) -> ApiResult<Option<String>> {
+    let reading = read_text(body);
+    if let Some(code) = reading.confident() {
+        return Ok(Some(code.to_string()));
+    }
+    let known = state
+        .store
+        .buyer_language(shop.id, customer.handle.trim())
+        .await?;
+    let history: Vec<&str> = known.conversation.as_deref().into_iter().collect();
+    let context = LanguageContext {
+        history: &history,
+        customer: customer.language.as_deref().or(known.customer.as_deref()),
+        market: market_language(shop.platform, &shop.timezone, &shop.currency),
+    };
+    Ok(reading.decide(&context).map(str::to_string))
+}
+
 pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOutcome> {
     non_empty("body", &req.body, MAX_MESSAGE_CHARS)?;
     non_empty("customer.handle", &req.customer.handle, 200)?;
@@ -128,7 +157,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         .map(|r| r.kind.as_str().to_string())
         .collect();
     let body = redacted.text;
-    let language = detect_language(&body).map(str::to_string);
+    let language = message_language(state, &rules.shop, &req.customer, &body).await?;
 
     let order = match &req.order_external_id {
         Some(ext) => state.store.order(req.shop_id, ext).await?,

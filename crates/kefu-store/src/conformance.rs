@@ -27,6 +27,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("ingest_continues_the_buyers_conversation", |s| {
         Box::pin(ingest_continues_the_buyers_conversation(s))
     }),
+    ("a_buyers_known_languages", |s| {
+        Box::pin(a_buyers_known_languages(s))
+    }),
     ("external_id_makes_retries_idempotent", |s| {
         Box::pin(external_id_makes_retries_idempotent(s))
     }),
@@ -160,6 +163,51 @@ pub async fn shops(store: &Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+/// What ingest reads before deciding a short message's language: the customer's stored
+/// language and their latest conversation's, per shop and handle.
+pub async fn a_buyers_known_languages(store: &Arc<dyn Store>) {
+    let s = shop(store, "eBay DE", Platform::Ebay).await;
+    let other = shop(store, "eBay US", Platform::Ebay).await;
+    assert_eq!(
+        store.buyer_language(s, "jonas").await.unwrap(),
+        crate::BuyerLanguage::default(),
+        "a buyer never seen has no known language"
+    );
+    let mut first = inbound(s, "jonas", "Wo ist mein Paket?", "2026-11-11T10:00:00Z");
+    first.language = Some("de".into());
+    let a = store.ingest(first).await.unwrap();
+    let known = store.buyer_language(s, "jonas").await.unwrap();
+    assert_eq!(known.conversation.as_deref(), Some("de"));
+    assert_eq!(known.customer, None);
+    // A stated language is kept on the customer; the latest conversation's language is read
+    // even once it is closed (the buyer writes the same language in the next one).
+    let mut stated = inbound(s, "jonas", "ok", "2026-11-11T10:05:00Z");
+    stated.language = None;
+    stated.customer_language = Some("de-AT".into());
+    store.ingest(stated).await.unwrap();
+    store
+        .set_status(StatusChange {
+            conversation_id: a.conversation_id,
+            status: ConversationStatus::Closed,
+            actor: "test".into(),
+            at: t("2026-11-12T10:00:00Z"),
+            reason: None,
+            closes_clocks: vec![],
+            opens: vec![],
+        })
+        .await
+        .unwrap();
+    let known = store.buyer_language(s, "jonas").await.unwrap();
+    assert_eq!(known.customer.as_deref(), Some("de-AT"));
+    // A message without a language of its own gives the conversation the stated one.
+    assert_eq!(known.conversation.as_deref(), Some("de-AT"));
+    // The same handle in another shop is another buyer.
+    assert_eq!(
+        store.buyer_language(other, "jonas").await.unwrap(),
+        crate::BuyerLanguage::default()
+    );
 }
 
 pub async fn ingest_continues_the_buyers_conversation(store: &Arc<dyn Store>) {

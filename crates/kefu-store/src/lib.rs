@@ -115,6 +115,17 @@ pub struct Inbound {
     pub reply_to: Option<String>,
 }
 
+/// What the desk knows of a buyer's language before it reads their next message: the ingest
+/// path weighs it before a detector's guess on a short text (LANG-LOCAL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuyerLanguage {
+    /// The language stored on the customer (from the marketplace or the API).
+    pub customer: Option<String>,
+    /// The language of the buyer's latest conversation (the one a message continues, or the
+    /// one before a new one).
+    pub conversation: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IngestOutcome {
     pub conversation_id: i64,
@@ -602,6 +613,8 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a buyer's message: customer, conversation (continued, reopened or new), message,
     /// events and obligations, in one transaction.
     async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome>;
+    /// The buyer `handle` of a shop's known languages; empty for a buyer never seen.
+    async fn buyer_language(&self, shop_id: i64, handle: &str) -> Result<BuyerLanguage>;
 
     /// Stores an outgoing reply and closes the clocks it satisfies, in one transaction.
     async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome>;

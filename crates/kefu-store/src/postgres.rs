@@ -1011,6 +1011,26 @@ impl Store for PostgresStore {
             .transpose()
     }
 
+    async fn buyer_language(&self, shop_id: i64, handle: &str) -> Result<crate::BuyerLanguage> {
+        let conn = self.client().lock().await;
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT cu.language,
+                        (SELECT co.language FROM conversations co WHERE co.customer_id = cu.id
+                         ORDER BY co.id DESC LIMIT 1)
+                 FROM customers cu WHERE cu.shop_id = $1 AND cu.handle = $2",
+                &[&shop_id, &handle],
+            )
+            .await?;
+        Ok(row
+            .map(|r| crate::BuyerLanguage {
+                customer: r.get(0),
+                conversation: r.get(1),
+            })
+            .unwrap_or_default())
+    }
+
     async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
         let mut conn = self.client().lock().await;
         let PgConn { client, stmts } = &mut *conn;

@@ -1470,3 +1470,70 @@ fn a_parcel_on_its_way_is_not_lost_yet() {
         assert_eq!(status, want, "{id}: {case}");
     }
 }
+
+/// Issue 10 item 6 (LANG-LOCAL): a short follow-up keeps the conversation's language, one
+/// Chinese line does not turn an English chat Chinese, and a first short message follows the
+/// customer's known language or the shop's market before a detector's guess.
+#[test]
+fn short_messages_keep_the_conversations_language() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let taobao = shop(&server, "taobao");
+    let post = |msg: &Value| {
+        let (status, created) = server.call("POST", "/api/v1/inbound", Some(msg));
+        assert_eq!(status, 201, "{created}");
+        created["conversation_id"].as_i64().unwrap()
+    };
+    let languages = |id: i64| {
+        let (status, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+        assert_eq!(status, 200, "{conv}");
+        let messages: Vec<(String, Value)> = conv["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["body"].as_str().unwrap().to_string(),
+                    m["language"].clone(),
+                )
+            })
+            .collect();
+        (conv["language"].clone(), messages)
+    };
+
+    // A German buyer on an eBay US shop (whose market is English).
+    let german = post(&inbound(ebay, "jonas", "Hallo, wo bleibt mein Paket?"));
+    for follow_up in ["Gibt es Neuigkeiten?", "Danke, das passt.", "Super!", "ok"] {
+        assert_eq!(post(&inbound(ebay, "jonas", follow_up)), german);
+    }
+    let (conversation, messages) = languages(german);
+    assert_eq!(conversation, "de", "{messages:?}");
+    for (body, language) in &messages {
+        assert_eq!(language, "de", "{body:?} in a German conversation");
+    }
+
+    // An English buyer who writes one short Chinese line.
+    let mut first = inbound(ebay, "sam", "Hi, where is my order?");
+    first["customer"]["language"] = json!("en");
+    let english = post(&first);
+    assert_eq!(post(&inbound(ebay, "sam", "好的，谢谢")), english);
+    assert_eq!(
+        post(&inbound(ebay, "sam", "Is the 小米手环 waterproof?")),
+        english
+    );
+    let (conversation, messages) = languages(english);
+    assert_eq!(conversation, "en", "{messages:?}");
+    for (body, language) in &messages {
+        assert_eq!(language, "en", "{body:?} in an English conversation");
+    }
+
+    // A first message that tells nothing by itself: the customer's language, then the market.
+    let mut stated = inbound(ebay, "lea", "ok super");
+    stated["customer"]["language"] = json!("de");
+    assert_eq!(languages(post(&stated)).0, "de");
+    assert_eq!(languages(post(&inbound(taobao, "xiaoli", "hello"))).0, "zh");
+    // A buyer who writes at length in another language is answered in it.
+    let long = "你好，我想申请退款，因为收到的商品和描述完全不一样";
+    assert_eq!(post(&inbound(ebay, "sam", long)), english);
+    assert_eq!(languages(english).0, "zh");
+}

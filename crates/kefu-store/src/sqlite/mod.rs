@@ -480,6 +480,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn buyer_language(&self, shop_id: i64, handle: &str) -> Result<crate::BuyerLanguage> {
+        let handle = handle.to_string();
+        self.read(move |c| ops::buyer_language(c, shop_id, &handle))
+            .await
+    }
+
     async fn add_reply(&self, reply: NewReply) -> Result<ReplyOutcome> {
         self.write(move |c, cache| ops::add_reply(c, cache, &reply))
             .await

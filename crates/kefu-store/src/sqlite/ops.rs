@@ -180,6 +180,25 @@ pub fn claim_order(
     )
 }
 
+/// The customer's stored language and their latest conversation's, in one indexed lookup.
+pub fn buyer_language(c: &Connection, shop_id: i64, handle: &str) -> Result<crate::BuyerLanguage> {
+    let found = c
+        .prepare_cached(
+            "SELECT cu.language,
+                    (SELECT co.language FROM conversations co WHERE co.customer_id = cu.id
+                     ORDER BY co.id DESC LIMIT 1)
+             FROM customers cu WHERE cu.shop_id = ?1 AND cu.handle = ?2",
+        )?
+        .query_row(params![shop_id, handle], |r| {
+            Ok(crate::BuyerLanguage {
+                customer: r.get(0)?,
+                conversation: r.get(1)?,
+            })
+        })
+        .optional()?;
+    Ok(found.unwrap_or_default())
+}
+
 pub(crate) fn add_event(
     c: &Connection,
     conversation_id: i64,
