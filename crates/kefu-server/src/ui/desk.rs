@@ -705,7 +705,7 @@ async fn conversation_view(
                             p { (lang.t("total")) " " (o.total.to_string()) }
                             @if let Some(t) = &o.tracking_number { p { (lang.t("tracking")) " " span translate="no" { (o.carrier.as_deref().unwrap_or("")) " " (t) } } }
                             @if let Some(at) = o.shipped_at { p { (lang.t("shipped")) " " (when(lang, at, zone, now)) } }
-                            @if !o.promises.is_empty() { p.promises { (lang.t("promises")) "：" span translate="no" { (o.promises.join(", ")) } } }
+                            @if !o.promises.is_empty() { p.promises { (lang.t("promises")) "：" span translate="no" { (o.promises.iter().map(|p| lang.promise(p)).collect::<Vec<_>>().join(", ")) } } }
                             @if !entitled.is_empty() {
                                 h3 { (lang.t("entitlements")) }
                                 ul.entitlements { @for e in &entitled {
@@ -717,12 +717,12 @@ async fn conversation_view(
                                                     input type="hidden" name="csrf" value=(viewer.csrf);
                                                     input type="hidden" name="rule" value=(e.rule);
                                                     input type="hidden" name="action" value=(a);
-                                                    button.small type="submit" data-offer=(format!("{}:{a}", e.rule)) { (lang.t("offer")) (lang.case_action(a)) }
+                                                    button.small type="submit" data-offer=(format!("{}:{a}", e.rule)) { (lang.t("offer")) @if lang == Lang::En { " " } (lang.case_action(a)) }
                                                 }
                                             }
-                                            br; small { (lang.entitlement_reason(true, &e.reason)) }
+                                            br; small { (lang.entitlement_reason(e, zone, now)) }
                                         }
-                                        @else { small { (lang.entitlement_reason(false, &e.reason)) } }
+                                        @else { small { (lang.entitlement_reason(e, zone, now)) } }
                                     }
                                 } }
                             }

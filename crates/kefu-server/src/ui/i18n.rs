@@ -399,42 +399,66 @@ impl Lang {
         }
     }
 
-    /// Why the buyer is (not) entitled, in this language. The rulebook explains in English with
-    /// its own words; Chinese says the same from the few shapes those explanations have.
-    pub fn entitlement_reason(self, entitled: bool, reason: &str) -> String {
+    /// Why the buyer is (not) entitled, in this language. English is the rulebook's own
+    /// sentence; Chinese is said from the reason's code and values (`reason_code`,
+    /// `reason_params`, listed in kefu-rules' README), with times as the desk writes them.
+    pub fn entitlement_reason(
+        self,
+        e: &kefu_rules::Entitlement,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> String {
         if self == Lang::En {
-            // The rulebook quotes keys in backticks, a notation for programmers.
-            return reason
-                .split('`')
-                .enumerate()
-                .map(|(i, part)| match i {
-                    0 => part.to_string(),
-                    i if i % 2 == 1 => format!("\u{201c}{part}"),
-                    _ => format!("\u{201d}{part}"),
-                })
-                .collect();
+            return e.reason.clone();
         }
-        let quoted = reason
-            .split('`')
-            .nth(1)
-            .map(str::to_string)
-            .unwrap_or_default();
-        if reason.contains("not offered by the shop") {
-            format!("店铺没有提供「{}」承诺", promise_name(&quoted))
-        } else if reason.contains("not offered on this order") {
-            format!("这个订单没有「{}」承诺", promise_name(&quoted))
-        } else if reason.starts_with("window passed") {
-            "申请期限已过".to_string()
-        } else if reason.contains("if the claim is upheld") {
-            "买家的申请核实后可享有".to_string()
-        } else if entitled {
-            "符合条件".to_string()
-        } else if reason.contains("not shipped") || reason.contains("not yet shipped") {
-            "订单还没有发货".to_string()
-        } else if reason.contains("not delivered") {
-            "订单还没有签收".to_string()
-        } else {
-            "目前不符合条件".to_string()
+        let value = |k: &str| e.reason_params.get(k).map(String::as_str).unwrap_or("");
+        let time = |k: &str| {
+            DateTime::parse_from_rfc3339(value(k))
+                .map(|t| self.when(t.with_timezone(&Utc), zone, now))
+                .unwrap_or_else(|_| value(k).to_string())
+        };
+        match e.reason_code.as_str() {
+            "promise_not_offered_by_shop" => {
+                format!("店铺没有提供「{}」承诺", promise_name(value("promise")))
+            }
+            "promise_not_offered_on_order" => {
+                format!("这个订单没有「{}」承诺", promise_name(value("promise")))
+            }
+            "no_ship_by" => "订单没有约定发货时间".into(),
+            "not_late_yet" => format!("还没有超过约定发货时间（{}）", time("ship_by")),
+            "shipped_in_time" => "已按约定时间发货".into(),
+            "shipped_late" => format!(
+                "晚于约定时间发货（约定 {}，实际 {}）",
+                time("ship_by"),
+                time("shipped_at")
+            ),
+            "not_shipped_late" => format!("超过约定发货时间仍未发货（约定 {}）", time("ship_by")),
+            "if_claim_upheld" => "买家的申请核实后可享有".into(),
+            "not_signed_for" | "not_delivered" => "订单还没有签收".into(),
+            "receipt_confirmed" => "买家已确认收货".into(),
+            "if_quality_differs" | "if_quality_problem" => "商品确有质量问题时可享有".into(),
+            "if_damaged_in_transit" => "商品确在运输途中破损时可享有".into(),
+            "not_shipped" => "订单还没有发货".into(),
+            "delivered" => "包裹已签收".into(),
+            "parcel_not_late_yet" => format!("包裹还不算延误：{} 后才算", time("late_at")),
+            "parcel_late" => "包裹已延误或丢失".into(),
+            "window_open" => format!("可在 {} 前申请", time("until")),
+            "window_passed" => "申请期限已过".into(),
+            "window_not_started" => "申请期限还没有开始".into(),
+            "open_until_order_closes" => "订单完结前都可以申请".into(),
+            "promise_days_not_set" => "店铺没有设置承诺的天数".into(),
+            "already_reshipped" => "已经补发过一次".into(),
+            "if_reshipment_damaged" => "补发的商品再次破损时可享有".into(),
+            _ if e.entitled => "符合条件".into(),
+            _ => "目前不符合条件".into(),
+        }
+    }
+
+    /// A promise the shop makes on an order (`ship-time`, …), by name.
+    pub fn promise(self, key: &str) -> String {
+        match (self, promise_name(key)) {
+            (Lang::Zh, name) if !name.is_empty() => name.to_string(),
+            _ => key.to_string(),
         }
     }
 
@@ -568,7 +592,7 @@ fn promise_name(key: &str) -> &'static str {
         "courier" => "指定快递",
         "arrival" => "到货时间",
         "fake-3x" => "假一赔三",
-        _ => "店铺",
+        _ => "",
     }
 }
 
@@ -658,19 +682,29 @@ mod tests {
     }
 
     #[test]
-    fn entitlement_reasons_lose_their_backticks_and_speak_chinese() {
-        let reason = "promise `ship-time` not offered by the shop (TB-SHIP-PROMISE)";
+    fn entitlement_reasons_speak_chinese_from_their_codes() {
+        let packs = kefu_rules::PackSet::embedded().unwrap();
+        let paid_at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let order =
+            kefu_rules::OrderFacts::new(rust_decimal::Decimal::new(12900, 2), "CNY", paid_at);
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let found = kefu_rules::entitlements(packs.get("taobao").unwrap(), &order, now);
+        let fake = found.iter().find(|e| e.rule == "TB-FAKE-3X").unwrap();
+        assert_eq!(fake.reason_code, "promise_not_offered_on_order");
         assert_eq!(
-            Lang::En.entitlement_reason(false, reason),
-            "promise \u{201c}ship-time\u{201d} not offered by the shop (TB-SHIP-PROMISE)"
+            Lang::Zh.entitlement_reason(fake, chrono_tz::Asia::Shanghai, now),
+            "这个订单没有「假一赔三」承诺"
         );
         assert_eq!(
-            Lang::Zh.entitlement_reason(false, reason),
-            "店铺没有提供「发货时间」承诺"
+            Lang::En.entitlement_reason(fake, chrono_tz::Asia::Shanghai, now),
+            fake.reason
         );
-        assert_eq!(
-            Lang::Zh.entitlement_reason(false, "window passed: ended 2026-11-20"),
-            "申请期限已过"
-        );
+        assert!(!fake.reason.contains('`'));
+        assert_eq!(Lang::Zh.promise("ship-time"), "发货时间");
+        assert_eq!(Lang::En.promise("ship-time"), "ship-time");
     }
 }

@@ -389,9 +389,12 @@ async fn conversation(
     let first = ingest(state, inbound(opener, started, 0)).await?;
     let mut written = 1;
     let mut at = started;
+    // What happens next happened in the past too: a later step never passes the present
+    // (ingest would refuse a buyer's message from the future).
+    let later = |at: DateTime<Utc>, minutes: i64| (at + Duration::minutes(minutes)).min(now);
     // Most conversations get an answer; some of those get a reply back and are resolved.
     if rng.below(10) < 7 {
-        at += Duration::minutes(rng.below(180) as i64 + 1);
+        at = later(at, rng.below(180) as i64 + 1);
         let body = fill(
             rng.pick::<&str>(p.replies),
             name,
@@ -419,7 +422,7 @@ async fn conversation(
             .await?;
         written += 1;
         if rng.below(2) == 0 {
-            at += Duration::minutes(rng.below(600) as i64 + 5);
+            at = later(at, rng.below(600) as i64 + 5);
             let body = rng.pick(p.follow_ups).to_string();
             ingest(state, inbound(body, at, 1)).await?;
             written += 1;
@@ -428,7 +431,7 @@ async fn conversation(
             state
                 .store
                 .set_status({
-                    let at = at + Duration::minutes(1);
+                    let at = later(at, 1);
                     let (closes_clocks, opens) = kefu_server::shop_rules::status_clocks(
                         &rules.pack,
                         ConversationStatus::Resolved,
@@ -447,7 +450,7 @@ async fn conversation(
                 .await?;
         }
     } else if rng.below(2) == 0 {
-        at += Duration::minutes(rng.below(120) as i64 + 1);
+        at = later(at, rng.below(120) as i64 + 1);
         ingest(state, inbound(rng.pick(p.follow_ups).to_string(), at, 1)).await?;
         written += 1;
     }
