@@ -1202,6 +1202,18 @@ pub async fn take(
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
+/// The refusal (403) of a request from the desk script that is not a form (`/ui/lint`,
+/// typing) and lacks the session's CSRF token in its `X-CSRF-Token` header; `None` when it
+/// has it.
+fn csrf_refusal(viewer: &Viewer, headers: &HeaderMap) -> Option<Response> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (!csrf_ok(viewer, sent))
+        .then(|| (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response())
+}
+
 /// `POST /conversations/{id}/typing`: the agent is typing in the reply box (the desk script
 /// sends it, throttled); the web chat buyer sees it. Needs the session's CSRF token
 /// (`X-CSRF-Token`) like `/ui/lint`.
@@ -1211,12 +1223,8 @@ pub async fn typing(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !csrf_ok(&viewer, sent) {
-        return (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response();
+    if let Some(refused) = csrf_refusal(&viewer, &headers) {
+        return refused;
     }
     match crate::routes::conversations::typing(State(state), caller(&viewer), Path(id)).await {
         Ok(s) => s.into_response(),
@@ -1317,12 +1325,8 @@ pub async fn lint(
     headers: HeaderMap,
     Json(req): Json<LintRequest>,
 ) -> Response {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !csrf_ok(&viewer, sent) {
-        return (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response();
+    if let Some(refused) = csrf_refusal(&viewer, &headers) {
+        return refused;
     }
     let text: String = req
         .text
