@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod guard;
+mod messages;
 mod norm;
 mod phrases;
 mod platform;
@@ -32,6 +33,7 @@ pub const RULES: &[&str] = &[
 ];
 
 pub use guard::{Category, Finding, Guard, LintContext, Severity, Verdict, VerdictKind};
+pub use messages::rule_summary;
 pub use redact::{Redacted, Redaction, SecretKind, redact};
 
 #[cfg(test)]
