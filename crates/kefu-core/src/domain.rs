@@ -13,10 +13,10 @@ use crate::money::Money;
 /// values), `Display` and serde as that string. Used for every enum stored in the database so
 /// the stored text and the API text are the same words.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -189,11 +189,55 @@ text_enum!(
 
 text_enum!(
     /// Whether a deadline is the platform's own limit or the seller's goal; kept apart everywhere.
+    #[derive(PartialOrd, Ord)]
     Severity, "severity" {
         Platform => "platform",
         Target => "target",
     }
 );
+
+text_enum!(
+    /// What a clock measures: the act that stops it. The rulebook decides which clocks an event
+    /// opens and closes; the store keeps them by this name and never interprets it.
+    #[derive(PartialOrd, Ord)]
+    ClockKind, "clock" {
+        /// First reply to a new conversation.
+        FirstResponse => "first_response",
+        /// Reply to a later buyer message.
+        NextResponse => "next_response",
+        /// Reply on a high-value order (EBAY-HIGHVALUE-12H).
+        HighValueResponse => "high_value_response",
+        /// Escalate a complex issue (EBAY-ESCALATE-2H).
+        Escalation => "escalation",
+        /// Follow up after a resolution was offered (EBAY-FOLLOWUP-48H).
+        Followup => "followup",
+        /// Handle an after-sales request (TB-AFTERSALES-24-48H).
+        Aftersales => "aftersales",
+        /// Resolve the question (GEN-SIMPLE-5M, GEN-COMPLEX-24H).
+        Resolution => "resolution",
+        /// Close a collective-complaint incident (COLLECTIVE-3LEVEL).
+        Incident => "incident",
+        /// Call a buyer back as promised on a call (REC-CUSTOMER-INFO).
+        Callback => "callback",
+    }
+);
+
+impl ClockKind {
+    /// The act that stops the clock; clocks with the same act compete for `binding`.
+    pub fn act(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse | ClockKind::NextResponse | ClockKind::HighValueResponse => {
+                "reply"
+            }
+            ClockKind::Escalation => "escalate",
+            ClockKind::Followup => "follow up",
+            ClockKind::Aftersales => "handle the after-sales request",
+            ClockKind::Resolution => "resolve",
+            ClockKind::Incident => "close the incident",
+            ClockKind::Callback => "call back",
+        }
+    }
+}
 
 /// The kinds of entries in a conversation's append-only event log (REC-FULL-TRANSCRIPT).
 pub mod event_kind {
@@ -331,7 +375,7 @@ pub struct Obligation {
     pub id: i64,
     pub conversation_id: i64,
     pub rule: String,
-    pub clock: String,
+    pub clock: ClockKind,
     pub severity: Severity,
     pub due: DateTime<Utc>,
     pub state: ObligationState,

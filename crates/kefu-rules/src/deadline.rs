@@ -14,8 +14,6 @@
 //! This module does NOT store or close obligations and does not read the clock: the event
 //! time is in the input.
 
-use std::fmt;
-
 use chrono::{DateTime, FixedOffset, Utc};
 use kefu_core::Channel;
 use rust_decimal::Decimal;
@@ -25,67 +23,8 @@ use crate::calendar::{Run, Segment};
 use crate::explain::{Stamper, push_human};
 use crate::pack::{ALWAYS, ClockRule, Condition, Measure, Pack};
 
-/// What a clock measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockKind {
-    /// First reply to a new conversation.
-    FirstResponse,
-    /// Reply to a later buyer message.
-    NextResponse,
-    /// Reply on a high-value order (EBAY-HIGHVALUE-12H).
-    HighValueResponse,
-    /// Escalate a complex issue (EBAY-ESCALATE-2H).
-    Escalation,
-    /// Follow up after a resolution was offered (EBAY-FOLLOWUP-48H).
-    Followup,
-    /// Handle an after-sales request (TB-AFTERSALES-24-48H).
-    Aftersales,
-    /// Resolve the question (GEN-SIMPLE-5M, GEN-COMPLEX-24H).
-    Resolution,
-    /// Close a collective-complaint incident (COLLECTIVE-3LEVEL).
-    Incident,
-}
-
-impl ClockKind {
-    /// The act that stops the clock; clocks with the same act compete for `binding`.
-    pub fn act(self) -> &'static str {
-        match self {
-            ClockKind::FirstResponse | ClockKind::NextResponse | ClockKind::HighValueResponse => {
-                "reply"
-            }
-            ClockKind::Escalation => "escalate",
-            ClockKind::Followup => "follow up",
-            ClockKind::Aftersales => "handle the after-sales request",
-            ClockKind::Resolution => "resolve",
-            ClockKind::Incident => "close the incident",
-        }
-    }
-}
-
-impl fmt::Display for ClockKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            ClockKind::FirstResponse => "first_response",
-            ClockKind::NextResponse => "next_response",
-            ClockKind::HighValueResponse => "high_value_response",
-            ClockKind::Escalation => "escalation",
-            ClockKind::Followup => "followup",
-            ClockKind::Aftersales => "aftersales",
-            ClockKind::Resolution => "resolution",
-            ClockKind::Incident => "incident",
-        };
-        f.write_str(s)
-    }
-}
-
-/// A platform's hard rule, or a seller's own target (RULES.md keeps both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Platform,
-    Target,
-}
+// One clock vocabulary and one severity for the whole desk: the store keeps these names.
+pub use kefu_core::{ClockKind, Severity};
 
 /// What happened, as far as clocks are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

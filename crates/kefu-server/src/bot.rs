@@ -190,7 +190,9 @@ pub async fn answer(
     let due = detail
         .obligations
         .iter()
-        .filter(|o| o.state == ObligationState::Open && o.clock == "first_response")
+        .filter(|o| {
+            o.state == ObligationState::Open && o.clock == kefu_core::ClockKind::FirstResponse
+        })
         .map(|o| o.due)
         .min()
         .unwrap_or_else(|| {

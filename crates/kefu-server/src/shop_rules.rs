@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use kefu_core::{Channel, ConversationStatus, Order, Shop};
+use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Shop};
 use kefu_rules::{DeadlineInput, ItemPrice, Pack, PackSet, ShopOverrides, Trigger, deadlines};
 use kefu_store::{NewObligation, Store};
 
@@ -157,11 +157,8 @@ pub fn obligations(pack: &Pack, input: &DeadlineInput) -> Vec<NewObligation> {
         .into_iter()
         .map(|d| NewObligation {
             rule: d.rule,
-            clock: d.clock.to_string(),
-            severity: match d.severity {
-                kefu_rules::Severity::Platform => kefu_core::Severity::Platform,
-                kefu_rules::Severity::Target => kefu_core::Severity::Target,
-            },
+            clock: d.clock,
+            severity: d.severity,
             due: d.due.with_timezone(&Utc),
             explanation: d.explanation,
         })
@@ -197,11 +194,11 @@ pub fn status_clocks(
     pack: &Pack,
     status: ConversationStatus,
     at: DateTime<Utc>,
-) -> (Vec<String>, Vec<NewObligation>) {
+) -> (Vec<ClockKind>, Vec<NewObligation>) {
     match status {
-        ConversationStatus::Escalated => (vec!["escalation".into()], vec![]),
+        ConversationStatus::Escalated => (vec![ClockKind::Escalation], vec![]),
         ConversationStatus::Resolved => (
-            vec!["resolution".into(), "aftersales".into()],
+            vec![ClockKind::Resolution, ClockKind::Aftersales],
             obligations_for(pack, at, None, Trigger::ResolutionOffered),
         ),
         _ => (vec![], vec![]),

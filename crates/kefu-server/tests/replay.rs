@@ -122,7 +122,10 @@ async fn a_day_of_taobao_traffic() {
                         body: "亲，您的订单今天下午就会发出，发货后物流单号会同步给您，请您放心。"
                             .into(),
                         at: now,
-                        closes_clocks: vec!["first_response".into(), "next_response".into()],
+                        closes_clocks: vec![
+                            kefu_core::ClockKind::FirstResponse,
+                            kefu_core::ClockKind::NextResponse,
+                        ],
                         guard_override: None,
                         automatic: false,
                     })

@@ -132,7 +132,10 @@ fn reply(conversation_id: i64, at: &str, closes: &[&str]) -> NewReply {
         actor: "test".into(),
         body: "We are sending a replacement today.".into(),
         at: t(at),
-        closes_clocks: closes.iter().map(|s| s.to_string()).collect(),
+        closes_clocks: closes
+            .iter()
+            .map(|s| s.parse().expect("a clock name"))
+            .collect(),
         guard_override: None,
         automatic: false,
     }
@@ -329,7 +332,7 @@ pub async fn unknown_shop_is_not_found(store: &Arc<dyn Store>) {
 fn obligation(rule: &str, clock: &str, due: &str, severity: Severity) -> NewObligation {
     NewObligation {
         rule: rule.into(),
-        clock: clock.into(),
+        clock: clock.parse().expect("a clock name"),
         severity,
         due: t(due),
         explanation: format!("{rule} test"),
@@ -909,7 +912,10 @@ pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
         actor: "agent:1".into(),
         at: t(at),
         reason: None,
-        closes_clocks: closes.iter().map(|c| c.to_string()).collect(),
+        closes_clocks: closes
+            .iter()
+            .map(|c| c.parse().expect("a clock name"))
+            .collect(),
         opens,
     };
     store
@@ -1518,7 +1524,7 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
     let b = shop(store, "Overview B", Platform::Taobao).await;
     let clock = |due: &str| NewObligation {
         rule: "EBAY-FRT-24H".into(),
-        clock: "first_response".into(),
+        clock: kefu_core::ClockKind::FirstResponse,
         severity: Severity::Platform,
         due: t(due),
         explanation: "test".into(),

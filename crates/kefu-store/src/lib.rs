@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kefu_core::{
-    Agent, Channel, Conversation, Customer, Event, Message, Money, Obligation, Order, Platform,
-    Role, Severity, Shop,
+    Agent, Channel, ClockKind, Conversation, Customer, Event, Message, Money, Obligation, Order,
+    Platform, Role, Severity, Shop,
 };
 use serde::Serialize;
 
@@ -83,7 +83,7 @@ pub struct OrderBuyer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewObligation {
     pub rule: String,
-    pub clock: String,
+    pub clock: ClockKind,
     pub severity: Severity,
     pub due: DateTime<Utc>,
     pub explanation: String,
@@ -144,7 +144,7 @@ pub struct NewReply {
     pub body: String,
     pub at: DateTime<Utc>,
     /// Clocks this reply satisfies (`first_response`, `next_response`, …); the rules decide.
-    pub closes_clocks: Vec<String>,
+    pub closes_clocks: Vec<ClockKind>,
     /// Guard findings the agent confirmed past, as JSON, recorded with the reply's event.
     pub guard_override: Option<serde_json::Value>,
     /// Sent by the off-hours bot: shown in the thread, but the conversation still waits for a
@@ -517,7 +517,7 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
     pub reason: Option<String>,
     /// Clocks the change satisfies (escalating meets the escalation clock …); the rules decide.
-    pub closes_clocks: Vec<String>,
+    pub closes_clocks: Vec<ClockKind>,
     /// Clocks the change starts (a resolution starts the follow-up clock …).
     pub opens: Vec<NewObligation>,
 }
@@ -540,7 +540,7 @@ pub struct Breach {
     pub obligation_id: i64,
     pub conversation_id: i64,
     pub rule: String,
-    pub clock: String,
+    pub clock: ClockKind,
     pub severity: Severity,
     pub due: DateTime<Utc>,
     /// True when the breach moved the conversation to `escalated` (a platform limit missed).

@@ -247,7 +247,7 @@ fn obligation_row(r: &Row) -> Result<Obligation> {
         id: r.get(0),
         conversation_id: r.get(1),
         rule: r.get(2),
-        clock: r.get(3),
+        clock: parse_enum(r.get(3))?,
         severity: parse_enum(r.get(4))?,
         due: r.get(5),
         state: parse_enum(r.get(6))?,
@@ -323,7 +323,7 @@ async fn open_obligation(
         .query_one(
             &st(tx, stmts, "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
              VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id").await?,
-            &[&conversation_id, &ob.rule, &ob.clock, &ob.severity.as_str(), &ob.due, &at, &ob.explanation],
+            &[&conversation_id, &ob.rule, &ob.clock.as_str(), &ob.severity.as_str(), &ob.due, &at, &ob.explanation],
         )
         .await?;
     let id: i64 = row.get(0);
@@ -621,6 +621,7 @@ async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Resu
     }
     let mut met = Vec::new();
     for clock in &r.closes_clocks {
+        let clock = &clock.as_str();
         answer_breaches(tx, stmts, r.conversation_id, clock, at).await?;
         let rows = tx
             .query(
@@ -685,11 +686,12 @@ async fn change_clocks(
     stmts: &mut Stmts,
     conversation_id: i64,
     at: DateTime<Utc>,
-    closes: &[String],
+    closes: &[kefu_core::ClockKind],
     opens: &[NewObligation],
 ) -> Result<(Vec<i64>, Vec<Value>)> {
     let mut met = Vec::new();
     for clock in closes {
+        let clock = &clock.as_str();
         answer_breaches(tx, stmts, conversation_id, clock, at).await?;
         let rows = tx
             .query(
@@ -1318,7 +1320,7 @@ impl Store for PostgresStore {
                 obligation_id: id,
                 conversation_id,
                 rule,
-                clock,
+                clock: parse_enum(&clock)?,
                 severity,
                 due,
                 escalated,

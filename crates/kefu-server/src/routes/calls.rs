@@ -107,7 +107,7 @@ pub async fn log_call(
                 trigger: "callback_promised".into(),
                 obligations: vec![NewObligation {
                     rule: "REC-CUSTOMER-INFO".into(),
-                    clock: "callback".into(),
+                    clock: kefu_core::ClockKind::Callback,
                     severity: Severity::Target,
                     due,
                     explanation: format!(

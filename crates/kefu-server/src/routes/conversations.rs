@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use kefu_core::{ConversationStatus, Direction, ObligationState};
+use kefu_core::{ClockKind, ConversationStatus, Direction, ObligationState};
 use kefu_guard::VerdictKind;
 use kefu_rules::Trigger;
 use kefu_store::{ClockStart, ConversationDetail, NewNote, NewReply, StatusChange};
@@ -103,17 +103,17 @@ pub struct ReplyRequest {
 
 /// Clocks a reply stops. An acknowledgement without substance does not stop a first-response
 /// clock (EBAY-SUBSTANTIVE): the guard's finding decides.
-fn clocks_closed(substantive: bool) -> Vec<String> {
+fn clocks_closed(substantive: bool) -> Vec<ClockKind> {
     // Any reply after a resolution is the follow-up that confirms the outcome.
     // A reply also keeps a promise to get back to a caller.
     let mut clocks = vec![
-        "next_response".to_string(),
-        "followup".to_string(),
-        "callback".to_string(),
+        ClockKind::NextResponse,
+        ClockKind::Followup,
+        ClockKind::Callback,
     ];
     if substantive {
-        clocks.push("first_response".into());
-        clocks.push("high_value_response".into());
+        clocks.push(ClockKind::FirstResponse);
+        clocks.push(ClockKind::HighValueResponse);
     }
     clocks
 }

@@ -375,7 +375,7 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
                  VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
             )?
             .execute(
-                params![conv.id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation],
+                params![conv.id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation],
             )?;
         let id = c.last_insert_rowid();
         opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
@@ -541,6 +541,7 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
     }
     let mut met = Vec::new();
     for clock in &r.closes_clocks {
+        let clock = clock.as_str();
         answer_breaches(c, r.conversation_id, clock, at)?;
         let mut stmt = c.prepare_cached(
             "UPDATE obligations SET state = 'met', closed_at = ?3
@@ -734,11 +735,12 @@ fn change_clocks(
     c: &Connection,
     conversation_id: i64,
     at: i64,
-    closes: &[String],
+    closes: &[kefu_core::ClockKind],
     opens: &[crate::NewObligation],
 ) -> Result<(Vec<i64>, Vec<serde_json::Value>)> {
     let mut met = Vec::new();
     for clock in closes {
+        let clock = clock.as_str();
         answer_breaches(c, conversation_id, clock, at)?;
         let ids: Vec<i64> = c
             .prepare_cached(
@@ -761,7 +763,7 @@ fn change_clocks(
             "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
              VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
         )?
-        .execute(params![conversation_id, ob.rule, ob.clock, ob.severity.as_str(), micros(ob.due), at, ob.explanation])?;
+        .execute(params![conversation_id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation])?;
         let id = c.last_insert_rowid();
         opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
     }
@@ -834,7 +836,9 @@ pub fn breach_due(
             obligation_id: id,
             conversation_id,
             rule,
-            clock,
+            clock: clock
+                .parse()
+                .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?,
             severity,
             due: rows::time(due_at),
             escalated,

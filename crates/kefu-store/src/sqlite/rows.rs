@@ -144,7 +144,7 @@ pub fn obligation(r: &Row) -> rusqlite::Result<Obligation> {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
         rule: r.get(2)?,
-        clock: r.get(3)?,
+        clock: parse(3, r.get(3)?)?,
         severity: parse(4, r.get(4)?)?,
         due: time(r.get(5)?),
         state: parse(6, r.get(6)?)?,

@@ -412,9 +412,9 @@ async fn conversation(
                 body,
                 at,
                 closes_clocks: vec![
-                    "first_response".into(),
-                    "next_response".into(),
-                    "high_value_response".into(),
+                    kefu_core::ClockKind::FirstResponse,
+                    kefu_core::ClockKind::NextResponse,
+                    kefu_core::ClockKind::HighValueResponse,
                 ],
                 guard_override: None,
                 automatic: false,
