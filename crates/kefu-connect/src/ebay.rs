@@ -365,6 +365,97 @@ impl EbayConnector {
         }
         Ok(all)
     }
+
+    // ---- the three parts of a pull -----------------------------------------------------
+
+    /// 1. Buyers' questions since `prev`, oldest first, and the mark they move it to.
+    async fn new_questions(
+        &self,
+        prev: &Mark,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<PulledMessage>, Mark), ConnectError> {
+        let mut mark = prev.clone();
+        let mut messages = Vec::new();
+        for ex in self.member_messages(prev.at, now).await? {
+            let Some((msg, from_buyer)) = exchange_to_message(ex)? else {
+                continue;
+            };
+            if !prev.is_new(&msg.external_id, msg.received_at) {
+                continue;
+            }
+            // The seller's own messages move the cursor but are not delivered.
+            mark.advance(&msg.external_id, msg.received_at);
+            if from_buyer {
+                messages.push(msg);
+            }
+        }
+        messages.sort_by_key(|a| a.received_at);
+        Ok((messages, mark))
+    }
+
+    /// 2. Orders: modified since `prev`, and those the new `messages` mention by number.
+    async fn new_orders(
+        &self,
+        prev: &Mark,
+        messages: &[PulledMessage],
+    ) -> Result<(Vec<PulledOrder>, Mark), ConnectError> {
+        let mut mark = prev.clone();
+        let mut orders_raw = Vec::new();
+        let modified = self
+            .orders_page(vec![(
+                "filter",
+                format!("lastmodifieddate:[{}..]", ebay_time(prev.at)),
+            )])
+            .await?;
+        for o in modified {
+            let changed = match &o.last_modified_date {
+                Some(d) => parse_time("eBay order", d)?,
+                None => parse_time("eBay order", &o.creation_date)?,
+            };
+            if prev.is_new(&o.order_id, changed) {
+                mark.advance(&o.order_id, changed);
+                orders_raw.push(o);
+            }
+        }
+        let have: BTreeSet<String> = orders_raw.iter().map(|o| o.order_id.clone()).collect();
+        let mentioned: Vec<String> = messages
+            .iter()
+            .flat_map(|m| order_numbers_in(&m.body))
+            .filter(|id| !have.contains(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in mentioned.chunks(MAX_ORDER_IDS) {
+            let got = self
+                .orders_page(vec![("orderIds", chunk.join(","))])
+                .await?;
+            orders_raw.extend(got);
+        }
+        let mut orders = Vec::with_capacity(orders_raw.len());
+        for o in orders_raw {
+            orders.push(self.to_pulled_order(o).await?);
+        }
+        Ok((orders, mark))
+    }
+
+    /// 3. Return requests created since `prev`, oldest first.
+    async fn new_returns(
+        &self,
+        prev: &Mark,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<PulledReturn>, Mark), ConnectError> {
+        let mut mark = prev.clone();
+        let mut returns = Vec::new();
+        for r in self.returns(prev.at, now).await? {
+            let r = to_pulled_return(r)?;
+            if prev.is_new(&r.external_id, r.created_at) {
+                mark.advance(&r.external_id, r.created_at);
+                returns.push(r);
+            }
+        }
+        returns.sort_by_key(|a| a.created_at);
+        Ok((returns, mark))
+    }
 }
 
 #[async_trait]
@@ -400,74 +491,10 @@ impl Connector for EbayConnector {
             clamp(&prev.returns),
         );
 
-        // 1. Buyers' questions.
-        let mut msg_mark = msg_prev.clone();
-        let mut messages = Vec::new();
-        for ex in self.member_messages(msg_prev.at, now).await? {
-            let Some((msg, from_buyer)) = exchange_to_message(ex)? else {
-                continue;
-            };
-            if !msg_prev.is_new(&msg.external_id, msg.received_at) {
-                continue;
-            }
-            // The seller's own messages move the cursor but are not delivered.
-            msg_mark.advance(&msg.external_id, msg.received_at);
-            if from_buyer {
-                messages.push(msg);
-            }
-        }
-        messages.sort_by_key(|a| a.received_at);
-
-        // 2. Orders: modified since the cursor, and those the new messages mention.
-        let mut ord_mark = ord_prev.clone();
-        let mut orders_raw = Vec::new();
-        let modified = self
-            .orders_page(vec![(
-                "filter",
-                format!("lastmodifieddate:[{}..]", ebay_time(ord_prev.at)),
-            )])
-            .await?;
-        for o in modified {
-            let changed = match &o.last_modified_date {
-                Some(d) => parse_time("eBay order", d)?,
-                None => parse_time("eBay order", &o.creation_date)?,
-            };
-            if ord_prev.is_new(&o.order_id, changed) {
-                ord_mark.advance(&o.order_id, changed);
-                orders_raw.push(o);
-            }
-        }
-        let have: BTreeSet<String> = orders_raw.iter().map(|o| o.order_id.clone()).collect();
-        let mentioned: Vec<String> = messages
-            .iter()
-            .flat_map(|m| order_numbers_in(&m.body))
-            .filter(|id| !have.contains(id))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in mentioned.chunks(MAX_ORDER_IDS) {
-            let got = self
-                .orders_page(vec![("orderIds", chunk.join(","))])
-                .await?;
-            orders_raw.extend(got);
-        }
-        let mut orders = Vec::with_capacity(orders_raw.len());
-        for o in orders_raw {
-            orders.push(self.to_pulled_order(o).await?);
-        }
+        let (mut messages, msg_mark) = self.new_questions(&msg_prev, now).await?;
+        let (orders, ord_mark) = self.new_orders(&ord_prev, &messages).await?;
         link_orders(&mut messages, &orders);
-
-        // 3. Return requests.
-        let mut ret_mark = ret_prev.clone();
-        let mut returns = Vec::new();
-        for r in self.returns(ret_prev.at, now).await? {
-            let r = to_pulled_return(r)?;
-            if ret_prev.is_new(&r.external_id, r.created_at) {
-                ret_mark.advance(&r.external_id, r.created_at);
-                returns.push(r);
-            }
-        }
-        returns.sort_by_key(|a| a.created_at);
+        let (returns, ret_mark) = self.new_returns(&ret_prev, now).await?;
 
         let next = Cursor {
             v: 1,

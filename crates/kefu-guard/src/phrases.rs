@@ -361,6 +361,7 @@ pub(crate) fn is_cjk(c: char) -> bool {
 
 impl PhraseSet {
     /// Build from the embedded data plus the shop's own phrases.
+    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     pub(crate) fn build(shop: &[(Cat, Option<Lang>, String)]) -> PhraseSet {
         let hant = hant_table();
         let folder = Folder::new(&hant);

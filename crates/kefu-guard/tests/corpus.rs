@@ -3,6 +3,9 @@
 //! Prints per-rule precision and recall, and fails when block precision is
 //! below 100 %, block recall below 95 %, or warn-rule recall below 85 %.
 
+// A test tells one story; the 100-line bar on functions is for code outside tests.
+#![allow(clippy::too_many_lines)]
+
 use kefu_guard::{Category, Guard, LintContext, VerdictKind};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -138,6 +138,7 @@ pub struct Compensation {
 }
 
 /// What `pack` owes under the rule for `kind`, for a price `paid` in `currency`.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub fn compensation(
     pack: &Pack,
     kind: CompensationKind,

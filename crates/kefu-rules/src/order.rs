@@ -451,6 +451,7 @@ impl Cx<'_> {
     }
 
     /// Window rules: returns, damage reshipment, courier and arrival promises.
+    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     fn window(&self, rule: &EntitlementRule, out: &mut Vec<Entitlement>) {
         let id = rule.rule.as_str();
         let kind = window_kind_name(id);

@@ -126,6 +126,7 @@ impl Handover {
 }
 
 /// Answers a newly stored buyer message if the bot should; returns the reply's message id.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn answer(
     state: &AppState,
     rules: &ShopRules,

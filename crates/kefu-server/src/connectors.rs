@@ -92,6 +92,7 @@ pub async fn poll_due(state: &AppState) -> kefu_store::Result<usize> {
 
 /// Stores one pull: orders first (so messages link to them), then messages, then returns.
 /// Returns how many new messages were stored and the cursor to save.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 async fn store_pull(
     state: &AppState,
     row: &ConnectorRow,

@@ -332,6 +332,7 @@ async fn open_obligation(
     ))
 }
 
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Result<IngestOutcome> {
     require_shop(tx, stmts, m.shop_id).await?;
     if let Some(ext) = &m.external_id {
@@ -539,6 +540,7 @@ async fn lock_conversation(
     Ok((row.get(0), row.get(1), row.get(2)))
 }
 
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 async fn reply_tx(tx: &Transaction<'_>, stmts: &mut Stmts, r: &NewReply) -> Result<ReplyOutcome> {
     let (shop_id, status, channel) = lock_conversation(tx, stmts, r.conversation_id).await?;
     let before: ConversationStatus = parse_enum(&status)?;

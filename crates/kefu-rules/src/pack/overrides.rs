@@ -105,6 +105,7 @@ fn err(reason: impl Into<String>) -> PackError {
 
 impl Pack {
     /// This pack as adjusted by one shop's overrides.
+    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     pub fn with_overrides(&self, o: &ShopOverrides) -> Result<Pack, PackError> {
         if let Some(r) = &o.routing
             && r != "least_load"

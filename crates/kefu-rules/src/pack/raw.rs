@@ -259,6 +259,7 @@ fn condition(cx: &Ctx<'_>, rule: &S, rc: &RawCondition) -> Result<Condition, Pac
     })
 }
 
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let raw: RawPack = toml::from_str(text)
         .map_err(|e| PackError::at(name, text, e.span().map(|s| s.start), e.message().trim()))?;

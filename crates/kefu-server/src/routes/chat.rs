@@ -388,6 +388,7 @@ async fn order_proved(
 }
 
 /// A buyer's chat message: `201` once durable, `200` for a retry of one already stored.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn post_message(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -922,6 +923,7 @@ pub struct AttachmentQuery {
 /// `POST /chat/v1/attachments?token=…&client_id=…&name=…` with the file as the body and its
 /// type as `Content-Type`: a message announcing the file is stored through the common ingest
 /// path, the file beside it. Too large: 413; a type we do not take: 415; empty: 422.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn upload(
     State(state): State<AppState>,
     ip: ClientIp,

@@ -88,6 +88,7 @@ fn empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn inbox(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -493,6 +494,7 @@ fn refusal(lang: Lang, e: &crate::error::ApiError) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 async fn conversation_view(
     state: &AppState,
     viewer: &Viewer,
@@ -1432,6 +1434,7 @@ pub async fn live(
 /// `GET /overview`: today's figures for supervisors: open conversations by shop and platform,
 /// breaches, clocks due within the hour, escalations, each agent's load, and first-response
 /// time and resolution rate against the packs' targets.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     if !viewer.at_least(kefu_core::Role::Supervisor) {

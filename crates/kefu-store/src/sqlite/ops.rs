@@ -214,6 +214,7 @@ pub(crate) fn add_event(
     Ok(())
 }
 
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<IngestOutcome> {
     if !cache.knows_shop(m.shop_id) {
         require_shop(c, m.shop_id)?;

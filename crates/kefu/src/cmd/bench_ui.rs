@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use kefu_core::{Channel, Role, SystemClock};
+use kefu_rules::Pack;
 use kefu_server::AppState;
 use kefu_server::shop_rules::{effective_pack, plan_obligations};
-use kefu_store::{DEFAULT_TENANT, Inbound, NewAgent, NewSession};
+use kefu_store::{DEFAULT_TENANT, Inbound, NewAgent, NewSession, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -82,11 +84,59 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
         &serde_json::json!({}),
     )
     .map_err(|e| anyhow::anyhow!(e.message))?;
+    let now = state.clock.now();
+    seed(&store, shop.id, &pack, conversations, now).await?;
+    let cookies = sign_in(&store, agents, now).await?;
 
-    // The database: one open conversation (with its clock) per buyer.
+    let listener = kefu_server::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?.to_string();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(kefu_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+
+    // Page weight: the inbox and every asset it loads.
+    let mut conn = BufReader::new(TcpStream::connect(&addr).await?);
+    let (status, inbox_bytes) = get(&mut conn, &addr, "/inbox", &cookies[0]).await?;
+    anyhow::ensure!(status == 200, "the inbox answered {status}");
+    let (_, css) = get(&mut conn, &addr, "/assets/app.css", "").await?;
+    let (_, js) = get(&mut conn, &addr, "/assets/desk.js", "").await?;
+
+    let started = Instant::now();
+    let (mut inbox, mut page) = browse(&addr, cookies, requests, conversations).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    server.await??;
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    inbox.sort_unstable();
+    page.sort_unstable();
+    super::print_json(&serde_json::json!({
+        "bench": "ui",
+        "conversations": conversations,
+        "agents": agents,
+        "requests": requests,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "inbox_p50_ms": pct(&inbox, 0.50),
+        "inbox_p99_ms": pct(&inbox, 0.99),
+        "conversation_p50_ms": pct(&page, 0.50),
+        "conversation_p99_ms": pct(&page, 0.99),
+        "inbox_page_bytes": inbox_bytes,
+        "inbox_weight_with_assets_bytes": inbox_bytes + css + js,
+    }))
+}
+
+/// The database: one open conversation (with its clock) per buyer, spread over the day
+/// before `now` so the clocks fall due across the next one.
+async fn seed(
+    store: &Arc<dyn Store>,
+    shop_id: i64,
+    pack: &Pack,
+    conversations: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     eprintln!("seeding {conversations} open conversations");
     let seeded = Instant::now();
-    let now = chrono::Utc::now();
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..512 {
@@ -97,12 +147,11 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
                 if i >= conversations {
                     break;
                 }
-                // Spread over the last day, so the clocks fall due across the next one.
                 let at = now - chrono::Duration::seconds((i % 86_400) as i64);
                 let (first, follow_up) = plan_obligations(&pack, at, None, Channel::Marketplace);
                 store
                     .ingest(Inbound {
-                        shop_id: shop.id,
+                        shop_id,
                         channel: Channel::Marketplace,
                         customer_handle: format!("buyer-{i}"),
                         customer_name: Some(format!("Buyer {i}")),
@@ -129,8 +178,15 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
         t.await??;
     }
     eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
+    Ok(())
+}
 
-    // Signed-in agents: a session each, as the sign-in page would make it.
+/// Signed-in agents: a session each, as the sign-in page would make it; their cookies.
+async fn sign_in(
+    store: &Arc<dyn Store>,
+    agents: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<String>> {
     let mut cookies = Vec::new();
     for a in 0..agents {
         let agent = store
@@ -155,26 +211,22 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
             .await?;
         cookies.push(format!("kefu_session={token}"));
     }
+    Ok(cookies)
+}
 
-    let listener = kefu_server::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?.to_string();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(kefu_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
-
-    // Page weight: the inbox and every asset it loads.
-    let mut conn = BufReader::new(TcpStream::connect(&addr).await?);
-    let (status, inbox_bytes) = get(&mut conn, &addr, "/inbox", &cookies[0]).await?;
-    anyhow::ensure!(status == 200, "the inbox answered {status}");
-    let (_, css) = get(&mut conn, &addr, "/assets/app.css", "").await?;
-    let (_, js) = get(&mut conn, &addr, "/assets/desk.js", "").await?;
-
+/// Each agent asks for pages on its own connection until `requests` were made in all: every
+/// other request is the inbox, the others open a conversation. The inbox's and the
+/// conversation pages' times (µs).
+async fn browse(
+    addr: &str,
+    cookies: Vec<String>,
+    requests: usize,
+    conversations: usize,
+) -> anyhow::Result<(Vec<u64>, Vec<u64>)> {
     let counter = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
     let mut tasks = Vec::new();
     for cookie in cookies {
-        let (counter, addr) = (counter.clone(), addr.clone());
+        let (counter, addr) = (counter.clone(), addr.to_string());
         tasks.push(tokio::spawn(async move {
             let mut conn = BufReader::new(TcpStream::connect(&addr).await?);
             let (mut inbox, mut page) = (Vec::new(), Vec::new());
@@ -183,7 +235,6 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
                 if i >= requests {
                     break;
                 }
-                // Every other request is the inbox; the others open a conversation.
                 let path = if i % 2 == 0 {
                     "/inbox".to_string()
                 } else {
@@ -208,24 +259,5 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
         inbox.extend(a);
         page.extend(b);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    server.await??;
-    drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
-    inbox.sort_unstable();
-    page.sort_unstable();
-    super::print_json(&serde_json::json!({
-        "bench": "ui",
-        "conversations": conversations,
-        "agents": agents,
-        "requests": requests,
-        "seconds": (seconds * 1000.0).round() / 1000.0,
-        "inbox_p50_ms": pct(&inbox, 0.50),
-        "inbox_p99_ms": pct(&inbox, 0.99),
-        "conversation_p50_ms": pct(&page, 0.50),
-        "conversation_p99_ms": pct(&page, 0.99),
-        "inbox_page_bytes": inbox_bytes,
-        "inbox_weight_with_assets_bytes": inbox_bytes + css + js,
-    }))
+    Ok((inbox, page))
 }

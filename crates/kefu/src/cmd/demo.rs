@@ -263,7 +263,7 @@ pub async fn generate(
             .await?;
         shop_ids.push(shop.id);
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tasks = JoinSet::new();
     let mut messages = 0usize;
     let mut bar = Progress::new(conversations, progress);
@@ -316,49 +316,14 @@ async fn conversation(
     let started = now - Duration::minutes(rng.below(14 * 24 * 60) as i64 + 30);
     let with_order = rng.below(10) < 8;
     if with_order {
-        // One or two of the item the buyer writes about; the total is what they paid.
-        let quantity = 1 + rng.below(2) as u32;
-        let unit = p.price.0 + rng.below(p.price.1 - p.price.0);
-        let cents = unit * u64::from(quantity);
-        let money = |c: u64| format!("{}.{:02}", c / 100, c % 100);
-        let total = Money::parse(&money(cents), p.currency)?;
-        let paid_at = started - Duration::hours(rng.below(96) as i64 + 1);
-        // Shipped some hours after payment (a third later than the 48 hours promised, so the
-        // late-shipment entitlement shows), never later than now; some have arrived.
-        let shipped_at = Some(paid_at + Duration::hours(rng.below(72) as i64 + 2))
-            .filter(|at| *at < now - Duration::minutes(30) && rng.below(3) > 0);
-        let delivered_at = shipped_at
-            .map(|at| at + Duration::hours(rng.below(96) as i64 + 24))
-            .filter(|at| *at < now && rng.below(2) == 0);
-        let shipped = shipped_at.is_some();
-        state
-            .store
-            .upsert_order(NewOrder {
-                shop_id,
-                external_id: order.clone(),
-                total,
-                paid_at,
-                promised_ship_by: Some(paid_at + Duration::hours(48)),
-                shipped_at,
-                carrier: shipped.then(|| p.carrier.to_string()),
-                tracking_number: shipped.then(|| tracking.clone()),
-                delivered_at,
-                closed_at: None,
-                // The promises of the Taobao pack, by the keys it knows (packs/taobao.toml).
-                promises: if p.platform == Platform::Taobao {
-                    vec!["ship-time".into(), "return".into(), "damage-reship".into()]
-                } else {
-                    vec![]
-                },
-                items: vec![kefu_core::OrderItem {
-                    title: item.to_string(),
-                    quantity,
-                    unit_price: Some(money(unit)),
-                    sku: None,
-                }],
-                buyer: Default::default(),
-            })
-            .await?;
+        let facts = OrderDemo {
+            order: &order,
+            tracking: &tracking,
+            item,
+            started,
+            now,
+        };
+        demo_order(state, p, shop_id, &facts, &mut rng).await?;
     }
     let inbound = |body: String, at: DateTime<Utc>, n: usize| InboundRequest {
         shop_id,
@@ -403,23 +368,7 @@ async fn conversation(
             &tracking,
             p.carrier,
         );
-        state
-            .store
-            .add_reply(NewReply {
-                conversation_id: first.conversation_id,
-                agent_id: None,
-                actor: "demo".into(),
-                body,
-                at,
-                closes_clocks: vec![
-                    kefu_core::ClockKind::FirstResponse,
-                    kefu_core::ClockKind::NextResponse,
-                    kefu_core::ClockKind::HighValueResponse,
-                ],
-                guard_override: None,
-                automatic: false,
-            })
-            .await?;
+        reply(state, first.conversation_id, body, at).await?;
         written += 1;
         if rng.below(2) == 0 {
             at = later(at, rng.below(600) as i64 + 5);
@@ -428,26 +377,7 @@ async fn conversation(
             written += 1;
         }
         if rng.below(3) == 0 {
-            state
-                .store
-                .set_status({
-                    let at = later(at, 1);
-                    let (closes_clocks, opens) = kefu_server::shop_rules::status_clocks(
-                        &rules.pack,
-                        ConversationStatus::Resolved,
-                        at,
-                    );
-                    kefu_store::StatusChange {
-                        conversation_id: first.conversation_id,
-                        status: ConversationStatus::Resolved,
-                        actor: "demo".into(),
-                        at,
-                        reason: Some("buyer accepted the offer".into()),
-                        closes_clocks,
-                        opens,
-                    }
-                })
-                .await?;
+            resolve(state, &rules.pack, first.conversation_id, later(at, 1)).await?;
         }
     } else if rng.below(2) == 0 {
         at = later(at, rng.below(120) as i64 + 1);
@@ -455,6 +385,123 @@ async fn conversation(
         written += 1;
     }
     Ok(written)
+}
+
+/// What a demo order is made from: its number and tracking number, the item the buyer
+/// writes about, when the conversation started and the present.
+struct OrderDemo<'a> {
+    order: &'a str,
+    tracking: &'a str,
+    item: &'a str,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+/// The order a demo buyer writes about, paid before the conversation started.
+async fn demo_order(
+    state: &AppState,
+    p: &Persona,
+    shop_id: i64,
+    o: &OrderDemo<'_>,
+    rng: &mut Rng,
+) -> anyhow::Result<()> {
+    let (started, now, item) = (o.started, o.now, o.item);
+    // One or two of the item the buyer writes about; the total is what they paid.
+    let quantity = 1 + rng.below(2) as u32;
+    let unit = p.price.0 + rng.below(p.price.1 - p.price.0);
+    let cents = unit * u64::from(quantity);
+    let money = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+    let total = Money::parse(&money(cents), p.currency)?;
+    let paid_at = started - Duration::hours(rng.below(96) as i64 + 1);
+    // Shipped some hours after payment (a third later than the 48 hours promised, so the
+    // late-shipment entitlement shows), never later than now; some have arrived.
+    let shipped_at = Some(paid_at + Duration::hours(rng.below(72) as i64 + 2))
+        .filter(|at| *at < now - Duration::minutes(30) && rng.below(3) > 0);
+    let delivered_at = shipped_at
+        .map(|at| at + Duration::hours(rng.below(96) as i64 + 24))
+        .filter(|at| *at < now && rng.below(2) == 0);
+    let shipped = shipped_at.is_some();
+    state
+        .store
+        .upsert_order(NewOrder {
+            shop_id,
+            external_id: o.order.to_string(),
+            total,
+            paid_at,
+            promised_ship_by: Some(paid_at + Duration::hours(48)),
+            shipped_at,
+            carrier: shipped.then(|| p.carrier.to_string()),
+            tracking_number: shipped.then(|| o.tracking.to_string()),
+            delivered_at,
+            closed_at: None,
+            // The promises of the Taobao pack, by the keys it knows (packs/taobao.toml).
+            promises: if p.platform == Platform::Taobao {
+                vec!["ship-time".into(), "return".into(), "damage-reship".into()]
+            } else {
+                vec![]
+            },
+            items: vec![kefu_core::OrderItem {
+                title: item.to_string(),
+                quantity,
+                unit_price: Some(money(unit)),
+                sku: None,
+            }],
+            buyer: Default::default(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// An agent's answer at `at`: it closes the response clocks a reply closes.
+async fn reply(
+    state: &AppState,
+    conversation_id: i64,
+    body: String,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    state
+        .store
+        .add_reply(NewReply {
+            conversation_id,
+            agent_id: None,
+            actor: "demo".into(),
+            body,
+            at,
+            closes_clocks: vec![
+                kefu_core::ClockKind::FirstResponse,
+                kefu_core::ClockKind::NextResponse,
+                kefu_core::ClockKind::HighValueResponse,
+            ],
+            guard_override: None,
+            automatic: false,
+        })
+        .await?;
+    Ok(())
+}
+
+/// The buyer accepted the offer: the conversation is resolved at `at`, with the clocks the
+/// pack closes and opens on that.
+async fn resolve(
+    state: &AppState,
+    pack: &kefu_rules::Pack,
+    conversation_id: i64,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let (closes_clocks, opens) =
+        kefu_server::shop_rules::status_clocks(pack, ConversationStatus::Resolved, at);
+    state
+        .store
+        .set_status(kefu_store::StatusChange {
+            conversation_id,
+            status: ConversationStatus::Resolved,
+            actor: "demo".into(),
+            at,
+            reason: Some("buyer accepted the offer".into()),
+            closes_clocks,
+            opens,
+        })
+        .await?;
+    Ok(())
 }
 
 /// The demo's people: a bilingual supervisor and two agents, each with an API token.

@@ -113,26 +113,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let search = kefu_server::search::Search::open(&index_dir)?;
     state.search = Some(search.clone());
     if args.demo {
-        let stats = store.stats().await?;
-        // The demo's people first, so routing hands the demo's conversations to them (the
-        // overview's load per agent is then the desk's, not empty).
-        let logins = super::demo::ensure_demo_agents(store.as_ref()).await?;
-        if stats.shops == 0 {
-            let summary =
-                super::demo::generate(&state, super::demo::DEMO_CONVERSATIONS, false).await?;
-            eprintln!(
-                "loaded the demo data: {} shops, {} conversations, {} messages",
-                summary.shops, summary.conversations, summary.messages
-            );
-        } else {
-            eprintln!(
-                "the database already has {} shops; not loading the demo data again",
-                stats.shops
-            );
-        }
-        for login in logins {
-            eprintln!("demo login: {login}");
-        }
+        load_demo(&state).await?;
     }
     if !(args.sweep_every > 0.0 && args.sweep_every <= 3600.0) {
         anyhow::bail!("--sweep-every must be between 0 and 3600 seconds");
@@ -145,72 +126,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         std::time::Duration::from_secs_f64(args.sweep_every),
     );
     if let Some(smtp) = &args.mail.smtp_listen {
-        let smtp_listener = kefu_server::bind(smtp).await?;
-        eprintln!(
-            "kefu receives mail on smtp://{}",
-            smtp_listener.local_addr()?
-        );
-        tokio::spawn(kefu_server::smtp::serve(
-            smtp_listener,
-            state.clone(),
-            args.mail.smtp_domain.clone(),
-        ));
+        listen_smtp(&state, smtp, &args.mail.smtp_domain).await?;
     }
-    let relay = match &args.mail.smtp_relay {
-        Some(spec) => {
-            let mut target =
-                kefu_server::smtp_client::RelayTarget::parse(spec).map_err(anyhow::Error::msg)?;
-            if let Some(user) = &args.mail.smtp_relay_user {
-                target.user = Some(user.clone());
-            }
-            if let Some(password) = &args.mail.smtp_relay_password {
-                target.password = Some(password.clone());
-            }
-            if let Some(ca) = &args.mail.smtp_relay_ca {
-                target.ca_pem =
-                    Some(std::fs::read(ca).with_context(|| {
-                        format!("cannot read --smtp-relay-ca {}", ca.display())
-                    })?);
-            }
-            Some(
-                kefu_server::outbox::Relay::new(
-                    target,
-                    args.mail.smtp_from.clone(),
-                    args.mail.smtp_domain.clone(),
-                    std::time::Duration::from_secs(args.mail.smtp_retry_after),
-                )
-                .map_err(anyhow::Error::msg)?,
-            )
-        }
-        None => None,
-    };
+    let relay = relay(&args.mail)?;
     if !args.mail.imap_url.is_empty() {
-        if !(args.mail.imap_every > 0.0 && args.mail.imap_every <= 86400.0) {
-            anyhow::bail!("--imap-every must be between 0 and 86400 seconds");
-        }
-        let ca = match &args.mail.imap_ca {
-            Some(path) => Some(
-                std::fs::read(path)
-                    .with_context(|| format!("cannot read --imap-ca {}", path.display()))?,
-            ),
-            None => None,
-        };
-        let sources = args
-            .mail
-            .imap_url
-            .iter()
-            .filter(|u| !u.trim().is_empty())
-            .map(|u| kefu_server::imap::ImapSource::parse(u, ca.as_deref()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::msg)?;
-        for source in &sources {
-            eprintln!("kefu fetches mail from {source:?}");
-        }
-        kefu_server::imap::spawn(
-            state.clone(),
-            sources,
-            std::time::Duration::from_secs_f64(args.mail.imap_every),
-        );
+        spawn_imap(&state, &args.mail)?;
     }
     // Replies leave through the outbox: mail through the relay, marketplace replies through
     // the shop's connector.
@@ -237,6 +157,107 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(%addr, backend = store.backend(), startup_ms = started.elapsed().as_millis() as u64, "ready");
     kefu_server::serve(listener, state, shutdown_signal()).await
+}
+
+/// Loads the demo data set into an empty database (and the demo's people into any).
+async fn load_demo(state: &AppState) -> anyhow::Result<()> {
+    let stats = state.store.stats().await?;
+    // The demo's people first, so routing hands the demo's conversations to them (the
+    // overview's load per agent is then the desk's, not empty).
+    let logins = super::demo::ensure_demo_agents(state.store.as_ref()).await?;
+    if stats.shops == 0 {
+        let summary = super::demo::generate(state, super::demo::DEMO_CONVERSATIONS, false).await?;
+        eprintln!(
+            "loaded the demo data: {} shops, {} conversations, {} messages",
+            summary.shops, summary.conversations, summary.messages
+        );
+    } else {
+        eprintln!(
+            "the database already has {} shops; not loading the demo data again",
+            stats.shops
+        );
+    }
+    for login in logins {
+        eprintln!("demo login: {login}");
+    }
+    Ok(())
+}
+
+/// Listens for buyers' mail over SMTP at `addr`.
+async fn listen_smtp(state: &AppState, addr: &str, domain: &str) -> anyhow::Result<()> {
+    let smtp_listener = kefu_server::bind(addr).await?;
+    eprintln!(
+        "kefu receives mail on smtp://{}",
+        smtp_listener.local_addr()?
+    );
+    tokio::spawn(kefu_server::smtp::serve(
+        smtp_listener,
+        state.clone(),
+        domain.to_string(),
+    ));
+    Ok(())
+}
+
+/// The relay email replies leave through, when one is given.
+fn relay(mail: &MailArgs) -> anyhow::Result<Option<kefu_server::outbox::Relay>> {
+    Ok(match &mail.smtp_relay {
+        Some(spec) => {
+            let mut target =
+                kefu_server::smtp_client::RelayTarget::parse(spec).map_err(anyhow::Error::msg)?;
+            if let Some(user) = &mail.smtp_relay_user {
+                target.user = Some(user.clone());
+            }
+            if let Some(password) = &mail.smtp_relay_password {
+                target.password = Some(password.clone());
+            }
+            if let Some(ca) = &mail.smtp_relay_ca {
+                target.ca_pem =
+                    Some(std::fs::read(ca).with_context(|| {
+                        format!("cannot read --smtp-relay-ca {}", ca.display())
+                    })?);
+            }
+            Some(
+                kefu_server::outbox::Relay::new(
+                    target,
+                    mail.smtp_from.clone(),
+                    mail.smtp_domain.clone(),
+                    std::time::Duration::from_secs(mail.smtp_retry_after),
+                )
+                .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    })
+}
+
+/// Fetches buyers' mail from the IMAP mailboxes of `--imap-url`.
+fn spawn_imap(state: &AppState, mail: &MailArgs) -> anyhow::Result<()> {
+    if !(mail.imap_every > 0.0 && mail.imap_every <= 86400.0) {
+        anyhow::bail!("--imap-every must be between 0 and 86400 seconds");
+    }
+    let ca = match &mail.imap_ca {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read --imap-ca {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let sources = mail
+        .imap_url
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| kefu_server::imap::ImapSource::parse(u, ca.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    for source in &sources {
+        eprintln!("kefu fetches mail from {source:?}");
+    }
+    kefu_server::imap::spawn(
+        state.clone(),
+        sources,
+        std::time::Duration::from_secs_f64(mail.imap_every),
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {
