@@ -127,6 +127,17 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
 }
 
+impl Verdict {
+    /// Whether the guard found the reply an acknowledgement without substance
+    /// (EBAY-SUBSTANTIVE): such a reply does not meet a first-response clock. The rulebook's
+    /// reply plan takes the opposite of this as its `substantive` fact.
+    pub fn lacks_substance(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.rule == crate::style::SUBSTANTIVE_RULE)
+    }
+}
+
 /// The reply guard. Build once, then call [`Guard::lint`] for every
 /// outgoing reply; it is `Send + Sync`. The phrase automata are compiled on
 /// first use (or all at once by [`Guard::warm_up`]).

@@ -45,8 +45,11 @@ fn residual(doc: &Doc, cats: &[Cat]) -> (usize, usize) {
     (units, threshold)
 }
 
+/// The rule of a first response without substance ([`crate::Verdict::lacks_substance`]).
+pub(crate) const SUBSTANTIVE_RULE: &str = "EBAY-SUBSTANTIVE";
+
 fn substantive(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "EBAY-SUBSTANTIVE";
+    const RULE: &str = SUBSTANTIVE_RULE;
     if !doc.ctx.first_response || doc.has(Cat::Substance, 0, doc.text.len()) {
         return;
     }

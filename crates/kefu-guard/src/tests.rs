@@ -455,3 +455,22 @@ fn folded_spans_stay_on_original_char_boundaries() {
         }
     }
 }
+
+/// EBAY-SUBSTANTIVE as a typed fact: an acknowledgement-only first reply lacks substance, a
+/// reply with an answer does not, and a later reply is never judged on it.
+#[test]
+fn verdict_says_whether_the_reply_lacks_substance() {
+    let g = Guard::new();
+    let first = LintContext::for_conversation(Some("en"), false);
+    assert!(
+        g.lint("We have received your message.", &first)
+            .lacks_substance()
+    );
+    let answer = "Your parcel left our warehouse today; the tracking number is in your order page.";
+    assert!(!g.lint(answer, &first).lacks_substance());
+    let later = LintContext::for_conversation(Some("en"), true);
+    assert!(
+        !g.lint("We have received your message.", &later)
+            .lacks_substance()
+    );
+}

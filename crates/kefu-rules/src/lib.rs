@@ -11,6 +11,7 @@ pub mod money;
 pub mod order;
 pub mod pack;
 pub mod parse;
+pub mod plan;
 
 pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};

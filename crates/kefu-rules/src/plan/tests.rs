@@ -1,0 +1,220 @@
+//! The plan functions against the embedded packs, citing the rules they carry out.
+
+use chrono::{DateTime, Duration, Utc};
+use kefu_core::{Channel, ClockKind, ConversationStatus, Money, Order, OrderItem, Severity};
+
+use super::*;
+use crate::deadline::Trigger;
+use crate::pack::PackSet;
+
+fn at() -> DateTime<Utc> {
+    "2026-11-20T10:00:00Z".parse().unwrap()
+}
+
+fn packs() -> PackSet {
+    PackSet::embedded().unwrap()
+}
+
+fn order(currency: &str, items: &[(&str, Option<&str>)]) -> Order {
+    Order {
+        id: 1,
+        shop_id: 1,
+        external_id: "UK-1".into(),
+        total: Money::parse("470.00", currency).unwrap(),
+        paid_at: "2026-11-19T10:00:00Z".parse().unwrap(),
+        promised_ship_by: None,
+        shipped_at: None,
+        carrier: None,
+        tracking_number: None,
+        delivered_at: None,
+        closed_at: None,
+        promises: Vec::new(),
+        items: items
+            .iter()
+            .map(|(title, price)| OrderItem {
+                title: (*title).into(),
+                quantity: 1,
+                unit_price: price.map(String::from),
+                sku: None,
+            })
+            .collect(),
+    }
+}
+
+fn message<'a>(order: Option<&'a Order>, channel: Channel) -> BuyerMessage<'a> {
+    BuyerMessage {
+        received: at(),
+        order,
+        channel,
+        body: "Where is my parcel?",
+    }
+}
+
+fn rules(plan: &Plan) -> Vec<&str> {
+    plan.open.iter().map(|o| o.rule.as_str()).collect()
+}
+
+#[test]
+fn order_value_gives_unit_prices_or_only_the_total() {
+    let (total, items) = order_value(&order(
+        "GBP",
+        &[("Leica M6", Some("450.00")), ("Strap", Some("20"))],
+    ));
+    assert_eq!(total, Some(("470.00".parse().unwrap(), "GBP".to_string())));
+    let prices: Vec<String> = items.iter().map(|i| i.unit_price.to_string()).collect();
+    assert_eq!(prices, ["450.00", "20"]);
+    // One unpriced item could be the dear one: then the total stands for it.
+    let (_, items) = order_value(&order("GBP", &[("Leica M6", None), ("Strap", Some("20"))]));
+    assert!(items.is_empty());
+}
+
+/// EBAY-HIGHVALUE-12H on a GBP item above the pack's GBP limit opens the high-value clock and
+/// routes to the high-value team (HIGHVALUE-CHANNEL); two cheaper items do neither.
+#[test]
+fn buyer_message_opens_high_value_clock_and_routes_high_value() {
+    let packs = packs();
+    let ebay = packs.get("ebay").unwrap();
+    let camera = order(
+        "GBP",
+        &[("Leica M6", Some("450.00")), ("Strap", Some("20"))],
+    );
+    let plan = buyer_message(ebay, &message(Some(&camera), Channel::Marketplace), true);
+    assert_eq!(rules(&plan), ["EBAY-FRT-24H", "EBAY-HIGHVALUE-12H"]);
+    assert!(plan.route.high_value);
+    assert!(plan.close.is_empty() && plan.flags.is_empty());
+    let hv = &plan.open[1];
+    assert_eq!(hv.clock, ClockKind::HighValueResponse);
+    assert_eq!(hv.due, at() + Duration::hours(12));
+    // A platform limit escalates when missed.
+    assert!(plan.open.iter().all(|o| o.escalate_on_breach));
+
+    let cheap = order("GBP", &[("Lens", Some("235.00")), ("Lens", Some("235.00"))]);
+    let plan = buyer_message(ebay, &message(Some(&cheap), Channel::Marketplace), true);
+    assert_eq!(rules(&plan), ["EBAY-FRT-24H"]);
+    assert!(!plan.route.high_value);
+    // A follow-up message starts no eBay clock but the high-value one, which still routes.
+    let later = buyer_message(ebay, &message(Some(&camera), Channel::Marketplace), false);
+    assert_eq!(rules(&later), ["EBAY-HIGHVALUE-12H"]);
+    assert!(later.route.high_value);
+}
+
+/// GEN-FIRST-30S only on live chat of a Taobao shop; TB-FRT-5M on any channel. A target of the
+/// shop's own does not escalate when missed.
+#[test]
+fn buyer_message_channel_decides_live_chat_clock() {
+    let packs = packs();
+    let taobao = packs.get("taobao").unwrap();
+    let chat = buyer_message(taobao, &message(None, Channel::WebChat), true);
+    assert!(
+        rules(&chat).contains(&"GEN-FIRST-30S"),
+        "{:?}",
+        rules(&chat)
+    );
+    let mail = buyer_message(taobao, &message(None, Channel::Email), true);
+    assert_eq!(rules(&mail), ["TB-FRT-5M"]);
+    for o in chat.open.iter().chain(&mail.open) {
+        assert_eq!(
+            o.escalate_on_breach,
+            o.severity == Severity::Platform,
+            "{o:?}"
+        );
+    }
+}
+
+/// EBAY-SUBSTANTIVE: an acknowledgement meets later-message, follow-up and callback clocks
+/// but not the first-response or high-value ones.
+#[test]
+fn reply_closes_first_response_only_when_substantive() {
+    let ack = reply(false);
+    assert_eq!(
+        ack.close,
+        [
+            ClockKind::NextResponse,
+            ClockKind::Followup,
+            ClockKind::Callback
+        ]
+    );
+    let answer = reply(true);
+    for clock in [ClockKind::FirstResponse, ClockKind::HighValueResponse] {
+        assert!(answer.close.contains(&clock) && !ack.close.contains(&clock));
+    }
+    assert!(answer.open.is_empty() && !answer.route.high_value);
+}
+
+/// The bot's answer and a note move no clock (the platform measures the human answer).
+#[test]
+fn bot_reply_and_note_move_no_clock() {
+    assert_eq!(bot_reply(), Plan::default());
+    assert_eq!(note(), Plan::default());
+    assert_eq!(case_moved(), Plan::default());
+}
+
+/// EBAY-ESCALATE-2H is met by escalating; resolving meets resolution and after-sales clocks
+/// and starts EBAY-FOLLOWUP-48H.
+#[test]
+fn status_change_closes_and_opens_clocks() {
+    let packs = packs();
+    let ebay = packs.get("ebay").unwrap();
+    let esc = status_changed(ebay, ConversationStatus::Escalated, at());
+    assert_eq!(esc.close, [ClockKind::Escalation]);
+    assert!(esc.open.is_empty());
+    let res = status_changed(ebay, ConversationStatus::Resolved, at());
+    assert_eq!(res.close, [ClockKind::Resolution, ClockKind::Aftersales]);
+    assert_eq!(rules(&res), ["EBAY-FOLLOWUP-48H"]);
+    assert_eq!(res.open[0].due, at() + Duration::hours(48));
+    assert_eq!(
+        status_changed(ebay, ConversationStatus::Open, at()),
+        Plan::default()
+    );
+}
+
+/// EBAY-ESCALATE-2H on marking complex; TB-AFTERSALES-24-48H on an after-sales request and on
+/// opening a case.
+#[test]
+fn triggers_start_their_clocks() {
+    let packs = packs();
+    let complex = clocks_started(
+        packs.get("ebay").unwrap(),
+        Trigger::ComplexIssue,
+        at(),
+        None,
+    );
+    assert_eq!(rules(&complex), ["EBAY-ESCALATE-2H"]);
+    assert_eq!(complex.open[0].due, at() + Duration::hours(2));
+    let taobao = packs.get("taobao").unwrap();
+    let o = order("CNY", &[("茶杯", Some("470.00"))]);
+    let request = clocks_started(taobao, Trigger::AfterSalesRequest, at(), Some(&o));
+    assert_eq!(rules(&request), ["TB-AFTERSALES-24-48H"]);
+    assert_eq!(request.open[0].clock, ClockKind::Aftersales);
+    assert_eq!(case_opened(taobao, at(), &o), request);
+}
+
+/// REC-CUSTOMER-INFO: a promised call back is a Callback clock of the shop's own, due then.
+#[test]
+fn call_logged_opens_callback_clock() {
+    assert_eq!(call_logged(None), Plan::default());
+    let due = at() + Duration::hours(3);
+    let plan = call_logged(Some(due));
+    assert_eq!(plan.open.len(), 1);
+    let c = &plan.open[0];
+    assert_eq!(
+        (c.rule.as_str(), c.clock, c.severity, c.due),
+        (
+            "REC-CUSTOMER-INFO",
+            ClockKind::Callback,
+            Severity::Target,
+            due
+        )
+    );
+    assert!(!c.escalate_on_breach);
+    assert!(c.explanation.contains("REC-CUSTOMER-INFO"));
+}
+
+/// A breach escalates exactly when its obligation says so.
+#[test]
+fn breach_escalates_per_obligation() {
+    let b = clock_breached("EBAY-FRT-24H", true);
+    assert!(b.escalate);
+    assert_eq!(b.reason, "EBAY-FRT-24H breached");
+    assert!(!clock_breached("TB-FRT-5M", false).escalate);
+}
