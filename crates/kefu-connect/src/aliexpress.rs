@@ -195,7 +195,7 @@ impl AliExpressConnector {
     /// Calls `method` with business parameters `biz`; returns the envelope's inner object.
     async fn call(&self, method: &str, biz: &[(&str, String)]) -> Result<Value, ConnectError> {
         let what = format!("AliExpress {method}");
-        let now = Utc::now();
+        let now = http::platform_now();
         let mut params: Vec<(String, String)> = vec![
             ("method".into(), method.into()),
             ("app_key".into(), self.creds.app_key.clone()),

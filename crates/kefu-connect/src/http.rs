@@ -100,6 +100,18 @@ pub(crate) async fn receive(what: &str, resp: Response) -> Result<Received, Conn
     })
 }
 
+/// The machine's real time, for what a platform checks against its own clock: the signed
+/// timestamp of a gateway call, the wait until a Retry-After date. This is not the desk's
+/// "now" (kefu_core::Clock, which a test or the simulator may move): a platform rejects a
+/// request stamped with a simulated time, so the protocol needs the wall clock itself.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the platform compares these times with its own clock; the desk's Clock may be simulated"
+)]
+pub(crate) fn platform_now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}
+
 /// Retry-After as delta-seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -107,7 +119,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let wait = at.with_timezone(&Utc) - Utc::now();
+    let wait = at.with_timezone(&Utc) - platform_now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 

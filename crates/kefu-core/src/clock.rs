@@ -14,6 +14,10 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "SystemClock is the one reader of the wall clock (clippy.toml)"
+    )]
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kefu_store::{Delivery, OutboxItem};
 
 use crate::AppState;
@@ -68,7 +68,7 @@ pub async fn send_due(state: &AppState, relay: Option<&Relay>) -> kefu_store::Re
                 .then(|| now + chrono::Duration::seconds((base << (attempts - 1).min(7)).min(3600)))
         };
         let result = match (item.channel.as_str(), relay) {
-            ("email", Some(relay)) => send(relay, &item)
+            ("email", Some(relay)) => send(relay, &item, now)
                 .await
                 .map_err(|e| (e, backoff(relay.backoff.as_secs().max(1) as i64))),
             ("email", None) => Err((
@@ -106,7 +106,7 @@ pub async fn send_due(state: &AppState, relay: Option<&Relay>) -> kefu_store::Re
     Ok(sent)
 }
 
-async fn send(relay: &Relay, item: &OutboxItem) -> Result<String, String> {
+async fn send(relay: &Relay, item: &OutboxItem, now: DateTime<Utc>) -> Result<String, String> {
     let mail = kefu_mail::OutboundMail {
         from: relay.from.clone(),
         from_name: Some(item.shop_name.clone()),
@@ -116,7 +116,7 @@ async fn send(relay: &Relay, item: &OutboxItem) -> Result<String, String> {
         in_reply_to: item.in_reply_to.clone(),
         references: Vec::new(),
         message_id_domain: relay.domain.clone(),
-        date: Utc::now(),
+        date: now,
     };
     let message_id = format!("kefu.{}.{}@{}", item.id, item.message_id, relay.domain);
     let bytes = kefu_mail::build_reply_with_message_id(&mail, &message_id);
