@@ -49,10 +49,21 @@ impl Server {
     }
 
     /// Starts with the log level `level` and standard error (the log) sent to `log`.
+    ///
+    /// A database that is not a SQLite file (PostgreSQL) gets its search index in a temporary
+    /// directory unless `extra` names one: the default, `kefu-index` in the working directory,
+    /// would land in the source tree (cargo runs tests from the crate's directory).
     pub fn start_logging(db: &str, extra: &[&str], level: &str, log: Stdio) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
+        let index_dir = (!db.starts_with("sqlite://") && !extra.contains(&"--index"))
+            .then(|| tempfile::tempdir().unwrap());
+        let index_args = match &index_dir {
+            Some(d) => vec!["--index".to_string(), d.path().display().to_string()],
+            None => Vec::new(),
+        };
         let child = kefu()
             .args(["serve", "--db", db, "--listen", &addr, "--master-key", KEY])
+            .args(&index_args)
             .args(extra)
             .env("KEFU_LOG", level)
             .stdout(Stdio::null())
@@ -63,7 +74,7 @@ impl Server {
             child,
             addr,
             db: db.to_string(),
-            dir: None,
+            dir: index_dir,
         };
         server.wait_healthy();
         server
