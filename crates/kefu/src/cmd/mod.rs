@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_bot;
+pub mod bench_ingest;
 pub mod bench_ui;
 pub mod demo;
 pub mod lint;
