@@ -259,6 +259,8 @@ pub mod event_kind {
     pub const ORDER_CLAIMED: &str = "order_claimed";
     /// A web-chat visitor proved an order theirs (contact detail or signed link).
     pub const ORDER_VERIFIED: &str = "order_verified";
+    /// The rulebook flagged a buyer's message for a supervisor (PDD-NO-ABUSE …).
+    pub const FLAGGED: &str = "flagged";
 }
 
 #[derive(Debug, Clone, Serialize)]

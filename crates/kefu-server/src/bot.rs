@@ -288,7 +288,7 @@ pub async fn answer(
                     actor: "bot".into(),
                     body: body.clone(),
                     at: now,
-                    closes_clocks: Vec::new(),
+                    closes_clocks: kefu_rules::plan::bot_reply().close,
                     guard_override: None,
                     automatic: true,
                 })

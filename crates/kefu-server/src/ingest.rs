@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::shop_rules::plan_obligations;
+use crate::shop_rules::message_plan;
 
 /// Longest message body accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;
@@ -163,8 +163,15 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         Some(ext) => state.store.order(req.shop_id, ext).await?,
         None => None,
     };
-    let (first, follow_up) =
-        plan_obligations(&rules.pack, received_at, order.as_ref(), req.channel);
+    let plan = message_plan(
+        &rules.pack,
+        &kefu_rules::plan::BuyerMessage {
+            received: received_at,
+            order: order.as_ref(),
+            channel: req.channel,
+            body: &body,
+        },
+    );
     let published_body = body.clone();
 
     let outcome = state
@@ -180,8 +187,10 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
             language: language.clone(),
             received_at,
             external_id: req.external_id,
-            first_contact_obligations: first,
-            follow_up_obligations: follow_up,
+            first_contact_obligations: plan.first_contact,
+            follow_up_obligations: plan.follow_up,
+            high_value: plan.high_value,
+            flags: plan.flags,
             redactions: kinds.clone(),
             reply_to: req.reply_to,
         })

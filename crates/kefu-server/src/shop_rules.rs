@@ -9,8 +9,9 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Shop};
-use kefu_rules::{DeadlineInput, ItemPrice, Pack, PackSet, ShopOverrides, Trigger, deadlines};
-use kefu_store::{NewObligation, Store};
+use kefu_rules::plan::{self, ClockOpen, Plan};
+use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
+use kefu_store::{NewFlag, NewObligation, Store};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -134,7 +135,25 @@ impl ShopRulesCache {
     }
 }
 
-/// Converts the rules' deadlines into obligations to store.
+/// The store's form of a clock the rulebook opens.
+pub fn stored(open: ClockOpen) -> NewObligation {
+    NewObligation {
+        rule: open.rule,
+        clock: open.clock,
+        severity: open.severity,
+        due: open.due,
+        explanation: open.explanation,
+        escalate_on_breach: open.escalate_on_breach,
+    }
+}
+
+/// The stored clocks of a plan.
+pub fn stored_clocks(plan: Plan) -> Vec<NewObligation> {
+    plan.open.into_iter().map(stored).collect()
+}
+
+/// The clocks a trigger other than a message opens (marked complex, an after-sales request),
+/// on an order of `order_total` when there is one.
 pub fn obligations_for(
     pack: &Pack,
     at: DateTime<Utc>,
@@ -148,85 +167,71 @@ pub fn obligations_for(
         channel: None,
         trigger,
     };
-    obligations(pack, &input)
-}
-
-/// The obligations `input` opens under `pack`.
-pub fn obligations(pack: &Pack, input: &DeadlineInput) -> Vec<NewObligation> {
-    deadlines(pack, input)
+    deadlines(pack, &input)
         .into_iter()
-        .map(|d| NewObligation {
-            rule: d.rule,
-            clock: d.clock,
-            severity: d.severity,
-            due: d.due.with_timezone(&Utc),
-            explanation: d.explanation,
-        })
+        .map(|d| stored(ClockOpen::from(d)))
         .collect()
 }
 
-/// The rulebook's view of an order's value: its total, and each item's unit price
-/// (EBAY-HIGHVALUE-12H compares unit prices). When one item has no price that parses, the
-/// items are left out and the total stands for one item's price: an unpriced item could be
-/// the dear one, and the total is never below its price, so the faster clock is not missed.
-pub fn order_value(order: &Order) -> (Option<(rust_decimal::Decimal, String)>, Vec<ItemPrice>) {
-    let items: Option<Vec<ItemPrice>> = order
-        .items
-        .iter()
-        .map(|i| {
-            let price = i.unit_price.as_deref()?.trim().parse().ok()?;
-            Some(ItemPrice {
-                title: i.title.clone(),
-                unit_price: price,
-            })
-        })
-        .collect();
-    (
-        Some((order.total.amount, order.total.currency.code().to_string())),
-        items.unwrap_or_default(),
-    )
-}
+pub use kefu_rules::plan::order_value;
 
-/// What a status change does to the clocks: escalating meets the escalation clock
-/// (EBAY-ESCALATE-2H); resolving meets the resolution and after-sales clocks and starts the
-/// follow-up clock (EBAY-FOLLOWUP-48H).
+/// What a status change does to the clocks, as the rulebook plans it (`plan::status_changed`).
 pub fn status_clocks(
     pack: &Pack,
     status: ConversationStatus,
     at: DateTime<Utc>,
 ) -> (Vec<ClockKind>, Vec<NewObligation>) {
-    match status {
-        ConversationStatus::Escalated => (vec![ClockKind::Escalation], vec![]),
-        ConversationStatus::Resolved => (
-            vec![ClockKind::Resolution, ClockKind::Aftersales],
-            obligations_for(pack, at, None, Trigger::ResolutionOffered),
-        ),
-        _ => (vec![], vec![]),
+    let plan = plan::status_changed(pack, status, at);
+    (plan.close.clone(), stored_clocks(plan))
+}
+
+/// What a buyer's message asks of the store, from the rulebook's two plans: one for a
+/// conversation the desk has not answered yet, one for a buyer writing again after an answer
+/// (the store learns on ingest which applies).
+pub struct MessagePlan {
+    pub first_contact: Vec<NewObligation>,
+    pub follow_up: Vec<NewObligation>,
+    pub high_value: bool,
+    pub flags: Vec<NewFlag>,
+}
+
+/// The rulebook's plan for a buyer's message, in the store's terms.
+pub fn message_plan(pack: &Pack, msg: &plan::BuyerMessage<'_>) -> MessagePlan {
+    let first = plan::buyer_message(pack, msg, true);
+    let later = plan::buyer_message(pack, msg, false);
+    let high_value = first.route.high_value || later.route.high_value;
+    let mut flags: Vec<NewFlag> = Vec::new();
+    for f in first.flags.iter().chain(&later.flags) {
+        if !flags.iter().any(|g| g.rule == f.rule) {
+            flags.push(NewFlag {
+                rule: f.rule.clone(),
+                reason: f.reason.clone(),
+            });
+        }
+    }
+    MessagePlan {
+        first_contact: stored_clocks(first),
+        follow_up: stored_clocks(later),
+        high_value,
+        flags,
     }
 }
 
-/// The clocks a buyer's message opens: one list for a conversation the desk has not answered
-/// yet (first response), one for a buyer writing again after an answer. The order (if the
-/// message is about one) and the channel decide the conditional clocks: EBAY-HIGHVALUE-12H
-/// on an item's unit price, GEN-FIRST-30S on live chat only.
+/// The clocks a buyer's message opens (first contact, follow-up); see [`message_plan`].
 pub fn plan_obligations(
     pack: &Pack,
     received: DateTime<Utc>,
     order: Option<&Order>,
     channel: Channel,
 ) -> (Vec<NewObligation>, Vec<NewObligation>) {
-    let (order_total, items) = order.map(order_value).unwrap_or_default();
-    let plan = |first: bool| {
-        let input = DeadlineInput {
-            received,
-            order_total: order_total.clone(),
-            items: items.clone(),
-            channel: Some(channel),
-            trigger: Trigger::BuyerMessage { first },
-        };
-        obligations(pack, &input)
+    let msg = plan::BuyerMessage {
+        received,
+        order,
+        channel,
+        body: "",
     };
-    (plan(true), plan(false))
+    let p = message_plan(pack, &msg);
+    (p.first_contact, p.follow_up)
 }
 
 #[cfg(test)]

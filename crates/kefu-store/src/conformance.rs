@@ -74,6 +74,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("high_value_orders_go_to_their_team", |s| {
         Box::pin(high_value_orders_go_to_their_team(s))
     }),
+    ("the_plan_is_applied_as_data", |s| {
+        Box::pin(the_plan_is_applied_as_data(s))
+    }),
     ("due_obligations_are_breached_once", |s| {
         Box::pin(due_obligations_are_breached_once(s))
     }),
@@ -124,6 +127,8 @@ fn inbound(shop_id: i64, handle: &str, body: &str, at: &str) -> Inbound {
         external_id: None,
         first_contact_obligations: vec![],
         follow_up_obligations: vec![],
+        high_value: false,
+        flags: vec![],
         redactions: vec![],
         reply_to: None,
     }
@@ -340,6 +345,8 @@ fn obligation(rule: &str, clock: &str, due: &str, severity: Severity) -> NewObli
         severity,
         due: t(due),
         explanation: format!("{rule} test"),
+        // As the rulebook plans it today: a missed platform limit escalates.
+        escalate_on_breach: severity == Severity::Platform,
     }
 }
 
@@ -1532,6 +1539,7 @@ pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
         severity: Severity::Platform,
         due: t(due),
         explanation: "test".into(),
+        escalate_on_breach: true,
     };
     let mut ids = Vec::new();
     for (shop_id, buyer, due) in [
@@ -1856,6 +1864,7 @@ pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
             "2026-11-11T22:00:00Z",
             Severity::Platform,
         )];
+        m.high_value = true;
         m
     };
     // Ben already has one conversation; a high-value one still goes to him, the team's.
@@ -1880,6 +1889,12 @@ pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
         .unwrap()
         .conversation_id;
     assert_eq!(store.assign(other, at).await.unwrap(), Some(ann));
+    // The rulebook's routing need decides, not a clock's name: the same clock without it
+    // goes by load (Ann has one, Ben two).
+    let mut clock_only = high("h0");
+    clock_only.high_value = false;
+    let c0 = store.ingest(clock_only).await.unwrap().conversation_id;
+    assert_eq!(store.assign(c0, at).await.unwrap(), Some(ann));
     // With the team away, a high-value conversation still reaches someone.
     store.set_availability(ben, false, at).await.unwrap();
     let hv2 = store.ingest(high("h2")).await.unwrap().conversation_id;
@@ -1906,4 +1921,42 @@ pub async fn mail_cursors_are_kept_per_mailbox(store: &Arc<dyn Store>) {
     };
     store.save_mail_cursor(a, top, Utc::now()).await.unwrap();
     assert_eq!(store.mail_cursor(a).await.unwrap(), Some(top));
+}
+
+/// The store applies the rulebook's plan as data (issue 11): a breached clock escalates only
+/// when the plan said so (whatever its severity), and each flag of a buyer's message is a
+/// `flagged` event naming its rule, written with the message.
+pub async fn the_plan_is_applied_as_data(store: &Arc<dyn Store>) {
+    let s = shop(store, "Plan data", Platform::Pinduoduo).await;
+    let mut m = inbound(s, "plan-1", "you idiots", "2026-11-13T10:00:00Z");
+    let mut quiet = obligation(
+        "TB-FRT-5M",
+        "first_response",
+        "2026-11-13T10:05:00Z",
+        Severity::Platform,
+    );
+    quiet.escalate_on_breach = false;
+    m.first_contact_obligations = vec![quiet];
+    m.flags = vec![crate::NewFlag {
+        rule: "PDD-NO-ABUSE".into(),
+        reason: "abusive words".into(),
+    }];
+    let id = store.ingest(m).await.unwrap().conversation_id;
+    let breached = store
+        .breach_due(t("2026-11-13T11:00:00Z"), 100)
+        .await
+        .unwrap();
+    let mine: Vec<_> = breached
+        .iter()
+        .filter(|b| b.conversation_id == id)
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert!(!mine[0].escalated, "the plan did not ask to escalate");
+    let d = store.conversation(id).await.unwrap().unwrap();
+    assert_eq!(d.conversation.status, ConversationStatus::New);
+    let flags: Vec<_> = d.events.iter().filter(|e| e.kind == "flagged").collect();
+    assert_eq!(flags.len(), 1, "{:?}", d.events);
+    assert_eq!(flags[0].data["rule"], "PDD-NO-ABUSE");
+    assert_eq!(flags[0].data["reason"], "abusive words");
+    assert_eq!(flags[0].actor, "rulebook");
 }

@@ -87,6 +87,16 @@ pub struct NewObligation {
     pub severity: Severity,
     pub due: DateTime<Utc>,
     pub explanation: String,
+    /// Whether missing it moves the conversation to `escalated` (the rulebook decides).
+    pub escalate_on_breach: bool,
+}
+
+/// Something the rulebook wants a supervisor to look at (PDD-NO-ABUSE …), recorded in the
+/// conversation's log as a `flagged` event with the message that raised it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFlag {
+    pub rule: String,
+    pub reason: String,
 }
 
 /// A buyer's message as it reaches the store: already normalised, language-detected and
@@ -108,6 +118,10 @@ pub struct Inbound {
     pub first_contact_obligations: Vec<NewObligation>,
     /// Clocks to open when the buyer writes again after an answer.
     pub follow_up_obligations: Vec<NewObligation>,
+    /// The conversation needs a high-value team (the rulebook's routing; sticky once set).
+    pub high_value: bool,
+    /// What a supervisor must look at about this message.
+    pub flags: Vec<NewFlag>,
     /// Kinds of secrets redacted from `body` (recorded in the event log, never the values).
     pub redactions: Vec<String>,
     /// Where a reply must go on the buyer's platform (a connector's thread, as JSON); replies

@@ -72,6 +72,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("../migrations/postgres/0015_mail_cursors.sql"),
     ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_plan_data.sql"),
+    ),
 ];
 
 /// Statements prepared on one connection, by their SQL: parsing and planning every statement
@@ -301,6 +305,43 @@ async fn require_shop(tx: &Transaction<'_>, stmts: &mut Stmts, shop_id: i64) -> 
     }
 }
 
+/// Writes what the rulebook's plan asked of a buyer's message beyond its clocks: the
+/// high-value routing need (sticky) and the flags for a supervisor, each as a `flagged` event.
+async fn apply_routing_and_flags(
+    tx: &Transaction<'_>,
+    stmts: &mut Stmts,
+    conversation_id: i64,
+    message_id: i64,
+    at: DateTime<Utc>,
+    m: &Inbound,
+) -> Result<()> {
+    if m.high_value {
+        tx.execute(
+            &st(
+                tx,
+                stmts,
+                "UPDATE conversations SET high_value = TRUE WHERE id = $1 AND NOT high_value",
+            )
+            .await?,
+            &[&conversation_id],
+        )
+        .await?;
+    }
+    for flag in &m.flags {
+        add_event(
+            tx,
+            stmts,
+            conversation_id,
+            at,
+            event_kind::FLAGGED,
+            "rulebook",
+            json!({"rule": flag.rule, "reason": flag.reason, "message_id": message_id}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn open_obligation(
     tx: &Transaction<'_>,
     stmts: &mut Stmts,
@@ -321,9 +362,9 @@ async fn open_obligation(
     }
     let row = tx
         .query_one(
-            &st(tx, stmts, "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id").await?,
-            &[&conversation_id, &ob.rule, &ob.clock.as_str(), &ob.severity.as_str(), &ob.due, &at, &ob.explanation],
+            &st(tx, stmts, "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation, escalate_on_breach)
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8) RETURNING id").await?,
+            &[&conversation_id, &ob.rule, &ob.clock.as_str(), &ob.severity.as_str(), &ob.due, &at, &ob.explanation, &ob.escalate_on_breach],
         )
         .await?;
     let id: i64 = row.get(0);
@@ -510,6 +551,7 @@ async fn ingest_tx(tx: &Transaction<'_>, stmts: &mut Stmts, m: &Inbound) -> Resu
         data,
     )
     .await?;
+    apply_routing_and_flags(tx, stmts, conversation_id, message_id, at, m).await?;
     Ok(IngestOutcome {
         conversation_id,
         message_id,
@@ -739,7 +781,7 @@ async fn assign_tx(
     // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
     let high_value: bool = tx
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM obligations WHERE conversation_id = $1 AND clock = 'high_value_response')",
+            "SELECT high_value FROM conversations WHERE id = $1",
             &[&conversation_id],
         )
         .await?
@@ -1278,7 +1320,7 @@ impl Store for PostgresStore {
                      SELECT id FROM obligations WHERE state = 'open' AND due_at <= $1
                      ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
                  UPDATE obligations o SET state = 'breached', closed_at = $1 FROM due WHERE o.id = due.id
-                 RETURNING o.id, o.conversation_id, o.rule, o.clock, o.severity, o.due_at",
+                 RETURNING o.id, o.conversation_id, o.rule, o.clock, o.severity, o.due_at, o.escalate_on_breach",
                 &[&now, &limit],
             )
             .await?;
@@ -1296,7 +1338,9 @@ impl Store for PostgresStore {
                 json!({"obligation_id": id, "rule": rule, "clock": clock, "severity": severity, "due": due.to_rfc3339()})).await?;
             let severity: kefu_core::Severity = parse_enum(&severity)?;
             let mut escalated = false;
-            if severity == kefu_core::Severity::Platform {
+            // The rulebook decided when it opened the clock whether missing it escalates.
+            let escalate_on_breach: bool = r.get(6);
+            if escalate_on_breach {
                 let n = tx
                     .execute(
                         "UPDATE conversations SET status = 'escalated', updated_at = $2

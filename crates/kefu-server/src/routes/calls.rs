@@ -6,8 +6,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kefu_core::{Channel, Severity};
-use kefu_store::{ClockStart, Inbound, NewObligation};
+use kefu_core::Channel;
+use kefu_store::{ClockStart, Inbound};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -88,6 +88,8 @@ pub async fn log_call(
             // The call was answered live: it starts no reply clock.
             first_contact_obligations: Vec::new(),
             follow_up_obligations: Vec::new(),
+            high_value: false,
+            flags: Vec::new(),
             redactions: redacted
                 .found
                 .iter()
@@ -96,8 +98,10 @@ pub async fn log_call(
             reply_to: None,
         })
         .await?;
+    // A promise to call back is a clock the rulebook opens (REC-CUSTOMER-INFO).
+    let callback = crate::shop_rules::stored_clocks(kefu_rules::plan::call_logged(callback_by));
     let mut opened = Vec::new();
-    if let Some(due) = callback_by {
+    if !callback.is_empty() {
         opened = state
             .store
             .start_clocks(ClockStart {
@@ -105,16 +109,7 @@ pub async fn log_call(
                 at: called_at,
                 actor: caller.actor.clone(),
                 trigger: "callback_promised".into(),
-                obligations: vec![NewObligation {
-                    rule: "REC-CUSTOMER-INFO".into(),
-                    clock: kefu_core::ClockKind::Callback,
-                    severity: Severity::Target,
-                    due,
-                    explanation: format!(
-                        "callback promised on the phone by {} (REC-CUSTOMER-INFO)",
-                        due.to_rfc3339()
-                    ),
-                }],
+                obligations: callback,
             })
             .await?;
     }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use kefu_core::{ClockKind, ConversationStatus, Direction, ObligationState};
+use kefu_core::{ConversationStatus, Direction, ObligationState};
 use kefu_guard::VerdictKind;
 use kefu_rules::Trigger;
 use kefu_store::{ClockStart, ConversationDetail, NewNote, NewReply, StatusChange};
@@ -101,23 +101,6 @@ pub struct ReplyRequest {
     pub confirm: bool,
 }
 
-/// Clocks a reply stops. An acknowledgement without substance does not stop a first-response
-/// clock (EBAY-SUBSTANTIVE): the guard's finding decides.
-fn clocks_closed(substantive: bool) -> Vec<ClockKind> {
-    // Any reply after a resolution is the follow-up that confirms the outcome.
-    // A reply also keeps a promise to get back to a caller.
-    let mut clocks = vec![
-        ClockKind::NextResponse,
-        ClockKind::Followup,
-        ClockKind::Callback,
-    ];
-    if substantive {
-        clocks.push(ClockKind::FirstResponse);
-        clocks.push(ClockKind::HighValueResponse);
-    }
-    clocks
-}
-
 pub async fn reply(
     State(state): State<AppState>,
     caller: Caller,
@@ -167,10 +150,9 @@ pub async fn reply(
             })),
         );
     }
-    let substantive = !verdict
-        .findings
-        .iter()
-        .any(|f| f.rule == "EBAY-SUBSTANTIVE");
+    // The rulebook decides which clocks the reply meets (EBAY-SUBSTANTIVE: an acknowledgement
+    // alone does not meet a first-response clock).
+    let plan = kefu_rules::plan::reply(!verdict.lacks_substance());
     let outcome = state
         .store
         .add_reply(NewReply {
@@ -179,7 +161,7 @@ pub async fn reply(
             actor: caller.actor.clone(),
             body: body.to_string(),
             at: now,
-            closes_clocks: clocks_closed(substantive),
+            closes_clocks: plan.close,
             guard_override: (!verdict.findings.is_empty())
                 .then(|| json!({"by": caller.actor, "name": caller.name, "findings": findings})),
             automatic: false,

@@ -88,6 +88,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("../../migrations/sqlite/0015_mail_cursors.sql"),
     ),
+    (
+        16,
+        include_str!("../../migrations/sqlite/0016_plan_data.sql"),
+    ),
 ];
 
 /// One caller's write, as the writer runs it: first `run` inside the batch's transaction

@@ -376,11 +376,11 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         }
         c
             .prepare_cached(
-                "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
+                "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation, escalate_on_breach)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8)",
             )?
             .execute(
-                params![conv.id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation],
+                params![conv.id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation, ob.escalate_on_breach],
             )?;
         let id = c.last_insert_rowid();
         opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
@@ -390,6 +390,7 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         data["obligations_opened"] = json!(opened);
     }
     add_event(c, conv.id, at, event_kind::MESSAGE_RECEIVED, "buyer", &data)?;
+    apply_routing_and_flags(c, conv.id, message_id, at, m)?;
     let conversation_id = conv.id;
     buyer.latest = Some(conv);
     cache.put_buyer(m.shop_id, &m.customer_handle, buyer);
@@ -399,6 +400,34 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         duplicate: false,
         new_conversation,
     })
+}
+
+/// Writes what the rulebook's plan asked of this message beyond its clocks: the high-value
+/// routing need (sticky) and the flags for a supervisor, each as a `flagged` event.
+fn apply_routing_and_flags(
+    c: &Connection,
+    conversation_id: i64,
+    message_id: i64,
+    at: i64,
+    m: &Inbound,
+) -> Result<()> {
+    if m.high_value {
+        c.prepare_cached(
+            "UPDATE conversations SET high_value = 1 WHERE id = ?1 AND high_value = 0",
+        )?
+        .execute([conversation_id])?;
+    }
+    for flag in &m.flags {
+        add_event(
+            c,
+            conversation_id,
+            at,
+            event_kind::FLAGGED,
+            "rulebook",
+            &json!({"rule": flag.rule, "reason": flag.reason, "message_id": message_id}),
+        )?;
+    }
+    Ok(())
 }
 
 /// Reads (or creates) a buyer's customer row and the state of their latest conversation.
@@ -765,10 +794,10 @@ fn change_clocks(
             continue;
         }
         c.prepare_cached(
-            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)",
+            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation, escalate_on_breach)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8)",
         )?
-        .execute(params![conversation_id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation])?;
+        .execute(params![conversation_id, ob.rule, ob.clock.as_str(), ob.severity.as_str(), micros(ob.due), at, ob.explanation, ob.escalate_on_breach])?;
         let id = c.last_insert_rowid();
         opened.push(json!({"obligation_id": id, "rule": ob.rule, "clock": ob.clock, "due": ob.due.to_rfc3339()}));
     }
@@ -782,9 +811,10 @@ pub fn breach_due(
     limit: i64,
 ) -> Result<Vec<crate::Breach>> {
     let at = micros(now);
-    let due: Vec<(i64, i64, String, String, String, i64)> = c
+    type Due = (i64, i64, String, String, String, i64, bool);
+    let due: Vec<Due> = c
         .prepare_cached(
-            "SELECT id, conversation_id, rule, clock, severity, due_at FROM obligations
+            "SELECT id, conversation_id, rule, clock, severity, due_at, escalate_on_breach FROM obligations
              WHERE state = 'open' AND due_at <= ?1 ORDER BY due_at LIMIT ?2",
         )?
         .query_map(params![at, limit], |r| {
@@ -795,11 +825,12 @@ pub fn breach_due(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(due.len());
-    for (id, conversation_id, rule, clock, severity, due_at) in due {
+    for (id, conversation_id, rule, clock, severity, due_at, escalate_on_breach) in due {
         cache.forget_conversation(conversation_id);
         c.prepare_cached(
             "UPDATE obligations SET state = 'breached', closed_at = ?2 WHERE id = ?1",
@@ -817,8 +848,9 @@ pub fn breach_due(
             .parse()
             .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
         let mut escalated = false;
-        if severity == kefu_core::Severity::Platform {
-            // A missed platform limit puts the conversation in front of a supervisor.
+        if escalate_on_breach {
+            // The rulebook asked for it: a missed platform limit puts the conversation in
+            // front of a supervisor.
             let n = c
                 .prepare_cached(
                     "UPDATE conversations SET status = 'escalated', updated_at = ?2
@@ -974,9 +1006,7 @@ pub fn assign(
     // A high-value order (the rulebook opened its high-value clock) goes to the high-value
     // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
     let high_value: bool = c
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM obligations WHERE conversation_id = ?1 AND clock = 'high_value_response')",
-        )?
+        .prepare_cached("SELECT high_value FROM conversations WHERE id = ?1")?
         .query_row([conversation_id], |r| r.get(0))?;
     let team: Option<(i64, String)> = if high_value {
         c.prepare_cached(

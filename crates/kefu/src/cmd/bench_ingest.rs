@@ -88,6 +88,8 @@ fn ingest_workload(
                 external_id: Some(format!("bench-{i}")),
                 first_contact_obligations: first,
                 follow_up_obligations: follow_up,
+                high_value: false,
+                flags: Vec::new(),
                 redactions: vec![],
                 reply_to: None,
             }

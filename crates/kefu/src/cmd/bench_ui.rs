@@ -166,6 +166,8 @@ async fn seed(
                         external_id: None,
                         first_contact_obligations: first,
                         follow_up_obligations: follow_up,
+                        high_value: false,
+                        flags: Vec::new(),
                         redactions: vec![],
                         reply_to: None,
                     })
