@@ -87,6 +87,9 @@ static PRESETS: LazyLock<Vec<Faq>> = LazyLock::new(|| {
     file.faq
 });
 
+/// The rule the presets serve: prepare the answers before a sales peak.
+pub const PRESETS_RULE: &str = "PEAK-PREP";
+
 /// The 20 preset FAQs of PEAK-PREP, in zh, en, de and es (one [`Faq`] per id and language).
 pub fn presets() -> Vec<Faq> {
     PRESETS.clone()

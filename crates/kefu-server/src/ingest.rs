@@ -134,12 +134,18 @@ async fn message_language(
     Ok(reading.decide(&context).map(str::to_string))
 }
 
-pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOutcome> {
+/// The sender's mistakes that are caught before anything is read: empty or overlong fields.
+fn validate(req: &InboundRequest) -> ApiResult<()> {
     non_empty("body", &req.body, MAX_MESSAGE_CHARS)?;
     non_empty("customer.handle", &req.customer.handle, 200)?;
     if let Some(ext) = &req.external_id {
         non_empty("external_id", ext, 200)?;
     }
+    Ok(())
+}
+
+pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOutcome> {
+    validate(&req)?;
     let received_at = match &req.received_at {
         Some(t) => clamp_received_at(state.clock.now(), parse_time("received_at", t)?),
         None => state.clock.now(),
@@ -163,15 +169,13 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         Some(ext) => state.store.order(req.shop_id, ext).await?,
         None => None,
     };
-    let plan = message_plan(
-        &rules.pack,
-        &kefu_rules::plan::BuyerMessage {
-            received: received_at,
-            order: order.as_ref(),
-            channel: req.channel,
-            body: &body,
-        },
-    );
+    let msg = kefu_rules::plan::BuyerMessage {
+        received: received_at,
+        order: order.as_ref(),
+        channel: req.channel,
+        body: &body,
+    };
+    let plan = message_plan(&rules.pack, &msg);
     let published_body = body.clone();
 
     let outcome = state

@@ -157,7 +157,7 @@ pub struct NewReply {
     pub actor: String,
     pub body: String,
     pub at: DateTime<Utc>,
-    /// Clocks this reply satisfies (`first_response`, `next_response`, …); the rules decide.
+    /// Clocks this reply satisfies (`ClockKind`s); the rules decide.
     pub closes_clocks: Vec<ClockKind>,
     /// Guard findings the agent confirmed past, as JSON, recorded with the reply's event.
     pub guard_override: Option<serde_json::Value>,
@@ -431,6 +431,9 @@ pub struct Overview {
     pub opened: i64,
     pub resolved: i64,
 }
+
+/// The clock whose met and breached counts the overview reports as "first responses".
+pub const FIRST_RESPONSE: ClockKind = ClockKind::FirstResponse;
 
 /// What signing in needs to know of an agent.
 #[derive(Debug, Clone)]

@@ -2178,9 +2178,9 @@ impl Store for PostgresStore {
                 &format!(
                     "SELECT COUNT(*) FILTER (WHERE state = 'met'), COUNT(*) FILTER (WHERE state = 'breached'),
                             (AVG(EXTRACT(EPOCH FROM closed_at - opened_at)) FILTER (WHERE state = 'met'))::float8
-                     FROM obligations WHERE clock = 'first_response' AND closed_at >= $2 AND {of_tenant}"
+                     FROM obligations WHERE clock = $3 AND closed_at >= $2 AND {of_tenant}"
                 ),
-                &[&tenant_id, &since],
+                &[&tenant_id, &since, &crate::FIRST_RESPONSE.as_str()],
             )
             .await?;
         let done = c

@@ -196,7 +196,9 @@ pub async fn load_presets(
     let (added, kept) = load_presets_into(&state, shop_id, &req).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"shop_id": shop_id, "loaded": added, "kept": kept, "rule": "PEAK-PREP"})),
+        Json(
+            json!({"shop_id": shop_id, "loaded": added, "kept": kept, "rule": kefu_faq::PRESETS_RULE}),
+        ),
     ))
 }
 

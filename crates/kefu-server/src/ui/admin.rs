@@ -512,7 +512,7 @@ async fn teams_view(
     };
     let body = html! {
         h1 { (lang.t("teams")) }
-        table { thead { tr { th { (lang.t("name")) } th { "HIGHVALUE-CHANNEL" } th { (lang.t("routing")) } th { (lang.t("agents")) } } }
+        table { thead { tr { th { (lang.t("name")) } th { (lang.t("high_value_team")) } th { (lang.t("routing")) } th { (lang.t("agents")) } } }
             tbody { @for t in &teams { tr data-team=(t.id) {
                 td translate="no" { (t.name) } td { @if t.high_value { "✓" } } td { (lang.t(if t.routing == "round_robin" { "round_robin" } else { "least_load" })) }
                 td translate="no" { (t.members.iter().map(name_of).collect::<Vec<_>>().join(", ")) }

@@ -1544,7 +1544,7 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
                     }
                     tr.unassigned { th scope="row" { (lang.t("unassigned")) } td { div.bar style=(bar(o.unassigned, max_load)) {} } td.num { (o.unassigned) } }
                 } }
-                h2 { (lang.t("first_response")) }
+                h2 { (lang.t("replies_today")) }
                 p {
                     (lang.t("met")) " " strong { (o.first_response_met) } " · " (lang.t("breached")) " " strong { (o.first_response_breached) }
                     @if let Some(r) = met_rate { " · " strong { (format!("{:.0} %", r * 100.0)) } }

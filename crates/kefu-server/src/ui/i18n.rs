@@ -151,7 +151,7 @@ impl Lang {
             "open_by_shop" => ("各店铺待处理会话", "Open conversations by shop"),
             "open_by_platform" => ("各平台", "By platform"),
             "agent_load" => ("客服负载", "Load per agent"),
-            "first_response" => ("今日首次响应", "First responses today"),
+            "replies_today" => ("今日首次响应", "First responses today"),
             "met" => ("按时", "met"),
             "breached" => ("超时", "breached"),
             "mean" => ("平均", "mean"),

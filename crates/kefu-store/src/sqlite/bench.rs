@@ -24,8 +24,12 @@ pub struct Row<'a> {
     pub obligations: usize,
 }
 
+/// The rule and clock of the benchmarks' obligations: the caller's choice (the store knows no
+/// rule of its own).
+pub type BenchClock<'a> = (&'a str, kefu_core::ClockKind);
+
 /// Inserts `rows` into a new database at `path` and returns the time it took.
-pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
+pub fn batched_insert(path: &str, rows: &[Row<'_>], clock: BenchClock<'_>) -> Result<Duration> {
     let mut conn = connect(path)?;
     migrate(&mut conn)?;
     conn.execute(
@@ -57,7 +61,7 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
             )?;
             let mut obligation = tx.prepare_cached(
                 "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, explanation)
-                 VALUES (?1, 'EBAY-FRT-24H', 'first_response', 'platform', ?2, 'open', ?2, '')",
+                 VALUES (?1, ?3, ?4, 'platform', ?2, 'open', ?2, '')",
             )?;
             let mut state = tx.prepare_cached(
                 "UPDATE conversations SET updated_at = ?2, last_inbound_at = ?2, message_count = message_count + 1 WHERE id = ?1",
@@ -76,7 +80,12 @@ pub fn batched_insert(path: &str, rows: &[Row<'_>]) -> Result<Duration> {
                     }
                 };
                 for _ in 0..r.obligations {
-                    obligation.execute(params![conversation_id, r.at_micros])?;
+                    obligation.execute(params![
+                        conversation_id,
+                        r.at_micros,
+                        clock.0,
+                        clock.1.as_str()
+                    ])?;
                 }
                 message.execute(params![
                     conversation_id,
@@ -102,6 +111,7 @@ pub fn seed_open_obligations(
     n: usize,
     first_due_micros: i64,
     spacing_ms: i64,
+    clock: BenchClock<'_>,
 ) -> Result<()> {
     let mut conn = connect(path)?;
     migrate(&mut conn)?;
@@ -125,12 +135,17 @@ pub fn seed_open_obligations(
             )?;
             let mut obligation = tx.prepare_cached(
                 "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at)
-                 VALUES (?1, 'EBAY-FRT-24H', 'first_response', 'platform', ?2, 'open', 0)",
+                 VALUES (?1, ?3, ?4, 'platform', ?2, 'open', 0)",
             )?;
             for i in start..(start + 10_000).min(n) {
                 conversation.execute(params![shop_id, customer_id])?;
                 let id = tx.last_insert_rowid();
-                obligation.execute(params![id, first_due_micros + i as i64 * spacing_ms * 1000])?;
+                obligation.execute(params![
+                    id,
+                    first_due_micros + i as i64 * spacing_ms * 1000,
+                    clock.0,
+                    clock.1.as_str()
+                ])?;
             }
         }
         tx.commit()?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::rows::{micros, time};
-use crate::{ConnectorRow, FaqEntry, NewConnector, Result, StoreError};
+use crate::{ConnectorRow, FIRST_RESPONSE, FaqEntry, NewConnector, Result, StoreError};
 
 pub fn put_faq(c: &Connection, f: &FaqEntry) -> Result<()> {
     let shop: Option<i64> = c
@@ -333,9 +333,9 @@ pub fn overview(
         .prepare_cached(&format!(
             "SELECT COALESCE(SUM(state = 'met'), 0), COALESCE(SUM(state = 'breached'), 0),
                     AVG(CASE WHEN state = 'met' THEN (closed_at - opened_at) / 1e6 END)
-             FROM obligations WHERE clock = 'first_response' AND closed_at >= ?2 AND {of_tenant}"
+             FROM obligations WHERE clock = ?3 AND closed_at >= ?2 AND {of_tenant}"
         ))?
-        .query_row(params![tenant_id, since_us], |r| {
+        .query_row(params![tenant_id, since_us, FIRST_RESPONSE.as_str()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     let (opened, resolved): (i64, i64) = c

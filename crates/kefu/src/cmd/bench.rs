@@ -14,6 +14,10 @@ use kefu_store::{DEFAULT_TENANT, NewShop, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+/// The clock the benchmarks' seeded obligations run under: eBay's first-response limit.
+pub const BENCH_CLOCK: kefu_store::sqlite::bench::BenchClock<'static> =
+    ("EBAY-FRT-24H", kefu_core::ClockKind::FirstResponse);
+
 #[derive(Subcommand)]
 pub enum Command {
     /// The store path: message + event + conversation state (+ rule clocks) per message,
@@ -398,7 +402,13 @@ async fn startup(db: Option<String>, conversations: usize, runs: usize) -> anyho
     let full_path = full_path.context("startup bench runs on SQLite")?;
     eprintln!("seeding {conversations} open conversations");
     tokio::task::block_in_place(|| {
-        kefu_store::sqlite::bench::seed_open_obligations(&full_path, conversations, 0, 1)
+        kefu_store::sqlite::bench::seed_open_obligations(
+            &full_path,
+            conversations,
+            0,
+            1,
+            BENCH_CLOCK,
+        )
     })?;
     let (empty_median, empty_max) = startup_times(&empty_url, runs).await?;
     let (full_median, full_max) = startup_times(&full_url, runs).await?;
@@ -475,6 +485,7 @@ async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<
             n,
             first_due.timestamp_micros(),
             spacing_ms,
+            BENCH_CLOCK,
         )
     })?;
     eprintln!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());

@@ -169,7 +169,7 @@ fn baseline_rate(path: &str, rows: &[BaselineRow]) -> anyhow::Result<f64> {
         })
         .collect();
     let took = tokio::task::block_in_place(|| {
-        kefu_store::sqlite::bench::batched_insert(&base_path, &rows)
+        kefu_store::sqlite::bench::batched_insert(&base_path, &rows, super::bench::BENCH_CLOCK)
     })?;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{base_path}{suffix}"));
