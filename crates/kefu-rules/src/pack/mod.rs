@@ -242,6 +242,8 @@ pub struct Pack {
     pub promises: BTreeSet<String>,
     /// Whether and when the shop answers automatically off hours.
     pub offhours_bot: Option<OffHoursBot>,
+    /// Rule IDs of the checks every buyer message goes through (`PDD-NO-ABUSE`).
+    pub message_checks: Vec<String>,
 }
 
 impl Pack {
@@ -270,6 +272,7 @@ impl Pack {
             .chain(self.entitlements.iter().map(|e| e.rule.as_str()))
             .chain(self.calendar_rules.iter().map(String::as_str))
             .chain(self.offhours_bot.iter().map(|b| b.rule.as_str()))
+            .chain(self.message_checks.iter().map(String::as_str))
             .collect()
     }
 

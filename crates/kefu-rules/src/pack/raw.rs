@@ -48,6 +48,9 @@ struct RawPack {
     #[serde(default)]
     entitlements: Vec<RawEntitlement>,
     offhours_bot: Option<RawBot>,
+    /// Checks of every buyer message the pack asks for, by rule ID (`PDD-NO-ABUSE`).
+    #[serde(default)]
+    message_checks: Vec<S>,
 }
 
 /// `[offhours_bot]`: outside `calendar` a buyer's message gets the shop's auto-reply.
@@ -428,6 +431,25 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         None => None,
     };
 
+    let message_checks = raw
+        .message_checks
+        .iter()
+        .map(|id| {
+            let rule = cx.rule(id, "process")?;
+            if crate::plan::MESSAGE_CHECKS.contains(&rule.as_str()) {
+                Ok(rule)
+            } else {
+                Err(cx.err(
+                    id,
+                    format!(
+                        "no message check enforces `{rule}`; known: {}",
+                        crate::plan::MESSAGE_CHECKS.join(", ")
+                    ),
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
     Ok(Pack {
         id: id_from_name(name),
         name: raw.name,
@@ -447,5 +469,6 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         entitlements,
         promises,
         offhours_bot,
+        message_checks,
     })
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Severity};
 
-use super::{ClockOpen, OrderTotal, Plan, order_total, order_value};
+use super::{ClockOpen, Flag, OrderTotal, Plan, order_total, order_value};
 use crate::deadline::{DeadlineInput, Trigger, deadlines};
 use crate::pack::Pack;
 
@@ -39,7 +39,26 @@ pub fn buyer_message(pack: &Pack, msg: &BuyerMessage<'_>, first: bool) -> Plan {
         channel: Some(msg.channel),
         trigger: Trigger::BuyerMessage { first },
     };
-    Plan::opening(open(pack, &input))
+    let mut plan = Plan::opening(open(pack, &input));
+    plan.flags = message_flags(pack, msg.body);
+    plan
+}
+
+/// The flags the pack's message checks raise on `body`.
+fn message_flags(pack: &Pack, body: &str) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if pack.message_checks.iter().any(|r| r == super::abuse::RULE)
+        && let Some(phrase) = super::abuse::abusive_phrase(body)
+    {
+        flags.push(Flag {
+            rule: super::abuse::RULE.to_string(),
+            reason: format!(
+                "abusive words in the buyer's message: \"{}\"",
+                phrase.trim()
+            ),
+        });
+    }
+    flags
 }
 
 /// The plan for an agent's reply. `substantive`: the guard did not find it an

@@ -20,8 +20,15 @@
 //! | a phone call logged | [`call_logged`] |
 //! | an after-sales case opened / moved | [`case_opened`], [`case_moved`] |
 //! | a clock breached | [`clock_breached`] |
+//!
+//! A buyer's message also goes through the checks its pack lists in `message_checks`; each
+//! raises a [`Flag`] for a supervisor (PDD-NO-ABUSE: [`abuse`]).
 
+pub mod abuse;
 mod events;
+
+/// Rule IDs a pack may list in `message_checks`: each has a check of the buyer's message here.
+pub const MESSAGE_CHECKS: &[&str] = &[abuse::RULE];
 #[cfg(test)]
 mod tests;
 

@@ -218,3 +218,39 @@ fn breach_escalates_per_obligation() {
     assert_eq!(b.reason, "EBAY-FRT-24H breached");
     assert!(!clock_breached("TB-FRT-5M", false).escalate);
 }
+
+/// PDD-NO-ABUSE: on a Pinduoduo shop an abusive buyer message is flagged for a supervisor,
+/// a merely angry one is not, and a pack that does not list the check flags nothing.
+#[test]
+fn pinduoduo_flags_an_abusive_buyer_for_a_supervisor() {
+    let packs = packs();
+    let msg = |body| BuyerMessage {
+        received: at(),
+        order: None,
+        channel: Channel::Marketplace,
+        body,
+    };
+    let pdd = packs.get("pinduoduo").unwrap();
+    assert!(pdd.cited_rules().contains("PDD-NO-ABUSE"));
+    let plan = buyer_message(pdd, &msg("你们这群傻逼，还不发货"), true);
+    assert_eq!(plan.flags.len(), 1, "{plan:?}");
+    assert_eq!(plan.flags[0].rule, "PDD-NO-ABUSE");
+    assert!(
+        plan.flags[0].reason.contains("傻逼"),
+        "{}",
+        plan.flags[0].reason
+    );
+    // The clocks are those of any message: a flag changes no clock.
+    assert_eq!(plan.open, buyer_message(pdd, &msg("还不发货"), true).open);
+    assert!(
+        buyer_message(pdd, &msg("你们太差劲了，我要投诉"), true)
+            .flags
+            .is_empty()
+    );
+    let taobao = packs.get("taobao").unwrap();
+    assert!(
+        buyer_message(taobao, &msg("你们这群傻逼"), true)
+            .flags
+            .is_empty()
+    );
+}
