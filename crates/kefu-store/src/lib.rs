@@ -13,6 +13,7 @@ pub mod conformance;
 mod inbox;
 pub mod postgres;
 pub mod sqlite;
+mod status_sets;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

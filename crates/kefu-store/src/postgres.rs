@@ -20,7 +20,7 @@ use tokio_postgres::{NoTls, Row, Statement};
 
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
-    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError,
+    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError, status_sets,
 };
 
 /// Connections in the pool. Eight keeps the 2-core machines kefu is sized for busy without
@@ -761,13 +761,16 @@ async fn assign_tx(tx: &Tx<'_>, conversation_id: i64, at: DateTime<Utc>) -> Resu
         } else {
             "AND $4::bigint IS NULL"
         };
-        let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
+        let open = &*status_sets::OPEN;
+        let load = format!(
+            "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN {open}),"
+        );
         let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
         let order_load = if mode == Some("round_robin") {
             ""
         } else {
-            load
+            load.as_str()
         };
         let sql = format!(
             "SELECT a.id FROM agents a
@@ -776,7 +779,7 @@ async fn assign_tx(tx: &Tx<'_>, conversation_id: i64, at: DateTime<Utc>) -> Resu
                     OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = $3))
                {member}
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                    AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
+                    AND x.status IN {open}) < a.max_open
              ORDER BY ($2::text IS NOT NULL AND a.languages ? $2::text) DESC,
                       {order_load}
                       a.last_assigned_at NULLS FIRST, a.id
@@ -1274,8 +1277,11 @@ impl Store for PostgresStore {
             if escalate_on_breach {
                 let n = tx
                     .execute(
-                        "UPDATE conversations SET status = 'escalated', updated_at = $2
-                         WHERE id = $1 AND status IN ('new', 'open', 'pending_customer')",
+                        &format!(
+                            "UPDATE conversations SET status = 'escalated', updated_at = $2
+                             WHERE id = $1 AND status IN {}",
+                            *status_sets::ESCALATES_ON_BREACH
+                        ),
                         &[&conversation_id, &now],
                     )
                     .await?;
@@ -1496,8 +1502,11 @@ impl Store for PostgresStore {
         if !available {
             let rows = tx
                 .query(
-                    "SELECT id FROM conversations WHERE assignee_id = $1
-                     AND status IN ('new', 'open', 'pending_customer', 'escalated') ORDER BY id FOR UPDATE",
+                    &format!(
+                        "SELECT id FROM conversations WHERE assignee_id = $1
+                         AND status IN {} ORDER BY id FOR UPDATE",
+                        *status_sets::OPEN
+                    ),
                     &[&agent_id],
                 )
                 .await?;
@@ -2037,17 +2046,17 @@ impl Store for PostgresStore {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<crate::Overview> {
-        const OPEN: &str = "('new', 'open', 'pending_customer', 'escalated')";
+        let open = &*status_sets::OPEN;
         let c = self.conn().await?;
         let shops = "SELECT id FROM shops WHERE tenant_id = $1";
         let pairs = |rows: Vec<Row>| -> Vec<(i64, i64)> {
             rows.iter().map(|r| (r.get(0), r.get(1))).collect()
         };
         let open_by_shop = pairs(
-            c.query(&format!("SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"), &[&tenant_id]).await?,
+            c.query(&format!("SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"), &[&tenant_id]).await?,
         );
         let load = pairs(
-            c.query(&format!("SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"), &[&tenant_id]).await?,
+            c.query(&format!("SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"), &[&tenant_id]).await?,
         );
         let unassigned = load.iter().find(|(a, _)| *a == 0).map_or(0, |(_, n)| *n);
         let escalated: i64 = c
@@ -2077,7 +2086,7 @@ impl Store for PostgresStore {
             .await?;
         let done = c
             .query_one(
-                &format!("SELECT COUNT(*), COUNT(*) FILTER (WHERE status IN ('resolved', 'closed')) FROM conversations WHERE created_at >= $2 AND shop_id IN ({shops})"),
+                &format!("SELECT COUNT(*), COUNT(*) FILTER (WHERE status IN {finished}) FROM conversations WHERE created_at >= $2 AND shop_id IN ({shops})", finished = *status_sets::FINISHED),
                 &[&tenant_id, &since],
             )
             .await?;
@@ -2357,9 +2366,12 @@ impl Store for PostgresStore {
         let client = self.conn().await?;
         let row = client
             .query_one(
-                "SELECT (SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM conversations),
-                        (SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open', 'pending_customer', 'escalated')),
+                &format!(
+                    "SELECT (SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM conversations),
+                        (SELECT COUNT(*) FROM conversations WHERE status IN {}),
                         (SELECT COUNT(*) FROM messages)",
+                    *status_sets::OPEN
+                ),
                 &[],
             )
             .await?;

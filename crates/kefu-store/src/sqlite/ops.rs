@@ -10,7 +10,7 @@ use super::cache::{Buyer, ConversationState, WriterCache};
 use super::rows::{self, micros};
 use crate::{
     ClockStart, ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
-    ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
+    ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text, status_sets,
 };
 
 #[expect(
@@ -852,10 +852,11 @@ pub fn breach_due(
             // The rulebook asked for it: a missed platform limit puts the conversation in
             // front of a supervisor.
             let n = c
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "UPDATE conversations SET status = 'escalated', updated_at = ?2
-                     WHERE id = ?1 AND status IN ('new', 'open', 'pending_customer')",
-                )?
+                     WHERE id = ?1 AND status IN {}",
+                    *status_sets::ESCALATES_ON_BREACH
+                ))?
                 .execute(params![conversation_id, at])?;
             if n > 0 {
                 escalated = true;
@@ -1025,13 +1026,16 @@ pub fn assign(
         };
         // Speaks the language first; then, least load: fewest open conversations, then longest
         // since the last one; round robin: longest since the last one.
-        let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
+        let open = &*status_sets::OPEN;
+        let load = format!(
+            "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                       AND x.status IN {open}),"
+        );
         let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
         let order_load = if mode == Some("round_robin") {
             ""
         } else {
-            load
+            load.as_str()
         };
         let sql = format!(
             "SELECT a.id FROM agents a
@@ -1040,7 +1044,7 @@ pub fn assign(
                     OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = ?3))
                {member}
                AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                    AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
+                    AND x.status IN {open}) < a.max_open
              ORDER BY (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = ?2)) DESC,
                       {order_load}
                       COALESCE(a.last_assigned_at, 0), a.id
@@ -1099,10 +1103,11 @@ pub fn set_availability(
         return Ok(Vec::new());
     }
     let open: Vec<i64> = c
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id FROM conversations WHERE assignee_id = ?1
-             AND status IN ('new', 'open', 'pending_customer', 'escalated') ORDER BY id",
-        )?
+             AND status IN {} ORDER BY id",
+            *status_sets::OPEN
+        ))?
         .query_map([agent_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &open {
@@ -1235,9 +1240,10 @@ pub fn stats(c: &Connection) -> Result<Stats> {
     Ok(Stats {
         shops: count("SELECT COUNT(*) FROM shops")?,
         conversations: count("SELECT COUNT(*) FROM conversations")?,
-        open_conversations: count(
-            "SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open', 'pending_customer', 'escalated')",
-        )?,
+        open_conversations: count(&format!(
+            "SELECT COUNT(*) FROM conversations WHERE status IN {}",
+            *status_sets::OPEN
+        ))?,
         messages: count("SELECT COUNT(*) FROM messages")?,
     })
 }
