@@ -10,8 +10,10 @@ use serde::Serialize;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod decisions;
 mod inbox;
 pub mod postgres;
+pub mod routing;
 pub mod sqlite;
 mod status_sets;
 

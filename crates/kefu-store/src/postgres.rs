@@ -18,9 +18,11 @@ use serde_json::{Value, json};
 use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, Row, Statement};
 
+use crate::decisions::ReplyRoute;
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
-    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError, status_sets,
+    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError, decisions, routing,
+    status_sets,
 };
 
 /// Connections in the pool. Eight keeps the 2-core machines kefu is sized for busy without
@@ -435,10 +437,15 @@ async fn ingest_tx(tx: &Tx<'_>, m: &Inbound) -> Result<IngestOutcome> {
         .await?
         .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1), r.get::<_, bool>(2)));
     let language = m.language.as_ref().or(m.customer_language.as_ref());
-    let continuing = latest.filter(|(_, status, _)| status != ConversationStatus::Closed.as_str());
-    let (conversation_id, new_conversation, replied) = match continuing {
+    let continuing = match latest {
         Some((id, status, replied)) => {
-            let before: ConversationStatus = parse_enum(&status)?;
+            let status: ConversationStatus = parse_enum(&status)?;
+            decisions::continues(status).then_some((id, status, replied))
+        }
+        None => None,
+    };
+    let (conversation_id, new_conversation, replied) = match continuing {
+        Some((id, before, replied)) => {
             let after = before.after_inbound();
             tx.execute(
                 &st(
@@ -496,24 +503,10 @@ async fn ingest_tx(tx: &Tx<'_>, m: &Inbound) -> Result<IngestOutcome> {
         )
         .await?
         .get(0);
-    let mut data =
-        json!({"message_id": message_id, "channel": m.channel.as_str(), "language": m.language});
-    if order_id.is_none()
-        && let Some(ext) = &m.order_external_id
-    {
-        data["order_ref_unknown"] = json!(ext);
-    }
-    if !m.redactions.is_empty() {
-        data["redacted"] = json!(m.redactions);
-    }
+    let mut data = decisions::received_data(message_id, m, order_id.is_some());
     // The clocks this message starts are recorded with it, in the same event.
-    let clocks = if replied {
-        &m.follow_up_obligations
-    } else {
-        &m.first_contact_obligations
-    };
     let mut opened = Vec::new();
-    for ob in clocks {
+    for ob in decisions::clocks_to_start(m, replied) {
         opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
     }
     if !opened.is_empty() {
@@ -558,11 +551,7 @@ async fn lock_conversation(tx: &Tx<'_>, id: i64) -> Result<(i64, String, String)
 async fn reply_tx(tx: &Tx<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     let (shop_id, status, channel) = lock_conversation(tx, r.conversation_id).await?;
     let before: ConversationStatus = parse_enum(&status)?;
-    let after = if r.automatic {
-        before
-    } else {
-        before.after_reply()
-    };
+    let after = decisions::status_after_reply(before, r.automatic);
     let at = r.at;
     let message_id: i64 = tx
         .query_one(
@@ -577,17 +566,17 @@ async fn reply_tx(tx: &Tx<'_>, r: &NewReply) -> Result<ReplyOutcome> {
         &[&r.conversation_id, &after.as_str(), &at, &!r.automatic],
     )
     .await?;
-    // Email replies, and marketplace replies to threads a connector brought in, leave through
-    // the outbox, written with the reply so none is lost.
-    let outbound = channel == kefu_core::Channel::Email.as_str()
-        || (channel == kefu_core::Channel::Marketplace.as_str()
-            && tx
+    let outbound = match decisions::reply_route(&channel) {
+        ReplyRoute::Outbox => true,
+        ReplyRoute::Direct => false,
+        ReplyRoute::OutboxIfConnectorThread => tx
                 .query_one(
                     &st(tx, "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND reply_to IS NOT NULL)").await?,
                     &[&r.conversation_id],
                 )
                 .await?
-                .get::<_, bool>(0));
+                .get::<_, bool>(0),
+    };
     if outbound {
         tx.execute(
             &st(
@@ -601,17 +590,7 @@ async fn reply_tx(tx: &Tx<'_>, r: &NewReply) -> Result<ReplyOutcome> {
         )
         .await?;
     }
-    let mut data = json!({"message_id": message_id});
-    // The thread shows the reply as queued until the outbox records how its delivery went.
-    if outbound {
-        data["queued"] = json!(true);
-    }
-    if r.automatic {
-        data["bot"] = json!(true);
-    }
-    if let Some(findings) = &r.guard_override {
-        data["guard_override"] = findings.clone();
-    }
+    let data = decisions::reply_sent_data(message_id, outbound, r);
     add_event(
         tx,
         r.conversation_id,
@@ -721,79 +700,90 @@ async fn change_clocks(
     Ok((met, opened))
 }
 
-/// Picks and records the agent for a conversation (see `Store::assign`). The agents' rows are
-/// locked so two nodes do not both give the last free slot away.
+/// The agents who may work on a shop, with what routing weighs: languages, open load, room,
+/// membership of the high-value team `team_id`, last assignment.
+async fn routing_candidates(
+    tx: &Tx<'_>,
+    tenant_id: i64,
+    shop_id: i64,
+    team_id: Option<i64>,
+) -> Result<Vec<routing::Candidate>> {
+    let sql = format!(
+        "SELECT a.id, a.languages::text,
+                (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                   AND x.status IN {open}),
+                a.max_open::bigint,
+                ($3::bigint IS NOT NULL
+                 AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = $3)),
+                a.last_assigned_at
+         FROM agents a
+         WHERE a.tenant_id = $1 AND a.available AND a.role IN ('agent', 'supervisor')
+           AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
+                OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = $2))
+         ORDER BY a.id",
+        open = *status_sets::OPEN
+    );
+    let rows = tx
+        .query(&st(tx, &sql).await?, &[&tenant_id, &shop_id, &team_id])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| routing::Candidate {
+            agent_id: r.get(0),
+            languages: serde_json::from_str(r.get(1)).unwrap_or_default(),
+            open_load: r.get(2),
+            max_open: r.get(3),
+            in_team: r.get(4),
+            last_assigned: r
+                .get::<_, Option<DateTime<Utc>>>(5)
+                .map(|t| t.timestamp_micros()),
+        })
+        .collect())
+}
+
+/// Picks and records the agent for a conversation (see `Store::assign`; the choice is
+/// `routing::choose`). The chosen agent's row is locked before it is given the conversation,
+/// so two nodes assigning at once queue on it.
 async fn assign_tx(tx: &Tx<'_>, conversation_id: i64, at: DateTime<Utc>) -> Result<Option<i64>> {
+    // The conversation, the shop's own choice of routing, and the tenant's high-value team.
     let row = tx
         .query_one(
-            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, s.settings->>'routing'
-             FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = $1",
+            &st(
+                tx,
+                "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, s.settings->>'routing',
+                        co.high_value, t.id, t.routing
+                 FROM conversations co JOIN shops s ON s.id = co.shop_id
+                 LEFT JOIN LATERAL (SELECT id, routing FROM teams
+                                    WHERE tenant_id = s.tenant_id AND high_value
+                                    ORDER BY id LIMIT 1) t ON TRUE
+                 WHERE co.id = $1",
+            )
+            .await?,
             &[&conversation_id],
         )
         .await?;
     let (tenant_id, language, current, shop_id): (i64, Option<String>, Option<i64>, i64) =
         (row.get(0), row.get(1), row.get(2), row.get(3));
-    // The shop's own choice of routing, for conversations no team takes.
-    let shop_routing: Option<String> = row.get(4);
-    // A high-value order (the rulebook opened its high-value clock) goes to the high-value
-    // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
-    let high_value: bool = tx
-        .query_one(
-            "SELECT high_value FROM conversations WHERE id = $1",
-            &[&conversation_id],
-        )
-        .await?
-        .get(0);
-    let team: Option<(i64, String)> = if high_value {
-        tx.query_opt(
-            "SELECT id, routing FROM teams WHERE tenant_id = $1 AND high_value ORDER BY id LIMIT 1",
-            &[&tenant_id],
-        )
-        .await?
-        .map(|r| (r.get(0), r.get(1)))
-    } else {
-        None
+    let (shop_routing, high_value, team_id, team_routing): (
+        Option<String>,
+        bool,
+        Option<i64>,
+        Option<String>,
+    ) = (row.get(4), row.get(5), row.get(6), row.get(7));
+    let candidates = routing_candidates(tx, tenant_id, shop_id, team_id).await?;
+    let need = routing::Need {
+        language: language.as_deref(),
+        high_value,
+        team_mode: team_id.map(|_| routing::Mode::from_setting(team_routing.as_deref())),
+        shop_mode: routing::Mode::from_setting(shop_routing.as_deref()),
     };
-    let mut agent = None;
-    for team in [team.as_ref(), None] {
-        let member = if team.is_some() {
-            "AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = $4)"
-        } else {
-            "AND $4::bigint IS NULL"
-        };
-        let open = &*status_sets::OPEN;
-        let load = format!(
-            "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN {open}),"
-        );
-        let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
-        let order_load = if mode == Some("round_robin") {
-            ""
-        } else {
-            load.as_str()
-        };
-        let sql = format!(
-            "SELECT a.id FROM agents a
-             WHERE a.tenant_id = $1 AND a.available AND a.role IN ('agent', 'supervisor')
-               AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
-                    OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = $3))
-               {member}
-               AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                    AND x.status IN {open}) < a.max_open
-             ORDER BY ($2::text IS NOT NULL AND a.languages ? $2::text) DESC,
-                      {order_load}
-                      a.last_assigned_at NULLS FIRST, a.id
-             LIMIT 1 FOR UPDATE OF a"
-        );
-        let team_id = team.map(|t| t.0);
-        agent = tx
-            .query_opt(&sql, &[&tenant_id, &language, &shop_id, &team_id])
-            .await?
-            .map(|r| r.get::<_, i64>(0));
-        // Nobody of the team is free: anyone who can, rather than nobody.
-        if agent.is_some() || team.is_none() {
-            break;
-        }
+    let agent = routing::choose(&need, &candidates);
+    if let Some(agent_id) = agent {
+        tx.execute(
+            &st(tx, "SELECT 1 FROM agents WHERE id = $1 FOR UPDATE").await?,
+            &[&agent_id],
+        )
+        .await?;
     }
     if agent.is_none() && current.is_none() {
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
