@@ -19,9 +19,10 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, Row, Statement};
 
 use crate::decisions::ReplyRoute;
+use crate::prelude::*;
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
-    NewShop, ReplyOutcome, Result, Stats, StatusChange, Store, StoreError, decisions, routing,
+    NewShop, ReplyOutcome, Result, Stats, StatusChange, StoreError, decisions, routing,
     status_sets,
 };
 
@@ -814,193 +815,7 @@ async fn assign_tx(tx: &Tx<'_>, conversation_id: i64, at: DateTime<Utc>) -> Resu
 }
 
 #[async_trait]
-impl Store for PostgresStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn create_shop(&self, s: NewShop) -> Result<Shop> {
-        let client = self.conn().await?;
-        if client
-            .query_opt("SELECT 1 FROM tenants WHERE id = $1", &[&s.tenant_id])
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound(format!(
-                "tenant {} does not exist",
-                s.tenant_id
-            )));
-        }
-        let sql = format!(
-            "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, settings, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING {SHOP_COLS}"
-        );
-        let row = client
-            .query_one(
-                &sql,
-                &[
-                    &s.tenant_id,
-                    &s.name,
-                    &s.platform.as_str(),
-                    &s.timezone,
-                    &s.currency,
-                    &s.pack,
-                    &s.settings,
-                ],
-            )
-            .await?;
-        shop_row(&row)
-    }
-
-    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
-        let client = self.conn().await?;
-        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE id = $1");
-        client
-            .query_opt(&sql, &[&id])
-            .await?
-            .as_ref()
-            .map(shop_row)
-            .transpose()
-    }
-
-    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
-        let client = self.conn().await?;
-        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE tenant_id = $1 ORDER BY id");
-        client
-            .query(&sql, &[&tenant_id])
-            .await?
-            .iter()
-            .map(shop_row)
-            .collect()
-    }
-
-    async fn upsert_order(&self, o: NewOrder) -> Result<Order> {
-        let mut client = self.conn().await?;
-        let tx = client.transaction().await?;
-        require_shop(&tx, o.shop_id).await?;
-        let sql = format!(
-            "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
-                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items,
-                 buyer_email, buyer_phone, buyer_postcode)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13, $14, $15, $16)
-             ON CONFLICT (shop_id, external_id) DO UPDATE SET
-                 total = EXCLUDED.total, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
-                 promised_ship_by = EXCLUDED.promised_ship_by, shipped_at = EXCLUDED.shipped_at,
-                 carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
-                 delivered_at = EXCLUDED.delivered_at, closed_at = EXCLUDED.closed_at,
-                 promises = EXCLUDED.promises, items = EXCLUDED.items,
-                 buyer_email = COALESCE(EXCLUDED.buyer_email, orders.buyer_email),
-                 buyer_phone = COALESCE(EXCLUDED.buyer_phone, orders.buyer_phone),
-                 buyer_postcode = COALESCE(EXCLUDED.buyer_postcode, orders.buyer_postcode)
-             RETURNING {ORDER_COLS}"
-        );
-        let promises = json!(o.promises);
-        let items = serde_json::to_string(&o.items).unwrap_or_else(|_| "[]".into());
-        let row = tx
-            .query_one(
-                &sql,
-                &[
-                    &o.shop_id,
-                    &o.external_id,
-                    &o.total.amount,
-                    &o.total.currency.code(),
-                    &o.paid_at,
-                    &o.promised_ship_by,
-                    &o.shipped_at,
-                    &o.carrier,
-                    &o.tracking_number,
-                    &o.delivered_at,
-                    &o.closed_at,
-                    &promises,
-                    &items,
-                    &o.buyer.email,
-                    &o.buyer.phone,
-                    &o.buyer.postcode,
-                ],
-            )
-            .await?;
-        let order = order_row(&row)?;
-        tx.commit().await?;
-        Ok(order)
-    }
-
-    async fn order_buyer(
-        &self,
-        shop_id: i64,
-        external_id: &str,
-    ) -> Result<Option<crate::OrderBuyer>> {
-        let conn = self.conn().await?;
-        let row = conn
-            .query_opt(
-                "SELECT buyer_email, buyer_phone, buyer_postcode FROM orders WHERE shop_id = $1 AND external_id = $2",
-                &[&shop_id, &external_id],
-            )
-            .await?;
-        Ok(row.map(|r| crate::OrderBuyer {
-            email: r.get(0),
-            phone: r.get(1),
-            postcode: r.get(2),
-        }))
-    }
-
-    async fn claim_order(
-        &self,
-        conversation_id: i64,
-        external_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut conn = self.conn().await?;
-        let tx = conn.transaction().await?;
-        let changed = tx
-            .execute(
-                "UPDATE conversations SET order_claim = $2
-                 WHERE id = $1 AND order_id IS NULL AND order_claim IS DISTINCT FROM $2",
-                &[&conversation_id, &external_id],
-            )
-            .await?;
-        if changed == 0 {
-            let exists = tx
-                .query_opt(
-                    "SELECT 1 FROM conversations WHERE id = $1",
-                    &[&conversation_id],
-                )
-                .await?
-                .is_some();
-            if !exists {
-                return Err(StoreError::NotFound(format!(
-                    "conversation {conversation_id} does not exist"
-                )));
-            }
-            // Already linked to an order (that link stands) or this very claim made before:
-            // nothing to record.
-            return Ok(());
-        }
-        tx.execute(
-            "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, 'visitor', $4)",
-            &[
-                &conversation_id,
-                &at,
-                &event_kind::ORDER_CLAIMED,
-                &json!({"order": external_id, "verified": false}),
-            ],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
-        let client = self.conn().await?;
-        let sql =
-            format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 AND external_id = $2");
-        client
-            .query_opt(&sql, &[&shop_id, &external_id])
-            .await?
-            .as_ref()
-            .map(order_row)
-            .transpose()
-    }
-
+impl ConversationStore for PostgresStore {
     async fn buyer_language(&self, shop_id: i64, handle: &str) -> Result<crate::BuyerLanguage> {
         let conn = self.conn().await?;
         let row = conn
@@ -1336,97 +1151,6 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn create_agent(&self, a: NewAgent) -> Result<Agent> {
-        let client = self.conn().await?;
-        let sql = format!(
-            "INSERT INTO agents (tenant_id, email, name, role, languages, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING {AGENT_COLS}"
-        );
-        let languages = json!(a.languages);
-        let row = client
-            .query_one(
-                &sql,
-                &[
-                    &a.tenant_id,
-                    &a.email,
-                    &a.name,
-                    &a.role.as_str(),
-                    &languages,
-                    &a.password_hash,
-                ],
-            )
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!(
-                    "an agent with email {:?} already exists",
-                    a.email
-                )),
-                other => other,
-            })?;
-        agent_row(&row)
-    }
-
-    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
-        let client = self.conn().await?;
-        let n = client
-            .execute(
-                "INSERT INTO api_tokens (agent_id, name, token_hash, created_at)
-                 SELECT id, $2, $3, now() FROM agents WHERE id = $1",
-                &[&agent_id, &name, &token_hash],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "agent {agent_id} does not exist"
-            )));
-        }
-        Ok(())
-    }
-
-    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
-        let client = self.conn().await?;
-        let sql = format!(
-            "SELECT {AGENT_COLS} FROM agents WHERE id = (SELECT agent_id FROM api_tokens WHERE token_hash = $1)"
-        );
-        client
-            .query_opt(&sql, &[&token_hash])
-            .await?
-            .as_ref()
-            .map(agent_row)
-            .transpose()
-    }
-
-    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
-        let client = self.conn().await?;
-        let row = client
-            .query_one(
-                "INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES ($1, $2, $3, $4) RETURNING id",
-                &[&f.channel.as_str(), &f.received_at, &f.error, &f.raw],
-            )
-            .await?;
-        Ok(row.get(0))
-    }
-
-    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
-        let client = self.conn().await?;
-        let rows = client
-            .query(
-                "SELECT id, channel, received_at, error, length(raw)::bigint FROM failed_ingests ORDER BY id DESC LIMIT $1",
-                &[&limit],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::FailedIngestInfo {
-                id: r.get(0),
-                channel: r.get(1),
-                received_at: r.get(2),
-                error: r.get(3),
-                size: r.get(4),
-            })
-            .collect())
-    }
-
     async fn assign_to(
         &self,
         conversation_id: i64,
@@ -1510,225 +1234,6 @@ impl Store for PostgresStore {
         Ok(moved)
     }
 
-    async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::OutboxItem>> {
-        let conn = self.conn().await?;
-        let rows = conn
-            .query(
-                "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts::bigint, s.name,
-                        (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
-                            AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1),
-                        (SELECT reply_to FROM messages i WHERE i.conversation_id = o.conversation_id
-                            AND i.direction = 'inbound' AND i.reply_to IS NOT NULL AND i.id < o.message_id
-                            ORDER BY i.id DESC LIMIT 1),
-                        m.shop_id
-                 FROM outbox o JOIN messages m ON m.id = o.message_id JOIN shops s ON s.id = m.shop_id
-                 WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
-                &[&now, &limit],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::OutboxItem {
-                id: r.get(0),
-                message_id: r.get(1),
-                conversation_id: r.get(2),
-                channel: r.get(3),
-                recipient: r.get(4),
-                body: r.get(5),
-                attempts: r.get(6),
-                shop_name: r.get(7),
-                in_reply_to: r.get(8),
-                reply_to: r.get(9),
-                shop_id: r.get(10),
-            })
-            .collect())
-    }
-
-    async fn record_delivery(
-        &self,
-        id: i64,
-        at: DateTime<Utc>,
-        outcome: crate::Delivery,
-    ) -> Result<()> {
-        let mut client = self.conn().await?;
-        let tx = client.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT conversation_id, message_id FROM outbox WHERE id = $1 FOR UPDATE",
-                &[&id],
-            )
-            .await?
-        else {
-            return Err(StoreError::NotFound(format!(
-                "outbox entry {id} does not exist"
-            )));
-        };
-        let (conversation_id, message_id): (i64, i64) = (row.get(0), row.get(1));
-        match outcome {
-            crate::Delivery::Sent { external_id } => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $2, external_id = $3, last_error = NULL WHERE id = $1",
-                    &[&id, &at, &external_id],
-                )
-                .await?;
-                add_event(
-                    &tx,
-                    conversation_id,
-                    at,
-                    event_kind::REPLY_DELIVERED,
-                    "outbox",
-                    json!({"message_id": message_id, "external_id": external_id}),
-                )
-                .await?;
-            }
-            crate::Delivery::Failed { error, retry_at } => {
-                let state = if retry_at.is_some() {
-                    "pending"
-                } else {
-                    "failed"
-                };
-                tx.execute(
-                    "UPDATE outbox SET state = $2, attempts = attempts + 1, last_error = $3,
-                         next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1",
-                    &[&id, &state, &error, &retry_at],
-                )
-                .await?;
-                add_event(&tx, conversation_id, at, event_kind::REPLY_DELIVERY_FAILED, "outbox",
-                    json!({"message_id": message_id, "error": error, "retry_at": retry_at.map(|t| t.to_rfc3339())})).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
-        let client = self.conn().await?;
-        let rows = client
-            .query(
-                "SELECT m.id, m.conversation_id, s.tenant_id, m.shop_id, s.platform, c.status,
-                        COALESCE(m.author_agent_id, c.assignee_id), m.direction, m.language, m.body, m.created_at
-                 FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN shops s ON s.id = m.shop_id
-                 WHERE m.id > $1 ORDER BY m.id LIMIT $2",
-                &[&after_id, &limit],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::IndexRow {
-                message_id: r.get(0),
-                conversation_id: r.get(1),
-                tenant_id: r.get(2),
-                shop_id: r.get(3),
-                platform: r.get(4),
-                status: r.get(5),
-                agent_id: r.get(6),
-                direction: r.get(7),
-                language: r.get(8),
-                body: r.get(9),
-                created_at: r.get(10),
-            })
-            .collect())
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.conn().await?.execute("SELECT 1", &[]).await?;
-        Ok(())
-    }
-
-    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
-        let mut client = self.conn().await?;
-        let tx = client.transaction().await?;
-        if tx
-            .query_opt(
-                "SELECT 1 FROM conversations WHERE id = $1",
-                &[&n.conversation_id],
-            )
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound(format!(
-                "conversation {} does not exist",
-                n.conversation_id
-            )));
-        }
-        let row = tx
-            .query_one(
-                &format!(
-                    "INSERT INTO aftersales_cases (conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'offered', $8, $9, $9) RETURNING {CASE_COLS}"
-                ),
-                &[&n.conversation_id, &n.order_id, &n.kind, &n.rule, &n.action, &n.amount, &n.currency, &n.due, &n.at],
-            )
-            .await?;
-        let case = case_row(&row);
-        add_event(
-            &tx,
-            n.conversation_id,
-            n.at,
-            "case_opened",
-            &n.actor,
-            json!({"case_id": case.id, "kind": case.kind, "rule": case.rule, "action": case.action,
-                   "amount": case.amount, "currency": case.currency, "due": n.due.to_rfc3339()}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(case)
-    }
-
-    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
-        let conn = self.conn().await?;
-        Ok(conn
-            .query(
-                &format!("SELECT {CASE_COLS} FROM aftersales_cases WHERE conversation_id = $1 ORDER BY id"),
-                &[&conversation_id],
-            )
-            .await?
-            .iter()
-            .map(case_row)
-            .collect())
-    }
-
-    async fn set_case_state(
-        &self,
-        case_id: i64,
-        state: &str,
-        actor: &str,
-        at: DateTime<Utc>,
-    ) -> Result<crate::AftersalesCase> {
-        let mut client = self.conn().await?;
-        let tx = client.transaction().await?;
-        let Some(before) = tx
-            .query_opt(
-                "SELECT conversation_id, state FROM aftersales_cases WHERE id = $1 FOR UPDATE",
-                &[&case_id],
-            )
-            .await?
-        else {
-            return Err(StoreError::NotFound(format!(
-                "case {case_id} does not exist"
-            )));
-        };
-        let (conversation_id, from): (i64, String) = (before.get(0), before.get(1));
-        let row = tx
-            .query_one(
-                &format!("UPDATE aftersales_cases SET state = $2, updated_at = $3 WHERE id = $1 RETURNING {CASE_COLS}"),
-                &[&case_id, &state, &at],
-            )
-            .await?;
-        let case = case_row(&row);
-        add_event(
-            &tx,
-            conversation_id,
-            at,
-            "case_updated",
-            actor,
-            json!({"case_id": case_id, "from": from, "to": state, "action": case.action, "rule": case.rule}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(case)
-    }
-
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         let conn = self.conn().await?;
         let mut out: Vec<crate::InboxRow> = Vec::new();
@@ -1791,108 +1296,317 @@ impl Store for PostgresStore {
         Ok(out)
     }
 
-    async fn add_attachment(
+    async fn overview(
         &self,
-        message_id: i64,
-        filename: &str,
-        content_type: &str,
-        data: Vec<u8>,
-        at: DateTime<Utc>,
-    ) -> Result<i64> {
+        tenant_id: i64,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::Overview> {
+        let open = &*status_sets::OPEN;
+        let c = self.conn().await?;
+        let shops = "SELECT id FROM shops WHERE tenant_id = $1";
+        let pairs = |rows: Vec<Row>| -> Vec<(i64, i64)> {
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let open_by_shop = pairs(
+            c.query(&format!("SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"), &[&tenant_id]).await?,
+        );
+        let load = pairs(
+            c.query(&format!("SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"), &[&tenant_id]).await?,
+        );
+        let unassigned = load.iter().find(|(a, _)| *a == 0).map_or(0, |(_, n)| *n);
+        let escalated: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM conversations WHERE status = 'escalated' AND shop_id IN ({shops})"), &[&tenant_id])
+            .await?
+            .get(0);
+        let of_tenant =
+            format!("conversation_id IN (SELECT id FROM conversations WHERE shop_id IN ({shops}))");
+        let breaches: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'breached' AND closed_at >= $2 AND {of_tenant}"), &[&tenant_id, &since])
+            .await?
+            .get(0);
+        let hour = now + chrono::Duration::hours(1);
+        let due_next_hour: i64 = c
+            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'open' AND due_at < $2 AND due_at >= $3 AND {of_tenant}"), &[&tenant_id, &hour, &now])
+            .await?
+            .get(0);
+        let frt = c
+            .query_one(
+                &format!(
+                    "SELECT COUNT(*) FILTER (WHERE state = 'met'), COUNT(*) FILTER (WHERE state = 'breached'),
+                            (AVG(EXTRACT(EPOCH FROM closed_at - opened_at)) FILTER (WHERE state = 'met'))::float8
+                     FROM obligations WHERE clock = $3 AND closed_at >= $2 AND {of_tenant}"
+                ),
+                &[&tenant_id, &since, &crate::FIRST_RESPONSE.as_str()],
+            )
+            .await?;
+        let done = c
+            .query_one(
+                &format!("SELECT COUNT(*), COUNT(*) FILTER (WHERE status IN {finished}) FROM conversations WHERE created_at >= $2 AND shop_id IN ({shops})", finished = *status_sets::FINISHED),
+                &[&tenant_id, &since],
+            )
+            .await?;
+        Ok(crate::Overview {
+            open_by_shop,
+            escalated,
+            breaches,
+            due_next_hour,
+            load_by_agent: load.into_iter().filter(|(a, _)| *a != 0).collect(),
+            unassigned,
+            first_response_met: frt.get(0),
+            first_response_breached: frt.get(1),
+            first_response_mean_secs: frt.get(2),
+            opened: done.get(0),
+            resolved: done.get(1),
+        })
+    }
+}
+
+#[async_trait]
+impl OrderStore for PostgresStore {
+    async fn upsert_order(&self, o: NewOrder) -> Result<Order> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        require_shop(&tx, o.shop_id).await?;
+        let sql = format!(
+            "INSERT INTO orders (shop_id, external_id, total, currency, paid_at, promised_ship_by,
+                 shipped_at, carrier, tracking_number, delivered_at, closed_at, promises, created_at, items,
+                 buyer_email, buyer_phone, buyer_postcode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13, $14, $15, $16)
+             ON CONFLICT (shop_id, external_id) DO UPDATE SET
+                 total = EXCLUDED.total, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
+                 promised_ship_by = EXCLUDED.promised_ship_by, shipped_at = EXCLUDED.shipped_at,
+                 carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
+                 delivered_at = EXCLUDED.delivered_at, closed_at = EXCLUDED.closed_at,
+                 promises = EXCLUDED.promises, items = EXCLUDED.items,
+                 buyer_email = COALESCE(EXCLUDED.buyer_email, orders.buyer_email),
+                 buyer_phone = COALESCE(EXCLUDED.buyer_phone, orders.buyer_phone),
+                 buyer_postcode = COALESCE(EXCLUDED.buyer_postcode, orders.buyer_postcode)
+             RETURNING {ORDER_COLS}"
+        );
+        let promises = json!(o.promises);
+        let items = serde_json::to_string(&o.items).unwrap_or_else(|_| "[]".into());
+        let row = tx
+            .query_one(
+                &sql,
+                &[
+                    &o.shop_id,
+                    &o.external_id,
+                    &o.total.amount,
+                    &o.total.currency.code(),
+                    &o.paid_at,
+                    &o.promised_ship_by,
+                    &o.shipped_at,
+                    &o.carrier,
+                    &o.tracking_number,
+                    &o.delivered_at,
+                    &o.closed_at,
+                    &promises,
+                    &items,
+                    &o.buyer.email,
+                    &o.buyer.phone,
+                    &o.buyer.postcode,
+                ],
+            )
+            .await?;
+        let order = order_row(&row)?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    async fn order_buyer(
+        &self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<crate::OrderBuyer>> {
         let conn = self.conn().await?;
         let row = conn
             .query_opt(
-                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
-                 SELECT conversation_id, id, $2, $3, $4, $5, $6 FROM messages WHERE id = $1 RETURNING id",
-                &[&message_id, &filename, &content_type, &(data.len() as i64), &data, &at],
+                "SELECT buyer_email, buyer_phone, buyer_postcode FROM orders WHERE shop_id = $1 AND external_id = $2",
+                &[&shop_id, &external_id],
             )
             .await?;
-        row.map(|r| r.get(0))
-            .ok_or_else(|| StoreError::NotFound(format!("message {message_id} does not exist")))
-    }
-
-    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
-        let conn = self.conn().await?;
-        Ok(conn
-            .query(
-                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
-                 WHERE conversation_id = $1 ORDER BY id",
-                &[&conversation_id],
-            )
-            .await?
-            .iter()
-            .map(|r| crate::AttachmentInfo {
-                id: r.get(0),
-                conversation_id: r.get(1),
-                message_id: r.get(2),
-                filename: r.get(3),
-                content_type: r.get(4),
-                size: r.get(5),
-                created_at: r.get(6),
-            })
-            .collect())
-    }
-
-    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
-        let conn = self.conn().await?;
-        Ok(conn
-            .query_opt(
-                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = $1",
-                &[&id],
-            )
-            .await?
-            .map(|r| {
-                (
-                    crate::AttachmentInfo {
-                        id: r.get(0),
-                        conversation_id: r.get(1),
-                        message_id: r.get(2),
-                        filename: r.get(3),
-                        content_type: r.get(4),
-                        size: r.get(5),
-                        created_at: r.get(6),
-                    },
-                    r.get(7),
-                )
-            }))
-    }
-
-    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
-        let conn = self.conn().await?;
-        let row = conn
-            .query_opt(
-                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = $1",
-                &[&source],
-            )
-            .await?;
-        Ok(row.map(|r| crate::MailCursor {
-            // Stored as BIGINT: PostgreSQL has no unsigned 32-bit type.
-            uid_validity: r.get::<_, i64>(0) as u32,
-            last_uid: r.get::<_, i64>(1) as u32,
+        Ok(row.map(|r| crate::OrderBuyer {
+            email: r.get(0),
+            phone: r.get(1),
+            postcode: r.get(2),
         }))
     }
 
-    async fn save_mail_cursor(
+    async fn claim_order(
         &self,
-        source: &str,
-        cursor: crate::MailCursor,
+        conversation_id: i64,
+        external_id: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let conn = self.conn().await?;
-        conn.execute(
-            "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (source) DO UPDATE SET uid_validity = EXCLUDED.uid_validity,
-                     last_uid = EXCLUDED.last_uid, updated_at = EXCLUDED.updated_at",
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await?;
+        let changed = tx
+            .execute(
+                "UPDATE conversations SET order_claim = $2
+                 WHERE id = $1 AND order_id IS NULL AND order_claim IS DISTINCT FROM $2",
+                &[&conversation_id, &external_id],
+            )
+            .await?;
+        if changed == 0 {
+            let exists = tx
+                .query_opt(
+                    "SELECT 1 FROM conversations WHERE id = $1",
+                    &[&conversation_id],
+                )
+                .await?
+                .is_some();
+            if !exists {
+                return Err(StoreError::NotFound(format!(
+                    "conversation {conversation_id} does not exist"
+                )));
+            }
+            // Already linked to an order (that link stands) or this very claim made before:
+            // nothing to record.
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES ($1, $2, $3, 'visitor', $4)",
             &[
-                &source,
-                &i64::from(cursor.uid_validity),
-                &i64::from(cursor.last_uid),
+                &conversation_id,
                 &at,
+                &event_kind::ORDER_CLAIMED,
+                &json!({"order": external_id, "verified": false}),
             ],
         )
         .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
+        let client = self.conn().await?;
+        let sql =
+            format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 AND external_id = $2");
+        client
+            .query_opt(&sql, &[&shop_id, &external_id])
+            .await?
+            .as_ref()
+            .map(order_row)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for PostgresStore {
+    async fn create_shop(&self, s: NewShop) -> Result<Shop> {
+        let client = self.conn().await?;
+        if client
+            .query_opt("SELECT 1 FROM tenants WHERE id = $1", &[&s.tenant_id])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "tenant {} does not exist",
+                s.tenant_id
+            )));
+        }
+        let sql = format!(
+            "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, settings, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING {SHOP_COLS}"
+        );
+        let row = client
+            .query_one(
+                &sql,
+                &[
+                    &s.tenant_id,
+                    &s.name,
+                    &s.platform.as_str(),
+                    &s.timezone,
+                    &s.currency,
+                    &s.pack,
+                    &s.settings,
+                ],
+            )
+            .await?;
+        shop_row(&row)
+    }
+
+    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
+        let client = self.conn().await?;
+        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE id = $1");
+        client
+            .query_opt(&sql, &[&id])
+            .await?
+            .as_ref()
+            .map(shop_row)
+            .transpose()
+    }
+
+    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
+        let client = self.conn().await?;
+        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE tenant_id = $1 ORDER BY id");
+        client
+            .query(&sql, &[&tenant_id])
+            .await?
+            .iter()
+            .map(shop_row)
+            .collect()
+    }
+
+    async fn create_agent(&self, a: NewAgent) -> Result<Agent> {
+        let client = self.conn().await?;
+        let sql = format!(
+            "INSERT INTO agents (tenant_id, email, name, role, languages, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING {AGENT_COLS}"
+        );
+        let languages = json!(a.languages);
+        let row = client
+            .query_one(
+                &sql,
+                &[
+                    &a.tenant_id,
+                    &a.email,
+                    &a.name,
+                    &a.role.as_str(),
+                    &languages,
+                    &a.password_hash,
+                ],
+            )
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!(
+                    "an agent with email {:?} already exists",
+                    a.email
+                )),
+                other => other,
+            })?;
+        agent_row(&row)
+    }
+
+    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
+        let client = self.conn().await?;
+        let n = client
+            .execute(
+                "INSERT INTO api_tokens (agent_id, name, token_hash, created_at)
+                 SELECT id, $2, $3, now() FROM agents WHERE id = $1",
+                &[&agent_id, &name, &token_hash],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
+        let client = self.conn().await?;
+        let sql = format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE id = (SELECT agent_id FROM api_tokens WHERE token_hash = $1)"
+        );
+        client
+            .query_opt(&sql, &[&token_hash])
+            .await?
+            .as_ref()
+            .map(agent_row)
+            .transpose()
     }
 
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {
@@ -2029,174 +1743,262 @@ impl Store for PostgresStore {
         .map(agent_row)
         .collect()
     }
+}
 
-    async fn overview(
-        &self,
-        tenant_id: i64,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<crate::Overview> {
-        let open = &*status_sets::OPEN;
-        let c = self.conn().await?;
-        let shops = "SELECT id FROM shops WHERE tenant_id = $1";
-        let pairs = |rows: Vec<Row>| -> Vec<(i64, i64)> {
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-        };
-        let open_by_shop = pairs(
-            c.query(&format!("SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"), &[&tenant_id]).await?,
-        );
-        let load = pairs(
-            c.query(&format!("SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"), &[&tenant_id]).await?,
-        );
-        let unassigned = load.iter().find(|(a, _)| *a == 0).map_or(0, |(_, n)| *n);
-        let escalated: i64 = c
-            .query_one(&format!("SELECT COUNT(*) FROM conversations WHERE status = 'escalated' AND shop_id IN ({shops})"), &[&tenant_id])
-            .await?
-            .get(0);
-        let of_tenant =
-            format!("conversation_id IN (SELECT id FROM conversations WHERE shop_id IN ({shops}))");
-        let breaches: i64 = c
-            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'breached' AND closed_at >= $2 AND {of_tenant}"), &[&tenant_id, &since])
-            .await?
-            .get(0);
-        let hour = now + chrono::Duration::hours(1);
-        let due_next_hour: i64 = c
-            .query_one(&format!("SELECT COUNT(*) FROM obligations WHERE state = 'open' AND due_at < $2 AND due_at >= $3 AND {of_tenant}"), &[&tenant_id, &hour, &now])
-            .await?
-            .get(0);
-        let frt = c
+#[async_trait]
+impl ChannelStore for PostgresStore {
+    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
+        let client = self.conn().await?;
+        let row = client
             .query_one(
-                &format!(
-                    "SELECT COUNT(*) FILTER (WHERE state = 'met'), COUNT(*) FILTER (WHERE state = 'breached'),
-                            (AVG(EXTRACT(EPOCH FROM closed_at - opened_at)) FILTER (WHERE state = 'met'))::float8
-                     FROM obligations WHERE clock = $3 AND closed_at >= $2 AND {of_tenant}"
-                ),
-                &[&tenant_id, &since, &crate::FIRST_RESPONSE.as_str()],
+                "INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&f.channel.as_str(), &f.received_at, &f.error, &f.raw],
             )
             .await?;
-        let done = c
-            .query_one(
-                &format!("SELECT COUNT(*), COUNT(*) FILTER (WHERE status IN {finished}) FROM conversations WHERE created_at >= $2 AND shop_id IN ({shops})", finished = *status_sets::FINISHED),
-                &[&tenant_id, &since],
-            )
-            .await?;
-        Ok(crate::Overview {
-            open_by_shop,
-            escalated,
-            breaches,
-            due_next_hour,
-            load_by_agent: load.into_iter().filter(|(a, _)| *a != 0).collect(),
-            unassigned,
-            first_response_met: frt.get(0),
-            first_response_breached: frt.get(1),
-            first_response_mean_secs: frt.get(2),
-            opened: done.get(0),
-            resolved: done.get(1),
-        })
+        Ok(row.get(0))
     }
 
-    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
+    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
+        let client = self.conn().await?;
+        let rows = client
+            .query(
+                "SELECT id, channel, received_at, error, length(raw)::bigint FROM failed_ingests ORDER BY id DESC LIMIT $1",
+                &[&limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::FailedIngestInfo {
+                id: r.get(0),
+                channel: r.get(1),
+                received_at: r.get(2),
+                error: r.get(3),
+                size: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::OutboxItem>> {
         let conn = self.conn().await?;
-        let sql = format!(
-            "SELECT {AGENT_COLS}, password_hash, failed_logins::bigint, locked_until FROM agents WHERE email = $1"
-        );
-        match conn.query_opt(&sql, &[&email]).await? {
-            Some(r) => Ok(Some(crate::LoginRecord {
-                agent: agent_row(&r)?,
-                password_hash: r.get(6),
-                failed_logins: r.get(7),
-                locked_until: r.get(8),
-            })),
-            None => Ok(None),
-        }
-    }
-
-    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
-        let mut conn = self.conn().await?;
-        let tx = conn.transaction().await?;
-        let n = tx
-            .execute(
-                "UPDATE agents SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
-                &[&agent_id, &hash],
+        let rows = conn
+            .query(
+                "SELECT o.id, o.message_id, o.conversation_id, o.channel, o.recipient, m.body, o.attempts::bigint, s.name,
+                        (SELECT external_id FROM messages i WHERE i.conversation_id = o.conversation_id
+                            AND i.direction = 'inbound' AND i.id < o.message_id ORDER BY i.id DESC LIMIT 1),
+                        (SELECT reply_to FROM messages i WHERE i.conversation_id = o.conversation_id
+                            AND i.direction = 'inbound' AND i.reply_to IS NOT NULL AND i.id < o.message_id
+                            ORDER BY i.id DESC LIMIT 1),
+                        m.shop_id
+                 FROM outbox o JOIN messages m ON m.id = o.message_id JOIN shops s ON s.id = m.shop_id
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
+                &[&now, &limit],
             )
             .await?;
-        if n == 0 {
+        Ok(rows
+            .iter()
+            .map(|r| crate::OutboxItem {
+                id: r.get(0),
+                message_id: r.get(1),
+                conversation_id: r.get(2),
+                channel: r.get(3),
+                recipient: r.get(4),
+                body: r.get(5),
+                attempts: r.get(6),
+                shop_name: r.get(7),
+                in_reply_to: r.get(8),
+                reply_to: r.get(9),
+                shop_id: r.get(10),
+            })
+            .collect())
+    }
+
+    async fn record_delivery(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        outcome: crate::Delivery,
+    ) -> Result<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT conversation_id, message_id FROM outbox WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?
+        else {
             return Err(StoreError::NotFound(format!(
-                "agent {agent_id} does not exist"
+                "outbox entry {id} does not exist"
             )));
+        };
+        let (conversation_id, message_id): (i64, i64) = (row.get(0), row.get(1));
+        match outcome {
+            crate::Delivery::Sent { external_id } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $2, external_id = $3, last_error = NULL WHERE id = $1",
+                    &[&id, &at, &external_id],
+                )
+                .await?;
+                add_event(
+                    &tx,
+                    conversation_id,
+                    at,
+                    event_kind::REPLY_DELIVERED,
+                    "outbox",
+                    json!({"message_id": message_id, "external_id": external_id}),
+                )
+                .await?;
+            }
+            crate::Delivery::Failed { error, retry_at } => {
+                let state = if retry_at.is_some() {
+                    "pending"
+                } else {
+                    "failed"
+                };
+                tx.execute(
+                    "UPDATE outbox SET state = $2, attempts = attempts + 1, last_error = $3,
+                         next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1",
+                    &[&id, &state, &error, &retry_at],
+                )
+                .await?;
+                add_event(&tx, conversation_id, at, event_kind::REPLY_DELIVERY_FAILED, "outbox",
+                    json!({"message_id": message_id, "error": error, "retry_at": retry_at.map(|t| t.to_rfc3339())})).await?;
+            }
         }
-        // A new password ends every session signed in with the old one.
-        tx.execute("DELETE FROM sessions WHERE agent_id = $1", &[&agent_id])
-            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn record_login(
+    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
+        let client = self.conn().await?;
+        let rows = client
+            .query(
+                "SELECT m.id, m.conversation_id, s.tenant_id, m.shop_id, s.platform, c.status,
+                        COALESCE(m.author_agent_id, c.assignee_id), m.direction, m.language, m.body, m.created_at
+                 FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN shops s ON s.id = m.shop_id
+                 WHERE m.id > $1 ORDER BY m.id LIMIT $2",
+                &[&after_id, &limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::IndexRow {
+                message_id: r.get(0),
+                conversation_id: r.get(1),
+                tenant_id: r.get(2),
+                shop_id: r.get(3),
+                platform: r.get(4),
+                status: r.get(5),
+                agent_id: r.get(6),
+                direction: r.get(7),
+                language: r.get(8),
+                body: r.get(9),
+                created_at: r.get(10),
+            })
+            .collect())
+    }
+
+    async fn add_attachment(
         &self,
-        agent_id: i64,
-        success: bool,
-        lock_after: i64,
-        locked_until: DateTime<Utc>,
+        message_id: i64,
+        filename: &str,
+        content_type: &str,
+        data: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let conn = self.conn().await?;
+        let row = conn
+            .query_opt(
+                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
+                 SELECT conversation_id, id, $2, $3, $4, $5, $6 FROM messages WHERE id = $1 RETURNING id",
+                &[&message_id, &filename, &content_type, &(data.len() as i64), &data, &at],
+            )
+            .await?;
+        row.map(|r| r.get(0))
+            .ok_or_else(|| StoreError::NotFound(format!("message {message_id} does not exist")))
+    }
+
+    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
+        let conn = self.conn().await?;
+        Ok(conn
+            .query(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
+                 WHERE conversation_id = $1 ORDER BY id",
+                &[&conversation_id],
+            )
+            .await?
+            .iter()
+            .map(|r| crate::AttachmentInfo {
+                id: r.get(0),
+                conversation_id: r.get(1),
+                message_id: r.get(2),
+                filename: r.get(3),
+                content_type: r.get(4),
+                size: r.get(5),
+                created_at: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
+        let conn = self.conn().await?;
+        Ok(conn
+            .query_opt(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = $1",
+                &[&id],
+            )
+            .await?
+            .map(|r| {
+                (
+                    crate::AttachmentInfo {
+                        id: r.get(0),
+                        conversation_id: r.get(1),
+                        message_id: r.get(2),
+                        filename: r.get(3),
+                        content_type: r.get(4),
+                        size: r.get(5),
+                        created_at: r.get(6),
+                    },
+                    r.get(7),
+                )
+            }))
+    }
+
+    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
+        let conn = self.conn().await?;
+        let row = conn
+            .query_opt(
+                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = $1",
+                &[&source],
+            )
+            .await?;
+        Ok(row.map(|r| crate::MailCursor {
+            // Stored as BIGINT: PostgreSQL has no unsigned 32-bit type.
+            uid_validity: r.get::<_, i64>(0) as u32,
+            last_uid: r.get::<_, i64>(1) as u32,
+        }))
+    }
+
+    async fn save_mail_cursor(
+        &self,
+        source: &str,
+        cursor: crate::MailCursor,
+        at: DateTime<Utc>,
     ) -> Result<()> {
         let conn = self.conn().await?;
-        if success {
-            conn.execute(
-                "UPDATE agents SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                &[&agent_id],
-            )
-            .await?;
-        } else {
-            conn
-                .execute(
-                    "UPDATE agents SET failed_logins = failed_logins + 1,
-                         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
-                     WHERE id = $1",
-                    &[&agent_id, &(lock_after as i32), &locked_until],
-                )
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
-        let conn = self.conn().await?;
-        conn
-            .execute(
-                "INSERT INTO sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-                &[&s.token_hash, &s.agent_id, &s.csrf, &s.created_at, &s.expires_at],
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
-        let conn = self.conn().await?;
-        let cols = AGENT_COLS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {cols}, s.csrf,
-                    ARRAY(SELECT g.shop_id FROM agent_shops g WHERE g.agent_id = a.id ORDER BY g.shop_id)
-             FROM sessions s JOIN agents a ON a.id = s.agent_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
-        );
-        match conn.query_opt(&sql, &[&token_hash, &now]).await? {
-            Some(r) => Ok(Some((agent_row(&r)?, r.get(6), r.get(7)))),
-            None => Ok(None),
-        }
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        let conn = self.conn().await?;
-        conn.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
-            .await?;
+        conn.execute(
+            "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (source) DO UPDATE SET uid_validity = EXCLUDED.uid_validity,
+                     last_uid = EXCLUDED.last_uid, updated_at = EXCLUDED.updated_at",
+            &[
+                &source,
+                &i64::from(cursor.uid_validity),
+                &i64::from(cursor.last_uid),
+                &at,
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -2349,6 +2151,223 @@ impl Store for PostgresStore {
                 "connector {id} does not exist"
             )));
         }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CaseStore for PostgresStore {
+    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM conversations WHERE id = $1",
+                &[&n.conversation_id],
+            )
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "conversation {} does not exist",
+                n.conversation_id
+            )));
+        }
+        let row = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO aftersales_cases (conversation_id, order_id, kind, rule, action, amount, currency, state, due_at, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'offered', $8, $9, $9) RETURNING {CASE_COLS}"
+                ),
+                &[&n.conversation_id, &n.order_id, &n.kind, &n.rule, &n.action, &n.amount, &n.currency, &n.due, &n.at],
+            )
+            .await?;
+        let case = case_row(&row);
+        add_event(
+            &tx,
+            n.conversation_id,
+            n.at,
+            "case_opened",
+            &n.actor,
+            json!({"case_id": case.id, "kind": case.kind, "rule": case.rule, "action": case.action,
+                   "amount": case.amount, "currency": case.currency, "due": n.due.to_rfc3339()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
+        let conn = self.conn().await?;
+        Ok(conn
+            .query(
+                &format!("SELECT {CASE_COLS} FROM aftersales_cases WHERE conversation_id = $1 ORDER BY id"),
+                &[&conversation_id],
+            )
+            .await?
+            .iter()
+            .map(case_row)
+            .collect())
+    }
+
+    async fn set_case_state(
+        &self,
+        case_id: i64,
+        state: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::AftersalesCase> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        let Some(before) = tx
+            .query_opt(
+                "SELECT conversation_id, state FROM aftersales_cases WHERE id = $1 FOR UPDATE",
+                &[&case_id],
+            )
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!(
+                "case {case_id} does not exist"
+            )));
+        };
+        let (conversation_id, from): (i64, String) = (before.get(0), before.get(1));
+        let row = tx
+            .query_one(
+                &format!("UPDATE aftersales_cases SET state = $2, updated_at = $3 WHERE id = $1 RETURNING {CASE_COLS}"),
+                &[&case_id, &state, &at],
+            )
+            .await?;
+        let case = case_row(&row);
+        add_event(
+            &tx,
+            conversation_id,
+            at,
+            "case_updated",
+            actor,
+            json!({"case_id": case_id, "from": from, "to": state, "action": case.action, "rule": case.rule}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+}
+
+#[async_trait]
+impl SessionStore for PostgresStore {
+    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
+        let conn = self.conn().await?;
+        let sql = format!(
+            "SELECT {AGENT_COLS}, password_hash, failed_logins::bigint, locked_until FROM agents WHERE email = $1"
+        );
+        match conn.query_opt(&sql, &[&email]).await? {
+            Some(r) => Ok(Some(crate::LoginRecord {
+                agent: agent_row(&r)?,
+                password_hash: r.get(6),
+                failed_logins: r.get(7),
+                locked_until: r.get(8),
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE agents SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[&agent_id, &hash],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "agent {agent_id} does not exist"
+            )));
+        }
+        // A new password ends every session signed in with the old one.
+        tx.execute("DELETE FROM sessions WHERE agent_id = $1", &[&agent_id])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_login(
+        &self,
+        agent_id: i64,
+        success: bool,
+        lock_after: i64,
+        locked_until: DateTime<Utc>,
+    ) -> Result<()> {
+        let conn = self.conn().await?;
+        if success {
+            conn.execute(
+                "UPDATE agents SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[&agent_id],
+            )
+            .await?;
+        } else {
+            conn
+                .execute(
+                    "UPDATE agents SET failed_logins = failed_logins + 1,
+                         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+                     WHERE id = $1",
+                    &[&agent_id, &(lock_after as i32), &locked_until],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
+        let conn = self.conn().await?;
+        conn
+            .execute(
+                "INSERT INTO sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&s.token_hash, &s.agent_id, &s.csrf, &s.created_at, &s.expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
+        let conn = self.conn().await?;
+        let cols = AGENT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, s.csrf,
+                    ARRAY(SELECT g.shop_id FROM agent_shops g WHERE g.agent_id = a.id ORDER BY g.shop_id)
+             FROM sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        match conn.query_opt(&sql, &[&token_hash, &now]).await? {
+            Some(r) => Ok(Some((agent_row(&r)?, r.get(6), r.get(7)))),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let conn = self.conn().await?;
+        conn.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StoreInfo for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.conn().await?.execute("SELECT 1", &[]).await?;
         Ok(())
     }
 

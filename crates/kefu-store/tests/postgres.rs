@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use kefu_store::prelude::*;
 use kefu_store::{PostgresStore, Store, conformance};
 use tokio_postgres::NoTls;
 
