@@ -30,12 +30,14 @@ mod cases;
 mod channels;
 mod conversations;
 mod directory;
+mod ingest;
 mod migrations;
 mod rows;
 mod sessions;
 mod writes;
 
 use assign::*;
+use ingest::*;
 use rows::*;
 use writes::*;
 

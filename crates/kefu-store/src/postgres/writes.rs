@@ -98,173 +98,6 @@ pub(super) async fn open_obligation(
     ))
 }
 
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
-pub(super) async fn ingest_tx(tx: &Tx<'_>, m: &Inbound) -> Result<IngestOutcome> {
-    require_shop(tx, m.shop_id).await?;
-    if let Some(ext) = &m.external_id {
-        // Two deliveries of one message may come from different buyers' queues at once: lock
-        // the (shop, external id) pair so exactly one of them stores it. Taken before any row
-        // lock, and only one per transaction, so it cannot deadlock.
-        tx.execute(
-            &st(tx, "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))").await?,
-            &[&ext.as_str(), &m.shop_id],
-        )
-        .await?;
-    }
-    let at = m.received_at;
-    // The upsert locks the buyer's row: their concurrent messages queue here.
-    let customer_id: i64 = tx
-        .query_one(
-            &st(
-                tx,
-                "INSERT INTO customers (shop_id, handle, name, language, created_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (shop_id, handle) DO UPDATE SET
-                 name = COALESCE(EXCLUDED.name, customers.name),
-                 language = COALESCE(EXCLUDED.language, customers.language)
-             RETURNING id",
-            )
-            .await?,
-            &[
-                &m.shop_id,
-                &m.customer_handle,
-                &m.customer_name,
-                &m.customer_language,
-                &at,
-            ],
-        )
-        .await?
-        .get(0);
-    if let Some(ext) = &m.external_id
-        && let Some(row) = tx
-            .query_opt(
-                &st(tx, "SELECT id, conversation_id FROM messages WHERE shop_id = $1 AND external_id = $2").await?,
-                &[&m.shop_id, ext],
-            )
-            .await?
-    {
-        return Ok(IngestOutcome {
-            message_id: row.get(0),
-            conversation_id: row.get(1),
-            duplicate: true,
-            new_conversation: false,
-        });
-    }
-    let order_id: Option<i64> = match &m.order_external_id {
-        Some(ext) => tx
-            .query_opt(
-                &st(
-                    tx,
-                    "SELECT id FROM orders WHERE shop_id = $1 AND external_id = $2",
-                )
-                .await?,
-                &[&m.shop_id, ext],
-            )
-            .await?
-            .map(|r| r.get(0)),
-        None => None,
-    };
-    let latest = tx
-        .query_opt(
-            &st(tx, "SELECT id, status, replied FROM conversations WHERE customer_id = $1 ORDER BY id DESC LIMIT 1").await?,
-            &[&customer_id],
-        )
-        .await?
-        .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1), r.get::<_, bool>(2)));
-    let language = m.language.as_ref().or(m.customer_language.as_ref());
-    let continuing = match latest {
-        Some((id, status, replied)) => {
-            let status: ConversationStatus = parse_enum(&status)?;
-            decisions::continues(status).then_some((id, status, replied))
-        }
-        None => None,
-    };
-    let (conversation_id, new_conversation, replied) = match continuing {
-        Some((id, before, replied)) => {
-            let after = before.after_inbound();
-            tx.execute(
-                &st(
-                    tx,
-                    "UPDATE conversations SET status = $2, updated_at = $3, last_inbound_at = $3,
-                     message_count = message_count + 1, order_id = COALESCE(order_id, $4),
-                     order_claim = CASE WHEN $4::bigint IS NULL THEN order_claim ELSE NULL END,
-                     language = COALESCE($5, language)
-                 WHERE id = $1",
-                )
-                .await?,
-                &[&id, &after.as_str(), &at, &order_id, &language],
-            )
-            .await?;
-            if after != before {
-                add_event(
-                    tx,
-                    id,
-                    at,
-                    event_kind::CONVERSATION_REOPENED,
-                    "buyer",
-                    json!({"from": before.as_str(), "to": after.as_str()}),
-                )
-                .await?;
-            }
-            (id, false, replied)
-        }
-        None => {
-            let id: i64 = tx
-                .query_one(
-                    &st(tx, "INSERT INTO conversations (shop_id, customer_id, order_id, status, channel,
-                         language, created_at, updated_at, last_inbound_at, message_count)
-                     VALUES ($1, $2, $3, 'new', $4, $5, $6, $6, $6, 1) RETURNING id").await?,
-                    &[&m.shop_id, &customer_id, &order_id, &m.channel.as_str(), &language, &at],
-                )
-                .await?
-                .get(0);
-            add_event(
-                tx,
-                id,
-                at,
-                event_kind::CONVERSATION_OPENED,
-                "buyer",
-                json!({"channel": m.channel.as_str()}),
-            )
-            .await?;
-            (id, true, false)
-        }
-    };
-    let message_id: i64 = tx
-        .query_one(
-            &st(tx, "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at, reply_to)
-             VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8) RETURNING id").await?,
-            &[&conversation_id, &m.shop_id, &m.channel.as_str(), &m.body, &m.language, &m.external_id, &at, &m.reply_to],
-        )
-        .await?
-        .get(0);
-    let mut data = decisions::received_data(message_id, m, order_id.is_some());
-    // The clocks this message starts are recorded with it, in the same event.
-    let mut opened = Vec::new();
-    for ob in decisions::clocks_to_start(m, replied) {
-        opened.extend(open_obligation(tx, conversation_id, at, ob).await?);
-    }
-    if !opened.is_empty() {
-        data["obligations_opened"] = json!(opened);
-    }
-    add_event(
-        tx,
-        conversation_id,
-        at,
-        event_kind::MESSAGE_RECEIVED,
-        "buyer",
-        data,
-    )
-    .await?;
-    apply_routing_and_flags(tx, conversation_id, message_id, at, m).await?;
-    Ok(IngestOutcome {
-        conversation_id,
-        message_id,
-        duplicate: false,
-        new_conversation,
-    })
-}
-
 /// Locks a conversation's row for the transaction and returns its shop, status and channel,
 /// or says it does not exist.
 pub(super) async fn lock_conversation(tx: &Tx<'_>, id: i64) -> Result<(i64, String, String)> {
@@ -282,7 +115,6 @@ pub(super) async fn lock_conversation(tx: &Tx<'_>, id: i64) -> Result<(i64, Stri
     Ok((row.get(0), row.get(1), row.get(2)))
 }
 
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub(super) async fn reply_tx(tx: &Tx<'_>, r: &NewReply) -> Result<ReplyOutcome> {
     let (shop_id, status, channel) = lock_conversation(tx, r.conversation_id).await?;
     let before: ConversationStatus = parse_enum(&status)?;
@@ -381,8 +213,6 @@ pub(super) async fn reply_tx(tx: &Tx<'_>, r: &NewReply) -> Result<ReplyOutcome> 
     })
 }
 
-/// Meets the open obligations of the `closes` clocks and opens `opens` (a running rule is not
-/// restarted). Returns the met ids and the opened obligations for the event log.
 /// Marks the breached obligations of `clock` answered: the desk has now done what the clock
 /// asked, late, so the conversation is no longer overdue in the inbox (the breach stays).
 pub(super) async fn answer_breaches(
@@ -404,6 +234,8 @@ pub(super) async fn answer_breaches(
     Ok(())
 }
 
+/// Meets the open obligations of the `closes` clocks and opens `opens` (a running rule is not
+/// restarted). Returns the met ids and the opened obligations for the event log.
 pub(super) async fn change_clocks(
     tx: &Tx<'_>,
     conversation_id: i64,
