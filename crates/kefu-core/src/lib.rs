@@ -3,7 +3,6 @@
 pub mod clock;
 pub mod domain;
 pub mod lang;
-pub mod lexicon;
 pub mod money;
 
 pub use clock::{Clock, ManualClock, SystemClock};
