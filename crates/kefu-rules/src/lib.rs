@@ -15,7 +15,7 @@ pub mod plan;
 
 pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};
-pub use catalog::{RuleInfo, rule_list};
+pub use catalog::{RuleInfo, ids, rule_list};
 pub use compensation::{Compensation, CompensationKind, RuleError, compensation};
 pub use deadline::{
     ClockKind, ClockStart, Deadline, DeadlineInput, ItemPrice, Severity, Trigger, deadlines,

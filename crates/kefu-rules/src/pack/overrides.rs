@@ -15,6 +15,7 @@
 //!
 //! This module does NOT read files: overrides arrive deserialised (TOML or JSON).
 
+use crate::catalog::ids;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -326,9 +327,9 @@ impl Pack {
             return Err(err(format!("unknown calendar `{calendar}`")));
         }
         // Replace, not add: a shop has one own target (a pack may ship a default one).
-        self.clocks.retain(|c| c.rule != "KPI-FRT-3H");
+        self.clocks.retain(|c| c.rule != ids::KPI_FRT_3H);
         self.clocks.push(ClockRule {
-            rule: "KPI-FRT-3H".into(),
+            rule: ids::KPI_FRT_3H.into(),
             kind: ClockKind::FirstResponse,
             on: ClockStart::FirstMessage,
             duration,
@@ -352,7 +353,7 @@ impl Pack {
         for c in self
             .clocks
             .iter_mut()
-            .filter(|c| c.rule == "TB-AFTERSALES-24-48H")
+            .filter(|c| c.rule == ids::TB_AFTERSALES_24_48H)
         {
             c.duration = chrono::Duration::hours(i64::from(hours));
             found = true;

@@ -10,10 +10,11 @@
 //! ("傻 逼" is "傻逼"); Latin phrases must stand as whole words ("idiot" does not match
 //! "idiotproof"), so a word inside another word does not flag.
 
+use crate::catalog::ids;
 use std::sync::OnceLock;
 
 /// The rule this check enforces.
-pub const RULE: &str = "PDD-NO-ABUSE";
+pub const RULE: &str = ids::PDD_NO_ABUSE;
 
 const LEXICON: &str = include_str!("../../data/abuse.txt");
 

@@ -1,5 +1,6 @@
 //! One function per conversation event; see the table in the module above.
 
+use crate::catalog::ids;
 use chrono::{DateTime, Utc};
 use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Severity};
 
@@ -8,7 +9,7 @@ use crate::deadline::{DeadlineInput, Trigger, deadlines};
 use crate::pack::Pack;
 
 /// The rule a promised call back is kept under (the record of a call asks for it).
-const CALLBACK_RULE: &str = "REC-CUSTOMER-INFO";
+const CALLBACK_RULE: &str = ids::REC_CUSTOMER_INFO;
 
 /// A buyer's message, as far as the rulebook is concerned.
 #[derive(Debug, Clone, Copy)]
