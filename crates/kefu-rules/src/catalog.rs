@@ -3,13 +3,8 @@
 //! Packs are validated against this list so that a typo in a rule ID is caught when the pack
 //! is loaded, not when a deadline silently fails to appear. This module does NOT say what a
 //! rule means or enforce anything: that lives in the packs and in the calculators.
-//! [`rule_list`] says, for each rule, which packs cite it, or whether `kefu-guard` or this
-//! crate's code enforces it.
+//! `crate::coverage::rule_list` says, for each rule, what enforces it.
 //! Keep it in step with `RULES.md` (same IDs, same order).
-
-use serde::Serialize;
-
-use crate::pack::PackSet;
 
 /// One catalogue entry: `(id, kind, sources)`.
 pub type CatalogEntry = (&'static str, &'static str, &'static str);
@@ -125,85 +120,9 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         .map(|(_, kind, _)| *kind)
 }
 
-/// Rules the `kefu-guard` crate checks on every outgoing reply (their IDs appear in its
-/// findings; `kefu_guard::RULES` is the same list, a test keeps them equal). PRIV-PURPOSE,
-/// DISCLOSE-FEES are not among them.
-pub const GUARD_RULES: &[&str] = &[
-    "EBAY-SUBSTANTIVE",
-    "PRIV-NO-SECRETS",
-    "PRIV-NO-ID-PHOTO",
-    "PRIV-NO-CARD-NUMBER",
-    "PLATFORM-NO-OFFSITE",
-    "REVIEW-NO-INCENTIVE",
-    "LOST-NO-STALL",
-    "SCRIPT-EMPATHY",
-    "SCRIPT-NO-EMOTION",
-    "SCRIPT-NO-ARGUE",
-    "SCRIPT-QING-NIN",
-    "SCRIPT-NO-BLAME",
-    "AE-CLEAR",
-    "OPTIONS-3",
-];
-
-/// Rules this crate's code enforces without a pack citing them: KPI-FRT-3H is the clock a
-/// shop's `first_response_target` override adds.
-pub const CODE_RULES: &[&str] = &["KPI-FRT-3H"];
-
-/// One rule of RULES.md and what enforces it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleInfo {
-    pub id: String,
-    /// As in RULES.md: `sla`, `guard`, `after-sales`, `process`, `kpi`, `staffing`, …
-    pub kind: String,
-    /// Seed numbers of the source articles, comma-separated (`000`, `001,003`).
-    pub source: String,
-    /// Pack ids whose TOML cites the rule, `guard` (kefu-guard) and/or `code` (this crate).
-    pub enforced_by: Vec<String>,
-    pub enforced: bool,
-}
-
-/// Every rule of RULES.md, in its order, with what enforces it among `packs`.
-pub fn rule_list(packs: &PackSet) -> Vec<RuleInfo> {
-    let cited: Vec<(&str, std::collections::BTreeSet<&str>)> = packs
-        .ids()
-        .into_iter()
-        .filter_map(|id| packs.get(id).map(|p| (id, p.cited_rules())))
-        .collect();
-    RULES
-        .iter()
-        .map(|&(id, kind, source)| {
-            let mut enforced_by: Vec<String> = cited
-                .iter()
-                .filter(|(_, rules)| rules.contains(id))
-                .map(|(pack, _)| pack.to_string())
-                .collect();
-            if GUARD_RULES.contains(&id) {
-                enforced_by.push("guard".into());
-            }
-            if CODE_RULES.contains(&id) {
-                enforced_by.push("code".into());
-            }
-            RuleInfo {
-                id: id.into(),
-                kind: kind.into(),
-                source: source.into(),
-                enforced: !enforced_by.is_empty(),
-                enforced_by,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guard_and_code_rules_are_catalogued() {
-        for id in GUARD_RULES.iter().chain(CODE_RULES) {
-            assert!(is_known(id), "{id}");
-        }
-    }
 
     #[test]
     fn ids_are_unique() {

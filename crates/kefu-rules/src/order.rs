@@ -21,17 +21,17 @@
 //! plain text, without markup (no backticks).
 //! This module does NOT judge claims, convert currencies or read the clock (`now` is given).
 
-use crate::catalog::ids;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::ids;
 use crate::compensation::{Compensation, CompensationKind, compensation};
 use crate::entitlement::StartEvent;
 use crate::money;
-use crate::pack::{CompensationRule, EntitlementRule, Pack};
+use crate::pack::{CompensationRule, EntitlementRule, Pack, tables};
 
 /// What the desk knows about an order. Promise names are those of the pack's `promises`
 /// (Taobao/Tmall: `ship-time`, `fake-3x`, `quality`, `return`, `damage-reship`, `courier`,
@@ -189,6 +189,10 @@ impl Entitlement {
 /// Rules the shop's overrides dropped for a promise it does not offer are listed as not
 /// entitled ("promise not offered").
 pub fn entitlements(pack: &Pack, order: &OrderFacts, now: DateTime<Utc>) -> Vec<Entitlement> {
+    kefu_core::enforces!(
+        pack_table = tables::ENTITLEMENTS,
+        test = "kefu-rules::entitlements::tb_return_7d_and_ebay_return_14d_windows"
+    );
     let cx = Cx { pack, order, now };
     let mut out = Vec::new();
     for kind in CompensationKind::ALL {

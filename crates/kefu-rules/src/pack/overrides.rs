@@ -15,7 +15,6 @@
 //!
 //! This module does NOT read files: overrides arrive deserialised (TOML or JSON).
 
-use crate::catalog::ids;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -25,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{ClockRule, Formula, Pack, PackError, raw};
+use crate::catalog::ids;
 use crate::compensation::CompensationKind;
 use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::parse;
@@ -318,6 +318,10 @@ impl Pack {
         target: &str,
         calendar: Option<&str>,
     ) -> Result<(), PackError> {
+        kefu_core::enforces!(
+            ids::KPI_FRT_3H,
+            test = "kefu-rules::deadlines::kpi_frt_3h_from_overrides_is_a_separate_target"
+        );
         let duration = parse::duration(target).map_err(err)?;
         if duration <= chrono::Duration::zero() {
             return Err(err("first_response_target must be positive"));

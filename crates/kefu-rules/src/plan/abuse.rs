@@ -10,8 +10,9 @@
 //! ("傻 逼" is "傻逼"); Latin phrases must stand as whole words ("idiot" does not match
 //! "idiotproof"), so a word inside another word does not flag.
 
-use crate::catalog::ids;
 use std::sync::OnceLock;
+
+use crate::catalog::ids;
 
 /// The rule this check enforces.
 pub const RULE: &str = ids::PDD_NO_ABUSE;
@@ -73,6 +74,11 @@ fn is_cjk(c: char) -> bool {
 
 /// The lexicon phrase `text` contains, if any: the reason a supervisor is shown.
 pub fn abusive_phrase(text: &str) -> Option<&'static str> {
+    kefu_core::enforces!(
+        ids::PDD_NO_ABUSE,
+        when_cited,
+        test = "kefu-rules::plan::tests::pinduoduo_flags_an_abusive_buyer_for_a_supervisor"
+    );
     let folded = fold(text);
     phrases().iter().map(String::as_str).find(|p| {
         let p = p.trim();

@@ -109,6 +109,10 @@ impl Plan {
 /// HIGHVALUE-CHANNEL: a conversation whose order the pack treats as high value (it starts the
 /// high-value reply clock, EBAY-HIGHVALUE-12H) goes to the high-value team.
 fn needs_high_value_team(open: &[ClockOpen]) -> bool {
+    kefu_core::enforces!(
+        crate::ids::HIGHVALUE_CHANNEL,
+        test = "kefu-store::conformance::high_value_orders_go_to_their_team"
+    );
     open.iter().any(|o| o.clock == ClockKind::HighValueResponse)
 }
 

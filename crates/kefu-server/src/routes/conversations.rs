@@ -117,6 +117,10 @@ pub async fn reply(
     let unconfirmed_warning = verdict.verdict == VerdictKind::Warn && !req.confirm;
     if blocked || unconfirmed_warning {
         // Nothing is sent, nothing is lost: the draft is kept in the conversation's log.
+        kefu_core::enforces!(
+            kefu_rules::ids::REC_FULL_TRANSCRIPT,
+            test = "kefu::api::replies_pass_the_guard_and_close_the_clocks"
+        );
         state
             .store
             .log_event(
