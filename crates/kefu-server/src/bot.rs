@@ -26,7 +26,7 @@ use kefu_store::{ConversationDetail, IngestOutcome, NewNote, NewReply, Store};
 use serde_json::json;
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::desk::DeskResult;
 use crate::shop_rules::ShopRules;
 
 /// Messages older than this when they reach kefu are imports, not buyers waiting now.
@@ -51,7 +51,7 @@ struct CachedFaq {
 }
 
 impl FaqCache {
-    async fn load(&self, store: &dyn Store, shop_id: i64) -> ApiResult<CachedFaq> {
+    async fn load(&self, store: &dyn Store, shop_id: i64) -> DeskResult<CachedFaq> {
         if let Some(cached) = self
             .shops
             .read()
@@ -86,7 +86,7 @@ impl FaqCache {
     }
 
     /// The shop's matcher index.
-    pub async fn get(&self, store: &dyn Store, shop_id: i64) -> ApiResult<Arc<FaqIndex>> {
+    pub async fn get(&self, store: &dyn Store, shop_id: i64) -> DeskResult<Arc<FaqIndex>> {
         Ok(self.load(store, shop_id).await?.index)
     }
 
@@ -95,7 +95,7 @@ impl FaqCache {
         &self,
         store: &dyn Store,
         shop_id: i64,
-    ) -> ApiResult<Arc<Vec<kefu_store::FaqEntry>>> {
+    ) -> DeskResult<Arc<Vec<kefu_store::FaqEntry>>> {
         Ok(self.load(store, shop_id).await?.entries)
     }
 
@@ -133,7 +133,7 @@ pub async fn answer(
     stored: &IngestOutcome,
     received: DateTime<Utc>,
     language: Option<&str>,
-) -> ApiResult<Option<i64>> {
+) -> DeskResult<Option<i64>> {
     kefu_core::enforces!(
         kefu_rules::ids::TB_OFFHOURS_BOT,
         test =

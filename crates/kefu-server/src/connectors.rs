@@ -13,14 +13,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kefu_connect::{ConnectError, Credentials, Health, Kind, ReplyTarget};
-use kefu_core::Channel;
-use kefu_rules::Trigger;
-use kefu_store::{ClockStart, ConnectorRow, NewOrder, OutboxItem};
+use kefu_store::{ConnectorRow, OutboxItem};
 use serde_json::json;
 
 use crate::AppState;
-use crate::ingest::{CustomerRef, InboundRequest, ingest};
-use crate::shop_rules::obligations_for;
 
 /// Connectors polled per pass.
 const BATCH: i64 = 16;
@@ -54,7 +50,9 @@ pub async fn poll_due(state: &AppState) -> kefu_store::Result<usize> {
         let mut health = health_of(&row, now);
         let outcome = match client(state, &row) {
             Ok(c) => match c.pull(row.cursor.as_deref(), now).await {
-                Ok(pull) => store_pull(state, &row, pull).await,
+                Ok(pull) => crate::desk::pull::store_pull(state, &row, pull)
+                    .await
+                    .map_err(|e| ConnectError::Transient(format!("storing the pull: {e}"))),
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -88,143 +86,6 @@ pub async fn poll_due(state: &AppState) -> kefu_store::Result<usize> {
             .await?;
     }
     Ok(stored)
-}
-
-/// Stores one pull: orders first (so messages link to them), then messages, then returns.
-/// Returns how many new messages were stored and the cursor to save.
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
-async fn store_pull(
-    state: &AppState,
-    row: &ConnectorRow,
-    pull: kefu_connect::Pull,
-) -> Result<(usize, Option<String>), ConnectError> {
-    let fail = |e: crate::error::ApiError| {
-        ConnectError::Transient(format!("storing the pull: {}", e.message))
-    };
-    for o in &pull.orders {
-        // The platform's facts replace ours; the promises the shop attached stay.
-        let promises = state
-            .store
-            .order(row.shop_id, &o.external_id)
-            .await
-            .map_err(|e| fail(e.into()))?
-            .map(|existing| existing.promises)
-            .unwrap_or_default();
-        state
-            .store
-            .upsert_order(NewOrder {
-                shop_id: row.shop_id,
-                external_id: o.external_id.clone(),
-                total: o.total,
-                paid_at: o.paid_at,
-                promised_ship_by: o.promised_ship_by,
-                shipped_at: o.shipped_at,
-                carrier: o.carrier.clone(),
-                tracking_number: o.tracking_number.clone(),
-                delivered_at: o.delivered_at,
-                closed_at: None,
-                promises,
-                // The platform gives the listings; their titles stay on the platform.
-                items: o
-                    .item_ids
-                    .iter()
-                    .map(|id| kefu_core::OrderItem {
-                        title: format!("{} {id}", row.kind),
-                        quantity: 1,
-                        unit_price: None,
-                        sku: Some(id.clone()),
-                    })
-                    .collect(),
-                // Marketplace buyers write on the platform, not in the web chat, so no
-                // contact is kept for a visitor's proof.
-                buyer: Default::default(),
-            })
-            .await
-            .map_err(|e| fail(e.into()))?;
-    }
-    let mut stored = 0;
-    for m in pull.messages {
-        let outcome = ingest(
-            state,
-            InboundRequest {
-                shop_id: row.shop_id,
-                channel: Channel::Marketplace,
-                customer: CustomerRef {
-                    handle: m.buyer_handle,
-                    name: m.buyer_name,
-                    language: None,
-                },
-                order_external_id: m.order_external_id,
-                body: m.body,
-                received_at: Some(m.received_at.to_rfc3339()),
-                external_id: Some(format!("{}:{}", row.kind, m.external_id)),
-                reply_to: serde_json::to_string(&m.thread).ok(),
-            },
-        )
-        .await;
-        match outcome {
-            Ok(o) if !o.duplicate => stored += 1,
-            Ok(_) => {}
-            // A message the desk refuses (empty body…) is logged and skipped: one bad
-            // message must not stall the shop's whole feed.
-            Err(e) if e.status.is_client_error() => {
-                tracing::warn!(connector = row.id, error = %e.message, "pulled message refused");
-            }
-            Err(e) => return Err(fail(e)),
-        }
-    }
-    for r in pull.returns {
-        let outcome = ingest(
-            state,
-            InboundRequest {
-                shop_id: row.shop_id,
-                channel: Channel::Marketplace,
-                customer: CustomerRef {
-                    handle: r.buyer_handle.clone(),
-                    name: None,
-                    language: None,
-                },
-                order_external_id: r.order_external_id.clone(),
-                body: r.summary(),
-                received_at: Some(r.created_at.to_rfc3339()),
-                external_id: Some(format!("{}-return:{}", row.kind, r.external_id)),
-                reply_to: None,
-            },
-        )
-        .await
-        .map_err(fail)?;
-        if outcome.duplicate {
-            continue;
-        }
-        stored += 1;
-        // A return request is an after-sales request: its clock starts now (TB-AFTERSALES-24-48H
-        // and the like, as the shop's pack says).
-        let rules = state
-            .shops
-            .get(state.store.as_ref(), &state.packs, row.shop_id)
-            .await
-            .map_err(fail)?;
-        let total = r
-            .estimated_refund
-            .as_ref()
-            .map(|m| (m.amount, m.currency.code().to_string()));
-        let obligations =
-            obligations_for(&rules.pack, r.created_at, total, Trigger::AfterSalesRequest);
-        if !obligations.is_empty() {
-            state
-                .store
-                .start_clocks(ClockStart {
-                    conversation_id: outcome.conversation_id,
-                    at: r.created_at,
-                    actor: format!("connector:{}", row.id),
-                    trigger: "after_sales_request".into(),
-                    obligations,
-                })
-                .await
-                .map_err(|e| fail(e.into()))?;
-        }
-    }
-    Ok((stored, pull.cursor))
 }
 
 /// Pushes one outbox reply to its platform thread. `Err` carries the error text and when to

@@ -6,6 +6,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_store::StoreError;
+
+use crate::desk::DeskError;
 use serde_json::json;
 
 #[derive(Debug)]
@@ -79,33 +81,41 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<DeskError> for ApiError {
+    /// The one place a use case's refusal becomes an HTTP status (the API and the pages both
+    /// come through here).
+    fn from(e: DeskError) -> Self {
         match e {
-            StoreError::NotFound(m) => ApiError::not_found(m),
-            StoreError::Invalid(m) => ApiError::invalid(m),
-            StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
-            StoreError::Backend(m) => {
-                tracing::error!(error = %m, "store failure");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database could not complete the request; nothing was stored, try again",
-                )
+            DeskError::Invalid(m) => ApiError::invalid(m),
+            DeskError::NotFound(m) => ApiError::not_found(m),
+            DeskError::Forbidden(m) => ApiError::forbidden(m),
+            DeskError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            DeskError::Held { message, details } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "guard", message)
+                    .with_verdict(details)
+            }
+            DeskError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }
         }
     }
 }
 
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        DeskError::from(e).into()
+    }
+}
+
 impl From<kefu_core::InvalidInput> for ApiError {
     fn from(e: kefu_core::InvalidInput) -> Self {
-        ApiError::invalid(e.0)
+        DeskError::from(e).into()
     }
 }
 
 impl From<kefu_core::MoneyError> for ApiError {
     fn from(e: kefu_core::MoneyError) -> Self {
-        ApiError::invalid(e.to_string())
+        DeskError::from(e).into()
     }
 }
 

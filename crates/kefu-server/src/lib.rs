@@ -10,8 +10,9 @@ pub mod connectors;
 pub mod desk;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod imap;
-pub mod ingest;
+
 pub mod live;
 pub mod mail_ingest;
 pub mod mail_url;
@@ -175,15 +176,15 @@ impl AppState {
     /// the caller (404, the same answer as a shop that does not exist at all).
     pub async fn tenant_shop(
         &self,
-        caller: &extract::Caller,
+        caller: &desk::Caller,
         shop_id: i64,
-    ) -> Result<Arc<shop_rules::ShopRules>, ApiError> {
+    ) -> desk::DeskResult<Arc<shop_rules::ShopRules>> {
         let rules = self
             .shops
             .get(self.store.as_ref(), &self.packs, shop_id)
             .await?;
         if rules.shop.tenant_id != caller.tenant_id || !caller.may_see_shop(shop_id) {
-            return Err(ApiError::not_found(format!(
+            return Err(desk::DeskError::not_found(format!(
                 "shop {shop_id} does not exist"
             )));
         }

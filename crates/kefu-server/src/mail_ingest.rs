@@ -8,7 +8,7 @@ use kefu_core::Channel;
 use kefu_store::FailedIngest;
 
 use crate::AppState;
-use crate::ingest::{CustomerRef, InboundRequest, ingest};
+use crate::desk::ingest::{CustomerRef, InboundRequest, ingest};
 
 /// Which shops a mail is for.
 #[derive(Debug, Clone, Copy)]
@@ -86,10 +86,10 @@ pub async fn ingest_mail(
             reply_to: None,
         };
         if let Err(e) = ingest(state, request).await {
-            if e.status.is_server_error() {
-                return MailOutcome::TryLater(e.message);
+            if e.is_transient() {
+                return MailOutcome::TryLater(e.to_string());
             }
-            return keep_failed(state, raw, e.message).await;
+            return keep_failed(state, raw, e.to_string()).await;
         }
     }
     MailOutcome::Stored

@@ -13,7 +13,7 @@ use kefu_rules::plan::{self, ClockOpen, Plan};
 use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
 use kefu_store::{NewFlag, NewObligation, Store};
 
-use crate::error::{ApiError, ApiResult};
+use crate::desk::{DeskError, DeskResult};
 
 pub struct ShopRules {
     pub shop: Shop,
@@ -51,12 +51,12 @@ fn shop_guard(o: &ShopOverrides) -> Option<Arc<kefu_guard::Guard>> {
 
 /// A shop's settings as overrides of its pack; the shop's time zone applies unless the
 /// settings name another.
-pub fn shop_overrides(timezone: &str, settings: &serde_json::Value) -> ApiResult<ShopOverrides> {
+pub fn shop_overrides(timezone: &str, settings: &serde_json::Value) -> DeskResult<ShopOverrides> {
     let mut overrides: ShopOverrides = if settings.is_null() {
         ShopOverrides::default()
     } else {
         serde_json::from_value(settings.clone())
-            .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))?
+            .map_err(|e| DeskError::invalid(format!("invalid shop settings: {e}")))?
     };
     if overrides.timezone.is_none() {
         overrides.timezone = Some(timezone.to_string());
@@ -70,15 +70,15 @@ pub fn effective_pack(
     shop_pack: &str,
     timezone: &str,
     settings: &serde_json::Value,
-) -> ApiResult<Pack> {
+) -> DeskResult<Pack> {
     let pack = packs.get(shop_pack).ok_or_else(|| {
-        ApiError::invalid(format!(
+        DeskError::invalid(format!(
             "unknown policy pack {shop_pack:?}; known packs: {}",
             packs.ids().join(", ")
         ))
     })?;
     pack.with_overrides(&shop_overrides(timezone, settings)?)
-        .map_err(|e| ApiError::invalid(format!("invalid shop settings: {e}")))
+        .map_err(|e| DeskError::invalid(format!("invalid shop settings: {e}")))
 }
 
 #[derive(Default)]
@@ -96,7 +96,7 @@ impl ShopRulesCache {
         store: &dyn Store,
         packs: &PackSet,
         shop_id: i64,
-    ) -> ApiResult<Arc<ShopRules>> {
+    ) -> DeskResult<Arc<ShopRules>> {
         if let Some((at, found)) = self
             .shops
             .read()
@@ -109,7 +109,7 @@ impl ShopRulesCache {
         let shop = store
             .shop(shop_id)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("shop {shop_id} does not exist")))?;
+            .ok_or_else(|| DeskError::not_found(format!("shop {shop_id} does not exist")))?;
         let pack = effective_pack(packs, &shop.pack, &shop.timezone, &shop.settings)?;
         let overrides = shop_overrides(&shop.timezone, &shop.settings)?;
         let guard = shop_guard(&overrides);

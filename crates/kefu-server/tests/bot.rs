@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use kefu_core::{Channel, Direction, ManualClock, ObligationState, Platform};
 use kefu_server::AppState;
-use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
+use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
 use kefu_store::{ConversationDetail, DEFAULT_TENANT, FaqEntry, NewShop, SqliteStore, Store};
 
 fn local(s: &str) -> DateTime<Utc> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use kefu_core::{Channel, ManualClock, ObligationState, Platform};
 use kefu_server::AppState;
-use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
+use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
 use kefu_server::scheduler::sweep;
 use kefu_store::{DEFAULT_TENANT, NewReply, NewShop, SqliteStore, Store};
 

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::desk::Caller;
+use crate::desk::validate::{non_empty, parse_time};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody};
-use crate::ingest::{non_empty, parse_time};
+use crate::extract::JsonBody;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -38,9 +38,10 @@ use sha2::Sha256;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
+use crate::desk::ingest::{CustomerRef, InboundRequest, ingest};
+use crate::desk::validate::non_empty;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
-use crate::ingest::{CustomerRef, InboundRequest, ingest, non_empty};
 use crate::live::{LiveEvent, LiveKind, Party};
 use crate::order_proof::{self, ProofKind};
 use crate::shop_rules::ShopRules;
@@ -508,7 +509,7 @@ pub async fn post_message(
 /// links on its own order pages, and how to use it (see [`crate::order_proof`]).
 pub async fn order_link_secret(
     State(state): State<AppState>,
-    caller: crate::extract::Caller,
+    caller: crate::desk::Caller,
     Path(shop_id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(kefu_core::Role::Admin)?;
@@ -1046,42 +1047,6 @@ pub async fn upload(
     ))
 }
 
-/// The file's bytes, served so a browser cannot run them as the desk's own page.
-pub fn file_response(info: &kefu_store::AttachmentInfo, bytes: Vec<u8>) -> Response {
-    let disposition = if info.content_type.starts_with("image/") {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let safe: String = info
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, info.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{safe}\""),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'".into(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenQuery {
@@ -1100,5 +1065,5 @@ pub async fn download(
     visitor_conversation(&state, &visitor, info.conversation_id)
         .await
         .map_err(|_| missing())?;
-    Ok(file_response(&info, bytes))
+    Ok(crate::files::file_response(&info, bytes))
 }

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::desk::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody};
+use crate::extract::JsonBody;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,9 +4,11 @@ use axum::http::StatusCode;
 use kefu_store::IngestOutcome;
 
 use crate::AppState;
+use crate::desk::Caller;
+use crate::desk::ingest::{InboundRequest, ingest};
+use crate::desk::validate::{check_received_at, parse_time};
 use crate::error::ApiResult;
-use crate::extract::{Caller, JsonBody};
-use crate::ingest::{InboundRequest, check_received_at, ingest, parse_time};
+use crate::extract::JsonBody;
 
 /// `201` once the message is durable; `200` with the original ids for a retry of a message
 /// already stored (same `external_id`).

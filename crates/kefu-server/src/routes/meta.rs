@@ -33,7 +33,7 @@ pub async fn openapi() -> impl IntoResponse {
 /// `GET /api/v1/failed-ingests`: what reached kefu but could not be ingested (admins).
 pub async fn failed_ingests(
     State(state): State<AppState>,
-    caller: crate::extract::Caller,
+    caller: crate::desk::Caller,
 ) -> ApiResult<impl IntoResponse> {
     caller.require(kefu_core::Role::Admin)?;
     let list = state.store.failed_ingests(100).await?;

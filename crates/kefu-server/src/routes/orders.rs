@@ -7,9 +7,10 @@ use kefu_store::NewOrder;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::desk::Caller;
+use crate::desk::validate::parse_time;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody};
-use crate::ingest::parse_time;
+use crate::extract::JsonBody;
 
 /// An amount may come as a JSON string ("19.90", exact) or a number (19.9); numbers are read
 /// from their text, never through a float.
@@ -70,7 +71,7 @@ fn contact(field: &str, v: Option<String>) -> ApiResult<Option<String>> {
 }
 
 fn opt_time(field: &str, v: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
-    v.as_deref().map(|t| parse_time(field, t)).transpose()
+    Ok(v.as_deref().map(|t| parse_time(field, t)).transpose()?)
 }
 
 pub async fn upsert(
@@ -146,23 +147,8 @@ pub async fn entitlements(
             ))
         })?;
     let now = state.clock.now();
-    let list = kefu_rules::entitlements(&rules.pack, &order_facts(&order), now);
+    let list = kefu_rules::entitlements(&rules.pack, &crate::desk::cases::order_facts(&order), now);
     Ok(Json(
         serde_json::json!({"order": order.external_id, "pack": rules.pack.id, "at": now.to_rfc3339(), "entitlements": list}),
     ))
-}
-
-/// The rulebook's view of a stored order.
-pub fn order_facts(order: &Order) -> kefu_rules::OrderFacts {
-    let mut facts = kefu_rules::OrderFacts::new(
-        order.total.amount,
-        order.total.currency.code(),
-        order.paid_at,
-    );
-    facts.promised_ship_by = order.promised_ship_by;
-    facts.shipped_at = order.shipped_at;
-    facts.delivered_at = order.delivered_at;
-    facts.closed_at = order.closed_at;
-    facts.promises = order.promises.clone();
-    facts
 }

@@ -4,9 +4,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::desk::Caller;
+use crate::desk::validate::parse_time;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
-use crate::ingest::parse_time;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

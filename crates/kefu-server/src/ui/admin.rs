@@ -13,7 +13,7 @@ use super::auth::Viewer;
 use super::desk::caller_of;
 use super::{csrf_ok, expired_form, forbidden, layout, unavailable};
 use crate::AppState;
-use crate::extract::JsonBody;
+use crate::error::ApiError;
 
 /// `"2, 3"` → `[2, 3]`; `None` when something in it is not a number.
 fn id_list(text: &str) -> Option<Vec<i64>> {
@@ -203,7 +203,7 @@ pub async fn create_shop(
             Err(e) => return again(format!("settings are not valid JSON: {e}")).await,
         }
     };
-    let req = crate::routes::shops::CreateShop {
+    let req = crate::desk::admin::CreateShop {
         name: f.name.clone(),
         platform,
         timezone: Some(f.timezone.trim().to_string()).filter(|t| !t.is_empty()),
@@ -211,11 +211,9 @@ pub async fn create_shop(
         pack: None,
         settings,
     };
-    match crate::routes::shops::create(State(state.clone()), caller_of(&viewer), JsonBody(req))
-        .await
-    {
+    match crate::desk::admin::create_shop(&state, &caller_of(&viewer), req).await {
         Ok(_) => Redirect::to("/admin/shops").into_response(),
-        Err(e) => again(e.message).await,
+        Err(e) => again(e.to_string()).await,
     }
 }
 
@@ -372,7 +370,7 @@ pub async fn create_agent(
     if !f.password.is_empty() && f.password.chars().count() < 10 {
         return fail("the password must be at least 10 characters long".into()).await;
     }
-    let req = crate::routes::agents::CreateAgent {
+    let req = crate::desk::admin::CreateAgent {
         email: f.email.clone(),
         name: f.name.clone(),
         role,
@@ -384,15 +382,9 @@ pub async fn create_agent(
             .collect(),
         shops,
     };
-    let agent = match crate::routes::agents::create(
-        State(state.clone()),
-        caller_of(&viewer),
-        JsonBody(req),
-    )
-    .await
-    {
-        Ok((_, axum::Json(agent))) => agent,
-        Err(e) => return fail(e.message).await,
+    let agent = match crate::desk::admin::create_agent(&state, &caller_of(&viewer), req).await {
+        Ok(agent) => agent,
+        Err(e) => return fail(e.to_string()).await,
     };
     if !f.password.is_empty() {
         let hashed = match super::auth::hash_password(&f.password) {
@@ -463,9 +455,9 @@ pub async fn unlock_agent(
     if !viewer.at_least(Role::Admin) {
         return forbidden(viewer.lang, &viewer);
     }
-    match super::auth::unlock_agent(&state, viewer.agent.tenant_id, f.agent_id).await {
-        Ok(Some(_)) => Redirect::to("/admin/agents").into_response(),
-        Ok(None) => super::not_found(&viewer),
+    match crate::desk::admin::unlock_agent(&state, &caller_of(&viewer), f.agent_id).await {
+        Ok(_) => Redirect::to("/admin/agents").into_response(),
+        Err(crate::desk::DeskError::NotFound(_)) => super::not_found(&viewer),
         Err(e) => unavailable(viewer.lang, &viewer, e),
     }
 }
@@ -562,21 +554,18 @@ pub async fn create_team(
         )
         .await;
     };
-    let req = crate::routes::agents::CreateTeam {
+    let req = crate::desk::admin::CreateTeam {
         name: f.name.clone(),
         high_value: f.high_value.is_some(),
         routing: Some(f.routing.clone()),
         members,
     };
-    match crate::routes::agents::create_team(
-        State(state.clone()),
-        caller_of(&viewer),
-        JsonBody(req),
-    )
-    .await
-    {
+    match crate::desk::admin::create_team(&state, &caller_of(&viewer), req).await {
         Ok(_) => Redirect::to("/admin/teams").into_response(),
-        Err(e) => teams_view(&state, &viewer, keep, Some(e.message), e.status).await,
+        Err(e) => {
+            let e = ApiError::from(e);
+            teams_view(&state, &viewer, keep, Some(e.message), e.status).await
+        }
     }
 }
 
@@ -605,16 +594,10 @@ pub async fn set_shift(
     } else {
         serde_json::json!({"timezone": f.timezone.trim(), "windows": [{"days": f.days.trim(), "from": f.from.trim(), "to": f.to.trim()}]})
     };
-    match crate::routes::agents::set_shifts(
-        State(state.clone()),
-        caller_of(&viewer),
-        axum::extract::Path(f.agent_id),
-        JsonBody(body),
-    )
-    .await
-    {
+    match crate::desk::admin::set_shifts(&state, &caller_of(&viewer), f.agent_id, body).await {
         Ok(_) => Redirect::to("/admin/agents").into_response(),
         Err(e) => {
+            let e = ApiError::from(e);
             agents_view(
                 &state,
                 &viewer,
@@ -672,20 +655,14 @@ pub async fn update_shop(
             .await;
         }
     };
-    let req = crate::routes::shops::UpdateShop {
+    let req = crate::desk::admin::UpdateShop {
         timezone: Some(f.timezone.clone()),
         settings,
     };
-    match crate::routes::shops::update(
-        State(state.clone()),
-        caller_of(&viewer),
-        axum::extract::Path(f.shop),
-        JsonBody(req),
-    )
-    .await
-    {
+    match crate::desk::admin::update_shop(&state, &caller_of(&viewer), f.shop, req).await {
         Ok(_) => Redirect::to("/admin/shops").into_response(),
         Err(e) => {
+            let e = ApiError::from(e);
             shops_view(
                 &state,
                 &viewer,

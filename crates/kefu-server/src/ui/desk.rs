@@ -24,7 +24,8 @@ use super::auth::Viewer;
 use super::i18n::{Lang, Zone};
 use super::{csrf_ok, expired_form, layout, not_found, unavailable};
 use crate::AppState;
-use crate::extract::{Caller, JsonBody};
+use crate::desk::Caller;
+use crate::error::ApiError;
 
 /// Conversations per inbox page.
 const PAGE: usize = 25;
@@ -472,7 +473,7 @@ fn actor_label(lang: Lang, actor: &str, agents: &[kefu_core::Agent]) -> String {
 }
 
 /// The amount an offer would pay the buyer, as the case would record it (see
-/// `routes::cases::open`).
+/// `desk::cases::open`).
 fn offer_amount(e: &kefu_rules::Entitlement, action: &str) -> Option<String> {
     let amount = match action {
         "refund" => e.total.clone().or(e.refund.clone()),
@@ -552,11 +553,7 @@ async fn conversation_view(
     let entitled: Vec<kefu_rules::Entitlement> = detail
         .order
         .as_ref()
-        .map(|o| {
-            let mut facts = crate::routes::orders::order_facts(o);
-            facts.reshipped_for_damage = crate::routes::cases::reshipped_for_damage(&cases);
-            kefu_rules::entitlements(&rules.pack, &facts, now)
-        })
+        .map(|o| crate::desk::cases::entitlements(&rules.pack, o, &cases, now))
         .unwrap_or_default();
     let templates = templates_for(state, &detail, &entitled).await;
     let delivery = deliveries(&detail);
@@ -714,7 +711,7 @@ async fn conversation_view(
                                     li data-rule=(e.rule) data-entitled=(e.entitled) { code { (e.rule) } " " (lang.entitlement_kind(&e.kind)) " "
                                         @if e.entitled {
                                             @if let Some(t) = &e.total { strong { (t) " " (e.currency.as_deref().unwrap_or("")) } " " }
-                                            @for a in crate::routes::cases::actions_for(e) {
+                                            @for a in crate::desk::cases::actions_for(e) {
                                                 form.inline method="post" action=(format!("/conversations/{}/cases", c.id)) {
                                                     input type="hidden" name="csrf" value=(viewer.csrf);
                                                     input type="hidden" name="rule" value=(e.rule);
@@ -1035,18 +1032,15 @@ pub async fn reply(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    let request = crate::routes::conversations::ReplyRequest {
-        body: f.body.clone(),
-        confirm: f.confirm.is_some(),
-    };
-    match crate::routes::conversations::reply(
-        State(state.clone()),
-        caller(&viewer),
-        Path(id),
-        JsonBody(request),
+    let sent = crate::desk::conversations::reply(
+        &state,
+        &caller(&viewer),
+        id,
+        &f.body,
+        f.confirm.is_some(),
     )
-    .await
-    {
+    .await;
+    match sent.map_err(ApiError::from) {
         Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
         Err(e) => {
             if e.status == StatusCode::NOT_FOUND {
@@ -1072,9 +1066,9 @@ async fn back_to_conversation<T>(
     viewer: &Viewer,
     zone: chrono_tz::Tz,
     id: i64,
-    result: crate::error::ApiResult<T>,
+    result: crate::desk::DeskResult<T>,
 ) -> Response {
-    match result {
+    match result.map_err(ApiError::from) {
         Ok(_) => Redirect::to(&format!("/conversations/{id}")).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => not_found(viewer),
         Err(e) => {
@@ -1116,11 +1110,11 @@ pub async fn open_case(
         };
         return conversation_view(&state, &viewer, zone, id, draft, StatusCode::OK).await;
     }
-    let req = crate::routes::cases::OpenCase {
+    let req = crate::desk::cases::OpenCase {
         rule: f.rule,
         action: f.action,
     };
-    let result = crate::routes::cases::open(&state, &caller(&viewer), id, &req).await;
+    let result = crate::desk::cases::open(&state, &caller(&viewer), id, &req).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1141,7 +1135,7 @@ pub async fn move_case(
         return expired_form(&viewer);
     }
     let result =
-        crate::routes::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await;
+        crate::desk::cases::move_case(&state, &caller(&viewer), id, case_id, &f.state).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1163,14 +1157,7 @@ pub async fn reassign(
         return expired_form(&viewer);
     }
     let agent_id = f.agent_id.trim().parse::<i64>().ok();
-    let req = crate::routes::conversations::AssignRequest { agent_id };
-    let result = crate::routes::conversations::assign(
-        State(state.clone()),
-        caller(&viewer),
-        Path(id),
-        JsonBody(req),
-    )
-    .await;
+    let result = crate::desk::conversations::assign(&state, &caller(&viewer), id, agent_id).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1191,16 +1178,8 @@ pub async fn take(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    let req = crate::routes::conversations::AssignRequest {
-        agent_id: Some(viewer.agent.id),
-    };
-    let result = crate::routes::conversations::assign(
-        State(state.clone()),
-        caller(&viewer),
-        Path(id),
-        JsonBody(req),
-    )
-    .await;
+    let me = Some(viewer.agent.id);
+    let result = crate::desk::conversations::assign(&state, &caller(&viewer), id, me).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1228,9 +1207,9 @@ pub async fn typing(
     if let Some(refused) = csrf_refusal(&viewer, &headers) {
         return refused;
     }
-    match crate::routes::conversations::typing(State(state), caller(&viewer), Path(id)).await {
-        Ok(s) => s.into_response(),
-        Err(e) => e.into_response(),
+    match crate::desk::conversations::typing(&state, &caller(&viewer), id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
@@ -1250,16 +1229,7 @@ pub async fn note(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    let request = crate::routes::conversations::NoteRequest {
-        body: f.body.clone(),
-    };
-    let result = crate::routes::conversations::add_note(
-        State(state.clone()),
-        caller(&viewer),
-        Path(id),
-        JsonBody(request),
-    )
-    .await;
+    let result = crate::desk::conversations::add_note(&state, &caller(&viewer), id, &f.body).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1297,17 +1267,8 @@ pub async fn set_status(
             return conversation_view(&state, &viewer, zone, id, draft, StatusCode::CONFLICT).await;
         }
     }
-    let request = crate::routes::conversations::StatusRequest {
-        status: f.status,
-        reason: None,
-    };
-    let result = crate::routes::conversations::set_status(
-        State(state.clone()),
-        caller(&viewer),
-        Path(id),
-        JsonBody(request),
-    )
-    .await;
+    let result =
+        crate::desk::conversations::set_status(&state, &caller(&viewer), id, f.status, None).await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
@@ -1333,7 +1294,7 @@ pub async fn lint(
     let text: String = req
         .text
         .chars()
-        .take(crate::ingest::MAX_MESSAGE_CHARS)
+        .take(crate::desk::validate::MAX_MESSAGE_CHARS)
         .collect();
     // With a conversation, the very check sending makes (its shop's guard, its language,
     // whether this is the first answer); without one (an FAQ answer), the shared guard.
@@ -1563,8 +1524,8 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
 
 /// `GET /files/{id}`: a file a buyer sent, for an agent who may see its conversation.
 pub async fn file(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
-    match crate::routes::conversations::attachment(State(state), caller(&viewer), Path(id)).await {
-        Ok(r) => r,
+    match crate::desk::conversations::attachment(&state, &caller(&viewer), id).await {
+        Ok((info, bytes)) => crate::files::file_response(&info, bytes),
         Err(_) => not_found(&viewer),
     }
 }

@@ -648,8 +648,7 @@ async fn faq_save(
     };
     let questions: Vec<String> = f.questions.lines().map(str::to_string).collect();
     let key = f.key.trim().to_string();
-    match crate::routes::faqs::save(&state, &rules, &key, &f.language, &questions, &f.answer).await
-    {
+    match crate::desk::faqs::save(&state, &rules, &key, &f.language, &questions, &f.answer).await {
         Ok(_) => Redirect::to(&format!("/admin/faqs?shop={}&done=saved", f.shop)).into_response(),
         Err(e) => {
             // Nothing typed is lost: the form comes back with the text and the reason.
@@ -661,12 +660,12 @@ async fn faq_save(
                 ..FaqDraft::default()
             };
             match e {
-                crate::routes::faqs::FaqError::Field(field, message) => {
+                crate::desk::faqs::FaqError::Field(field, message) => {
                     draft.field = Some(field);
                     draft.error = Some(message);
                 }
-                crate::routes::faqs::FaqError::Blocked(findings) => draft.findings = findings,
-                crate::routes::faqs::FaqError::Store(e) => draft.error = Some(e.message),
+                crate::desk::faqs::FaqError::Blocked(findings) => draft.findings = findings,
+                crate::desk::faqs::FaqError::Store(e) => draft.error = Some(e.to_string()),
             }
             faq_view(
                 &state,
@@ -730,9 +729,9 @@ async fn faq_presets(
     if shop_of(&state, &viewer, f.shop).await.is_none() {
         return not_found(&viewer);
     }
-    let req = crate::routes::faqs::LoadPresets::default();
-    if let Err(e) = crate::routes::faqs::load_presets_into(&state, f.shop, &req).await {
-        return unavailable(viewer.lang, &viewer, e.message);
+    let req = crate::desk::faqs::LoadPresets::default();
+    if let Err(e) = crate::desk::faqs::load_presets_into(&state, f.shop, &req).await {
+        return unavailable(viewer.lang, &viewer, e);
     }
     Redirect::to(&format!("/admin/faqs?shop={}&done=presets", f.shop)).into_response()
 }

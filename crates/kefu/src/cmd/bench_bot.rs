@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use kefu_core::{Channel, ManualClock, Platform};
 use kefu_server::AppState;
-use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
+use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
 use kefu_store::{DEFAULT_TENANT, FaqEntry, NewShop, SqliteStore, Store};
 use serde_json::json;
 
@@ -122,7 +122,7 @@ pub async fn faq(queries: usize, messages: usize) -> anyhow::Result<()> {
             },
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         took.push(started.elapsed().as_micros() as u64);
     }
     let bot_replies = state

@@ -27,7 +27,7 @@ pub async fn ingest(n: usize, db: Option<String>, concurrency: usize) -> anyhow:
         "America/Los_Angeles",
         &serde_json::json!({"first_response_target": "3h"}),
     )
-    .map_err(|e| anyhow::anyhow!(e.message))?;
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let workload = ingest_workload(n, shop_id, &pack)?;
     let rows = baseline_rows(&workload);
     eprintln!("ingesting through the store with {concurrency} concurrent writers");

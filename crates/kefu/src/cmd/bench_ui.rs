@@ -83,7 +83,7 @@ pub async fn ui(conversations: usize, agents: usize, requests: usize) -> anyhow:
         "America/Los_Angeles",
         &serde_json::json!({}),
     )
-    .map_err(|e| anyhow::anyhow!(e.message))?;
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = state.clock.now();
     seed(&store, shop.id, &pack, conversations, now).await?;
     let cookies = sign_in(&store, agents, now).await?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use kefu_core::{Channel, ConversationStatus, Money, Platform, Role, SystemClock};
 use kefu_server::AppState;
-use kefu_server::ingest::{CustomerRef, InboundRequest, ingest};
+use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
 use kefu_store::{DEFAULT_TENANT, NewAgent, NewOrder, NewReply, NewShop, Store, StoreError};
 use tokio::task::JoinSet;
 

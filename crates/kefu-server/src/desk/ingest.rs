@@ -10,12 +10,10 @@ use kefu_core::lang::{LanguageContext, market_language, read_text};
 use kefu_store::{Inbound, IngestOutcome};
 use serde::Deserialize;
 
+use super::DeskResult;
+use super::validate::{MAX_MESSAGE_CHARS, RECEIVED_MINUTES_AHEAD, non_empty, parse_time};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
 use crate::shop_rules::message_plan;
-
-/// Longest message body accepted, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 20_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,42 +38,9 @@ pub struct CustomerRef {
     pub language: Option<String>,
 }
 
-/// Parses an RFC 3339 time from an API body with a message that says what was expected.
-pub fn parse_time(field: &str, value: &str) -> ApiResult<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(value.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            ApiError::invalid(format!(
-                "{field} {value:?} is not an RFC 3339 time such as 2026-11-11T22:58:00+08:00 ({e})"
-            ))
-        })
-}
-
-/// How far before the server's clock an API client's `received_at` may lie: a message older
-/// than this is history, not something to start reply clocks on (issue 10, item 4c).
-pub const RECEIVED_DAYS_BACK: i64 = 30;
-/// How far ahead: a little clock skew between the sender and us.
-pub const RECEIVED_MINUTES_AHEAD: i64 = 5;
 /// Connectors pull marketplace messages late (a first poll fetches the platform's recent
 /// history, a connector back from an outage catches up), so their times get a wider window.
 pub const PULLED_DAYS_BACK: i64 = 365;
-
-/// `received_at` from an API body: `422` outside [`RECEIVED_DAYS_BACK`] days back to
-/// [`RECEIVED_MINUTES_AHEAD`] minutes ahead of now, saying so. A year 9999 or 0001 would
-/// otherwise move clocks and the KPIs computed from them.
-pub fn check_received_at(now: DateTime<Utc>, t: DateTime<Utc>) -> ApiResult<()> {
-    let earliest = now - chrono::Duration::days(RECEIVED_DAYS_BACK);
-    let latest = now + chrono::Duration::minutes(RECEIVED_MINUTES_AHEAD);
-    if t < earliest || t > latest {
-        return Err(ApiError::invalid(format!(
-            "received_at {} is outside the accepted window: from {RECEIVED_DAYS_BACK} days before to {RECEIVED_MINUTES_AHEAD} minutes after the server's time ({} to {})",
-            t.to_rfc3339(),
-            earliest.to_rfc3339(),
-            latest.to_rfc3339()
-        )));
-    }
-    Ok(())
-}
 
 /// The time a message is stored at when its sender gave one: within [`PULLED_DAYS_BACK`]
 /// days back to [`RECEIVED_MINUTES_AHEAD`] minutes ahead it is kept (a marketplace message
@@ -93,19 +58,6 @@ fn clamp_received_at(now: DateTime<Utc>, t: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-/// Checks a text field from an API body: not blank, not longer than `max` characters.
-pub fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    if value.trim().is_empty() {
-        return Err(ApiError::invalid(format!("{field} must not be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(ApiError::invalid(format!(
-            "{field} is longer than {max} characters"
-        )));
-    }
-    Ok(())
-}
-
 /// The language a buyer's message is taken in (LANG-LOCAL): the text's own when it is clear
 /// (a longer sentence, words only one language uses), else the conversation's language, the
 /// customer's known language and the shop's market before a detector's guess; short
@@ -116,7 +68,7 @@ async fn message_language(
     shop: &kefu_core::Shop,
     customer: &CustomerRef,
     body: &str,
-) -> ApiResult<Option<String>> {
+) -> DeskResult<Option<String>> {
     kefu_core::enforces!(
         kefu_rules::ids::LANG_LOCAL,
         test = "kefu::api::new_conversations_go_to_an_available_agent_who_speaks_the_language"
@@ -139,7 +91,7 @@ async fn message_language(
 }
 
 /// The sender's mistakes that are caught before anything is read: empty or overlong fields.
-fn validate(req: &InboundRequest) -> ApiResult<()> {
+fn validate(req: &InboundRequest) -> DeskResult<()> {
     non_empty("body", &req.body, MAX_MESSAGE_CHARS)?;
     non_empty("customer.handle", &req.customer.handle, 200)?;
     if let Some(ext) = &req.external_id {
@@ -152,7 +104,7 @@ kefu_core::enforces!(
     kefu_rules::ids::MULTICHANNEL,
     test = "kefu::email::buyers_mail_becomes_a_conversation_and_bad_mail_is_kept"
 );
-pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOutcome> {
+pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestOutcome> {
     validate(&req)?;
     let received_at = match &req.received_at {
         Some(t) => clamp_received_at(state.clock.now(), parse_time("received_at", t)?),
@@ -237,7 +189,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> ApiResult<IngestOu
         if let Err(e) =
             crate::bot::answer(state, &rules, &outcome, received_at, language.as_deref()).await
         {
-            tracing::warn!(error = %e.message, "off-hours reply not sent");
+            tracing::warn!(error = %e, "off-hours reply not sent");
         }
     }
     if outcome.duplicate {
