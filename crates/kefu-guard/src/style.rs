@@ -325,7 +325,7 @@ fn options(doc: &Doc, out: &mut Vec<Finding>) {
     kefu_core::enforces!(
         ids::OPTIONS_3,
         when_cited,
-        test = "kefu-guard::corpus::corpus_quality"
+        test = "kefu-guard::rules::options_3_comes_from_the_pack_for_a_complaint"
     );
     let Some(min) = doc.ctx.min_options.filter(|&m| m > 0) else {
         return;

@@ -58,3 +58,39 @@ fn findings_carry_listed_rules() {
         }
     }
 }
+
+/// OPTIONS-3 from the pack: the rulebook's `reply_checks` gives the guard the eBay pack's
+/// minimum for a reply to a complaint, and the guard warns on a reply with fewer solutions;
+/// a question, or a pack that asks for none, gets no such warning.
+#[test]
+fn options_3_comes_from_the_pack_for_a_complaint() {
+    let packs = kefu_rules::PackSet::embedded().unwrap();
+    let guard = Guard::new();
+    let reply = "We are sorry the mug arrived broken. We will send you a full refund today.";
+    let options_3 = |pack: &str, buyer: &'static str| {
+        let facts = kefu_rules::ReplyFacts {
+            buyer_messages: vec![buyer],
+            complaint: false,
+        };
+        let checks = kefu_rules::reply_checks(packs.get(pack).unwrap(), &facts);
+        let ctx =
+            LintContext::for_conversation(Some("en"), true).with_min_options(checks.min_options);
+        guard
+            .lint(reply, &ctx)
+            .findings
+            .iter()
+            .any(|f| f.rule == kefu_rules::ids::OPTIONS_3)
+    };
+    assert!(options_3("ebay", "My mug arrived broken!"));
+    assert!(!options_3("ebay", "Do you ship to Germany?"));
+    assert!(!options_3("taobao", "My mug arrived broken!"));
+    let three = "Sorry it arrived broken: we can refund you, reship a new one, or exchange it.";
+    let ctx = LintContext::for_conversation(Some("en"), true).with_min_options(Some(3));
+    assert!(
+        guard
+            .lint(three, &ctx)
+            .findings
+            .iter()
+            .all(|f| f.rule != "OPTIONS-3")
+    );
+}

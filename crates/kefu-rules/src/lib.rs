@@ -26,6 +26,7 @@ pub use entitlement::{Counting, EntitlementStatus, StartEvent};
 pub use kefu_core::Channel;
 pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
-    ClockRule, CompensationRule, EntitlementRule, OffHoursBot, Pack, PackError, PackSet,
-    ShopOverrides, WindowSpec,
+    ClockRule, CompensationRule, ComplaintOptions, EntitlementRule, OffHoursBot, Pack, PackError,
+    PackSet, ShopOverrides, WindowSpec,
 };
+pub use plan::{ReplyChecks, ReplyFacts, reply_checks};

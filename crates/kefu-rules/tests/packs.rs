@@ -392,3 +392,39 @@ fn conditions_channels_and_late_parcels_are_validated() {
     let p = PackSet::parse("ok.toml", &lost("late_after_days = 3\n")).unwrap();
     assert_eq!(p.compensations[0].late_after_days, Some(3));
 }
+
+/// `[complaint_options]` (OPTIONS-3): the rule must be OPTIONS-3 and the number one the guard
+/// can count; a good one is cited by the pack.
+#[test]
+fn complaint_options_are_validated() {
+    for (section, reason) in [
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 0\n",
+            "`min_options` must be 1 to 7, not 0",
+        ),
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 12\n",
+            "must be 1 to 7",
+        ),
+        (
+            "[complaint_options]\nrule = \"AE-CLEAR\"\nmin_options = 3\n",
+            "enforces OPTIONS-3, not `AE-CLEAR`",
+        ),
+        (
+            "[complaint_options]\nrule = \"TB-FRT-5M\"\nmin_options = 3\n",
+            "not `guard`",
+        ),
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin = 3\n",
+            "unknown field `min`",
+        ),
+    ] {
+        let e = error(&format!("{MINIMAL}\n{section}"));
+        assert!(e.contains(reason), "{section}: {e}");
+        assert!(e.starts_with("bad.toml:"), "{e}");
+    }
+    let ok = format!("{MINIMAL}\n[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 2\n");
+    let p = PackSet::parse("ok.toml", &ok).unwrap();
+    assert_eq!(p.complaint_options.as_ref().unwrap().min_options, 2);
+    assert!(p.cited_rules().contains("OPTIONS-3"));
+}

@@ -91,6 +91,9 @@ fn enforced_by_names_packs_and_the_code() {
     assert_eq!(by(ids::HIGHVALUE_CHANNEL), ["kefu-rules"]);
     assert_eq!(by(ids::REC_CUSTOMER_INFO), ["kefu-rules"]);
     assert_eq!(by(ids::PDD_NO_ABUSE), ["pinduoduo", "kefu-rules"]);
+    // OPTIONS-3 through the pack that asks for a number of options (the guard's count is
+    // not linked here).
+    assert_eq!(by(ids::OPTIONS_3), ["ebay", "kefu-rules"]);
     // Cited by two packs on a trigger nothing fires: not enforced, and no pack claims it.
     assert!(by(ids::COLLECTIVE_3LEVEL).is_empty());
     assert!(by(ids::KPI_CSAT_4_5).is_empty());

@@ -535,6 +535,11 @@ fn rules_list_names_the_code_that_enforces_each_rule() {
         .filter(|p| !p.starts_with("kefu-"))
         .collect();
     assert_eq!(by, packs_citing, "{opt}");
+    assert_eq!(
+        packs_citing,
+        ["ebay"],
+        "the eBay pack asks for three options"
+    );
     assert_eq!(opt["enforced"], !packs_citing.is_empty(), "{opt}");
     for c in opt["coverage"].as_array().unwrap() {
         assert!(

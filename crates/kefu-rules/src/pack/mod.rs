@@ -200,6 +200,13 @@ pub(crate) struct DroppedRule {
     pub compensation: Option<CompensationKind>,
 }
 
+/// OPTIONS-3: a reply to a complaint offers at least `min_options` distinct solutions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintOptions {
+    pub rule: String,
+    pub min_options: u8,
+}
+
 /// The pack asks for an auto-reply outside working hours (TB-OFFHOURS-BOT).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffHoursBot {
@@ -240,6 +247,8 @@ pub mod tables {
     pub const OFFHOURS_BOT: &str = "offhours_bot";
     /// `message_checks`: checks of every buyer message (`crate::plan`).
     pub const MESSAGE_CHECKS: &str = "message_checks";
+    /// `[complaint_options]`: how many solutions a reply to a complaint offers (OPTIONS-3).
+    pub const COMPLAINT_OPTIONS: &str = "complaint_options";
 }
 
 /// A validated policy pack.
@@ -278,6 +287,8 @@ pub struct Pack {
     pub offhours_bot: Option<OffHoursBot>,
     /// Rule IDs of the checks every buyer message goes through (`PDD-NO-ABUSE`).
     pub message_checks: Vec<String>,
+    /// OPTIONS-3: the number of solutions a reply to a complaint must offer.
+    pub complaint_options: Option<ComplaintOptions>,
 }
 
 impl Pack {
@@ -335,6 +346,11 @@ impl Pack {
             self.message_checks
                 .iter()
                 .map(|r| (tables::MESSAGE_CHECKS, r.as_str())),
+        );
+        out.extend(
+            self.complaint_options
+                .iter()
+                .map(|o| (tables::COMPLAINT_OPTIONS, o.rule.as_str())),
         );
         out
     }
