@@ -55,11 +55,7 @@ pub async fn ingest_mail(
     let shops = match shops {
         Shops::Given(list) => list,
         Shops::FromRecipients => {
-            from_recipients = mail
-                .to
-                .iter()
-                .filter_map(|a| crate::smtp::shop_of(a))
-                .collect();
+            from_recipients = mail.to.iter().filter_map(|a| shop_of(a)).collect();
             if from_recipients.is_empty() {
                 let error = format!(
                     "no shop: none of the recipients {:?} names one (write to shop<ID>@ or name+<ID>@, or give the mailbox a shop)",
@@ -110,4 +106,18 @@ async fn keep_failed(state: &AppState, raw: Vec<u8>, error: String) -> MailOutco
         Ok(_) => MailOutcome::Kept(error),
         Err(e) => MailOutcome::TryLater(e.to_string()),
     }
+}
+
+/// The shop a recipient address names: `shop42@…` or `support+42@…`.
+pub fn shop_of(address: &str) -> Option<i64> {
+    let local = address
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .split('@')
+        .next()?;
+    if let Some(id) = local.strip_prefix("shop") {
+        return id.parse().ok();
+    }
+    local.rsplit_once('+').and_then(|(_, id)| id.parse().ok())
 }

@@ -41,20 +41,6 @@ pub async fn serve(listener: TcpListener, state: AppState, domain: String) {
     }
 }
 
-/// The shop a recipient address names: `shop42@…` or `support+42@…`.
-pub fn shop_of(address: &str) -> Option<i64> {
-    let local = address
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .split('@')
-        .next()?;
-    if let Some(id) = local.strip_prefix("shop") {
-        return id.parse().ok();
-    }
-    local.rsplit_once('+').and_then(|(_, id)| id.parse().ok())
-}
-
 async fn read_line(
     reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
     buf: &mut Vec<u8>,
@@ -103,7 +89,7 @@ async fn session(stream: TcpStream, state: &AppState, domain: &str) -> std::io::
             "RCPT" if !sender => "503 MAIL FROM first\r\n".into(),
             "RCPT" => {
                 let address = command.split_once(':').map(|(_, a)| a.trim()).unwrap_or("");
-                match shop_of(address) {
+                match crate::mail_ingest::shop_of(address) {
                     Some(id)
                         if state
                             .shops
@@ -188,7 +174,7 @@ async fn deliver(state: &AppState, shops: &[i64], raw: Vec<u8>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::shop_of;
+    use crate::mail_ingest::shop_of;
 
     #[test]
     fn recipients_name_their_shop() {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use kefu_core::{Channel, ManualClock, ObligationState, Platform};
 use kefu_server::AppState;
 use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
-use kefu_server::scheduler::sweep;
+use kefu_server::desk::sweep::sweep;
 use kefu_store::{DEFAULT_TENANT, NewReply, NewShop, SqliteStore, Store};
 
 fn local(s: &str) -> DateTime<Utc> {

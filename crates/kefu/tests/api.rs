@@ -1542,3 +1542,54 @@ fn short_messages_keep_the_conversations_language() {
     assert_eq!(post(&inbound(ebay, "sam", long)), english);
     assert_eq!(languages(english).0, "zh");
 }
+
+/// PDD-NO-ABUSE through the API: an abusive buyer message on a Pinduoduo shop is stored with
+/// a `flagged` event naming the rule and the words, opens the same clocks as any message and
+/// is not refused; a merely angry buyer, and the same words on a Taobao shop, flag nothing.
+#[test]
+fn an_abusive_buyer_message_is_flagged_for_a_supervisor() {
+    let server = Server::sqlite();
+    let pdd = shop(&server, "pinduoduo");
+    let taobao = shop(&server, "taobao");
+    let flags = |shop_id: i64, handle: &str, body: &str| -> (Value, Vec<Value>) {
+        let (status, created) = server.call(
+            "POST",
+            "/api/v1/inbound",
+            Some(&inbound(shop_id, handle, body)),
+        );
+        assert_eq!(status, 201, "{created}");
+        let (status, conv) = server.call(
+            "GET",
+            &format!("/api/v1/conversations/{}", created["conversation_id"]),
+            None,
+        );
+        assert_eq!(status, 200, "{conv}");
+        let flagged = conv["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "flagged")
+            .cloned()
+            .collect();
+        (conv, flagged)
+    };
+    let (conv, flagged) = flags(pdd, "abusive", "你们这群傻逼，还不发货");
+    assert_eq!(flagged.len(), 1, "{conv}");
+    assert_eq!(flagged[0]["data"]["rule"], "PDD-NO-ABUSE");
+    assert_eq!(flagged[0]["actor"], "rulebook");
+    assert!(
+        flagged[0]["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("傻逼"),
+        "{flagged:?}"
+    );
+    assert!(
+        !conv["obligations"].as_array().unwrap().is_empty(),
+        "a flag changes no clock: {conv}"
+    );
+    let (conv, flagged) = flags(pdd, "angry", "你们太差劲了，我要投诉");
+    assert!(flagged.is_empty(), "{conv}");
+    let (conv, flagged) = flags(taobao, "abusive-tb", "你们这群傻逼，还不发货");
+    assert!(flagged.is_empty(), "{conv}");
+}

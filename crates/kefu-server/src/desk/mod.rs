@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod caller;
+pub mod calls;
 pub mod cases;
 pub mod conversations;
 mod error;
@@ -19,6 +20,8 @@ pub mod faqs;
 mod guard;
 pub mod ingest;
 pub mod pull;
+pub mod rating;
+pub mod sweep;
 pub mod validate;
 
 pub use caller::Caller;

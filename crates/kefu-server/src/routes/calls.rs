@@ -1,128 +1,20 @@
-//! `POST /api/v1/calls`: an agent logs a phone call (MULTICHANNEL, REC-CUSTOMER-INFO): who
-//! called, about which order, what was said and decided, and — if the problem is not solved —
-//! by when the shop promised to call back. The call becomes a message of the caller's
-//! conversation; a promised callback becomes an obligation with that due time.
+//! `POST /api/v1/calls`: an agent logs a phone call; the JSON edge of [`crate::desk::calls`].
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kefu_core::Channel;
-use kefu_store::{ClockStart, Inbound};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::desk::Caller;
-use crate::desk::validate::{non_empty, parse_time};
-use crate::error::{ApiError, ApiResult};
+use crate::desk::calls::{CallLog, CallLogged};
+use crate::error::ApiResult;
 use crate::extract::JsonBody;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CallLog {
-    pub shop_id: i64,
-    /// The caller's phone number (their handle on the phone channel).
-    pub phone: String,
-    pub name: Option<String>,
-    pub order_external_id: Option<String>,
-    pub summary: String,
-    /// `resolved`, `unresolved`, `callback_promised`, …
-    pub outcome: String,
-    /// When the shop promised to call back (RFC 3339), for an unresolved call.
-    pub callback_by: Option<String>,
-    pub called_at: Option<String>,
-}
 
 pub async fn log_call(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(req): JsonBody<CallLog>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    non_empty("phone", &req.phone, 40)?;
-    non_empty("summary", &req.summary, 5000)?;
-    non_empty("outcome", &req.outcome, 100)?;
-    let rules = state.tenant_shop(&caller, req.shop_id).await?;
-    let called_at = match &req.called_at {
-        Some(t) => parse_time("called_at", t)?,
-        None => state.clock.now(),
-    };
-    let callback_by = req
-        .callback_by
-        .as_deref()
-        .map(|t| parse_time("callback_by", t))
-        .transpose()?;
-    if let Some(due) = callback_by
-        && due <= called_at
-    {
-        return Err(ApiError::invalid("callback_by must be after the call"));
-    }
-    // The record REC-CUSTOMER-INFO asks for, as the call's message.
-    let mut body = format!(
-        "📞 {}: {}\nOutcome: {}",
-        req.phone.trim(),
-        req.summary.trim(),
-        req.outcome.trim()
-    );
-    if let Some(order) = &req.order_external_id {
-        body.push_str(&format!("\nOrder: {order}"));
-    }
-    if let Some(due) = callback_by {
-        body.push_str(&format!(
-            "\nCallback promised by {}",
-            due.with_timezone(&rules.pack.timezone).to_rfc3339()
-        ));
-    }
-    let redacted = kefu_guard::redact(&body);
-    let stored = state
-        .store
-        .ingest(Inbound {
-            shop_id: req.shop_id,
-            channel: Channel::Phone,
-            customer_handle: req.phone.trim().to_string(),
-            customer_name: req.name,
-            customer_language: None,
-            order_external_id: req.order_external_id,
-            body: redacted.text,
-            language: None,
-            received_at: called_at,
-            external_id: None,
-            // The call was answered live: it starts no reply clock.
-            first_contact_obligations: Vec::new(),
-            follow_up_obligations: Vec::new(),
-            high_value: false,
-            flags: Vec::new(),
-            redactions: redacted
-                .found
-                .iter()
-                .map(|r| r.kind.as_str().to_string())
-                .collect(),
-            reply_to: None,
-        })
-        .await?;
-    // A promise to call back is a clock the rulebook opens (REC-CUSTOMER-INFO).
-    let callback = crate::shop_rules::stored_clocks(kefu_rules::plan::call_logged(callback_by));
-    let mut opened = Vec::new();
-    if !callback.is_empty() {
-        opened = state
-            .store
-            .start_clocks(ClockStart {
-                conversation_id: stored.conversation_id,
-                at: called_at,
-                actor: caller.actor.clone(),
-                trigger: "callback_promised".into(),
-                obligations: callback,
-            })
-            .await?;
-    }
-    if let Some(search) = &state.search {
-        search.nudge();
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "conversation_id": stored.conversation_id,
-            "message_id": stored.message_id,
-            "obligations_opened": opened,
-        })),
-    ))
+) -> ApiResult<(StatusCode, Json<CallLogged>)> {
+    let logged = crate::desk::calls::log_call(&state, &caller, req).await?;
+    Ok((StatusCode::CREATED, Json(logged)))
 }

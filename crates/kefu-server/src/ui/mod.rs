@@ -249,7 +249,7 @@ pub struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ip: crate::routes::chat::ClientIp,
+    ip: crate::extract::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {

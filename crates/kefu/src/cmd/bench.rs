@@ -498,7 +498,7 @@ async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<
     let mut idle = Vec::new();
     for _ in 0..sweeps {
         let t = Instant::now();
-        let marked = kefu_server::scheduler::sweep(&state).await?;
+        let marked = kefu_server::desk::sweep::sweep(&state).await?;
         idle.push(t.elapsed().as_micros() as u64);
         anyhow::ensure!(marked.is_empty(), "nothing should be due yet");
     }
@@ -508,7 +508,7 @@ async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<
     for s in 0..sweeps {
         clock.set(first_due + chrono::Duration::milliseconds(s as i64 * 1000 + 999));
         let t = Instant::now();
-        marked_total += kefu_server::scheduler::sweep(&state).await?.len();
+        marked_total += kefu_server::desk::sweep::sweep(&state).await?.len();
         busy.push(t.elapsed().as_micros() as u64);
     }
     idle.sort_unstable();

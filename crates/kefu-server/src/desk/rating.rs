@@ -1,0 +1,60 @@
+//! The buyer's satisfaction rating (FEEDBACK-RATING): 1 (very unhappy) to 5 (very happy),
+//! with an optional comment, at most one per conversation, whichever channel asked for it.
+
+use kefu_core::event_kind;
+use kefu_store::ConversationDetail;
+use serde_json::json;
+
+use super::{DeskError, DeskResult};
+use crate::AppState;
+
+/// Longest rating comment, in characters.
+const MAX_COMMENT_CHARS: usize = 1_000;
+
+/// Records the rating of `detail`'s conversation by `actor`; the comment is redacted like a
+/// buyer's message. Answers the score.
+pub async fn rate(
+    state: &AppState,
+    detail: &ConversationDetail,
+    score: Option<i64>,
+    comment: Option<&str>,
+    actor: &str,
+) -> DeskResult<i64> {
+    let score = score.ok_or_else(|| DeskError::invalid("score is required: 1 to 5"))?;
+    if !(1..=5).contains(&score) {
+        return Err(DeskError::invalid(format!(
+            "score {score} is out of range: 1 to 5"
+        )));
+    }
+    let comment = match comment.map(str::trim) {
+        Some(c) if !c.is_empty() => {
+            if c.chars().count() > MAX_COMMENT_CHARS {
+                return Err(DeskError::invalid(format!(
+                    "comment is longer than {MAX_COMMENT_CHARS} characters"
+                )));
+            }
+            Some(kefu_guard::redact(c).text)
+        }
+        _ => None,
+    };
+    if detail
+        .events
+        .iter()
+        .any(|e| e.kind == event_kind::CSAT_RATED)
+    {
+        return Err(DeskError::Conflict(
+            "this conversation has already been rated".into(),
+        ));
+    }
+    state
+        .store
+        .log_event(
+            detail.conversation.id,
+            state.clock.now(),
+            event_kind::CSAT_RATED,
+            actor,
+            json!({"score": score, "comment": comment}),
+        )
+        .await?;
+    Ok(score)
+}
