@@ -428,3 +428,25 @@ fn complaint_options_are_validated() {
     assert_eq!(p.complaint_options.as_ref().unwrap().min_options, 2);
     assert!(p.cited_rules().contains("OPTIONS-3"));
 }
+
+/// A shop's own phrases from its settings, as the reply guard takes them.
+#[test]
+fn shop_phrases_are_language_phrase_pairs() {
+    let o: ShopOverrides = serde_json::from_value(serde_json::json!({
+        "forbidden_phrases": {"zh": ["包邮", "最便宜"], "en": ["free shipping"]},
+        "required_phrases": {"*": ["Kind regards"]},
+    }))
+    .unwrap();
+    let (forbidden, required) = o.shop_phrases();
+    let pair = |l: &str, p: &str| (l.to_string(), p.to_string());
+    assert_eq!(
+        forbidden,
+        [
+            pair("en", "free shipping"),
+            pair("zh", "包邮"),
+            pair("zh", "最便宜")
+        ]
+    );
+    assert_eq!(required, [pair("*", "Kind regards")]);
+    assert_eq!(ShopOverrides::default().shop_phrases(), (vec![], vec![]));
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use common::kefu;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn json_of(args: &[&str]) -> Value {
     let out = kefu().args(args).output().unwrap();
@@ -603,4 +603,105 @@ fn every_test_the_coverage_names_exists() {
         }
     }
     assert!(named >= 30, "only {named} places registered");
+}
+
+/// `kefu lint --pack` applies the pack's checks: a reply to a complaint with one solution is
+/// an OPTIONS-3 warning under the eBay pack (three asked), fine without it, under a pack that
+/// asks for none, or when the buyer only asked a question.
+#[test]
+fn lint_applies_the_packs_checks() {
+    let reply = "We are sorry the mug arrived broken. We will send you a full refund today.";
+    let rules = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let broken = ["--buyer", "Hi, my mug arrived broken!"];
+    let with = |extra: &[&str]| {
+        let mut args = vec!["lint", "--lang", "en"];
+        args.extend_from_slice(extra);
+        args.push(reply);
+        json_of(&args)
+    };
+    let v = with(&[&["--pack", "ebay"][..], &broken[..]].concat());
+    assert_eq!(v["verdict"], "warn", "{v}");
+    assert_eq!(rules(&v), ["OPTIONS-3"]);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["start"].as_u64()),
+        (Some("warn"), Some(0))
+    );
+    assert!(f["message"].as_str().unwrap().contains("at least 3"), "{f}");
+    assert!(f["suggestion"].is_string(), "{f}");
+    assert_eq!(with(&["--pack", "ebay", "--complaint"])["verdict"], "warn");
+    assert_eq!(
+        with(&[]),
+        serde_json::json!({"verdict": "ok", "findings": []})
+    );
+    assert_eq!(
+        with(&[&["--pack", "taobao"][..], &broken[..]].concat())["verdict"],
+        "ok"
+    );
+    let question = ["--pack", "ebay", "--buyer", "Do you ship to Germany?"];
+    assert_eq!(with(&question)["verdict"], "ok");
+    let three = "Sorry it arrived broken: we can refund you, reship a new one, or exchange it.";
+    let v = json_of(&[
+        "lint",
+        "--lang",
+        "en",
+        "--pack",
+        "ebay",
+        "--complaint",
+        three,
+    ]);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert!(error_of(&["lint", "--pack", "nope", reply]).contains("unknown --pack \"nope\""));
+    assert!(error_of(&["lint", "--complaint", reply]).contains("--pack"));
+}
+
+/// `kefu lint --shop-phrases FILE` takes the shop's own phrases from its settings, as the
+/// server's shop guard does: a forbidden phrase and a missing required one are warnings.
+#[test]
+fn lint_applies_the_shops_phrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("settings.json");
+    let settings = r#"{"timezone": "Europe/Berlin", "forbidden_phrases": {"en": ["free shipping"]}, "required_phrases": {"*": ["Kind regards"]}}"#;
+    std::fs::write(&file, settings).unwrap();
+    let path = file.display().to_string();
+    let lint = |text: &str| json_of(&["lint", "--lang", "en", "--shop-phrases", &path, text]);
+    let v = lint("Your order ships today with free shipping.");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["SHOP-REQUIRED", "SHOP-FORBIDDEN"], "{v}");
+    assert_eq!(
+        (&v["findings"][1]["start"], &v["findings"][1]["end"]),
+        (&json!(28), &json!(41))
+    );
+    assert_eq!(
+        lint("Your order ships today. Kind regards")["verdict"],
+        "ok"
+    );
+    // Without the file the same reply is fine.
+    let v = json_of(&[
+        "lint",
+        "--lang",
+        "en",
+        "Your order ships today with free shipping.",
+    ]);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    std::fs::write(&file, r#"{"forbidden": ["x"]}"#).unwrap();
+    let e = error_of(&["lint", "--shop-phrases", &path, "hello"]);
+    assert!(
+        e.contains("is not a shop's settings JSON") && e.contains("forbidden"),
+        "{e}"
+    );
+    let missing = dir.path().join("none.json").display().to_string();
+    assert!(error_of(&["lint", "--shop-phrases", &missing, "hello"]).contains("cannot read"));
 }

@@ -97,6 +97,28 @@ pub struct ShopOverrides {
     pub order_proof: Option<String>,
 }
 
+/// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
+pub type PhraseList = Vec<(String, String)>;
+
+impl ShopOverrides {
+    /// The shop's own phrases as the reply guard takes them
+    /// (`kefu_guard::Guard::with_shop_phrases`): `(language, phrase)` pairs, forbidden and
+    /// required. The server's shop guard and `kefu lint --shop-phrases` both build theirs
+    /// from this, so a phrase list means the same in both.
+    pub fn shop_phrases(&self) -> (PhraseList, PhraseList) {
+        let flatten = |m: &Option<BTreeMap<String, Vec<String>>>| -> PhraseList {
+            m.iter()
+                .flatten()
+                .flat_map(|(lang, list)| list.iter().map(move |p| (lang.clone(), p.clone())))
+                .collect()
+        };
+        (
+            flatten(&self.forbidden_phrases),
+            flatten(&self.required_phrases),
+        )
+    }
+}
+
 /// The values `order_proof` may take.
 pub const ORDER_PROOFS: [&str; 3] = ["email", "phone_tail", "postcode"];
 
