@@ -4,6 +4,7 @@ pub mod clock;
 pub mod coverage;
 pub mod domain;
 pub mod lang;
+pub mod lexicon;
 pub mod money;
 
 pub use clock::{Clock, ManualClock, SystemClock};

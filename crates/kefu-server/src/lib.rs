@@ -254,6 +254,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/cases", post(routes::cases::create))
         .route(
+            "/conversations/{id}/rating",
+            post(routes::conversations::rate),
+        )
+        .route(
             "/conversations/{id}/assign",
             post(routes::conversations::assign),
         )
