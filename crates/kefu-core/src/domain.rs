@@ -145,6 +145,13 @@ impl ConversationStatus {
             ConversationStatus::Resolved | ConversationStatus::Closed
         )
     }
+
+    /// Whether a missed clock that escalates (the rulebook's `escalate_on_breach`) puts this
+    /// conversation in front of a supervisor: one that still needs the desk and is not
+    /// escalated already.
+    pub fn escalates_on_breach(self) -> bool {
+        self.is_active() && self != ConversationStatus::Escalated
+    }
 }
 
 text_enum!(

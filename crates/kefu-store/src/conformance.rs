@@ -89,6 +89,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("conversations_are_routed_to_available_agents", |s| {
         Box::pin(conversations_are_routed_to_available_agents(s))
     }),
+    ("routing_modes_and_room", |s| {
+        Box::pin(routing_modes_and_room(s))
+    }),
 ];
 
 pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
@@ -1249,6 +1252,96 @@ pub async fn conversations_are_routed_to_available_agents(store: &Arc<dyn Store>
     store.set_agent_shops(nina, vec![]).await.unwrap();
     assert!(store.agent_shops(nina).await.unwrap().is_empty());
     assert!(store.set_agent_shops(nina, vec![999_999]).await.is_err());
+}
+
+/// A round-robin shop gives the next conversation to whoever waited longest, whatever their
+/// load; nobody is given more than their limit of open conversations; a least-load shop breaks
+/// a tie on load by who waited longest.
+pub async fn routing_modes_and_room(store: &Arc<dyn Store>) {
+    let rr = store
+        .create_shop(NewShop {
+            tenant_id: DEFAULT_TENANT,
+            name: "Round robin".into(),
+            platform: Platform::Taobao,
+            timezone: "Asia/Shanghai".into(),
+            currency: "CNY".into(),
+            pack: "taobao".into(),
+            settings: serde_json::json!({"routing": "round_robin"}),
+        })
+        .await
+        .unwrap()
+        .id;
+    let agent = |email: &str| NewAgent {
+        tenant_id: DEFAULT_TENANT,
+        email: email.into(),
+        name: email.into(),
+        role: Role::Agent,
+        languages: vec!["zh".into()],
+        password_hash: None,
+    };
+    let ada = store.create_agent(agent("ada@rr")).await.unwrap().id;
+    let bo = store.create_agent(agent("bo@rr")).await.unwrap().id;
+    let conversation = |n: usize| {
+        let buyer = format!("buyer{n}");
+        async move {
+            store
+                .ingest(inbound(rr, &buyer, "在吗?", "2026-11-11T10:00:00Z"))
+                .await
+                .unwrap()
+                .conversation_id
+        }
+    };
+    // A supervisor gave Ada two by hand: she carries load but was never routed to.
+    let at = t("2026-11-11T10:00:00Z");
+    for n in 0..2 {
+        let id = conversation(n).await;
+        store.assign_to(id, Some(ada), "sup", at).await.unwrap();
+    }
+    let c = conversation(2).await;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T10:01:00Z")).await.unwrap(),
+        Some(ada),
+        "round robin: neither was routed to yet, the lower id first, whatever the load"
+    );
+    let c = conversation(3).await;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T10:02:00Z")).await.unwrap(),
+        Some(bo),
+        "round robin: Bo waited longest"
+    );
+    let c = conversation(4).await;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T10:03:00Z")).await.unwrap(),
+        Some(ada)
+    );
+    // Ada is full (an agent takes 25 open conversations at most): Bo takes the next ones,
+    // although Ada waited longer.
+    for n in 5..27 {
+        let id = conversation(n).await;
+        store.assign_to(id, Some(ada), "sup", at).await.unwrap();
+    }
+    let c = conversation(27).await;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T10:04:00Z")).await.unwrap(),
+        Some(bo)
+    );
+    let c = conversation(28).await;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T10:05:00Z")).await.unwrap(),
+        Some(bo),
+        "Ada has no room"
+    );
+    // Least load (another shop, same agents): the less loaded one.
+    let ll = shop(store, "Least load", Platform::Taobao).await;
+    let c = store
+        .ingest(inbound(ll, "x", "在吗?", "2026-11-11T11:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    assert_eq!(
+        store.assign(c, t("2026-11-11T11:00:00Z")).await.unwrap(),
+        Some(bo)
+    );
 }
 
 pub async fn faqs_are_kept_per_shop_key_and_language(store: &Arc<dyn Store>) {

@@ -40,10 +40,6 @@ impl Dialect {
     }
 }
 
-/// The statuses of a conversation that needs the desk without a clock; the partial index
-/// `conversations_waiting` has the same list, so the planner can use it.
-const WAITING_STATUSES: &str = "('new', 'open', 'escalated', 'pending_customer')";
-
 /// The statement for one part of the inbox. `keyset`: the page continues after the cursor
 /// (parameters 4 and 5) within this part.
 pub(crate) fn part_sql(q: &InboxQuery, part: InboxPart, keyset: bool, d: Dialect) -> String {
@@ -107,13 +103,14 @@ pub(crate) fn part_sql(q: &InboxQuery, part: InboxPart, keyset: bool, d: Dialect
                 String::new()
             };
             let pending_before = d.p(7, ts);
+            let waiting = &*crate::status_sets::WAITING;
             format!(
                 "SELECT {}, c.id, c.shop_id, {}, {}, c.updated_at, c.status,
                         c.language, c.assignee_id, cu.handle, cu.name, {last_message}
                  FROM conversations c
                  JOIN shops s ON s.id = c.shop_id
                  JOIN customers cu ON cu.id = c.customer_id
-                 WHERE c.status IN {WAITING_STATUSES} AND s.tenant_id = {tenant} {filters}
+                 WHERE c.status IN {waiting} AND s.tenant_id = {tenant} {filters}
                    AND (c.status <> 'pending_customer'
                         OR ({pending_before} IS NOT NULL AND c.updated_at < {pending_before}))
                    {keyset}

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use kefu_store::prelude::*;
 use kefu_store::{PostgresStore, Store, conformance};
 use tokio_postgres::NoTls;
 
@@ -62,4 +63,96 @@ async fn a_bad_url_is_a_clear_error() {
         err.to_string().contains("cannot connect to PostgreSQL"),
         "{err}"
     );
+}
+
+/// The pool hands out whichever connection is idle: one request stuck behind a row lock does
+/// not hold up the requests after it (a round robin over the connections would send every
+/// eighth of them to the stuck one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_never_waits_while_a_connection_is_idle() {
+    use std::time::Duration;
+
+    use kefu_core::{Channel, Platform};
+    use kefu_store::{DEFAULT_TENANT, Inbound, NewNote, NewShop};
+
+    let url = fresh_database("pool").await;
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let shop = store
+        .create_shop(NewShop {
+            tenant_id: DEFAULT_TENANT,
+            name: "pool".into(),
+            platform: Platform::Ebay,
+            timezone: "UTC".into(),
+            currency: "USD".into(),
+            pack: "ebay".into(),
+            settings: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    let conversation = store
+        .ingest(Inbound {
+            shop_id: shop.id,
+            channel: Channel::Marketplace,
+            customer_handle: "buyer".into(),
+            customer_name: None,
+            customer_language: None,
+            order_external_id: None,
+            body: "Where is my parcel?".into(),
+            language: Some("en".into()),
+            received_at: at,
+            external_id: None,
+            first_contact_obligations: vec![],
+            follow_up_obligations: vec![],
+            high_value: false,
+            flags: vec![],
+            redactions: vec![],
+            reply_to: None,
+        })
+        .await
+        .unwrap()
+        .conversation_id;
+
+    // Another session holds the conversation's row: a note on it waits for that lock, on one
+    // of the pool's connections.
+    let (mut holder, conn) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let lock = holder.transaction().await.unwrap();
+    lock.execute(
+        "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
+        &[&conversation],
+    )
+    .await
+    .unwrap();
+    let stuck = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .add_note(NewNote {
+                    conversation_id: conversation,
+                    agent_id: None,
+                    actor: "test".into(),
+                    body: "waits for the lock".into(),
+                    at,
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!stuck.is_finished(), "the note must wait for the row lock");
+
+    for i in 0..32 {
+        tokio::time::timeout(Duration::from_secs(5), store.stats())
+            .await
+            .unwrap_or_else(|_| panic!("request {i} waited although connections were idle"))
+            .unwrap();
+    }
+    lock.commit().await.unwrap();
+    let note = tokio::time::timeout(Duration::from_secs(5), stuck)
+        .await
+        .expect("the note goes through once the lock is released")
+        .unwrap();
+    assert!(note.is_ok(), "{note:?}");
 }

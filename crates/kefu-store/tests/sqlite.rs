@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use kefu_store::prelude::*;
 use kefu_store::{SqliteStore, Store, conformance};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::rows::{micros, time};
-use crate::{ConnectorRow, FIRST_RESPONSE, FaqEntry, NewConnector, Result, StoreError};
+use crate::{
+    ConnectorRow, FIRST_RESPONSE, FaqEntry, NewConnector, Result, StoreError, status_sets,
+};
 
 pub fn put_faq(c: &Connection, f: &FaqEntry) -> Result<()> {
     let shop: Option<i64> = c
@@ -274,8 +276,6 @@ pub fn delete_session(c: &Connection, token_hash: &str) -> Result<()> {
 
 // ---- the supervisor's overview ---------------------------------------------------------------
 
-const OPEN: &str = "('new', 'open', 'pending_customer', 'escalated')";
-
 pub fn overview(
     c: &Connection,
     tenant_id: i64,
@@ -296,15 +296,16 @@ pub fn overview(
         micros(now + chrono::Duration::hours(1)),
     );
     let shops = "SELECT id FROM shops WHERE tenant_id = ?1";
+    let (open, finished) = (&*status_sets::OPEN, &*status_sets::FINISHED);
     let open_by_shop = pairs(
         &format!(
-            "SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"
+            "SELECT shop_id, COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY shop_id ORDER BY shop_id"
         ),
         &[&tenant_id],
     )?;
     let load = pairs(
         &format!(
-            "SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {OPEN} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"
+            "SELECT COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE status IN {open} AND shop_id IN ({shops}) GROUP BY assignee_id ORDER BY 1"
         ),
         &[&tenant_id],
     )?;
@@ -340,7 +341,7 @@ pub fn overview(
         })?;
     let (opened, resolved): (i64, i64) = c
         .prepare_cached(&format!(
-            "SELECT COUNT(*), COALESCE(SUM(status IN ('resolved', 'closed')), 0) FROM conversations
+            "SELECT COUNT(*), COALESCE(SUM(status IN {finished}), 0) FROM conversations
              WHERE created_at >= ?2 AND shop_id IN ({shops})"
         ))?
         .query_row(params![tenant_id, since_us], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -28,9 +28,10 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
 use self::cache::WriterCache;
+use crate::prelude::*;
 use crate::{
     ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop, Order,
-    ReplyOutcome, Result, Stats, StatusChange, Store, StoreError,
+    ReplyOutcome, Result, Stats, StatusChange, StoreError,
 };
 
 /// Most requests one transaction carries; bounds the latency a batch adds to its first caller.
@@ -430,55 +431,7 @@ fn syncer_loop(wal: std::fs::File, rx: std::sync::mpsc::Receiver<Vec<Job>>) {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn create_shop(&self, shop: NewShop) -> Result<Shop> {
-        self.write(move |c, cache| ops::create_shop(c, cache, &shop))
-            .await
-    }
-
-    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
-        self.read(move |c| ops::shop(c, id)).await
-    }
-
-    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
-        self.read(move |c| ops::shops(c, tenant_id)).await
-    }
-
-    async fn upsert_order(&self, order: NewOrder) -> Result<Order> {
-        self.write(move |c, _| ops::upsert_order(c, &order)).await
-    }
-
-    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
-        let external_id = external_id.to_string();
-        self.read(move |c| ops::order_by_external(c, shop_id, &external_id))
-            .await
-    }
-
-    async fn order_buyer(
-        &self,
-        shop_id: i64,
-        external_id: &str,
-    ) -> Result<Option<crate::OrderBuyer>> {
-        let external_id = external_id.to_string();
-        self.read(move |c| ops::order_buyer(c, shop_id, &external_id))
-            .await
-    }
-
-    async fn claim_order(
-        &self,
-        conversation_id: i64,
-        external_id: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        let external_id = external_id.to_string();
-        self.write(move |c, _| ops::claim_order(c, conversation_id, &external_id, at))
-            .await
-    }
-
+impl ConversationStore for SqliteStore {
     async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
         self.write(move |c, cache| ops::ingest(c, cache, &inbound))
             .await
@@ -542,53 +495,6 @@ impl Store for SqliteStore {
         self.read(move |c| ops::obligations(c, &filter)).await
     }
 
-    async fn create_agent(&self, agent: NewAgent) -> Result<Agent> {
-        self.write(move |c, _| ops::create_agent(c, &agent)).await
-    }
-
-    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
-        let (name, hash) = (name.to_string(), token_hash.to_string());
-        self.write(move |c, _| ops::create_token(c, agent_id, &name, &hash))
-            .await
-    }
-
-    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
-        let hash = token_hash.to_string();
-        self.read(move |c| ops::agent_by_token_hash(c, &hash)).await
-    }
-
-    async fn stats(&self) -> Result<Stats> {
-        self.read(ops::stats).await
-    }
-
-    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
-        self.write(move |c, _| {
-            c.prepare_cached("INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(rusqlite::params![f.channel.as_str(), f.received_at.timestamp_micros(), f.error, f.raw])?;
-            Ok(c.last_insert_rowid())
-        })
-        .await
-    }
-
-    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
-        self.read(move |c| {
-            let out = c
-                .prepare_cached("SELECT id, channel, received_at, error, length(raw) FROM failed_ingests ORDER BY id DESC LIMIT ?1")?
-                .query_map([limit], |r| {
-                    Ok(crate::FailedIngestInfo {
-                        id: r.get(0)?,
-                        channel: r.get(1)?,
-                        received_at: rows::time(r.get(2)?),
-                        error: r.get(3)?,
-                        size: r.get(4)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(out)
-        })
-        .await
-    }
-
     async fn assign_to(
         &self,
         conversation_id: i64,
@@ -641,173 +547,83 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn due_outbox(
-        &self,
-        now: chrono::DateTime<chrono::Utc>,
-        limit: i64,
-    ) -> Result<Vec<crate::OutboxItem>> {
-        self.read(move |c| ops::due_outbox(c, now, limit)).await
-    }
-
-    async fn record_delivery(
-        &self,
-        outbox_id: i64,
-        at: chrono::DateTime<chrono::Utc>,
-        outcome: crate::Delivery,
-    ) -> Result<()> {
-        self.write(move |c, _| ops::record_delivery(c, outbox_id, at, &outcome))
-            .await
-    }
-
-    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
-        self.read(move |c| ops::index_feed(c, after_id, limit))
-            .await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
-            .await
-    }
-
-    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
-        self.write(move |c, _| channels::open_case(c, &n)).await
-    }
-
-    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
-        self.read(move |c| channels::cases(c, conversation_id))
-            .await
-    }
-
-    async fn set_case_state(
-        &self,
-        case_id: i64,
-        state: &str,
-        actor: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::AftersalesCase> {
-        let (state, actor) = (state.to_string(), actor.to_string());
-        self.write(move |c, _| channels::set_case_state(c, case_id, &state, &actor, at))
-            .await
-    }
-
     async fn inbox(&self, q: crate::InboxQuery) -> Result<Vec<crate::InboxRow>> {
         self.read(move |c| channels::inbox(c, &q)).await
     }
 
-    async fn add_attachment(
+    async fn overview(
         &self,
-        message_id: i64,
-        filename: &str,
-        content_type: &str,
-        data: Vec<u8>,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<i64> {
-        let (filename, content_type) = (filename.to_string(), content_type.to_string());
-        self.write(move |c, _| {
-            let conversation_id: i64 = c
-                .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
-                .query_row([message_id], |r| r.get(0))
-                .map_err(|_| crate::StoreError::NotFound(format!("message {message_id} does not exist")))?;
-            Ok(c.prepare_cached(
-                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-            )?
-            .query_row(
-                rusqlite::params![conversation_id, message_id, filename, content_type, data.len() as i64, data, rows::micros(at)],
-                |r| r.get(0),
-            )?)
-        })
-        .await
+        tenant_id: i64,
+        since: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Overview> {
+        self.read(move |c| channels::overview(c, tenant_id, since, now))
+            .await
+    }
+}
+
+#[async_trait]
+impl OrderStore for SqliteStore {
+    async fn upsert_order(&self, order: NewOrder) -> Result<Order> {
+        self.write(move |c, _| ops::upsert_order(c, &order)).await
     }
 
-    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
-        self.read(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
-                 WHERE conversation_id = ?1 ORDER BY id",
-            )?
-            .query_map([conversation_id], |r| {
-                Ok(crate::AttachmentInfo {
-                    id: r.get(0)?,
-                    conversation_id: r.get(1)?,
-                    message_id: r.get(2)?,
-                    filename: r.get(3)?,
-                    content_type: r.get(4)?,
-                    size: r.get(5)?,
-                    created_at: rows::time(r.get(6)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?)
-        })
-        .await
+    async fn order(&self, shop_id: i64, external_id: &str) -> Result<Option<Order>> {
+        let external_id = external_id.to_string();
+        self.read(move |c| ops::order_by_external(c, shop_id, &external_id))
+            .await
     }
 
-    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
-        use rusqlite::OptionalExtension;
-        self.read(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok((
-                    crate::AttachmentInfo {
-                        id: r.get(0)?,
-                        conversation_id: r.get(1)?,
-                        message_id: r.get(2)?,
-                        filename: r.get(3)?,
-                        content_type: r.get(4)?,
-                        size: r.get(5)?,
-                        created_at: rows::time(r.get(6)?),
-                    },
-                    r.get(7)?,
-                ))
-            })
-            .optional()?)
-        })
-        .await
-    }
-
-    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
-        let source = source.to_string();
-        self.read(move |c| {
-            use rusqlite::OptionalExtension;
-            Ok(c.prepare_cached(
-                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = ?1",
-            )?
-            .query_row([&source], |r| {
-                Ok(crate::MailCursor {
-                    uid_validity: r.get(0)?,
-                    last_uid: r.get(1)?,
-                })
-            })
-            .optional()?)
-        })
-        .await
-    }
-
-    async fn save_mail_cursor(
+    async fn order_buyer(
         &self,
-        source: &str,
-        cursor: crate::MailCursor,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<crate::OrderBuyer>> {
+        let external_id = external_id.to_string();
+        self.read(move |c| ops::order_buyer(c, shop_id, &external_id))
+            .await
+    }
+
+    async fn claim_order(
+        &self,
+        conversation_id: i64,
+        external_id: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let source = source.to_string();
-        self.write(move |c, _| {
-            c.prepare_cached(
-                "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (source) DO UPDATE SET uid_validity = excluded.uid_validity,
-                     last_uid = excluded.last_uid, updated_at = excluded.updated_at",
-            )?
-            .execute(rusqlite::params![
-                source,
-                cursor.uid_validity,
-                cursor.last_uid,
-                rows::micros(at)
-            ])?;
-            Ok(())
-        })
-        .await
+        let external_id = external_id.to_string();
+        self.write(move |c, _| ops::claim_order(c, conversation_id, &external_id, at))
+            .await
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for SqliteStore {
+    async fn create_shop(&self, shop: NewShop) -> Result<Shop> {
+        self.write(move |c, cache| ops::create_shop(c, cache, &shop))
+            .await
+    }
+
+    async fn shop(&self, id: i64) -> Result<Option<Shop>> {
+        self.read(move |c| ops::shop(c, id)).await
+    }
+
+    async fn shops(&self, tenant_id: i64) -> Result<Vec<Shop>> {
+        self.read(move |c| ops::shops(c, tenant_id)).await
+    }
+
+    async fn create_agent(&self, agent: NewAgent) -> Result<Agent> {
+        self.write(move |c, _| ops::create_agent(c, &agent)).await
+    }
+
+    async fn create_token(&self, agent_id: i64, name: &str, token_hash: &str) -> Result<()> {
+        let (name, hash) = (name.to_string(), token_hash.to_string());
+        self.write(move |c, _| ops::create_token(c, agent_id, &name, &hash))
+            .await
+    }
+
+    async fn agent_by_token_hash(&self, token_hash: &str) -> Result<Option<Agent>> {
+        let hash = token_hash.to_string();
+        self.read(move |c| ops::agent_by_token_hash(c, &hash)).await
     }
 
     async fn set_shifts(&self, agent_id: i64, shifts: Option<String>) -> Result<()> {
@@ -948,60 +764,175 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
-    async fn overview(
-        &self,
-        tenant_id: i64,
-        since: chrono::DateTime<chrono::Utc>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::Overview> {
-        self.read(move |c| channels::overview(c, tenant_id, since, now))
-            .await
-    }
-
-    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
-        let email = email.to_string();
-        self.read(move |c| channels::login_record(c, &email)).await
-    }
-
-    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
-        let hash = hash.to_string();
-        self.write(move |c, _| channels::set_password(c, agent_id, &hash))
-            .await
-    }
-
-    async fn record_login(
-        &self,
-        agent_id: i64,
-        success: bool,
-        lock_after: i64,
-        locked_until: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
+#[async_trait]
+impl ChannelStore for SqliteStore {
+    async fn record_failed_ingest(&self, f: crate::FailedIngest) -> Result<i64> {
         self.write(move |c, _| {
-            channels::record_login(c, agent_id, success, lock_after, locked_until)
+            c.prepare_cached("INSERT INTO failed_ingests (channel, received_at, error, raw) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(rusqlite::params![f.channel.as_str(), f.received_at.timestamp_micros(), f.error, f.raw])?;
+            Ok(c.last_insert_rowid())
         })
         .await
     }
 
-    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
-        self.write(move |c, _| channels::create_session(c, &s))
-            .await
+    async fn failed_ingests(&self, limit: i64) -> Result<Vec<crate::FailedIngestInfo>> {
+        self.read(move |c| {
+            let out = c
+                .prepare_cached("SELECT id, channel, received_at, error, length(raw) FROM failed_ingests ORDER BY id DESC LIMIT ?1")?
+                .query_map([limit], |r| {
+                    Ok(crate::FailedIngestInfo {
+                        id: r.get(0)?,
+                        channel: r.get(1)?,
+                        received_at: rows::time(r.get(2)?),
+                        error: r.get(3)?,
+                        size: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(out)
+        })
+        .await
     }
 
-    async fn session(
+    async fn due_outbox(
         &self,
-        token_hash: &str,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
-        let token_hash = token_hash.to_string();
-        self.read(move |c| channels::session(c, &token_hash, now))
+        limit: i64,
+    ) -> Result<Vec<crate::OutboxItem>> {
+        self.read(move |c| ops::due_outbox(c, now, limit)).await
+    }
+
+    async fn record_delivery(
+        &self,
+        outbox_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        outcome: crate::Delivery,
+    ) -> Result<()> {
+        self.write(move |c, _| ops::record_delivery(c, outbox_id, at, &outcome))
             .await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        let token_hash = token_hash.to_string();
-        self.write(move |c, _| channels::delete_session(c, &token_hash))
+    async fn index_feed(&self, after_id: i64, limit: i64) -> Result<Vec<crate::IndexRow>> {
+        self.read(move |c| ops::index_feed(c, after_id, limit))
             .await
+    }
+
+    async fn add_attachment(
+        &self,
+        message_id: i64,
+        filename: &str,
+        content_type: &str,
+        data: Vec<u8>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64> {
+        let (filename, content_type) = (filename.to_string(), content_type.to_string());
+        self.write(move |c, _| {
+            let conversation_id: i64 = c
+                .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+                .query_row([message_id], |r| r.get(0))
+                .map_err(|_| crate::StoreError::NotFound(format!("message {message_id} does not exist")))?;
+            Ok(c.prepare_cached(
+                "INSERT INTO attachments (conversation_id, message_id, filename, content_type, size, data, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            )?
+            .query_row(
+                rusqlite::params![conversation_id, message_id, filename, content_type, data.len() as i64, data, rows::micros(at)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn attachments(&self, conversation_id: i64) -> Result<Vec<crate::AttachmentInfo>> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at FROM attachments
+                 WHERE conversation_id = ?1 ORDER BY id",
+            )?
+            .query_map([conversation_id], |r| {
+                Ok(crate::AttachmentInfo {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    message_id: r.get(2)?,
+                    filename: r.get(3)?,
+                    content_type: r.get(4)?,
+                    size: r.get(5)?,
+                    created_at: rows::time(r.get(6)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: i64) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
+        use rusqlite::OptionalExtension;
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, conversation_id, message_id, filename, content_type, size, created_at, data FROM attachments WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    crate::AttachmentInfo {
+                        id: r.get(0)?,
+                        conversation_id: r.get(1)?,
+                        message_id: r.get(2)?,
+                        filename: r.get(3)?,
+                        content_type: r.get(4)?,
+                        size: r.get(5)?,
+                        created_at: rows::time(r.get(6)?),
+                    },
+                    r.get(7)?,
+                ))
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn mail_cursor(&self, source: &str) -> Result<Option<crate::MailCursor>> {
+        let source = source.to_string();
+        self.read(move |c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.prepare_cached(
+                "SELECT uid_validity, last_uid FROM mail_cursors WHERE source = ?1",
+            )?
+            .query_row([&source], |r| {
+                Ok(crate::MailCursor {
+                    uid_validity: r.get(0)?,
+                    last_uid: r.get(1)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn save_mail_cursor(
+        &self,
+        source: &str,
+        cursor: crate::MailCursor,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let source = source.to_string();
+        self.write(move |c, _| {
+            c.prepare_cached(
+                "INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (source) DO UPDATE SET uid_validity = excluded.uid_validity,
+                     last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            )?
+            .execute(rusqlite::params![
+                source,
+                cursor.uid_validity,
+                cursor.last_uid,
+                rows::micros(at)
+            ])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn put_faq(&self, faq: crate::FaqEntry) -> Result<()> {
@@ -1048,5 +979,93 @@ impl Store for SqliteStore {
             channels::save_connector(c, id, cursor.as_deref(), &health, next_attempt_at)
         })
         .await
+    }
+}
+
+#[async_trait]
+impl CaseStore for SqliteStore {
+    async fn open_case(&self, n: crate::NewCase) -> Result<crate::AftersalesCase> {
+        self.write(move |c, _| channels::open_case(c, &n)).await
+    }
+
+    async fn cases(&self, conversation_id: i64) -> Result<Vec<crate::AftersalesCase>> {
+        self.read(move |c| channels::cases(c, conversation_id))
+            .await
+    }
+
+    async fn set_case_state(
+        &self,
+        case_id: i64,
+        state: &str,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::AftersalesCase> {
+        let (state, actor) = (state.to_string(), actor.to_string());
+        self.write(move |c, _| channels::set_case_state(c, case_id, &state, &actor, at))
+            .await
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn login_record(&self, email: &str) -> Result<Option<crate::LoginRecord>> {
+        let email = email.to_string();
+        self.read(move |c| channels::login_record(c, &email)).await
+    }
+
+    async fn set_password(&self, agent_id: i64, hash: &str) -> Result<()> {
+        let hash = hash.to_string();
+        self.write(move |c, _| channels::set_password(c, agent_id, &hash))
+            .await
+    }
+
+    async fn record_login(
+        &self,
+        agent_id: i64,
+        success: bool,
+        lock_after: i64,
+        locked_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.write(move |c, _| {
+            channels::record_login(c, agent_id, success, lock_after, locked_until)
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: crate::NewSession) -> Result<()> {
+        self.write(move |c, _| channels::create_session(c, &s))
+            .await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(Agent, String, Vec<i64>)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| channels::session(c, &token_hash, now))
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |c, _| channels::delete_session(c, &token_hash))
+            .await
+    }
+}
+
+#[async_trait]
+impl StoreInfo for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.read(ops::stats).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
     }
 }

@@ -8,9 +8,11 @@ use serde_json::json;
 
 use super::cache::{Buyer, ConversationState, WriterCache};
 use super::rows::{self, micros};
+use crate::decisions::ReplyRoute;
 use crate::{
     ClockStart, ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
-    ReplyOutcome, Result, Stats, StatusChange, StoreError, json_text,
+    ReplyOutcome, Result, Stats, StatusChange, StoreError, decisions, json_text, routing,
+    status_sets,
 };
 
 #[expect(
@@ -271,7 +273,7 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
     let continuing = buyer
         .latest
         .take()
-        .filter(|conv| conv.status != ConversationStatus::Closed);
+        .filter(|conv| decisions::continues(conv.status));
     let (mut conv, new_conversation) = match continuing {
         Some(mut conv) => {
             let before = conv.status;
@@ -351,26 +353,11 @@ pub fn ingest(c: &Connection, cache: &mut WriterCache, m: &Inbound) -> Result<In
         m.reply_to
     ])?;
     let message_id = c.last_insert_rowid();
-    let mut data =
-        json!({"message_id": message_id, "channel": m.channel.as_str(), "language": m.language});
-    if order_id.is_none()
-        && let Some(ext) = &m.order_external_id
-    {
-        // Kept so the link can be made when the order arrives; not an error for the sender.
-        data["order_ref_unknown"] = json!(ext);
-    }
-    if !m.redactions.is_empty() {
-        data["redacted"] = json!(m.redactions);
-    }
+    let mut data = decisions::received_data(message_id, m, order_id.is_some());
     // The clocks this message starts are recorded with it, in the same event. A clock runs
     // from the buyer's first unanswered message, so a rule already running is not restarted.
-    let clocks = if conv.replied {
-        &m.follow_up_obligations
-    } else {
-        &m.first_contact_obligations
-    };
     let mut opened = Vec::new();
-    for ob in clocks {
+    for ob in decisions::clocks_to_start(m, conv.replied) {
         if conv.open_rules.contains(&ob.rule) {
             continue;
         }
@@ -508,11 +495,7 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
     let before: ConversationStatus = status
         .parse()
         .map_err(|e: kefu_core::InvalidInput| StoreError::Backend(e.0))?;
-    let after = if r.automatic {
-        before
-    } else {
-        before.after_reply()
-    };
+    let after = decisions::status_after_reply(before, r.automatic);
     let at = micros(r.at);
     let message_id: i64 = c
         .prepare_cached(
@@ -528,14 +511,14 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
              replied = MAX(replied, ?4) WHERE id = ?1",
     )?
     .execute(params![r.conversation_id, after.as_str(), at, !r.automatic])?;
-    // Email replies, and marketplace replies to threads a connector brought in, leave through
-    // the outbox, written with the reply so none is lost.
-    let outbound = channel == kefu_core::Channel::Email.as_str()
-        || (channel == kefu_core::Channel::Marketplace.as_str()
-            && c.prepare_cached(
+    let outbound = match decisions::reply_route(&channel) {
+        ReplyRoute::Outbox => true,
+        ReplyRoute::Direct => false,
+        ReplyRoute::OutboxIfConnectorThread => c.prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND reply_to IS NOT NULL)",
             )?
-            .query_row([r.conversation_id], |row| row.get::<_, bool>(0))?);
+            .query_row([r.conversation_id], |row| row.get::<_, bool>(0))?,
+    };
     if outbound {
         c.prepare_cached(
             "INSERT INTO outbox (message_id, conversation_id, channel, recipient, state, next_attempt_at)
@@ -544,17 +527,7 @@ pub fn add_reply(c: &Connection, cache: &mut WriterCache, r: &NewReply) -> Resul
         )?
         .execute(params![message_id, r.conversation_id, channel, at])?;
     }
-    let mut data = json!({"message_id": message_id});
-    // The thread shows the reply as queued until the outbox records how its delivery went.
-    if outbound {
-        data["queued"] = json!(true);
-    }
-    if r.automatic {
-        data["bot"] = json!(true);
-    }
-    if let Some(findings) = &r.guard_override {
-        data["guard_override"] = findings.clone();
-    }
+    let data = decisions::reply_sent_data(message_id, outbound, r);
     add_event(
         c,
         r.conversation_id,
@@ -852,10 +825,11 @@ pub fn breach_due(
             // The rulebook asked for it: a missed platform limit puts the conversation in
             // front of a supervisor.
             let n = c
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "UPDATE conversations SET status = 'escalated', updated_at = ?2
-                     WHERE id = ?1 AND status IN ('new', 'open', 'pending_customer')",
-                )?
+                     WHERE id = ?1 AND status IN {}",
+                    *status_sets::ESCALATES_ON_BREACH
+                ))?
                 .execute(params![conversation_id, at])?;
             if n > 0 {
                 escalated = true;
@@ -976,88 +950,110 @@ pub fn agent_by_token_hash(c: &Connection, hash: &str) -> Result<Option<Agent>> 
         .optional()?)
 }
 
-/// What routing needs of a conversation: tenant, language, current assignee, shop and the
-/// shop's routing choice.
-type RoutingFacts = (i64, Option<String>, Option<i64>, i64, Option<String>);
+/// What routing needs of a conversation: tenant, language, current assignee, shop, the shop's
+/// routing choice, the high-value flag, and the tenant's high-value team and its routing.
+type RoutingFacts = (
+    i64,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<String>,
+    bool,
+    Option<i64>,
+    Option<String>,
+);
 
-/// Picks and records the agent for a conversation (see `Store::assign`).
+/// The agents who may work on a shop, with what routing weighs: languages, open load, room,
+/// membership of the high-value team `team_id`, last assignment.
+fn routing_candidates(
+    c: &Connection,
+    tenant_id: i64,
+    shop_id: i64,
+    team_id: Option<i64>,
+) -> Result<Vec<routing::Candidate>> {
+    let sql = format!(
+        "SELECT a.id, a.languages,
+                (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
+                   AND x.status IN {open}),
+                a.max_open,
+                (?3 IS NOT NULL AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = ?3)),
+                a.last_assigned_at
+         FROM agents a
+         WHERE a.tenant_id = ?1 AND a.available = 1 AND a.role IN ('agent', 'supervisor')
+           AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
+                OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = ?2))
+         ORDER BY a.id",
+        open = *status_sets::OPEN
+    );
+    Ok(c.prepare_cached(&sql)?
+        .query_map(params![tenant_id, shop_id, team_id], |r| {
+            let languages: String = r.get(1)?;
+            Ok(routing::Candidate {
+                agent_id: r.get(0)?,
+                languages: serde_json::from_str(&languages).unwrap_or_default(),
+                open_load: r.get(2)?,
+                max_open: r.get(3)?,
+                in_team: r.get(4)?,
+                last_assigned: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Picks and records the agent for a conversation (see `Store::assign`; the choice is
+/// `routing::choose`).
 pub fn assign(
     c: &Connection,
     conversation_id: i64,
     at: chrono::DateTime<Utc>,
     actor: &str,
 ) -> Result<Option<i64>> {
-    // The shop's own choice of routing (its settings' `routing`), for conversations no team
-    // takes.
     let found: Option<RoutingFacts> = c
         .prepare_cached(
-            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, json_extract(s.settings, '$.routing')
-             FROM conversations co JOIN shops s ON s.id = co.shop_id WHERE co.id = ?1",
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id,
+                    json_extract(s.settings, '$.routing'), co.high_value, t.id, t.routing
+             FROM conversations co JOIN shops s ON s.id = co.shop_id
+             LEFT JOIN teams t ON t.id = (SELECT id FROM teams
+                                          WHERE tenant_id = s.tenant_id AND high_value = 1
+                                          ORDER BY id LIMIT 1)
+             WHERE co.id = ?1",
         )?
         .query_row([conversation_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
         })
         .optional()?;
-    let Some((tenant_id, language, current, shop_id, shop_routing)) = found else {
+    let Some((
+        tenant_id,
+        language,
+        current,
+        shop_id,
+        shop_routing,
+        high_value,
+        team_id,
+        team_routing,
+    )) = found
+    else {
         return Err(StoreError::NotFound(format!(
             "conversation {conversation_id} does not exist"
         )));
     };
-    // A high-value order (the rulebook opened its high-value clock) goes to the high-value
-    // team when there is one and someone in it can take it (HIGHVALUE-CHANNEL).
-    let high_value: bool = c
-        .prepare_cached("SELECT high_value FROM conversations WHERE id = ?1")?
-        .query_row([conversation_id], |r| r.get(0))?;
-    let team: Option<(i64, String)> = if high_value {
-        c.prepare_cached(
-            "SELECT id, routing FROM teams WHERE tenant_id = ?1 AND high_value = 1 ORDER BY id LIMIT 1",
-        )?
-        .query_row([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-    } else {
-        None
+    let candidates = routing_candidates(c, tenant_id, shop_id, team_id)?;
+    let need = routing::Need {
+        language: language.as_deref(),
+        high_value,
+        team_mode: team_id.map(|_| routing::Mode::from_setting(team_routing.as_deref())),
+        shop_mode: routing::Mode::from_setting(shop_routing.as_deref()),
     };
-    let pick = |team: Option<&(i64, String)>| -> Result<Option<i64>> {
-        let member = if team.is_some() {
-            "AND a.id IN (SELECT agent_id FROM team_members WHERE team_id = ?4)"
-        } else {
-            "AND ?4 IS NULL"
-        };
-        // Speaks the language first; then, least load: fewest open conversations, then longest
-        // since the last one; round robin: longest since the last one.
-        let load = "(SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                       AND x.status IN ('new', 'open', 'pending_customer', 'escalated')),";
-        let mode = team.map(|t| t.1.as_str()).or(shop_routing.as_deref());
-        let order_load = if mode == Some("round_robin") {
-            ""
-        } else {
-            load
-        };
-        let sql = format!(
-            "SELECT a.id FROM agents a
-             WHERE a.tenant_id = ?1 AND a.available = 1 AND a.role IN ('agent', 'supervisor')
-               AND (NOT EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id)
-                    OR EXISTS (SELECT 1 FROM agent_shops g WHERE g.agent_id = a.id AND g.shop_id = ?3))
-               {member}
-               AND (SELECT COUNT(*) FROM conversations x WHERE x.assignee_id = a.id
-                    AND x.status IN ('new', 'open', 'pending_customer', 'escalated')) < a.max_open
-             ORDER BY (?2 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = ?2)) DESC,
-                      {order_load}
-                      COALESCE(a.last_assigned_at, 0), a.id
-             LIMIT 1"
-        );
-        Ok(c.prepare_cached(&sql)?
-            .query_row(
-                params![tenant_id, language, shop_id, team.map(|t| t.0)],
-                |r| r.get(0),
-            )
-            .optional()?)
-    };
-    let agent = match pick(team.as_ref())? {
-        Some(a) => Some(a),
-        // Nobody of the team is free: anyone who can, rather than nobody.
-        None => pick(None)?,
-    };
+    let agent = routing::choose(&need, &candidates);
     if agent.is_none() && current.is_none() {
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
         return Ok(None);
@@ -1099,10 +1095,11 @@ pub fn set_availability(
         return Ok(Vec::new());
     }
     let open: Vec<i64> = c
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id FROM conversations WHERE assignee_id = ?1
-             AND status IN ('new', 'open', 'pending_customer', 'escalated') ORDER BY id",
-        )?
+             AND status IN {} ORDER BY id",
+            *status_sets::OPEN
+        ))?
         .query_map([agent_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &open {
@@ -1235,9 +1232,10 @@ pub fn stats(c: &Connection) -> Result<Stats> {
     Ok(Stats {
         shops: count("SELECT COUNT(*) FROM shops")?,
         conversations: count("SELECT COUNT(*) FROM conversations")?,
-        open_conversations: count(
-            "SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open', 'pending_customer', 'escalated')",
-        )?,
+        open_conversations: count(&format!(
+            "SELECT COUNT(*) FROM conversations WHERE status IN {}",
+            *status_sets::OPEN
+        ))?,
         messages: count("SELECT COUNT(*) FROM messages")?,
     })
 }
