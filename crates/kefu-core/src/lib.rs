@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod clock;
+pub mod coverage;
 pub mod domain;
 pub mod lang;
 pub mod money;

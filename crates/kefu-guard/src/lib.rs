@@ -11,25 +11,27 @@ mod redact;
 mod style;
 mod text;
 
+use kefu_rules::ids;
+
 /// The RULES.md rules whose IDs this guard's findings carry (besides the
-/// shop's own SHOP-FORBIDDEN and SHOP-REQUIRED). `kefu-rules` lists the same
-/// IDs as enforced by the guard (`catalog::GUARD_RULES`; a test keeps the two
-/// lists equal).
+/// shop's own SHOP-FORBIDDEN and SHOP-REQUIRED). Each check registers its rule
+/// where it stands (`kefu_core::enforces!`), which is what `kefu rules list`
+/// reports; a test keeps this list equal to those registrations.
 pub const RULES: &[&str] = &[
-    "EBAY-SUBSTANTIVE",
-    "PRIV-NO-SECRETS",
-    "PRIV-NO-ID-PHOTO",
-    "PRIV-NO-CARD-NUMBER",
-    "PLATFORM-NO-OFFSITE",
-    "REVIEW-NO-INCENTIVE",
-    "LOST-NO-STALL",
-    "SCRIPT-EMPATHY",
-    "SCRIPT-NO-EMOTION",
-    "SCRIPT-NO-ARGUE",
-    "SCRIPT-QING-NIN",
-    "SCRIPT-NO-BLAME",
-    "AE-CLEAR",
-    "OPTIONS-3",
+    ids::EBAY_SUBSTANTIVE,
+    ids::PRIV_NO_SECRETS,
+    ids::PRIV_NO_ID_PHOTO,
+    ids::PRIV_NO_CARD_NUMBER,
+    ids::PLATFORM_NO_OFFSITE,
+    ids::REVIEW_NO_INCENTIVE,
+    ids::LOST_NO_STALL,
+    ids::SCRIPT_EMPATHY,
+    ids::SCRIPT_NO_EMOTION,
+    ids::SCRIPT_NO_ARGUE,
+    ids::SCRIPT_QING_NIN,
+    ids::SCRIPT_NO_BLAME,
+    ids::AE_CLEAR,
+    ids::OPTIONS_3,
 ];
 
 pub use guard::{Category, Finding, Guard, LintContext, Severity, Verdict, VerdictKind};

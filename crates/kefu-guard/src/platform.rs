@@ -28,6 +28,8 @@
 //! scam-warning frame in the sentence excuses it ("我们不会让您站外交易",
 //! "if anyone asks you to pay outside eBay, it is a scam").
 
+use kefu_rules::ids;
+
 use crate::guard::{Doc, Finding, Severity, finding};
 use crate::phrases::{Cat, Hit};
 
@@ -35,6 +37,14 @@ const OFFSITE_MSG: &str = "Moves the buyer off the platform: a messenger, or a p
 const REVIEW_MSG: &str = "Offers money, a refund or a gift for a good review or for changing one. Platforms punish review incentives; ask for honest feedback only (REVIEW-NO-INCENTIVE).";
 
 pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
+    kefu_core::enforces!(
+        ids::PLATFORM_NO_OFFSITE,
+        test = "kefu-guard::tests::platform_policies_block"
+    );
+    kefu_core::enforces!(
+        ids::REVIEW_NO_INCENTIVE,
+        test = "kefu-guard::tests::platform_policies_block"
+    );
     let offsite = doc.any(Cat::Offsite)
         || (doc.any(Cat::Contact) && (doc.any(Cat::Channel) || doc.any(Cat::ContactLite)));
     let review = doc.any(Cat::ReviewBribe) || (doc.any(Cat::Review) && doc.any(Cat::Incentive));
@@ -50,10 +60,15 @@ pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
             (
                 offsite,
                 offsite_sentence as fn(&Doc, (usize, usize)) -> bool,
-                "PLATFORM-NO-OFFSITE",
+                ids::PLATFORM_NO_OFFSITE,
                 OFFSITE_MSG,
             ),
-            (review, review_sentence, "REVIEW-NO-INCENTIVE", REVIEW_MSG),
+            (
+                review,
+                review_sentence,
+                ids::REVIEW_NO_INCENTIVE,
+                REVIEW_MSG,
+            ),
         ] {
             if on && test(doc, span) {
                 out.push(finding(

@@ -18,6 +18,8 @@
 //! logic, not parsing: a request further away, or one that points back
 //! without an anaphor from the lists, is not seen.
 
+use kefu_rules::ids;
+
 use crate::guard::{Doc, Finding, Severity, finding};
 use crate::phrases::Cat;
 
@@ -95,9 +97,9 @@ fn carried_request(
 
 /// The protected objects of a rule: (category, rule, message).
 const OBJECTS: [(Cat, &str, &str); 3] = [
-    (Cat::Secret, "PRIV-NO-SECRETS", SECRETS_MSG),
-    (Cat::IdDoc, "PRIV-NO-ID-PHOTO", ID_MSG),
-    (Cat::Card, "PRIV-NO-CARD-NUMBER", CARD_MSG),
+    (Cat::Secret, ids::PRIV_NO_SECRETS, SECRETS_MSG),
+    (Cat::IdDoc, ids::PRIV_NO_ID_PHOTO, ID_MSG),
+    (Cat::Card, ids::PRIV_NO_CARD_NUMBER, CARD_MSG),
 ];
 
 /// The starts of the objects of `cat` in `[start, end)`; for a card, an
@@ -111,6 +113,15 @@ fn objects(doc: &Doc, cat: Cat, start: usize, end: usize) -> Vec<usize> {
 }
 
 fn privacy_sentence(doc: &Doc, (start, end): (usize, usize), out: &mut Vec<Finding>) {
+    kefu_core::enforces!(ids::PRIV_NO_SECRETS, test = "kefu-guard::tests::must_block");
+    kefu_core::enforces!(
+        ids::PRIV_NO_ID_PHOTO,
+        test = "kefu-guard::tests::must_block"
+    );
+    kefu_core::enforces!(
+        ids::PRIV_NO_CARD_NUMBER,
+        test = "kefu-guard::tests::platform_policies_block"
+    );
     if doc.has(Cat::Frame, start, end) {
         return;
     }
@@ -146,7 +157,11 @@ fn privacy_sentence(doc: &Doc, (start, end): (usize, usize), out: &mut Vec<Findi
 }
 
 fn abuse_sentence(doc: &Doc, (start, end): (usize, usize), out: &mut Vec<Finding>) {
-    const RULE: &str = "SCRIPT-NO-EMOTION";
+    const RULE: &str = ids::SCRIPT_NO_EMOTION;
+    kefu_core::enforces!(
+        ids::SCRIPT_NO_EMOTION,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
     let insult = doc.has(Cat::Insult, start, end);
     // A disparaging word ("垃圾", "stupid") is abuse when the sentence is
     // aimed at the buyer; about a courier or ourselves it is only a warning.

@@ -7,6 +7,8 @@
 //! (refund, reship, tracking…); they do not judge whether an answer is
 //! *correct*, and they cannot tell that a reply answers a different question.
 
+use kefu_rules::ids;
+
 use crate::guard::{Category, Doc, Finding, Severity, finding};
 use crate::phrases::{Cat, Lang};
 use crate::text::content_units;
@@ -15,8 +17,17 @@ pub(crate) fn check(doc: &Doc, out: &mut Vec<Finding>) {
     substantive(doc, out);
     no_stall(doc, out);
     empathy(doc, out);
-    per_sentence(doc, Cat::Argue, "SCRIPT-NO-ARGUE", out);
-    per_sentence(doc, Cat::Blame, "SCRIPT-NO-BLAME", out);
+    // SCRIPT-NO-ARGUE and SCRIPT-NO-BLAME: one sentence-by-sentence check each.
+    kefu_core::enforces!(
+        ids::SCRIPT_NO_ARGUE,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
+    per_sentence(doc, Cat::Argue, ids::SCRIPT_NO_ARGUE, out);
+    kefu_core::enforces!(
+        ids::SCRIPT_NO_BLAME,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
+    per_sentence(doc, Cat::Blame, ids::SCRIPT_NO_BLAME, out);
     if doc.lang == Lang::Zh {
         qing_nin(doc, out);
     }
@@ -46,10 +57,14 @@ fn residual(doc: &Doc, cats: &[Cat]) -> (usize, usize) {
 }
 
 /// The rule of a first response without substance ([`crate::Verdict::lacks_substance`]).
-pub(crate) const SUBSTANTIVE_RULE: &str = "EBAY-SUBSTANTIVE";
+pub(crate) const SUBSTANTIVE_RULE: &str = ids::EBAY_SUBSTANTIVE;
 
 fn substantive(doc: &Doc, out: &mut Vec<Finding>) {
     const RULE: &str = SUBSTANTIVE_RULE;
+    kefu_core::enforces!(
+        ids::EBAY_SUBSTANTIVE,
+        test = "kefu-guard::tests::verdict_says_whether_the_reply_lacks_substance"
+    );
     if !doc.ctx.first_response || doc.has(Cat::Substance, 0, doc.text.len()) {
         return;
     }
@@ -70,7 +85,11 @@ fn substantive(doc: &Doc, out: &mut Vec<Finding>) {
 }
 
 fn no_stall(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "LOST-NO-STALL";
+    const RULE: &str = ids::LOST_NO_STALL;
+    kefu_core::enforces!(
+        ids::LOST_NO_STALL,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
     if !matches!(
         doc.ctx.category,
         Some(Category::LostPackage | Category::LatePackage)
@@ -101,7 +120,11 @@ fn no_stall(doc: &Doc, out: &mut Vec<Finding>) {
 }
 
 fn empathy(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "SCRIPT-EMPATHY";
+    const RULE: &str = ids::SCRIPT_EMPATHY;
+    kefu_core::enforces!(
+        ids::SCRIPT_EMPATHY,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
     let n = doc.text.len();
     if !doc.any(Cat::Policy) || doc.any(Cat::Empathy) {
         return;
@@ -156,7 +179,11 @@ fn per_sentence(doc: &Doc, cat: Cat, rule: &str, out: &mut Vec<Finding>) {
 
 /// "两要": lead with 请, address the buyer as 您 (亲 is fine too).
 fn qing_nin(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "SCRIPT-QING-NIN";
+    const RULE: &str = ids::SCRIPT_QING_NIN;
+    kefu_core::enforces!(
+        ids::SCRIPT_QING_NIN,
+        test = "kefu-guard::corpus::corpus_quality"
+    );
     if !doc.any(Cat::Ni) && !doc.any(Cat::Imperative) {
         return;
     }
@@ -254,7 +281,8 @@ fn clause_head(doc: &Doc, cs: usize, ce: usize) -> usize {
 }
 
 fn clear(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "AE-CLEAR";
+    const RULE: &str = ids::AE_CLEAR;
+    kefu_core::enforces!(ids::AE_CLEAR, test = "kefu-guard::corpus::corpus_quality");
     let n = doc.text.len();
     let Some(first) = doc.hits_in(Cat::Vague, 0, n).next() else {
         return;
@@ -291,7 +319,14 @@ fn clear(doc: &Doc, out: &mut Vec<Finding>) {
 }
 
 fn options(doc: &Doc, out: &mut Vec<Finding>) {
-    const RULE: &str = "OPTIONS-3";
+    const RULE: &str = ids::OPTIONS_3;
+    // Only where the shop's pack asks for a number of options (`min_options`, from
+    // `kefu_rules::reply_checks`): without it the check does nothing.
+    kefu_core::enforces!(
+        ids::OPTIONS_3,
+        when_cited,
+        test = "kefu-guard::rules::options_3_comes_from_the_pack_for_a_complaint"
+    );
     let Some(min) = doc.ctx.min_options.filter(|&m| m > 0) else {
         return;
     };

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money;
-use crate::pack::{Formula, Pack};
+use crate::pack::{Formula, Pack, tables};
 
 /// The kinds of compensation a pack may define (kebab-case names on the CLI and in packs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,6 +145,10 @@ pub fn compensation(
     paid: Decimal,
     currency: &str,
 ) -> Result<Compensation, RuleError> {
+    kefu_core::enforces!(
+        pack_table = tables::COMPENSATIONS,
+        test = "kefu-rules::compensation::tb_fake_3x_refund_plus_twice_paid"
+    );
     let code = money::normalise(currency)
         .ok_or_else(|| RuleError::UnknownCurrency(currency.to_string()))?;
     let digits = money::minor_units(&code).unwrap_or(2);

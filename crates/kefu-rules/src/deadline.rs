@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Run, Segment};
 use crate::explain::{Stamper, push_human};
-use crate::pack::{ALWAYS, ClockRule, Condition, Measure, Pack};
+use crate::pack::{ALWAYS, ClockRule, Condition, Measure, Pack, tables};
 
 // One clock vocabulary and one severity for the whole desk: the store keeps these names.
 pub use kefu_core::{ClockKind, Severity};
@@ -182,6 +182,12 @@ pub fn deadlines(pack: &Pack, input: &DeadlineInput) -> Vec<Deadline> {
         let Some(calendar) = pack.calendar_ref(&clock.calendar) else {
             continue;
         };
+        // A clock runs in its calendar's hours: the staffing rule the calendar stands for
+        // (TB-HOURS) is what the clock's time counts.
+        kefu_core::enforces!(
+            pack_table = tables::CALENDARS,
+            test = "kefu-rules::deadlines::tb_frt_5m_at_2258_is_due_0903_next_day"
+        );
         let mut kept = [Segment {
             from: input.received,
             to: input.received,

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod calendar;
 pub mod catalog;
 pub mod compensation;
+pub mod coverage;
 pub mod deadline;
 pub mod entitlement;
 mod explain;
@@ -15,8 +16,9 @@ pub mod plan;
 
 pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};
-pub use catalog::{RuleInfo, rule_list};
+pub use catalog::ids;
 pub use compensation::{Compensation, CompensationKind, RuleError, compensation};
+pub use coverage::{Coverage, RuleInfo, rule_list};
 pub use deadline::{
     ClockKind, ClockStart, Deadline, DeadlineInput, ItemPrice, Severity, Trigger, deadlines,
 };
@@ -24,6 +26,7 @@ pub use entitlement::{Counting, EntitlementStatus, StartEvent};
 pub use kefu_core::Channel;
 pub use order::{Entitlement, OrderFacts, entitlements};
 pub use pack::{
-    ClockRule, CompensationRule, EntitlementRule, OffHoursBot, Pack, PackError, PackSet,
-    ShopOverrides, WindowSpec,
+    ClockRule, CompensationRule, ComplaintOptions, EntitlementRule, OffHoursBot, Pack, PackError,
+    PackSet, ShopOverrides, WindowSpec,
 };
+pub use plan::{ReplyChecks, ReplyFacts, reply_checks};

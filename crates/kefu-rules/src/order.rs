@@ -27,10 +27,11 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::ids;
 use crate::compensation::{Compensation, CompensationKind, compensation};
 use crate::entitlement::StartEvent;
 use crate::money;
-use crate::pack::{CompensationRule, EntitlementRule, Pack};
+use crate::pack::{CompensationRule, EntitlementRule, Pack, tables};
 
 /// What the desk knows about an order. Promise names are those of the pack's `promises`
 /// (Taobao/Tmall: `ship-time`, `fake-3x`, `quality`, `return`, `damage-reship`, `courier`,
@@ -188,6 +189,10 @@ impl Entitlement {
 /// Rules the shop's overrides dropped for a promise it does not offer are listed as not
 /// entitled ("promise not offered").
 pub fn entitlements(pack: &Pack, order: &OrderFacts, now: DateTime<Utc>) -> Vec<Entitlement> {
+    kefu_core::enforces!(
+        pack_table = tables::ENTITLEMENTS,
+        test = "kefu-rules::entitlements::tb_return_7d_and_ebay_return_14d_windows"
+    );
     let cx = Cx { pack, order, now };
     let mut out = Vec::new();
     for kind in CompensationKind::ALL {
@@ -219,13 +224,13 @@ fn comp_kind_name(kind: CompensationKind) -> &'static str {
 
 fn window_kind_name(rule: &str) -> String {
     match rule {
-        "TB-RETURN-7D" => "return-7d".into(),
-        "EBAY-RETURN-14D" => "ebay-return-14d".into(),
-        "TB-RETURN-PROMISE" => "return-promise".into(),
-        "TB-DAMAGE-RESHIP" => "damage-reship".into(),
-        "TB-COURIER-PROMISE" => "courier-promise".into(),
-        "TB-ARRIVAL-PROMISE" => "arrival-promise".into(),
-        "GEN-SANBAO" => "warranty-sanbao".into(),
+        ids::TB_RETURN_7D => "return-7d".into(),
+        ids::EBAY_RETURN_14D => "ebay-return-14d".into(),
+        ids::TB_RETURN_PROMISE => "return-promise".into(),
+        ids::TB_DAMAGE_RESHIP => "damage-reship".into(),
+        ids::TB_COURIER_PROMISE => "courier-promise".into(),
+        ids::TB_ARRIVAL_PROMISE => "arrival-promise".into(),
+        ids::GEN_SANBAO => "warranty-sanbao".into(),
         other => other.to_ascii_lowercase(),
     }
 }
@@ -463,31 +468,31 @@ impl Cx<'_> {
             Entitlement::new(id, &kind, false, code, format!("{reason} ({id})"))
         };
         let (claim, shipping, refund) = match id {
-            "TB-RETURN-7D" => ("no-reason return or exchange", Some("buyer"), true),
-            "EBAY-RETURN-14D" | "TB-RETURN-PROMISE" => ("return", Some("agreed"), true),
-            "TB-DAMAGE-RESHIP" => (
+            ids::TB_RETURN_7D => ("no-reason return or exchange", Some("buyer"), true),
+            ids::EBAY_RETURN_14D | ids::TB_RETURN_PROMISE => ("return", Some("agreed"), true),
+            ids::TB_DAMAGE_RESHIP => (
                 "if the goods arrived damaged: one reshipment of the damaged part",
                 Some("seller"),
                 false,
             ),
-            "TB-COURIER-PROMISE" => (
+            ids::TB_COURIER_PROMISE => (
                 "if the shop did not ship with the courier the buyer chose: claim paid first from the seller's deposit",
                 None,
                 false,
             ),
-            "TB-ARRIVAL-PROMISE" => (
+            ids::TB_ARRIVAL_PROMISE => (
                 "if the goods were not delivered by the promised time: claim paid first from the seller's deposit",
                 None,
                 false,
             ),
-            "GEN-SANBAO" => (
+            ids::GEN_SANBAO => (
                 "if the goods are faulty: repair, replacement or return (三包)",
                 Some("seller"),
                 false,
             ),
             _ => ("claim", None, false),
         };
-        if id == "TB-DAMAGE-RESHIP" && self.order.reshipped_for_damage {
+        if id == ids::TB_DAMAGE_RESHIP && self.order.reshipped_for_damage {
             out.push(not(
                 "already_reshipped",
                 "already reshipped once for damage: no second reshipment".into(),

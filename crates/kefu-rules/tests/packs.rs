@@ -392,3 +392,61 @@ fn conditions_channels_and_late_parcels_are_validated() {
     let p = PackSet::parse("ok.toml", &lost("late_after_days = 3\n")).unwrap();
     assert_eq!(p.compensations[0].late_after_days, Some(3));
 }
+
+/// `[complaint_options]` (OPTIONS-3): the rule must be OPTIONS-3 and the number one the guard
+/// can count; a good one is cited by the pack.
+#[test]
+fn complaint_options_are_validated() {
+    for (section, reason) in [
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 0\n",
+            "`min_options` must be 1 to 7, not 0",
+        ),
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 12\n",
+            "must be 1 to 7",
+        ),
+        (
+            "[complaint_options]\nrule = \"AE-CLEAR\"\nmin_options = 3\n",
+            "enforces OPTIONS-3, not `AE-CLEAR`",
+        ),
+        (
+            "[complaint_options]\nrule = \"TB-FRT-5M\"\nmin_options = 3\n",
+            "not `guard`",
+        ),
+        (
+            "[complaint_options]\nrule = \"OPTIONS-3\"\nmin = 3\n",
+            "unknown field `min`",
+        ),
+    ] {
+        let e = error(&format!("{MINIMAL}\n{section}"));
+        assert!(e.contains(reason), "{section}: {e}");
+        assert!(e.starts_with("bad.toml:"), "{e}");
+    }
+    let ok = format!("{MINIMAL}\n[complaint_options]\nrule = \"OPTIONS-3\"\nmin_options = 2\n");
+    let p = PackSet::parse("ok.toml", &ok).unwrap();
+    assert_eq!(p.complaint_options.as_ref().unwrap().min_options, 2);
+    assert!(p.cited_rules().contains("OPTIONS-3"));
+}
+
+/// A shop's own phrases from its settings, as the reply guard takes them.
+#[test]
+fn shop_phrases_are_language_phrase_pairs() {
+    let o: ShopOverrides = serde_json::from_value(serde_json::json!({
+        "forbidden_phrases": {"zh": ["包邮", "最便宜"], "en": ["free shipping"]},
+        "required_phrases": {"*": ["Kind regards"]},
+    }))
+    .unwrap();
+    let (forbidden, required) = o.shop_phrases();
+    let pair = |l: &str, p: &str| (l.to_string(), p.to_string());
+    assert_eq!(
+        forbidden,
+        [
+            pair("en", "free shipping"),
+            pair("zh", "包邮"),
+            pair("zh", "最便宜")
+        ]
+    );
+    assert_eq!(required, [pair("*", "Kind regards")]);
+    assert_eq!(ShopOverrides::default().shop_phrases(), (vec![], vec![]));
+}

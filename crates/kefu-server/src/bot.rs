@@ -134,6 +134,11 @@ pub async fn answer(
     received: DateTime<Utc>,
     language: Option<&str>,
 ) -> DeskResult<Option<i64>> {
+    kefu_core::enforces!(
+        kefu_rules::ids::TB_OFFHOURS_BOT,
+        test =
+            "kefu-server::bot::at_night_the_bot_answers_from_the_faq_and_hands_over_what_it_cannot"
+    );
     let now = state.clock.now();
     if stored.duplicate || now - received > FRESH {
         return Ok(None);

@@ -439,6 +439,7 @@ fn health_metrics_and_openapi() {
         "/inbound",
         "/conversations/{id}",
         "/conversations/{id}/replies",
+        "/conversations/{id}/rating",
     ] {
         assert!(spec["paths"][path].is_object(), "openapi misses {path}");
     }
@@ -1592,4 +1593,53 @@ fn an_abusive_buyer_message_is_flagged_for_a_supervisor() {
     assert!(flagged.is_empty(), "{conv}");
     let (conv, flagged) = flags(taobao, "abusive-tb", "你们这群傻逼，还不发货");
     assert!(flagged.is_empty(), "{conv}");
+}
+
+/// FEEDBACK-RATING through the API (issue 12's contract): a rating of 1..5 is taken once per
+/// conversation; a second is 409, a score outside 1..5 or none is 422, and it shows in the
+/// conversation's log. An agent limited to another shop cannot rate it (404).
+#[test]
+fn a_conversation_takes_one_rating_through_the_api() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let (status, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&inbound(ebay, "buyer-r", "Where is my parcel?")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["conversation_id"].as_i64().unwrap();
+    let path = format!("/api/v1/conversations/{id}/rating");
+    for bad in [
+        json!({"score": 0}),
+        json!({"score": 6}),
+        json!({"comment": "ok"}),
+    ] {
+        let (status, body) = server.call("POST", &path, Some(&bad));
+        assert_eq!(status, 422, "{bad}: {body}");
+    }
+    let (status, body) = server.call(
+        "POST",
+        &path,
+        Some(&json!({"score": 4, "comment": "quick answer"})),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["score"], 4);
+    let (status, body) = server.call("POST", &path, Some(&json!({"score": 5})));
+    assert_eq!(status, 409, "{body}");
+    let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
+    let rated: Vec<_> = conv["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "csat_rated")
+        .collect();
+    assert_eq!(rated.len(), 1, "{conv}");
+    assert_eq!(rated[0]["data"]["score"], 4);
+    let (status, _) = server.call(
+        "POST",
+        "/api/v1/conversations/999999/rating",
+        Some(&json!({"score": 3})),
+    );
+    assert_eq!(status, 404);
 }

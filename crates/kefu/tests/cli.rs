@@ -3,7 +3,7 @@
 mod common;
 
 use common::kefu;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn json_of(args: &[&str]) -> Value {
     let out = kefu().args(args).output().unwrap();
@@ -459,4 +459,249 @@ fn bench_faq_reports_accuracy_and_answer_latency() {
         "every night question gets an answer"
     );
     assert!(v["matcher"]["p99_us"].as_f64().unwrap() > 0.0);
+}
+
+/// A rule of `kefu rules list`, by id.
+fn listed(v: &Value, id: &str) -> Value {
+    v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing from `kefu rules list`"))
+        .clone()
+}
+
+/// What enforces a rule comes from the registry the code builds, gathered from every crate
+/// linked into the binary: the rulebook's plan, the guard's checks, the server's markers.
+#[test]
+fn rules_list_names_the_code_that_enforces_each_rule() {
+    let v = json_of(&["rules", "list"]);
+    let hv = listed(&v, "HIGHVALUE-CHANNEL");
+    assert_eq!(hv["enforced"], true, "{hv}");
+    let files: Vec<&str> = hv["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"crates/kefu-rules/src/plan/mod.rs"), "{hv}");
+    assert!(hv["coverage"][0]["line"].as_u64().unwrap() > 0);
+    assert_eq!(
+        hv["coverage"][0]["test"],
+        "kefu-store::conformance::high_value_orders_go_to_their_team"
+    );
+    // The places of other crates are there too.
+    for (id, crate_dir) in [
+        ("PRIV-NO-SECRETS", "kefu-guard"),
+        ("LANG-LOCAL", "kefu-server"),
+        ("REC-CUSTOMER-INFO", "kefu-rules"),
+        ("PEAK-PREP", "kefu-server"),
+        ("MULTICHANNEL", "kefu-server"),
+        ("REC-FULL-TRANSCRIPT", "kefu-server"),
+        ("TB-OFFHOURS-BOT", "kefu-server"),
+    ] {
+        let r = listed(&v, id);
+        assert_eq!(r["enforced"], true, "{r}");
+        let prefix = format!("crates/{crate_dir}/src/");
+        assert!(
+            r["coverage"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["file"].as_str().unwrap().starts_with(&prefix)),
+            "{id} is not covered in {prefix}: {r}"
+        );
+    }
+    // OPTIONS-3 is enforced only through the packs that ask for a number of options: each
+    // place runs only when a pack cites it, and the packs named are the ones that do.
+    let opt = listed(&v, "OPTIONS-3");
+    let packs_citing: Vec<String> = v_packs()
+        .into_iter()
+        .filter(|p| {
+            let listed = json_of(&["rules", "list", "--pack", p]);
+            listed["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == "OPTIONS-3")
+        })
+        .collect();
+    let by: Vec<String> = opt["enforced_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .filter(|p| !p.starts_with("kefu-"))
+        .collect();
+    assert_eq!(by, packs_citing, "{opt}");
+    assert_eq!(
+        packs_citing,
+        ["ebay"],
+        "the eBay pack asks for three options"
+    );
+    assert_eq!(opt["enforced"], !packs_citing.is_empty(), "{opt}");
+    for c in opt["coverage"].as_array().unwrap() {
+        assert!(
+            c["when_cited"] == true || c["pack_table"].is_string(),
+            "{c}"
+        );
+    }
+    // Cited by packs on a trigger nothing fires: not enforced, and nothing claims it.
+    let collective = listed(&v, "COLLECTIVE-3LEVEL");
+    assert_eq!(collective["enforced"], false, "{collective}");
+    assert_eq!(collective["coverage"], serde_json::json!([]));
+    assert_eq!(collective["enforced_by"], serde_json::json!([]));
+}
+
+fn v_packs() -> Vec<String> {
+    json_of(&["rules", "packs"])["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every test a registered place names exists: `crate::module::function`, the module being a
+/// file under the crate's `src/` or `tests/` (or an inline module of one).
+#[test]
+fn every_test_the_coverage_names_exists() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let v = json_of(&["rules", "list"]);
+    let mut named = 0;
+    for r in v["rules"].as_array().unwrap() {
+        for c in r["coverage"].as_array().unwrap() {
+            let test = c["test"].as_str().unwrap();
+            let parts: Vec<&str> = test.split("::").collect();
+            assert!(parts.len() >= 3, "{test}: crate::module::function");
+            let (krate, mods, name) =
+                (parts[0], &parts[1..parts.len() - 1], parts[parts.len() - 1]);
+            // The files the module path may name (`src/a/b.rs`, `tests/a.rs`, …), deepest
+            // first; a module path left over names an inline module of that file.
+            let holds = |k: usize, text: &str| {
+                mods[k..].iter().all(|m| text.contains(&format!("mod {m}")))
+                    && text.contains(&format!("fn {name}("))
+            };
+            let found = (1..=mods.len()).rev().any(|k| {
+                let path = mods[..k].join("/");
+                [
+                    "src/{}.rs",
+                    "src/{}/mod.rs",
+                    "tests/{}.rs",
+                    "tests/{}/main.rs",
+                ]
+                .iter()
+                .map(|f| format!("{root}/crates/{krate}/{}", f.replace("{}", &path)))
+                .filter_map(|f| std::fs::read_to_string(f).ok())
+                .any(|text| holds(k, &text))
+            });
+            assert!(found, "{test}: no `fn {name}` in that module");
+            let file = format!("{root}/{}", c["file"].as_str().unwrap());
+            assert!(std::path::Path::new(&file).exists(), "{file}");
+            named += 1;
+        }
+    }
+    assert!(named >= 30, "only {named} places registered");
+}
+
+/// `kefu lint --pack` applies the pack's checks: a reply to a complaint with one solution is
+/// an OPTIONS-3 warning under the eBay pack (three asked), fine without it, under a pack that
+/// asks for none, or when the buyer only asked a question.
+#[test]
+fn lint_applies_the_packs_checks() {
+    let reply = "We are sorry the mug arrived broken. We will send you a full refund today.";
+    let rules = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let broken = ["--buyer", "Hi, my mug arrived broken!"];
+    let with = |extra: &[&str]| {
+        let mut args = vec!["lint", "--lang", "en"];
+        args.extend_from_slice(extra);
+        args.push(reply);
+        json_of(&args)
+    };
+    let v = with(&[&["--pack", "ebay"][..], &broken[..]].concat());
+    assert_eq!(v["verdict"], "warn", "{v}");
+    assert_eq!(rules(&v), ["OPTIONS-3"]);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["start"].as_u64()),
+        (Some("warn"), Some(0))
+    );
+    assert!(f["message"].as_str().unwrap().contains("at least 3"), "{f}");
+    assert!(f["suggestion"].is_string(), "{f}");
+    assert_eq!(with(&["--pack", "ebay", "--complaint"])["verdict"], "warn");
+    assert_eq!(
+        with(&[]),
+        serde_json::json!({"verdict": "ok", "findings": []})
+    );
+    assert_eq!(
+        with(&[&["--pack", "taobao"][..], &broken[..]].concat())["verdict"],
+        "ok"
+    );
+    let question = ["--pack", "ebay", "--buyer", "Do you ship to Germany?"];
+    assert_eq!(with(&question)["verdict"], "ok");
+    let three = "Sorry it arrived broken: we can refund you, reship a new one, or exchange it.";
+    let v = json_of(&[
+        "lint",
+        "--lang",
+        "en",
+        "--pack",
+        "ebay",
+        "--complaint",
+        three,
+    ]);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    assert!(error_of(&["lint", "--pack", "nope", reply]).contains("unknown --pack \"nope\""));
+    assert!(error_of(&["lint", "--complaint", reply]).contains("--pack"));
+}
+
+/// `kefu lint --shop-phrases FILE` takes the shop's own phrases from its settings, as the
+/// server's shop guard does: a forbidden phrase and a missing required one are warnings.
+#[test]
+fn lint_applies_the_shops_phrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("settings.json");
+    let settings = r#"{"timezone": "Europe/Berlin", "forbidden_phrases": {"en": ["free shipping"]}, "required_phrases": {"*": ["Kind regards"]}}"#;
+    std::fs::write(&file, settings).unwrap();
+    let path = file.display().to_string();
+    let lint = |text: &str| json_of(&["lint", "--lang", "en", "--shop-phrases", &path, text]);
+    let v = lint("Your order ships today with free shipping.");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["SHOP-REQUIRED", "SHOP-FORBIDDEN"], "{v}");
+    assert_eq!(
+        (&v["findings"][1]["start"], &v["findings"][1]["end"]),
+        (&json!(28), &json!(41))
+    );
+    assert_eq!(
+        lint("Your order ships today. Kind regards")["verdict"],
+        "ok"
+    );
+    // Without the file the same reply is fine.
+    let v = json_of(&[
+        "lint",
+        "--lang",
+        "en",
+        "Your order ships today with free shipping.",
+    ]);
+    assert_eq!(v["verdict"], "ok", "{v}");
+    std::fs::write(&file, r#"{"forbidden": ["x"]}"#).unwrap();
+    let e = error_of(&["lint", "--shop-phrases", &path, "hello"]);
+    assert!(
+        e.contains("is not a shop's settings JSON") && e.contains("forbidden"),
+        "{e}"
+    );
+    let missing = dir.path().join("none.json").display().to_string();
+    assert!(error_of(&["lint", "--shop-phrases", &missing, "hello"]).contains("cannot read"));
 }

@@ -200,12 +200,55 @@ pub(crate) struct DroppedRule {
     pub compensation: Option<CompensationKind>,
 }
 
+/// OPTIONS-3: a reply to a complaint offers at least `min_options` distinct solutions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintOptions {
+    pub rule: String,
+    pub min_options: u8,
+}
+
 /// The pack asks for an auto-reply outside working hours (TB-OFFHOURS-BOT).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffHoursBot {
     pub rule: String,
     /// Outside this calendar's windows the bot answers.
     pub calendar: String,
+}
+
+/// The tables of a pack that cite rules, by their TOML names. The code that applies a table
+/// registers it (`kefu_core::enforces!(pack_table = tables::CLOCKS, …)`), so that a rule a
+/// pack cites there counts as enforced by that pack through that code.
+///
+/// A clock is applied only when something fires its trigger, so `[[clocks]]` is cited per
+/// trigger ([`tables::clocks_on`]): the plan of each event registers the triggers it fires,
+/// and a clock on a trigger nothing fires (`collective_complaint` today) is not enforced.
+pub mod tables {
+    use crate::deadline::ClockStart;
+
+    /// `[[clocks]]` with `on = …`: the clocks that trigger starts.
+    pub const fn clocks_on(on: ClockStart) -> &'static str {
+        match on {
+            ClockStart::FirstMessage => "clocks.first_message",
+            ClockStart::LaterMessage => "clocks.later_message",
+            ClockStart::BuyerMessage => "clocks.buyer_message",
+            ClockStart::ComplexIssue => "clocks.complex_issue",
+            ClockStart::ResolutionOffered => "clocks.resolution_offered",
+            ClockStart::AfterSalesRequest => "clocks.after_sales_request",
+            ClockStart::CollectiveComplaint => "clocks.collective_complaint",
+        }
+    }
+    /// `[[compensations]]`: after-sales amounts (`crate::compensation`).
+    pub const COMPENSATIONS: &str = "compensations";
+    /// `[[entitlements]]`: after-sales windows (`crate::order`).
+    pub const ENTITLEMENTS: &str = "entitlements";
+    /// `[calendars.*] rule = …`: the staffing hours a calendar stands for.
+    pub const CALENDARS: &str = "calendars";
+    /// `[offhours_bot]`: when the shop's bot answers.
+    pub const OFFHOURS_BOT: &str = "offhours_bot";
+    /// `message_checks`: checks of every buyer message (`crate::plan`).
+    pub const MESSAGE_CHECKS: &str = "message_checks";
+    /// `[complaint_options]`: how many solutions a reply to a complaint offers (OPTIONS-3).
+    pub const COMPLAINT_OPTIONS: &str = "complaint_options";
 }
 
 /// A validated policy pack.
@@ -244,6 +287,8 @@ pub struct Pack {
     pub offhours_bot: Option<OffHoursBot>,
     /// Rule IDs of the checks every buyer message goes through (`PDD-NO-ABUSE`).
     pub message_checks: Vec<String>,
+    /// OPTIONS-3: the number of solutions a reply to a complaint must offer.
+    pub complaint_options: Option<ComplaintOptions>,
 }
 
 impl Pack {
@@ -265,15 +310,49 @@ impl Pack {
     /// Every rule ID this pack cites: its clocks, compensations, entitlement windows and
     /// the staffing rules its calendars stand for.
     pub fn cited_rules(&self) -> BTreeSet<&str> {
-        self.clocks
-            .iter()
-            .map(|c| c.rule.as_str())
-            .chain(self.compensations.iter().map(|c| c.rule.as_str()))
-            .chain(self.entitlements.iter().map(|e| e.rule.as_str()))
-            .chain(self.calendar_rules.iter().map(String::as_str))
-            .chain(self.offhours_bot.iter().map(|b| b.rule.as_str()))
-            .chain(self.message_checks.iter().map(String::as_str))
-            .collect()
+        self.citations().into_iter().map(|(_, rule)| rule).collect()
+    }
+
+    /// Every rule this pack cites, with the table of the pack that cites it
+    /// ([`tables`]): the code that applies a table enforces the rules cited in it.
+    pub fn citations(&self) -> Vec<(&'static str, &str)> {
+        let mut out: Vec<(&'static str, &str)> = Vec::new();
+        out.extend(
+            self.clocks
+                .iter()
+                .map(|c| (tables::clocks_on(c.on), c.rule.as_str())),
+        );
+        out.extend(
+            self.compensations
+                .iter()
+                .map(|c| (tables::COMPENSATIONS, c.rule.as_str())),
+        );
+        out.extend(
+            self.entitlements
+                .iter()
+                .map(|e| (tables::ENTITLEMENTS, e.rule.as_str())),
+        );
+        out.extend(
+            self.calendar_rules
+                .iter()
+                .map(|r| (tables::CALENDARS, r.as_str())),
+        );
+        out.extend(
+            self.offhours_bot
+                .iter()
+                .map(|b| (tables::OFFHOURS_BOT, b.rule.as_str())),
+        );
+        out.extend(
+            self.message_checks
+                .iter()
+                .map(|r| (tables::MESSAGE_CHECKS, r.as_str())),
+        );
+        out.extend(
+            self.complaint_options
+                .iter()
+                .map(|o| (tables::COMPLAINT_OPTIONS, o.rule.as_str())),
+        );
+        out
     }
 
     /// The compensation rule for `kind`, if this pack offers it.

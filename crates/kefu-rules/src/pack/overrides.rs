@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{ClockRule, Formula, Pack, PackError, raw};
+use crate::catalog::ids;
 use crate::compensation::CompensationKind;
 use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::parse;
@@ -94,6 +95,28 @@ pub struct ShopOverrides {
     /// checked against the buyer's details on the order. A signed link from the shop's order
     /// page proves it too, whatever this says.
     pub order_proof: Option<String>,
+}
+
+/// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
+pub type PhraseList = Vec<(String, String)>;
+
+impl ShopOverrides {
+    /// The shop's own phrases as the reply guard takes them
+    /// (`kefu_guard::Guard::with_shop_phrases`): `(language, phrase)` pairs, forbidden and
+    /// required. The server's shop guard and `kefu lint --shop-phrases` both build theirs
+    /// from this, so a phrase list means the same in both.
+    pub fn shop_phrases(&self) -> (PhraseList, PhraseList) {
+        let flatten = |m: &Option<BTreeMap<String, Vec<String>>>| -> PhraseList {
+            m.iter()
+                .flatten()
+                .flat_map(|(lang, list)| list.iter().map(move |p| (lang.clone(), p.clone())))
+                .collect()
+        };
+        (
+            flatten(&self.forbidden_phrases),
+            flatten(&self.required_phrases),
+        )
+    }
 }
 
 /// The values `order_proof` may take.
@@ -317,6 +340,10 @@ impl Pack {
         target: &str,
         calendar: Option<&str>,
     ) -> Result<(), PackError> {
+        kefu_core::enforces!(
+            ids::KPI_FRT_3H,
+            test = "kefu-rules::deadlines::kpi_frt_3h_from_overrides_is_a_separate_target"
+        );
         let duration = parse::duration(target).map_err(err)?;
         if duration <= chrono::Duration::zero() {
             return Err(err("first_response_target must be positive"));
@@ -326,9 +353,9 @@ impl Pack {
             return Err(err(format!("unknown calendar `{calendar}`")));
         }
         // Replace, not add: a shop has one own target (a pack may ship a default one).
-        self.clocks.retain(|c| c.rule != "KPI-FRT-3H");
+        self.clocks.retain(|c| c.rule != ids::KPI_FRT_3H);
         self.clocks.push(ClockRule {
-            rule: "KPI-FRT-3H".into(),
+            rule: ids::KPI_FRT_3H.into(),
             kind: ClockKind::FirstResponse,
             on: ClockStart::FirstMessage,
             duration,
@@ -352,7 +379,7 @@ impl Pack {
         for c in self
             .clocks
             .iter_mut()
-            .filter(|c| c.rule == "TB-AFTERSALES-24-48H")
+            .filter(|c| c.rule == ids::TB_AFTERSALES_24_48H)
         {
             c.duration = chrono::Duration::hours(i64::from(hours));
             found = true;

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    ALWAYS, ClockRule, CompensationRule, Condition, EntitlementRule, Formula, Measure, OffHoursBot,
-    Pack, PackError, SetBy, Threshold, id_from_name,
+    ALWAYS, ClockRule, CompensationRule, ComplaintOptions, Condition, EntitlementRule, Formula,
+    Measure, OffHoursBot, Pack, PackError, SetBy, Threshold, id_from_name,
 };
 use crate::calendar::{Calendar, WeeklyWindow};
 use crate::catalog;
@@ -51,7 +51,21 @@ struct RawPack {
     /// Checks of every buyer message the pack asks for, by rule ID (`PDD-NO-ABUSE`).
     #[serde(default)]
     message_checks: Vec<S>,
+    /// `[complaint_options]`: OPTIONS-3's minimum of solutions in a reply to a complaint.
+    complaint_options: Option<RawComplaintOptions>,
 }
+
+/// `[complaint_options]`: `rule = "OPTIONS-3"`, `min_options = 3`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComplaintOptions {
+    rule: S,
+    min_options: Spanned<i64>,
+}
+
+/// The most solutions a pack may ask for: the guard tells seven kinds apart (refund, partial
+/// refund, reship, exchange, return, repair, coupon), so a larger number could never be met.
+const MAX_OPTIONS: i64 = 7;
 
 /// `[offhours_bot]`: outside `calendar` a buyer's message gets the shop's auto-reply.
 #[derive(Deserialize)]
@@ -450,6 +464,12 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
 
+    let complaint_options = raw
+        .complaint_options
+        .as_ref()
+        .map(|o| complaint_options(&cx, o))
+        .transpose()?;
+
     Ok(Pack {
         id: id_from_name(name),
         name: raw.name,
@@ -470,5 +490,34 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         promises,
         offhours_bot,
         message_checks,
+        complaint_options,
+    })
+}
+
+/// `[complaint_options]`, validated: the rule is OPTIONS-3 (the one rule the guard counts
+/// solutions for) and the number is one the guard can tell apart.
+fn complaint_options(cx: &Ctx<'_>, o: &RawComplaintOptions) -> Result<ComplaintOptions, PackError> {
+    let rule = cx.rule(&o.rule, "guard")?;
+    if rule != catalog::ids::OPTIONS_3 {
+        return Err(cx.err(
+            &o.rule,
+            format!(
+                "`complaint_options` enforces {}, not `{rule}`",
+                catalog::ids::OPTIONS_3
+            ),
+        ));
+    }
+    let n = *o.min_options.get_ref();
+    if !(1..=MAX_OPTIONS).contains(&n) {
+        return Err(PackError::at(
+            cx.file,
+            cx.text,
+            Some(o.min_options.span().start),
+            format!("`min_options` must be 1 to {MAX_OPTIONS}, not {n}"),
+        ));
+    }
+    Ok(ComplaintOptions {
+        rule,
+        min_options: u8::try_from(n).unwrap_or(u8::MAX),
     })
 }

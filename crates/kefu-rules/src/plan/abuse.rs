@@ -12,8 +12,10 @@
 
 use std::sync::OnceLock;
 
+use crate::catalog::ids;
+
 /// The rule this check enforces.
-pub const RULE: &str = "PDD-NO-ABUSE";
+pub const RULE: &str = ids::PDD_NO_ABUSE;
 
 const LEXICON: &str = include_str!("../../data/abuse.txt");
 
@@ -32,7 +34,7 @@ fn phrases() -> &'static [String] {
 
 /// Lower case, full-width ASCII to half-width, CJK text without the spaces and punctuation
 /// buyers put between characters; Latin words keep one space between them.
-fn fold(text: &str) -> String {
+pub(super) fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     for c in text.chars() {
@@ -72,16 +74,28 @@ fn is_cjk(c: char) -> bool {
 
 /// The lexicon phrase `text` contains, if any: the reason a supervisor is shown.
 pub fn abusive_phrase(text: &str) -> Option<&'static str> {
+    kefu_core::enforces!(
+        ids::PDD_NO_ABUSE,
+        when_cited,
+        test = "kefu-rules::plan::tests::pinduoduo_flags_an_abusive_buyer_for_a_supervisor"
+    );
     let folded = fold(text);
-    phrases().iter().map(String::as_str).find(|p| {
-        let p = p.trim();
-        if p.chars().any(is_cjk) {
-            folded.contains(p)
-        } else {
-            // Whole words: the folded text and phrase are padded with spaces.
-            folded.contains(&format!(" {p} "))
-        }
-    })
+    phrases()
+        .iter()
+        .map(String::as_str)
+        .find(|p| holds(&folded, p))
+}
+
+/// Whether `folded` text (see [`fold`]) holds the folded phrase `p`: as a substring in CJK
+/// text, as whole words in Latin text.
+pub(super) fn holds(folded: &str, p: &str) -> bool {
+    let p = p.trim();
+    if p.chars().any(is_cjk) {
+        folded.contains(p)
+    } else {
+        // Whole words: the folded text and phrase are padded with spaces.
+        folded.contains(&format!(" {p} "))
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Severity};
 
 use super::{ClockOpen, Flag, OrderTotal, Plan, order_total, order_value};
+use crate::catalog::ids;
+use crate::deadline::ClockStart;
 use crate::deadline::{DeadlineInput, Trigger, deadlines};
-use crate::pack::Pack;
+use crate::pack::{Pack, tables};
 
 /// The rule a promised call back is kept under (the record of a call asks for it).
-const CALLBACK_RULE: &str = "REC-CUSTOMER-INFO";
+const CALLBACK_RULE: &str = ids::REC_CUSTOMER_INFO;
 
 /// A buyer's message, as far as the rulebook is concerned.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,19 @@ pub struct BuyerMessage<'a> {
 /// Routing: a message that starts the high-value clock routes the conversation to the
 /// high-value team (HIGHVALUE-CHANNEL).
 pub fn buyer_message(pack: &Pack, msg: &BuyerMessage<'_>, first: bool) -> Plan {
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::FirstMessage),
+        test = "kefu-rules::plan::tests::buyer_message_channel_decides_live_chat_clock"
+    );
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::LaterMessage),
+        test = "kefu-rules::deadlines::ae_frt_24h_and_peak_1h_on_later_messages"
+    );
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::BuyerMessage),
+        test =
+            "kefu-rules::plan::tests::buyer_message_opens_high_value_clock_and_routes_high_value"
+    );
     let (order_total, items) = msg.order.map(order_value).unwrap_or_default();
     let input = DeadlineInput {
         received: msg.received,
@@ -94,6 +109,10 @@ pub fn note() -> Plan {
 /// resolving meets the resolution and after-sales clocks and starts the follow-up clock
 /// (EBAY-FOLLOWUP-48H). Other statuses move no clock.
 pub fn status_changed(pack: &Pack, status: ConversationStatus, at: DateTime<Utc>) -> Plan {
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::ResolutionOffered),
+        test = "kefu-rules::plan::tests::status_change_closes_and_opens_clocks"
+    );
     match status {
         ConversationStatus::Escalated => Plan::closing(vec![ClockKind::Escalation]),
         ConversationStatus::Resolved => Plan {
@@ -116,6 +135,14 @@ pub fn clocks_started(
     at: DateTime<Utc>,
     order: Option<&Order>,
 ) -> Plan {
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::ComplexIssue),
+        test = "kefu-rules::plan::tests::triggers_start_their_clocks"
+    );
+    kefu_core::enforces!(
+        pack_table = tables::clocks_on(ClockStart::AfterSalesRequest),
+        test = "kefu-rules::plan::tests::triggers_start_their_clocks"
+    );
     Plan::opening(open(
         pack,
         &trigger_input(at, order.map(order_total), trigger),
@@ -126,6 +153,10 @@ pub fn clocks_started(
 /// clock; a call back promised by `callback_by` is an obligation of the shop's own
 /// (REC-CUSTOMER-INFO), due then, which does not escalate when missed.
 pub fn call_logged(callback_by: Option<DateTime<Utc>>) -> Plan {
+    kefu_core::enforces!(
+        ids::REC_CUSTOMER_INFO,
+        test = "kefu-rules::plan::tests::call_logged_opens_callback_clock"
+    );
     let open = callback_by
         .map(|due| ClockOpen {
             rule: CALLBACK_RULE.to_string(),

@@ -20,11 +20,14 @@
 //! | a phone call logged | [`call_logged`] |
 //! | an after-sales case opened / moved | [`case_opened`], [`case_moved`] |
 //! | a clock breached | [`clock_breached`] |
+//! | a reply being written or sent: what the guard checks | [`reply_checks`] |
 //!
 //! A buyer's message also goes through the checks its pack lists in `message_checks`; each
 //! raises a [`Flag`] for a supervisor (PDD-NO-ABUSE: [`abuse`]).
 
 pub mod abuse;
+mod checks;
+pub mod complaint;
 mod events;
 
 /// Rule IDs a pack may list in `message_checks`: each has a check of the buyer's message here.
@@ -39,6 +42,7 @@ use serde::Serialize;
 
 use crate::deadline::{Deadline, ItemPrice};
 
+pub use checks::{ReplyChecks, ReplyFacts, reply_checks};
 pub use events::{
     Breached, BuyerMessage, bot_reply, buyer_message, call_logged, case_moved, case_opened,
     clock_breached, clocks_started, note, reply, status_changed,
@@ -109,6 +113,10 @@ impl Plan {
 /// HIGHVALUE-CHANNEL: a conversation whose order the pack treats as high value (it starts the
 /// high-value reply clock, EBAY-HIGHVALUE-12H) goes to the high-value team.
 fn needs_high_value_team(open: &[ClockOpen]) -> bool {
+    kefu_core::enforces!(
+        crate::ids::HIGHVALUE_CHANNEL,
+        test = "kefu-store::conformance::high_value_orders_go_to_their_team"
+    );
     open.iter().any(|o| o.clock == ClockKind::HighValueResponse)
 }
 

@@ -254,3 +254,32 @@ fn pinduoduo_flags_an_abusive_buyer_for_a_supervisor() {
             .is_empty()
     );
 }
+
+/// OPTIONS-3: the eBay pack asks a reply to a complaint for three solutions; a conversation
+/// that is not a complaint, or a pack that does not ask, gets no minimum.
+#[test]
+fn complaints_get_the_packs_minimum_of_options() {
+    let packs = packs();
+    let ebay = packs.get("ebay").unwrap();
+    assert!(ebay.cited_rules().contains("OPTIONS-3"));
+    let facts = |msgs: Vec<&'static str>| ReplyFacts {
+        buyer_messages: msgs,
+        complaint: false,
+    };
+    let broken = reply_checks(
+        ebay,
+        &facts(vec!["Hello", "The mug arrived broken, what now?"]),
+    );
+    assert_eq!(broken.min_options, Some(3));
+    assert!(broken.complaint);
+    let question = reply_checks(ebay, &facts(vec!["Do you ship to Germany?"]));
+    assert_eq!(question, ReplyChecks::default());
+    let told = ReplyFacts {
+        buyer_messages: vec!["Do you ship to Germany?"],
+        complaint: true,
+    };
+    assert_eq!(reply_checks(ebay, &told).min_options, Some(3));
+    let taobao = packs.get("taobao").unwrap();
+    let tb = reply_checks(taobao, &facts(vec!["收到的杯子碎了"]));
+    assert_eq!((tb.min_options, tb.complaint), (None, true));
+}

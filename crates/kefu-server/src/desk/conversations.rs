@@ -120,6 +120,10 @@ async fn hold(
     findings: serde_json::Value,
     blocked: bool,
 ) -> DeskResult<DeskError> {
+    kefu_core::enforces!(
+        kefu_rules::ids::REC_FULL_TRANSCRIPT,
+        test = "kefu::api::replies_pass_the_guard_and_close_the_clocks"
+    );
     let kind = if blocked {
         "reply_blocked"
     } else {

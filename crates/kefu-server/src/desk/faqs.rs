@@ -123,6 +123,10 @@ pub async fn load_presets_into(
     shop_id: i64,
     req: &LoadPresets,
 ) -> DeskResult<(usize, usize)> {
+    kefu_core::enforces!(
+        kefu_rules::ids::PEAK_PREP,
+        test = "kefu::faq::faq_entries_are_edited_guarded_and_preset"
+    );
     let existing: std::collections::HashSet<(String, String)> = state
         .store
         .faqs(shop_id)

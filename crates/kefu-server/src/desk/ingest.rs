@@ -69,6 +69,10 @@ async fn message_language(
     customer: &CustomerRef,
     body: &str,
 ) -> DeskResult<Option<String>> {
+    kefu_core::enforces!(
+        kefu_rules::ids::LANG_LOCAL,
+        test = "kefu::api::new_conversations_go_to_an_available_agent_who_speaks_the_language"
+    );
     let reading = read_text(body);
     if let Some(code) = reading.confident() {
         return Ok(Some(code.to_string()));
@@ -96,6 +100,10 @@ fn validate(req: &InboundRequest) -> DeskResult<()> {
     Ok(())
 }
 
+kefu_core::enforces!(
+    kefu_rules::ids::MULTICHANNEL,
+    test = "kefu::email::buyers_mail_becomes_a_conversation_and_bad_mail_is_kept"
+);
 pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestOutcome> {
     validate(&req)?;
     let received_at = match &req.received_at {

@@ -187,3 +187,35 @@ pub async fn assign(
     desk::assign(&state, &caller, id, req.agent_id).await?;
     Ok(Json(json!({"id": id, "assignee_id": req.agent_id})))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/conversations/{id}/rating`: the buyer's rating taken on a channel without a
+/// widget of its own (a marketplace, the phone), entered by the desk (FEEDBACK-RATING). One per
+/// conversation: a second is `409`.
+pub async fn rate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<RatingRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (detail, _) = desk::load(&state, &caller, id).await?;
+    let score = crate::desk::rating::rate(
+        &state,
+        &detail,
+        req.score,
+        req.comment.as_deref(),
+        &caller.actor,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"conversation_id": id, "score": score})),
+    ))
+}

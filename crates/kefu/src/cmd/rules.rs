@@ -52,7 +52,8 @@ pub enum Command {
         #[arg(long)]
         currency: String,
     },
-    /// Every rule ID of the catalogue with its kind, source and what enforces it.
+    /// Every rule ID of the catalogue with its kind, source and what enforces it: the packs
+    /// and crates (`enforced_by`) and each place in the code with its test (`coverage`).
     List {
         /// Only the rules this pack cites.
         #[arg(long)]
@@ -164,15 +165,17 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
         }
         Command::List { pack } => {
             let set = packs()?;
-            if let Some(p) = &pack {
-                find(&set, p)?;
-            }
+            // The rules the pack cites, whether or not code applies them (a citation nothing
+            // applies is listed as not enforced).
+            let cited = match &pack {
+                Some(p) => Some(find(&set, p)?.cited_rules()),
+                None => None,
+            };
+            // What enforces each rule comes from the registry the code builds
+            // (`kefu_core::coverage`): this binary links every crate, so every place is there.
             let rules: Vec<_> = kefu_rules::rule_list(&set)
                 .into_iter()
-                .filter(|r| {
-                    pack.as_ref()
-                        .is_none_or(|p| r.enforced_by.iter().any(|e| e == p))
-                })
+                .filter(|r| cited.as_ref().is_none_or(|c| c.contains(r.id.as_str())))
                 .collect();
             let enforced = rules.iter().filter(|r| r.enforced).count();
             super::print_json(

@@ -22,20 +22,10 @@ pub struct AttachmentQuery {
     pub name: String,
 }
 
-/// `POST /chat/v1/attachments?token=…&client_id=…&name=…` with the file as the body and its
-/// type as `Content-Type`: a message announcing the file is stored through the common ingest
-/// path, the file beside it. Too large: 413; a type we do not take: 415; empty: 422.
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
-pub async fn upload(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<AttachmentQuery>,
-    headers: HeaderMap,
+/// The file's bytes: at most [`MAX_ATTACHMENT_BYTES`] (413), not empty (422).
+fn file_bytes(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    limit_ip(&state, &ip)?;
-    let visitor = verify(&state.master_key, &q.token)?;
-    limit(&state.limits.per_visitor, &visitor.id, state.clock.now())?;
+) -> ApiResult<axum::body::Bytes> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -59,6 +49,11 @@ pub async fn upload(
     if body.is_empty() {
         return Err(ApiError::invalid("the file is empty"));
     }
+    Ok(body)
+}
+
+/// The file's type from `Content-Type`, one of [`ATTACHMENT_TYPES`] (else 415).
+fn file_type(headers: &HeaderMap) -> ApiResult<String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -79,28 +74,41 @@ pub async fn upload(
             ),
         ));
     }
-    let name: String = q
-        .name
+    Ok(content_type)
+}
+
+/// The name the file is kept under: no control characters or path separators, at most 120
+/// characters, `file` when nothing is left.
+fn file_name(asked: &str) -> String {
+    let name: String = asked
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
         .take(120)
         .collect();
-    let name = if name.trim().is_empty() {
+    if name.trim().is_empty() {
         "file".to_string()
     } else {
         name.trim().to_string()
-    };
-    if q.client_id.is_empty()
-        || q.client_id.len() > 64
-        || !q
-            .client_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::invalid(
-            "client_id must be 1 to 64 letters, digits, '-' or '_'",
-        ));
     }
+}
+
+/// `POST /chat/v1/attachments?token=…&client_id=…&name=…` with the file as the body and its
+/// type as `Content-Type`: a message announcing the file is stored through the common ingest
+/// path, the file beside it. Too large: 413; a type we do not take: 415; empty: 422.
+pub async fn upload(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<AttachmentQuery>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    limit_ip(&state, &ip)?;
+    let visitor = verify(&state.master_key, &q.token)?;
+    limit(&state.limits.per_visitor, &visitor.id, state.clock.now())?;
+    let body = file_bytes(body)?;
+    let content_type = file_type(&headers)?;
+    let name = file_name(&q.name);
+    check_client_id(&q.client_id)?;
     let size_kb = body.len().div_ceil(1024);
     limit_new_conversation(&state, &ip, &visitor)?;
     let outcome = ingest(

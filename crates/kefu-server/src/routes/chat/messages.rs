@@ -96,16 +96,7 @@ fn check(req: &ChatMessage) -> ApiResult<Checked<'_>> {
     }
     non_empty("body", body, MAX_CHAT_CHARS)?;
     let client_id = req.client_id.trim();
-    if client_id.is_empty()
-        || client_id.len() > 64
-        || !client_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::invalid(
-            "client_id must be 1 to 64 letters, digits, '-' or '_'",
-        ));
-    }
+    check_client_id(client_id)?;
     let order = req
         .order
         .as_deref()

@@ -142,3 +142,19 @@ pub(super) async fn visitor_conversation(
     }
     Ok(detail)
 }
+
+/// The id the widget makes for a message before its first attempt to send it (a retry
+/// repeats it, so the message is stored once): 1 to 64 letters, digits, `-` or `_`.
+pub(super) fn check_client_id(client_id: &str) -> ApiResult<()> {
+    if client_id.is_empty()
+        || client_id.len() > 64
+        || !client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::invalid(
+            "client_id must be 1 to 64 letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(())
+}
