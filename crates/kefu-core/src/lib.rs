@@ -4,7 +4,6 @@ pub mod clock;
 pub mod coverage;
 pub mod domain;
 pub mod lang;
-pub mod lexicon;
 pub mod money;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -6,19 +6,19 @@
 //! definition they must agree with. [`figures::kpis`] computes every figure by brute force
 //! from per-conversation facts, which makes it the oracle the rollups are tested against.
 //!
-//! - [`complaint`]: is a buyer's message a complaint (KPI-REPEAT-5 counts them), in Chinese,
-//!   English, German, French and Spanish.
 //! - [`period`]: days, weeks, months and ranges in a shop's time zone.
 //! - [`figures`]: first response, resolution rate (KPI-RESOLUTION-85), CSAT (KPI-CSAT-4.5,
 //!   FEEDBACK-RATING), repeat-complaint rate (KPI-REPEAT-5), grouped by any key.
 //! - [`target`]: red, amber or green against a target.
+//!
+//! Whether a conversation is a complaint is the rulebook's call (`kefu_rules::plan`'s
+//! complaint detector, which OPTIONS-3 uses too) or an agent's mark; the figures take it as
+//! a fact.
 
-pub mod complaint;
 pub mod figures;
 pub mod period;
 pub mod target;
 
-pub use complaint::{ComplaintHit, complaint};
 pub use figures::{ConversationFacts, Csat, FirstResponse, Kpis, grouped, kpis};
 pub use period::Period;
 pub use target::{Direction, Rag, Target, rag};

@@ -38,7 +38,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use kefu_core::Clock;
 use kefu_guard::Guard;
 use kefu_rules::PackSet;
@@ -193,99 +193,16 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route(
-            "/shops",
-            post(routes::shops::create).get(routes::shops::list),
-        )
-        .route("/shops/{id}", get(routes::shops::get))
-        .route("/shops/{id}/settings", post(routes::shops::update))
-        .route("/shops/{id}/faqs", get(routes::faqs::list))
-        .route("/shops/{id}/connectors", post(routes::connectors::create))
-        .route("/connectors", get(routes::connectors::list))
-        .route("/shops/{id}/faqs/presets", post(routes::faqs::load_presets))
-        .route(
-            "/shops/{id}/faqs/{key}/{language}",
-            axum::routing::put(routes::faqs::put).delete(routes::faqs::delete),
-        )
-        .route(
-            "/shops/{shop_id}/orders/{external_id}/entitlements",
-            get(routes::orders::entitlements),
-        )
-        .route("/orders", post(routes::orders::upsert))
-        .route(
-            "/shops/{id}/order-link-secret",
-            get(routes::chat::order_link_secret),
-        )
-        .route("/inbound", post(routes::inbound::create))
-        .route("/obligations", get(routes::obligations::list))
-        .route("/conversations/{id}", get(routes::conversations::get))
-        .route(
-            "/conversations/{id}/replies",
-            post(routes::conversations::reply),
-        )
-        .route(
-            "/conversations/{id}/status",
-            post(routes::conversations::set_status),
-        )
-        .route(
-            "/conversations/{id}/clocks",
-            post(routes::conversations::start_clocks),
-        )
-        .route(
-            "/conversations/{id}/notes",
-            post(routes::conversations::add_note),
-        )
-        .route("/failed-ingests", get(routes::meta::failed_ingests))
-        .route("/attachments/{id}", get(routes::conversations::attachment))
-        .route("/search", get(routes::search::search))
-        .route("/calls", post(routes::calls::log_call))
-        .route("/agents", post(routes::agents::create))
-        .route("/teams", post(routes::agents::create_team))
-        .route("/agents/{id}/shifts", post(routes::agents::set_shifts))
-        .route(
-            "/agents/{id}/availability",
-            post(routes::agents::set_availability),
-        )
-        .route("/agents/{id}/unlock", post(routes::agents::unlock))
-        .route(
-            "/conversations/{id}/typing",
-            post(routes::conversations::typing),
-        )
-        .route("/conversations/{id}/cases", post(routes::cases::create))
-        .route(
-            "/conversations/{id}/rating",
-            post(routes::conversations::rate),
-        )
-        .route(
-            "/conversations/{id}/assign",
-            post(routes::conversations::assign),
-        )
-        .route(
-            "/conversations/{id}/cases/{case_id}/state",
-            post(routes::cases::set_state),
-        )
-        .route("/openapi.json", get(routes::meta::openapi))
-        .layer(middleware::map_response(json_rejections));
-    let chat = Router::new()
-        .route("/sessions", post(routes::chat::session))
-        .route("/messages", post(routes::chat::post_message))
-        .route("/typing", post(routes::chat::typing))
-        .route("/ack", post(routes::chat::ack))
-        .route("/csat", post(routes::chat::csat))
-        .route("/stream", get(routes::chat::stream))
-        .route(
-            "/attachments",
-            post(routes::chat::upload).layer(DefaultBodyLimit::max(
-                routes::chat::MAX_ATTACHMENT_BYTES + 1024,
-            )),
-        )
-        .route("/attachments/{id}", get(routes::chat::download))
-        .layer(middleware::map_response(json_rejections));
     Router::new()
         .merge(ui::routes())
-        .nest("/api/v1", api)
-        .nest("/chat/v1", chat)
+        .nest(
+            "/api/v1",
+            routes::api().layer(middleware::map_response(json_rejections)),
+        )
+        .nest(
+            "/chat/v1",
+            routes::chat_api().layer(middleware::map_response(json_rejections)),
+        )
         .route("/widget.js", get(routes::chat::widget_js))
         .route("/chat/demo/{shop_id}", get(routes::chat::demo_page))
         .route("/healthz", get(routes::meta::healthz))
