@@ -6,13 +6,11 @@
 //! phrase per line, `#` comments) holds such words in Chinese, English, German, Spanish and
 //! French; the labelled set in this module's tests keeps it from drifting into complaints.
 //!
-//! Matching is `kefu_core::lexicon`'s: it folds case and full-width forms and drops spaces and
-//! punctuation inside CJK text ("傻 逼" is "傻逼"); Latin phrases must stand as whole words
-//! ("idiot" does not match "idiotproof"), so a word inside another word does not flag.
+//! Matching folds case and full-width forms and drops spaces and punctuation inside CJK text
+//! ("傻 逼" is "傻逼"); Latin phrases must stand as whole words ("idiot" does not match
+//! "idiotproof"), so a word inside another word does not flag.
 
 use std::sync::OnceLock;
-
-use kefu_core::lexicon::Lexicon;
 
 use crate::catalog::ids;
 
@@ -21,9 +19,57 @@ pub const RULE: &str = ids::PDD_NO_ABUSE;
 
 const LEXICON: &str = include_str!("../../data/abuse.txt");
 
-fn lexicon() -> &'static Lexicon {
-    static LEXICON_PARSED: OnceLock<Lexicon> = OnceLock::new();
-    LEXICON_PARSED.get_or_init(|| Lexicon::parse(LEXICON))
+/// The lexicon's phrases, folded.
+fn phrases() -> &'static [String] {
+    static PHRASES: OnceLock<Vec<String>> = OnceLock::new();
+    PHRASES.get_or_init(|| {
+        LEXICON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(fold)
+            .collect()
+    })
+}
+
+/// Lower case, full-width ASCII to half-width, CJK text without the spaces and punctuation
+/// buyers put between characters; Latin words keep one space between them.
+pub(super) fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    // Drop the separators between CJK characters (and between CJK and others): Chinese has
+    // no spaces, so a space there is padding a buyer used to dodge a filter.
+    let chars: Vec<char> = out.chars().collect();
+    let mut folded = String::with_capacity(out.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
+                continue;
+            }
+        }
+        folded.push(c);
+    }
+    folded
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{AC00}'..='\u{D7AF}')
 }
 
 /// The lexicon phrase `text` contains, if any: the reason a supervisor is shown.
@@ -33,7 +79,23 @@ pub fn abusive_phrase(text: &str) -> Option<&'static str> {
         when_cited,
         test = "kefu-rules::plan::tests::pinduoduo_flags_an_abusive_buyer_for_a_supervisor"
     );
-    lexicon().find(text).map(|p| p.text.as_str())
+    let folded = fold(text);
+    phrases()
+        .iter()
+        .map(String::as_str)
+        .find(|p| holds(&folded, p))
+}
+
+/// Whether `folded` text (see [`fold`]) holds the folded phrase `p`: as a substring in CJK
+/// text, as whole words in Latin text.
+pub(super) fn holds(folded: &str, p: &str) -> bool {
+    let p = p.trim();
+    if p.chars().any(is_cjk) {
+        folded.contains(p)
+    } else {
+        // Whole words: the folded text and phrase are padded with spaces.
+        folded.contains(&format!(" {p} "))
+    }
 }
 
 #[cfg(test)]
@@ -89,5 +151,11 @@ mod tests {
         for m in ANGRY {
             assert_eq!(abusive_phrase(m), None, "flagged a complaint: {m}");
         }
+    }
+
+    #[test]
+    fn folding_joins_spaced_chinese_and_keeps_latin_words_apart() {
+        assert_eq!(fold("傻 逼"), "傻逼");
+        assert_eq!(fold("Du  IDIOT!"), " du idiot ");
     }
 }

@@ -5,10 +5,10 @@
 //! Today that is OPTIONS-3: a pack with `[complaint_options]` asks a reply to a complaint to
 //! offer at least `min_options` distinct solutions (refund, reship, exchange, …); the guard
 //! counts them (`kefu_guard::LintContext::with_min_options`). A conversation is a complaint
-//! when one of the buyer's messages is one by `kefu_kpi::complaint`, the classifier the
-//! repeat-complaint figure (KPI-REPEAT-5) counts with, so that "a complaint" means the same
-//! to the guard and to the supervisor's figures; or when the caller knows it is one.
+//! when one of the buyer's messages reports a problem ([`super::complaint`]) or the caller
+//! knows it is one.
 
+use super::complaint::is_complaint;
 use crate::pack::{Pack, tables};
 
 /// What the rulebook needs to know about the conversation a reply answers.
@@ -37,11 +37,7 @@ pub fn reply_checks(pack: &Pack, facts: &ReplyFacts<'_>) -> ReplyChecks {
         pack_table = tables::COMPLAINT_OPTIONS,
         test = "kefu-rules::plan::tests::complaints_get_the_packs_minimum_of_options"
     );
-    let complaint = facts.complaint
-        || facts
-            .buyer_messages
-            .iter()
-            .any(|m| kefu_kpi::complaint(m).is_some());
+    let complaint = facts.complaint || facts.buyer_messages.iter().any(|m| is_complaint(m));
     ReplyChecks {
         min_options: pack
             .complaint_options

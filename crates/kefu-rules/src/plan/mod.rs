@@ -27,6 +27,7 @@
 
 pub mod abuse;
 mod checks;
+pub mod complaint;
 mod events;
 
 /// Rule IDs a pack may list in `message_checks`: each has a check of the buyer's message here.
