@@ -93,8 +93,13 @@ pub(super) fn holds(folded: &str, p: &str) -> bool {
     if p.chars().any(is_cjk) {
         folded.contains(p)
     } else {
-        // Whole words: the folded text and phrase are padded with spaces.
-        folded.contains(&format!(" {p} "))
+        // Whole words: a space or a CJK character on either side ("打12315" is a word after
+        // a Chinese one); the folded text is padded with spaces.
+        let boundary = |c: Option<char>| c.is_none_or(|c| c == ' ' || is_cjk(c));
+        folded.match_indices(p).any(|(i, _)| {
+            boundary(folded[..i].chars().next_back())
+                && boundary(folded[i + p.len()..].chars().next())
+        })
     }
 }
 

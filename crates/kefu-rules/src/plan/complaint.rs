@@ -84,6 +84,34 @@ mod tests {
         "Der Artikel ist kaputt",
         "Le produit est arrivé cassé",
         "El producto no funciona",
+        "物流一直不更新，三天了",
+        "到现在还没收到货，什么情况",
+        "收到的杯子是坏了的",
+        "你们发错货了",
+        "我要打12315",
+        "扣了两次钱，怎么回事",
+        "客服态度太差了",
+        "太失望了",
+        "这是假货吧，我要申请平台介入",
+        "It never arrived and I want my money back",
+        "This is unacceptable, I will leave negative feedback",
+        "Worst purchase ever",
+        "You charged me twice!",
+        "This is a fake, not as described",
+        "I am very disappointed with your service",
+        "I want to file a complaint",
+        "Das Paket ist nie angekommen",
+        "Die Tasse ist kaputt angekommen",
+        "Das ist eine Frechheit",
+        "Ich werde mich bei eBay beschweren",
+        "Colis jamais reçu",
+        "C'est inadmissible",
+        "Je vais déposer une réclamation",
+        "Nunca llegó mi pedido",
+        "El producto llegó roto",
+        "Es una vergüenza",
+        "Quiero poner una queja",
+        "ＦＡＫＥ product",
     ];
 
     /// Questions before or about a purchase, thanks, and "no problem": not complaints.
@@ -106,15 +134,40 @@ mod tests {
         "Wann wird die Bestellung versendet?",
         "¿Tienen esta talla?",
         "Merci, tout est parfait",
+        "亲，我的订单什么时候发货呀？",
+        "在吗？",
+        "我的快递到哪了？",
+        "谢谢，收到了，很满意",
+        "请问有没有红色的",
+        "能便宜一点吗",
+        "Where is my parcel?",
+        "Can you send me an invoice please?",
+        "Thanks, it arrived today, great quality",
+        "Do you ship to Canada?",
+        "Is this item waterproof?",
+        "Could I change the colour to blue?",
+        "Wo ist mein Paket?",
+        "Vielen Dank, alles bestens",
+        "Où est mon colis ?",
+        "Merci beaucoup, très satisfait",
+        "¿Dónde está mi pedido?",
+        "Gracias, todo perfecto",
+        "The box says unbreakable, is that right?",
     ];
 
     #[test]
     fn complaints_are_told_apart_from_questions_and_thanks() {
-        for m in COMPLAINTS {
-            assert!(is_complaint(m), "missed a complaint: {m}");
-        }
-        for m in NOT_COMPLAINTS {
-            assert!(!is_complaint(m), "not a complaint: {m}");
-        }
+        let mut wrong: Vec<String> = COMPLAINTS
+            .iter()
+            .filter(|m| !is_complaint(m))
+            .map(|m| format!("missed a complaint: {m}"))
+            .collect();
+        wrong.extend(
+            NOT_COMPLAINTS
+                .iter()
+                .filter(|m| is_complaint(m))
+                .map(|m| format!("not a complaint: {m}")),
+        );
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }
