@@ -3,7 +3,7 @@
 //! A place that enforces a rule of `RULES.md` says so on the spot with [`enforces!`](crate::enforces):
 //!
 //! ```ignore
-//! kefu_core::enforces!(ids::HIGHVALUE_CHANNEL, test = "kefu-store::conformance::high_value_orders_go_to_their_team");
+//! kefu_core::enforces!(ids::HIGHVALUE_CHANNEL, test = "kefu-store::conformance::routing::high_value_orders_go_to_their_team");
 //! ```
 //!
 //! The macro adds one [`Enforcement`] (the rule, `file!()`, `line!()`, `module_path!()` and

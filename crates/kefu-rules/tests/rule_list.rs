@@ -103,7 +103,7 @@ fn enforced_by_names_packs_and_the_code() {
     assert_eq!(hv.coverage[0].file, "crates/kefu-rules/src/plan/mod.rs");
     assert_eq!(
         hv.coverage[0].test,
-        "kefu-store::conformance::high_value_orders_go_to_their_team"
+        "kefu-store::conformance::routing::high_value_orders_go_to_their_team"
     );
     let tb = get(ids::TB_FRT_5M);
     assert_eq!(tb.coverage[0].file, "crates/kefu-rules/src/plan/events.rs");

@@ -489,7 +489,7 @@ fn rules_list_names_the_code_that_enforces_each_rule() {
     assert!(hv["coverage"][0]["line"].as_u64().unwrap() > 0);
     assert_eq!(
         hv["coverage"][0]["test"],
-        "kefu-store::conformance::high_value_orders_go_to_their_team"
+        "kefu-store::conformance::routing::high_value_orders_go_to_their_team"
     );
     // The places of other crates are there too.
     for (id, crate_dir) in [

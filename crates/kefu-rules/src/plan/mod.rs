@@ -115,7 +115,7 @@ impl Plan {
 fn needs_high_value_team(open: &[ClockOpen]) -> bool {
     kefu_core::enforces!(
         crate::ids::HIGHVALUE_CHANNEL,
-        test = "kefu-store::conformance::high_value_orders_go_to_their_team"
+        test = "kefu-store::conformance::routing::high_value_orders_go_to_their_team"
     );
     open.iter().any(|o| o.clock == ClockKind::HighValueResponse)
 }
