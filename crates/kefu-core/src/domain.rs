@@ -448,3 +448,26 @@ mod tests {
         assert!(err.0.contains("ebay, taobao"), "{err}");
     }
 }
+
+/// A clock the rulebook opens: one obligation the store keeps. The rulebook
+/// (`kefu_rules::plan`) decides every field; the store stores them as they are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClockOpen {
+    pub rule: String,
+    pub clock: ClockKind,
+    pub severity: Severity,
+    pub due: DateTime<Utc>,
+    pub explanation: String,
+    /// Whether missing this clock puts the conversation in front of a supervisor (status
+    /// escalated). The rulebook decides: a missed platform limit escalates, a missed goal of
+    /// the shop's own does not.
+    pub escalate_on_breach: bool,
+}
+
+/// Something the rulebook wants a supervisor to look at (PDD-NO-ABUSE: an abusive buyer
+/// message), recorded in the conversation's log as a `flagged` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub rule: String,
+    pub reason: String,
+}

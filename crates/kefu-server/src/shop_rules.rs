@@ -9,9 +9,9 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use kefu_core::{Channel, ClockKind, ConversationStatus, Order, Shop};
-use kefu_rules::plan::{self, ClockOpen, Plan};
+use kefu_rules::plan::{self, ClockOpen};
 use kefu_rules::{DeadlineInput, Pack, PackSet, ShopOverrides, Trigger, deadlines};
-use kefu_store::{NewFlag, NewObligation, Store};
+use kefu_store::{Flag, Store};
 
 use crate::desk::{DeskError, DeskResult};
 
@@ -135,23 +135,6 @@ impl ShopRulesCache {
     }
 }
 
-/// The store's form of a clock the rulebook opens.
-pub fn stored(open: ClockOpen) -> NewObligation {
-    NewObligation {
-        rule: open.rule,
-        clock: open.clock,
-        severity: open.severity,
-        due: open.due,
-        explanation: open.explanation,
-        escalate_on_breach: open.escalate_on_breach,
-    }
-}
-
-/// The stored clocks of a plan.
-pub fn stored_clocks(plan: Plan) -> Vec<NewObligation> {
-    plan.open.into_iter().map(stored).collect()
-}
-
 /// The clocks a trigger other than a message opens (marked complex, an after-sales request),
 /// on an order of `order_total` when there is one.
 pub fn obligations_for(
@@ -159,7 +142,7 @@ pub fn obligations_for(
     at: DateTime<Utc>,
     order_total: Option<(rust_decimal::Decimal, String)>,
     trigger: Trigger,
-) -> Vec<NewObligation> {
+) -> Vec<ClockOpen> {
     let input = DeadlineInput {
         received: at,
         order_total,
@@ -169,7 +152,7 @@ pub fn obligations_for(
     };
     deadlines(pack, &input)
         .into_iter()
-        .map(|d| stored(ClockOpen::from(d)))
+        .map(ClockOpen::from)
         .collect()
 }
 
@@ -180,19 +163,19 @@ pub fn status_clocks(
     pack: &Pack,
     status: ConversationStatus,
     at: DateTime<Utc>,
-) -> (Vec<ClockKind>, Vec<NewObligation>) {
+) -> (Vec<ClockKind>, Vec<ClockOpen>) {
     let plan = plan::status_changed(pack, status, at);
-    (plan.close.clone(), stored_clocks(plan))
+    (plan.close, plan.open)
 }
 
 /// What a buyer's message asks of the store, from the rulebook's two plans: one for a
 /// conversation the desk has not answered yet, one for a buyer writing again after an answer
 /// (the store learns on ingest which applies).
 pub struct MessagePlan {
-    pub first_contact: Vec<NewObligation>,
-    pub follow_up: Vec<NewObligation>,
+    pub first_contact: Vec<ClockOpen>,
+    pub follow_up: Vec<ClockOpen>,
     pub high_value: bool,
-    pub flags: Vec<NewFlag>,
+    pub flags: Vec<Flag>,
 }
 
 /// The rulebook's plan for a buyer's message, in the store's terms.
@@ -200,18 +183,15 @@ pub fn message_plan(pack: &Pack, msg: &plan::BuyerMessage<'_>) -> MessagePlan {
     let first = plan::buyer_message(pack, msg, true);
     let later = plan::buyer_message(pack, msg, false);
     let high_value = first.route.high_value || later.route.high_value;
-    let mut flags: Vec<NewFlag> = Vec::new();
+    let mut flags: Vec<Flag> = Vec::new();
     for f in first.flags.iter().chain(&later.flags) {
         if !flags.iter().any(|g| g.rule == f.rule) {
-            flags.push(NewFlag {
-                rule: f.rule.clone(),
-                reason: f.reason.clone(),
-            });
+            flags.push(f.clone());
         }
     }
     MessagePlan {
-        first_contact: stored_clocks(first),
-        follow_up: stored_clocks(later),
+        first_contact: first.open,
+        follow_up: later.open,
         high_value,
         flags,
     }
@@ -223,7 +203,7 @@ pub fn plan_obligations(
     received: DateTime<Utc>,
     order: Option<&Order>,
     channel: Channel,
-) -> (Vec<NewObligation>, Vec<NewObligation>) {
+) -> (Vec<ClockOpen>, Vec<ClockOpen>) {
     let msg = plan::BuyerMessage {
         received,
         order,

@@ -6,7 +6,7 @@
 use kefu_core::{Channel, ConversationStatus};
 use serde_json::{Value, json};
 
-use crate::{Inbound, NewObligation, NewReply};
+use crate::{ClockOpen, Inbound, NewReply};
 
 /// Whether the buyer's next message continues their latest conversation. A closed one is
 /// final: the next message starts a new one. Anything else (resolved too) continues, and
@@ -18,7 +18,7 @@ pub(crate) fn continues(latest: ConversationStatus) -> bool {
 /// The clocks a buyer's message starts: the first-contact ones until the desk has replied in
 /// the conversation, the follow-up ones after. (A rule already running is not restarted;
 /// each backend checks that against its rows.)
-pub(crate) fn clocks_to_start(m: &Inbound, replied: bool) -> &[NewObligation] {
+pub(crate) fn clocks_to_start(m: &Inbound, replied: bool) -> &[ClockOpen] {
     if replied {
         &m.follow_up_obligations
     } else {

@@ -12,6 +12,8 @@ pub mod routing;
 pub mod sqlite;
 mod status_sets;
 
+/// The rulebook's clocks and flags, stored as the plan gives them (one type, in kefu-core).
+pub use kefu_core::{ClockOpen, Flag};
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use requests::*;

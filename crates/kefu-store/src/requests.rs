@@ -1,7 +1,7 @@
 //! What callers hand the store: new rows, changes, queries.
 
 use chrono::{DateTime, Utc};
-use kefu_core::{Channel, ClockKind, Money, Platform, Role, Severity};
+use kefu_core::{Channel, ClockKind, ClockOpen, Flag, Money, Platform, Role};
 
 use crate::*;
 
@@ -35,26 +35,6 @@ pub struct NewOrder {
     pub buyer: OrderBuyer,
 }
 
-/// A clock to open, as computed by the rules for this shop.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewObligation {
-    pub rule: String,
-    pub clock: ClockKind,
-    pub severity: Severity,
-    pub due: DateTime<Utc>,
-    pub explanation: String,
-    /// Whether missing it moves the conversation to `escalated` (the rulebook decides).
-    pub escalate_on_breach: bool,
-}
-
-/// Something the rulebook wants a supervisor to look at (PDD-NO-ABUSE …), recorded in the
-/// conversation's log as a `flagged` event with the message that raised it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewFlag {
-    pub rule: String,
-    pub reason: String,
-}
-
 /// A buyer's message as it reaches the store: already normalised, language-detected and
 /// redacted by the ingest path.
 #[derive(Debug, Clone)]
@@ -71,13 +51,13 @@ pub struct Inbound {
     /// The sender's id for this message; the same id twice is stored once.
     pub external_id: Option<String>,
     /// Clocks to open when the desk has not answered this conversation yet.
-    pub first_contact_obligations: Vec<NewObligation>,
+    pub first_contact_obligations: Vec<ClockOpen>,
     /// Clocks to open when the buyer writes again after an answer.
-    pub follow_up_obligations: Vec<NewObligation>,
+    pub follow_up_obligations: Vec<ClockOpen>,
     /// The conversation needs a high-value team (the rulebook's routing; sticky once set).
     pub high_value: bool,
     /// What a supervisor must look at about this message.
-    pub flags: Vec<NewFlag>,
+    pub flags: Vec<Flag>,
     /// Kinds of secrets redacted from `body` (recorded in the event log, never the values).
     pub redactions: Vec<String>,
     /// Where a reply must go on the buyer's platform (a connector's thread, as JSON); replies
@@ -225,7 +205,7 @@ pub struct StatusChange {
     /// Clocks the change satisfies (escalating meets the escalation clock …); the rules decide.
     pub closes_clocks: Vec<ClockKind>,
     /// Clocks the change starts (a resolution starts the follow-up clock …).
-    pub opens: Vec<NewObligation>,
+    pub opens: Vec<ClockOpen>,
 }
 
 /// Clocks started by something that happened to a conversation other than a message (it was
@@ -237,7 +217,7 @@ pub struct ClockStart {
     pub actor: String,
     /// What happened, for the event log (`complex_issue`, `after_sales_request`).
     pub trigger: String,
-    pub obligations: Vec<NewObligation>,
+    pub obligations: Vec<ClockOpen>,
 }
 
 /// Which obligations to list across conversations.

@@ -35,8 +35,9 @@ pub const MESSAGE_CHECKS: &[&str] = &[abuse::RULE];
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use kefu_core::{ClockKind, Order, Severity};
+pub use kefu_core::{ClockOpen, Flag};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -61,33 +62,12 @@ pub struct Plan {
     pub flags: Vec<Flag>,
 }
 
-/// A clock to start: one obligation to store.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClockOpen {
-    pub rule: String,
-    pub clock: ClockKind,
-    pub severity: Severity,
-    pub due: DateTime<Utc>,
-    pub explanation: String,
-    /// Whether missing this clock puts the conversation in front of a supervisor (status
-    /// escalated). The rulebook decides: a missed platform limit escalates, a missed goal of
-    /// the shop's own does not.
-    pub escalate_on_breach: bool,
-}
-
 /// Routing constraints the rulebook puts on a conversation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Routing {
     /// HIGHVALUE-CHANNEL: the conversation is about a high-value order and goes to a
     /// high-value team when the shop has one. Sticky: once set, the store keeps it.
     pub high_value: bool,
-}
-
-/// Something a supervisor must look at (PDD-NO-ABUSE: an abusive buyer message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Flag {
-    pub rule: String,
-    pub reason: String,
 }
 
 impl Plan {

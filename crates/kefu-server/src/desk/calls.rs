@@ -104,7 +104,7 @@ pub async fn log_call(state: &AppState, caller: &Caller, req: CallLog) -> DeskRe
         })
         .await?;
     // A promise to call back is a clock the rulebook opens (REC-CUSTOMER-INFO).
-    let callback = crate::shop_rules::stored_clocks(kefu_rules::plan::call_logged(callback_by));
+    let callback = kefu_rules::plan::call_logged(callback_by).open;
     let mut opened = Vec::new();
     if !callback.is_empty() {
         opened = state

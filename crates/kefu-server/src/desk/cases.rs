@@ -12,7 +12,6 @@ use serde::Deserialize;
 
 use super::{Caller, DeskError, DeskResult};
 use crate::AppState;
-use crate::shop_rules::stored_clocks;
 
 /// The trigger name an opened case records for the clocks it starts.
 const AFTER_SALES_REQUEST: &str = "after_sales_request";
@@ -130,7 +129,7 @@ pub async fn open(
         "compensation" => e.amount.clone(),
         _ => None,
     };
-    let clocks = stored_clocks(plan::case_opened(&rules.pack, now, order));
+    let clocks = plan::case_opened(&rules.pack, now, order).open;
     let due = clocks
         .iter()
         .map(|o| o.due)

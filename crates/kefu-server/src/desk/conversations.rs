@@ -14,7 +14,7 @@ use super::validate::{MAX_MESSAGE_CHARS, non_empty};
 use super::{Caller, DeskError, DeskResult};
 use crate::AppState;
 use crate::live::{LiveEvent, LiveKind, Party};
-use crate::shop_rules::{ShopRules, status_clocks, stored_clocks};
+use crate::shop_rules::{ShopRules, status_clocks};
 
 /// Loads a conversation the caller may see, with its shop's rules. A conversation of another
 /// tenant or of a shop the caller does not work for does not exist for them.
@@ -236,7 +236,7 @@ pub async fn start_clocks(
             at: now,
             actor: caller.actor.clone(),
             trigger: trigger_name.to_string(),
-            obligations: stored_clocks(plan),
+            obligations: plan.open,
         })
         .await?)
 }

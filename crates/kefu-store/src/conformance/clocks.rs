@@ -248,7 +248,7 @@ pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
         "a running clock is not restarted"
     );
     // Escalating meets it; resolving starts the follow-up clock.
-    let change = |status, at: &str, closes: &[&str], opens: Vec<NewObligation>| StatusChange {
+    let change = |status, at: &str, closes: &[&str], opens: Vec<ClockOpen>| StatusChange {
         conversation_id: a.conversation_id,
         status,
         actor: "agent:1".into(),
@@ -347,7 +347,7 @@ pub async fn status_changes_and_triggers_move_clocks(store: &Arc<dyn Store>) {
 pub async fn the_supervisors_overview(store: &Arc<dyn Store>) {
     let a = shop(store, "Overview A", Platform::Ebay).await;
     let b = shop(store, "Overview B", Platform::Taobao).await;
-    let clock = |due: &str| NewObligation {
+    let clock = |due: &str| ClockOpen {
         rule: "EBAY-FRT-24H".into(),
         clock: kefu_core::ClockKind::FirstResponse,
         severity: Severity::Platform,

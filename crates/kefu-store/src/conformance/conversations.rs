@@ -280,7 +280,7 @@ pub async fn the_plan_is_applied_as_data(store: &Arc<dyn Store>) {
     );
     quiet.escalate_on_breach = false;
     m.first_contact_obligations = vec![quiet];
-    m.flags = vec![crate::NewFlag {
+    m.flags = vec![crate::Flag {
         rule: "PDD-NO-ABUSE".into(),
         reason: "abusive words".into(),
     }];

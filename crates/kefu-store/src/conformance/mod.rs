@@ -8,7 +8,7 @@
 #![allow(clippy::too_many_lines, clippy::disallowed_methods)]
 
 use crate::{
-    ClockStart, DEFAULT_TENANT, Inbound, NewAgent, NewObligation, NewOrder, NewReply, NewShop,
+    ClockOpen, ClockStart, DEFAULT_TENANT, Inbound, NewAgent, NewOrder, NewReply, NewShop,
     ObligationFilter, StatusChange, Store, StoreError,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -167,8 +167,8 @@ fn reply(conversation_id: i64, at: &str, closes: &[&str]) -> NewReply {
     }
 }
 
-fn obligation(rule: &str, clock: &str, due: &str, severity: Severity) -> NewObligation {
-    NewObligation {
+fn obligation(rule: &str, clock: &str, due: &str, severity: Severity) -> ClockOpen {
+    ClockOpen {
         rule: rule.into(),
         clock: clock.parse().expect("a clock name"),
         severity,

@@ -9,9 +9,8 @@
 use crate::decisions::ReplyRoute;
 use crate::prelude::*;
 use crate::{
-    ConversationDetail, Inbound, IngestOutcome, NewAgent, NewObligation, NewOrder, NewReply,
-    NewShop, ReplyOutcome, Result, Stats, StatusChange, StoreError, decisions, routing,
-    status_sets,
+    ClockOpen, ConversationDetail, Inbound, IngestOutcome, NewAgent, NewOrder, NewReply, NewShop,
+    ReplyOutcome, Result, Stats, StatusChange, StoreError, decisions, routing, status_sets,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

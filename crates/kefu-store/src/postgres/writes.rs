@@ -72,7 +72,7 @@ pub(super) async fn open_obligation(
     tx: &Tx<'_>,
     conversation_id: i64,
     at: DateTime<Utc>,
-    ob: &NewObligation,
+    ob: &ClockOpen,
 ) -> Result<Option<Value>> {
     // A clock runs from the buyer's first unanswered message: a running rule is not restarted.
     let running = tx
@@ -241,7 +241,7 @@ pub(super) async fn change_clocks(
     conversation_id: i64,
     at: DateTime<Utc>,
     closes: &[kefu_core::ClockKind],
-    opens: &[NewObligation],
+    opens: &[ClockOpen],
 ) -> Result<(Vec<i64>, Vec<Value>)> {
     let mut met = Vec::new();
     for clock in closes {

@@ -269,7 +269,7 @@ pub(super) fn change_clocks(
     conversation_id: i64,
     at: i64,
     closes: &[kefu_core::ClockKind],
-    opens: &[crate::NewObligation],
+    opens: &[crate::ClockOpen],
 ) -> Result<(Vec<i64>, Vec<serde_json::Value>)> {
     let mut met = Vec::new();
     for clock in closes {
