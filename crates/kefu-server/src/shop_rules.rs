@@ -175,6 +175,7 @@ pub struct MessagePlan {
     pub first_contact: Vec<ClockOpen>,
     pub follow_up: Vec<ClockOpen>,
     pub high_value: bool,
+    pub complaint: bool,
     pub flags: Vec<Flag>,
 }
 
@@ -183,6 +184,7 @@ pub fn message_plan(pack: &Pack, msg: &plan::BuyerMessage<'_>) -> MessagePlan {
     let first = plan::buyer_message(pack, msg, true);
     let later = plan::buyer_message(pack, msg, false);
     let high_value = first.route.high_value || later.route.high_value;
+    let complaint = first.complaint || later.complaint;
     let mut flags: Vec<Flag> = Vec::new();
     for f in first.flags.iter().chain(&later.flags) {
         if !flags.iter().any(|g| g.rule == f.rule) {
@@ -193,6 +195,7 @@ pub fn message_plan(pack: &Pack, msg: &plan::BuyerMessage<'_>) -> MessagePlan {
         first_contact: first.open,
         follow_up: later.open,
         high_value,
+        complaint,
         flags,
     }
 }

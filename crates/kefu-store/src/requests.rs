@@ -56,6 +56,9 @@ pub struct Inbound {
     pub follow_up_obligations: Vec<ClockOpen>,
     /// The conversation needs a high-value team (the rulebook's routing; sticky once set).
     pub high_value: bool,
+    /// The rulebook read this message as a complaint (KPI-REPEAT-5 counts the conversation
+    /// as one; sticky once set).
+    pub complaint: bool,
     /// What a supervisor must look at about this message.
     pub flags: Vec<Flag>,
     /// Kinds of secrets redacted from `body` (recorded in the event log, never the values).

@@ -107,6 +107,7 @@ async fn a_request_never_waits_while_a_connection_is_idle() {
             first_contact_obligations: vec![],
             follow_up_obligations: vec![],
             high_value: false,
+            complaint: false,
             flags: vec![],
             redactions: vec![],
             reply_to: None,

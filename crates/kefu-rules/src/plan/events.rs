@@ -56,6 +56,7 @@ pub fn buyer_message(pack: &Pack, msg: &BuyerMessage<'_>, first: bool) -> Plan {
     };
     let mut plan = Plan::opening(open(pack, &input));
     plan.flags = message_flags(pack, msg.body);
+    plan.complaint = super::complaint::is_complaint(msg.body);
     plan
 }
 

@@ -60,6 +60,9 @@ pub struct Plan {
     pub route: Routing,
     /// Things a supervisor must look at.
     pub flags: Vec<Flag>,
+    /// A buyer's message that is a complaint ([`complaint::is_complaint`]): the conversation
+    /// counts as one for KPI-REPEAT-5 (and OPTIONS-3 applies to the replies).
+    pub complaint: bool,
 }
 
 /// Routing constraints the rulebook puts on a conversation.

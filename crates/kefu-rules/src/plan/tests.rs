@@ -283,3 +283,24 @@ fn complaints_get_the_packs_minimum_of_options() {
     let tb = reply_checks(taobao, &facts(vec!["收到的杯子碎了"]));
     assert_eq!((tb.min_options, tb.complaint), (None, true));
 }
+
+/// KPI-REPEAT-5 counts complaints: the buyer-message plan says whether the message is one,
+/// on every pack, and a complaint changes no clock.
+#[test]
+fn the_buyer_message_plan_says_whether_it_is_a_complaint() {
+    let packs = packs();
+    let msg = |body| BuyerMessage {
+        received: at(),
+        order: None,
+        channel: Channel::Marketplace,
+        body,
+    };
+    for id in ["taobao", "ebay", "pinduoduo"] {
+        let pack = packs.get(id).unwrap();
+        let complaint = buyer_message(pack, &msg("质量太差了，我要投诉"), true);
+        assert!(complaint.complaint, "{id}");
+        let question = buyer_message(pack, &msg("亲，什么时候发货？"), true);
+        assert!(!question.complaint, "{id}");
+        assert_eq!(complaint.open.len(), question.open.len(), "{id}");
+    }
+}

@@ -94,6 +94,7 @@ pub async fn log_call(state: &AppState, caller: &Caller, req: CallLog) -> DeskRe
             first_contact_obligations: Vec::new(),
             follow_up_obligations: Vec::new(),
             high_value: false,
+            complaint: false,
             flags: Vec::new(),
             redactions: redacted
                 .found

@@ -154,6 +154,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
             first_contact_obligations: plan.first_contact,
             follow_up_obligations: plan.follow_up,
             high_value: plan.high_value,
+            complaint: plan.complaint,
             flags: plan.flags,
             redactions: kinds.clone(),
             reply_to: req.reply_to,

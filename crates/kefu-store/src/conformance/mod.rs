@@ -145,6 +145,7 @@ fn inbound(shop_id: i64, handle: &str, body: &str, at: &str) -> Inbound {
         first_contact_obligations: vec![],
         follow_up_obligations: vec![],
         high_value: false,
+        complaint: false,
         flags: vec![],
         redactions: vec![],
         reply_to: None,

@@ -61,6 +61,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../../migrations/postgres/0016_plan_data.sql"),
     ),
+    (
+        17,
+        include_str!("../../migrations/postgres/0017_complaints.sql"),
+    ),
 ];
 
 impl PostgresStore {

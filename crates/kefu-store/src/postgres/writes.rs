@@ -54,6 +54,17 @@ pub(super) async fn apply_routing_and_flags(
         )
         .await?;
     }
+    if m.complaint {
+        tx.execute(
+            &st(
+                tx,
+                "UPDATE conversations SET complaint = TRUE WHERE id = $1 AND NOT complaint",
+            )
+            .await?,
+            &[&conversation_id],
+        )
+        .await?;
+    }
     for flag in &m.flags {
         add_event(
             tx,

@@ -52,6 +52,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../../migrations/sqlite/0016_plan_data.sql"),
     ),
+    (
+        17,
+        include_str!("../../migrations/sqlite/0017_complaints.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

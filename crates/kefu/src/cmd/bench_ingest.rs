@@ -89,6 +89,7 @@ fn ingest_workload(
                 first_contact_obligations: first,
                 follow_up_obligations: follow_up,
                 high_value: false,
+                complaint: false,
                 flags: Vec::new(),
                 redactions: vec![],
                 reply_to: None,

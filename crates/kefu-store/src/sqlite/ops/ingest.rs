@@ -263,7 +263,7 @@ fn record_received(
 }
 
 /// Writes what the rulebook's plan asked of this message beyond its clocks: the high-value
-/// routing need (sticky) and the flags for a supervisor, each as a `flagged` event.
+/// routing need and the complaint mark (both sticky) and the flags for a supervisor, each as a `flagged` event.
 pub(super) fn apply_routing_and_flags(
     c: &Connection,
     conversation_id: i64,
@@ -276,6 +276,10 @@ pub(super) fn apply_routing_and_flags(
             "UPDATE conversations SET high_value = 1 WHERE id = ?1 AND high_value = 0",
         )?
         .execute([conversation_id])?;
+    }
+    if m.complaint {
+        c.prepare_cached("UPDATE conversations SET complaint = 1 WHERE id = ?1 AND complaint = 0")?
+            .execute([conversation_id])?;
     }
     for flag in &m.flags {
         add_event(
