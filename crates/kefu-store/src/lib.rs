@@ -6,6 +6,7 @@ mod decisions;
 mod inbox;
 pub mod postgres;
 mod records;
+pub mod reports;
 mod requests;
 mod roles;
 pub mod routing;
@@ -16,11 +17,12 @@ mod status_sets;
 pub use kefu_core::{ClockOpen, Flag};
 pub use postgres::PostgresStore;
 pub use records::*;
+pub use reports::{KpiQuery, KpiRows};
 pub use requests::*;
 
 pub use roles::{
-    CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, SessionStore, Store,
-    StoreInfo,
+    CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, ReportStore,
+    SessionStore, Store, StoreInfo,
 };
 
 pub use sqlite::SqliteStore;
@@ -70,7 +72,7 @@ pub(crate) fn json_text(v: &serde_json::Value) -> String {
 /// The role traits, to bring their methods into scope: `use kefu_store::prelude::*;`.
 pub mod prelude {
     pub use crate::roles::{
-        CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, SessionStore,
-        Store, StoreInfo,
+        CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, ReportStore,
+        SessionStore, Store, StoreInfo,
     };
 }

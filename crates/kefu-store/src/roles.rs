@@ -309,6 +309,21 @@ pub trait StoreInfo: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
+/// What the supervisor's reports are computed from.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// The rows behind the KPIs of `q` (conversations whose first message came in the period,
+    /// their status changes, reopenings, ratings and breaches).
+    async fn kpi_rows(&self, q: KpiQuery) -> Result<KpiRows>;
+
+    /// The conversations of `q` and of its history, as the figures' facts.
+    async fn kpi_facts(&self, q: KpiQuery) -> Result<Vec<kefu_kpi::ConversationFacts>> {
+        Ok(crate::reports::kpi_facts(
+            self.kpi_rows(q.with_history()).await?,
+        ))
+    }
+}
+
 /// Everything kefu keeps: every role at once, implemented by each backend.
 pub trait Store:
     ConversationStore
@@ -317,6 +332,7 @@ pub trait Store:
     + ChannelStore
     + CaseStore
     + SessionStore
+    + ReportStore
     + StoreInfo
     + Send
     + Sync
@@ -331,6 +347,7 @@ impl<T> Store for T where
         + ChannelStore
         + CaseStore
         + SessionStore
+        + ReportStore
         + StoreInfo
         + Send
         + Sync

@@ -22,6 +22,7 @@ mod channels;
 mod clocks;
 mod conversations;
 mod directory;
+mod reports;
 mod routing;
 mod sessions;
 
@@ -30,6 +31,7 @@ pub use channels::*;
 pub use clocks::*;
 pub use conversations::*;
 pub use directory::*;
+pub use reports::*;
 pub use routing::*;
 pub use sessions::*;
 
@@ -105,6 +107,9 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("routing_modes_and_room", |s| {
         Box::pin(routing_modes_and_room(s))
+    }),
+    ("kpis_equal_the_oracle", |s| {
+        Box::pin(kpis_equal_the_oracle(s))
     }),
 ];
 

@@ -31,6 +31,7 @@ mod conversations;
 mod directory;
 mod ingest;
 mod migrations;
+mod reports;
 mod rows;
 mod sessions;
 mod writes;

@@ -22,6 +22,7 @@ mod channels;
 mod ops;
 
 mod migrations;
+mod reports;
 mod roles;
 mod rows;
 
