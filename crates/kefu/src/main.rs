@@ -42,6 +42,8 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     /// Mask buyers' secrets (card numbers, ID numbers, passwords, codes) in a text; prints JSON.
     Redact(cmd::lint::RedactArgs),
+    /// The supervisor's KPIs of a shop for a period, against their targets; prints JSON.
+    Kpi(cmd::kpi::Args),
     /// Rebuild the full-text search index from the database, with a progress bar.
     Reindex(cmd::reindex::Args),
     /// Measure: ingest, http. Prints one JSON object as the last line.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Admin(c) => block_on(cmd::admin::run(c)),
         Command::Bench(c) => block_on(cmd::bench::run(c)),
         Command::Reindex(a) => block_on(cmd::reindex::run(a)),
+        Command::Kpi(a) => block_on(cmd::kpi::run(a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

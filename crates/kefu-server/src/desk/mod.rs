@@ -21,6 +21,7 @@ mod guard;
 pub mod ingest;
 pub mod pull;
 pub mod rating;
+pub mod reports;
 pub mod sweep;
 pub mod validate;
 

@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod meta;
 pub mod obligations;
 pub mod orders;
+pub mod reports;
 pub mod search;
 pub mod shops;
 
@@ -52,6 +53,7 @@ pub fn api() -> Router<AppState> {
         .route("/attachments/{id}", get(conversations::attachment))
         .route("/search", get(search::search))
         .route("/calls", post(calls::log_call))
+        .route("/reports/kpis", get(reports::kpis))
         .route("/agents", post(agents::create))
         .route("/teams", post(agents::create_team))
         .route("/agents/{id}/shifts", post(agents::set_shifts))

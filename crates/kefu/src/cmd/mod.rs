@@ -4,6 +4,7 @@ pub mod bench_bot;
 pub mod bench_ingest;
 pub mod bench_ui;
 pub mod demo;
+pub mod kpi;
 pub mod lint;
 pub mod reindex;
 pub mod rules;

@@ -1,0 +1,54 @@
+//! `kefu kpi`: the supervisor's KPI report of one shop (or all) for a period, as JSON — the
+//! same report as `GET /api/v1/reports/kpis` (both come from `kefu_server::desk::reports`).
+
+use anyhow::{Context, anyhow};
+use kefu_server::desk::reports::{KpiRequest, kpi_report};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, env = "KEFU_DB", default_value = super::DEFAULT_DB)]
+    db: String,
+    /// The shop's id; without it, every shop of the default tenant.
+    #[arg(long)]
+    shop: Option<i64>,
+    /// Start of the period, RFC 3339 (inclusive).
+    #[arg(long)]
+    from: String,
+    /// End of the period, RFC 3339 (exclusive).
+    #[arg(long)]
+    to: String,
+    /// Split by agent, shop, platform or day (the shop's calendar day).
+    #[arg(long)]
+    group_by: Option<String>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let time = |field: &str, v: &str| {
+        kefu_server::desk::validate::parse_time(field, v).map_err(|e| anyhow!("--{field}: {e}"))
+    };
+    let req = KpiRequest {
+        from: time("from", &args.from)?,
+        to: time("to", &args.to)?,
+        group_by: args
+            .group_by
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| anyhow!("--group-by: {e}"))?,
+    };
+    let store = kefu_store::open(&args.db)
+        .await
+        .with_context(|| format!("cannot open {}", args.db))?;
+    let tenant = kefu_store::DEFAULT_TENANT;
+    let mut shops = store.shops(tenant).await?;
+    if let Some(id) = args.shop {
+        shops.retain(|s| s.id == id);
+        if shops.is_empty() {
+            anyhow::bail!("--shop {id}: no such shop");
+        }
+    }
+    let report = kpi_report(store.as_ref(), tenant, &shops, &req)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    super::print_json(&report)
+}

@@ -1,0 +1,174 @@
+//! The supervisor's KPI report (issue 12) against the real binary: the API's figures for a
+//! small history whose answers are known, the same JSON from `kefu kpi`, and clear 4xx for
+//! bad questions.
+
+// A test tells one story; the 100-line bar on functions is for code outside tests.
+#![allow(clippy::too_many_lines)]
+// The real binary runs on the system clock, so the tests read the same clock for their data.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use common::{Server, kefu, shop};
+use serde_json::{Value, json};
+
+const ANSWER: &str = "Your parcel left our warehouse today with tracking number 1Z999AA1; it should arrive by Friday.";
+
+fn write(server: &Server, shop_id: i64, handle: &str, body: &str) -> i64 {
+    let (status, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(&json!({"shop_id": shop_id, "channel": "marketplace", "customer": {"handle": handle}, "body": body})),
+    );
+    assert_eq!(status, 201, "{created}");
+    created["conversation_id"].as_i64().unwrap()
+}
+
+fn post(server: &Server, path: String, body: Value) {
+    let (status, answer) = server.call("POST", &path, Some(&body));
+    assert!(status == 200 || status == 201, "{path}: {status} {answer}");
+}
+
+#[test]
+fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
+    let server = Server::sqlite();
+    let ebay = shop(&server, "ebay");
+    let a = write(&server, ebay, "alice", "Where is my parcel?");
+    let b = write(&server, ebay, "bob", "The item arrived broken");
+    let _c = write(&server, ebay, "carol", "Do you ship to Canada?");
+    let d = write(&server, ebay, "dave", "When will my order ship?");
+    for id in [a, b, d] {
+        post(
+            &server,
+            format!("/api/v1/conversations/{id}/replies"),
+            json!({"body": ANSWER, "confirm": true}),
+        );
+    }
+    for id in [a, b] {
+        post(
+            &server,
+            format!("/api/v1/conversations/{id}/status"),
+            json!({"status": "resolved"}),
+        );
+    }
+    post(
+        &server,
+        format!("/api/v1/conversations/{a}/rating"),
+        json!({"score": 5}),
+    );
+    post(
+        &server,
+        format!("/api/v1/conversations/{b}/rating"),
+        json!({"score": 2}),
+    );
+    // Bob writes again: his conversation reopens, so its resolution does not stand.
+    assert_eq!(write(&server, ebay, "bob", "It is still broken"), b);
+
+    let now = chrono::Utc::now();
+    let (from, to) = (
+        (now - chrono::Duration::hours(1)).to_rfc3339(),
+        (now + chrono::Duration::hours(1)).to_rfc3339(),
+    );
+    let query = format!(
+        "/api/v1/reports/kpis?shop_id={ebay}&from={}&to={}",
+        urlencode(&from),
+        urlencode(&to)
+    );
+    let (status, report) = server.call("GET", &query, None);
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["conversations"], 4, "{report}");
+    assert_eq!(report["first_response"]["count"], 4, "{report}");
+    assert_eq!(report["first_response"]["met"], 3, "{report}");
+    assert_eq!(report["first_response"]["rate"], 0.75);
+    assert!(report["first_response"]["median_seconds"].as_i64().unwrap() >= 0);
+    assert_eq!(report["resolved"], 1);
+    assert_eq!(report["resolution_rate"], 0.25);
+    assert_eq!(report["csat"], json!({"responses": 2, "mean": 3.5}));
+    assert_eq!(report["complaints"], 1);
+    assert_eq!(report["repeat_complaint_rate"], 0.0);
+    assert_eq!(
+        report["targets"]["resolution_rate"]["rule"],
+        "KPI-RESOLUTION-85"
+    );
+    assert_eq!(report["targets"]["resolution_rate"]["rag"], "red");
+    assert_eq!(report["targets"]["csat"]["rag"], "red");
+    assert_eq!(report["targets"]["repeat_complaint_rate"]["rag"], "green");
+
+    let (status, grouped) = server.call("GET", &format!("{query}&group_by=agent"), None);
+    assert_eq!(status, 200, "{grouped}");
+    let groups = grouped["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{grouped}");
+    assert_eq!(
+        (&groups[0]["key"], &groups[0]["conversations"]),
+        (&json!("unassigned"), &json!(4))
+    );
+    let (_, by_day) = server.call("GET", &format!("{query}&group_by=day"), None);
+    let days: u64 = by_day["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["conversations"].as_u64().unwrap())
+        .sum();
+    assert_eq!(days, 4, "{by_day}");
+
+    // The CLI gives the same report from the same database.
+    let out = kefu()
+        .args([
+            "kpi",
+            "--db",
+            &server.db,
+            "--shop",
+            &ebay.to_string(),
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli, report);
+
+    // Bad questions get clear 4xx answers.
+    for (q, want) in [
+        (
+            format!(
+                "/api/v1/reports/kpis?shop_id={ebay}&from={}&to={}",
+                urlencode(&to),
+                urlencode(&from)
+            ),
+            422,
+        ),
+        (format!("{query}&group_by=colour"), 422),
+        (
+            format!(
+                "/api/v1/reports/kpis?shop_id={ebay}&from=yesterday&to={}",
+                urlencode(&to)
+            ),
+            422,
+        ),
+        (
+            format!(
+                "/api/v1/reports/kpis?shop_id=999&from={}&to={}",
+                urlencode(&from),
+                urlencode(&to)
+            ),
+            404,
+        ),
+        ("/api/v1/reports/kpis?shop_id=1".to_string(), 422),
+    ] {
+        let (status, body) = server.call("GET", &q, None);
+        assert_eq!(status, want, "{q}: {body}");
+    }
+    let (status, _) = server.raw("GET", &query, None, None);
+    assert_eq!(status, 401);
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
