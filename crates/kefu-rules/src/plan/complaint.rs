@@ -14,43 +14,80 @@
 
 use std::sync::OnceLock;
 
-use super::abuse::{fold, holds};
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::abuse::{fold, is_cjk};
 
 const LEXICON: &str = include_str!("../../data/complaint.txt");
 
-/// The lexicon: (phrases taken out first, complaint phrases), folded.
-fn lexicon() -> &'static (Vec<String>, Vec<String>) {
-    static LEXICON_FOLDED: OnceLock<(Vec<String>, Vec<String>)> = OnceLock::new();
-    LEXICON_FOLDED.get_or_init(|| {
-        let mut not = Vec::new();
-        let mut complaint = Vec::new();
+/// The lexicon compiled once: every phrase (taken-out ones and complaint ones) in one
+/// automaton, so a message is read once whatever the lexicon's size (it runs on every buyer
+/// message, twice: for the first-contact and the follow-up plan).
+struct Lexicon {
+    automaton: AhoCorasick,
+    /// Per pattern: a phrase taken out ("no problem"), and whether it is Chinese (matched
+    /// as a substring; Latin phrases match whole words).
+    taken_out: Vec<bool>,
+    cjk: Vec<bool>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON_COMPILED: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON_COMPILED.get_or_init(|| {
+        let (mut phrases, mut taken_out) = (Vec::new(), Vec::new());
         for line in LEXICON.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            match line.strip_prefix('!') {
-                Some(p) => not.push(fold(p).trim().to_string()),
-                None => complaint.push(fold(line).trim().to_string()),
+            let (out, phrase) = match line.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, line),
+            };
+            let folded = fold(phrase).trim().to_string();
+            if !folded.is_empty() {
+                phrases.push(folded);
+                taken_out.push(out);
             }
         }
-        (not, complaint)
+        let cjk = phrases.iter().map(|p| p.chars().any(is_cjk)).collect();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&phrases)
+            .expect("the complaint lexicon compiles");
+        Lexicon {
+            automaton,
+            taken_out,
+            cjk,
+        }
     })
 }
 
-/// Whether the buyer's message `text` is a complaint (see the module).
+/// A Latin phrase stands as whole words: a space, a CJK character or the text's end on either
+/// side ("打12315" is a word after a Chinese one); the folded text is padded with spaces.
+fn whole_word(folded: &str, start: usize, end: usize) -> bool {
+    let boundary = |c: Option<char>| c.is_none_or(|c| c == ' ' || is_cjk(c));
+    boundary(folded[..start].chars().next_back()) && boundary(folded[end..].chars().next())
+}
+
+/// Whether the buyer's message `text` is a complaint (see the module): a complaint phrase
+/// that is not inside a phrase taken out ("没有问题" holds "有问题").
 pub fn is_complaint(text: &str) -> bool {
-    let (not, complaint) = lexicon();
-    let mut folded = fold(text);
-    for p in not {
-        // Taken out whole words at a time in Latin text, as a substring in Chinese.
-        let (from, to) = if p.chars().all(|c| c.is_ascii() || c == ' ') {
-            (format!(" {p} "), " ".to_string())
-        } else {
-            (p.clone(), " ".to_string())
-        };
-        folded = folded.replace(&from, &to);
-    }
-    complaint.iter().any(|p| holds(&folded, p))
+    let lex = lexicon();
+    let folded = fold(text);
+    let found: Vec<(usize, usize, usize)> = lex
+        .automaton
+        .find_overlapping_iter(&folded)
+        .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+        .filter(|&(p, s, e)| lex.cjk[p] || whole_word(&folded, s, e))
+        .collect();
+    let out: Vec<(usize, usize)> = found
+        .iter()
+        .filter(|&&(p, _, _)| lex.taken_out[p])
+        .map(|&(_, s, e)| (s, e))
+        .collect();
+    found
+        .iter()
+        .any(|&(p, s, e)| !lex.taken_out[p] && !out.iter().any(|&(os, oe)| s < oe && os < e))
 }
 
 #[cfg(test)]
