@@ -705,3 +705,24 @@ fn lint_applies_the_shops_phrases() {
     let missing = dir.path().join("none.json").display().to_string();
     assert!(error_of(&["lint", "--shop-phrases", &missing, "hello"]).contains("cannot read"));
 }
+
+/// A benchmark leaves nothing in the temporary directory: its scratch database is removed
+/// when it ends (they are hundreds of megabytes each and used to pile up).
+#[test]
+fn a_benchmark_removes_its_scratch_database() {
+    let child = common::kefu()
+        .args(["bench", "ingest", "--messages", "300"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let left: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("kefu-bench-") && n.ends_with(&format!("-{pid}")))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

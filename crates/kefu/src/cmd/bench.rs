@@ -110,6 +110,28 @@ pub enum Command {
 }
 
 pub async fn run(cmd: Command) -> anyhow::Result<()> {
+    let result = run_one(cmd).await;
+    remove_scratch();
+    result
+}
+
+/// Removes the scratch databases and indexes this process's benchmarks made in the temporary
+/// directory (`kefu-bench-NAME-PID`): a benchmark run leaves nothing behind, however it ended
+/// (each run writes hundreds of megabytes; left behind, they fill the disk).
+fn remove_scratch() {
+    let suffix = format!("-{}", std::process::id());
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("kefu-bench-") && name.ends_with(&suffix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+async fn run_one(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Ingest {
             messages,
