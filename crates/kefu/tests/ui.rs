@@ -894,6 +894,75 @@ fn an_unproved_order_shows_as_an_unverified_claim_on_the_conversation_page() {
     assert!(proved.body.contains("9400TRACK77"), "{}", proved.body);
 }
 
+/// PDD-NO-ABUSE on the page: an abusive buyer's conversation shows the rulebook's flag for a
+/// supervisor above the thread and in the thread, in English and Chinese; an angry buyer's
+/// shows none.
+#[test]
+fn a_flagged_buyer_message_shows_on_the_conversation_page() {
+    let mut first = Server::sqlite();
+    first.kill();
+    let db = first.db.clone();
+    admin(&[
+        "admin",
+        "create-agent",
+        "--db",
+        &db,
+        "--email",
+        "sue@example.com",
+        "--name",
+        "Sue",
+        "--role",
+        "supervisor",
+    ]);
+    admin(&[
+        "admin",
+        "set-password",
+        "--db",
+        &db,
+        "--email",
+        "sue@example.com",
+        "--password",
+        "a long enough password",
+    ]);
+    let server = Server::start(&db, &[]);
+    let pdd = shop(&server, "pinduoduo");
+    let sue = sign_in(&server, "sue@example.com", "a long enough password").unwrap();
+    let page_of = |handle: &str, body: &str, cookie: &str| {
+        let (status, created) = server.call(
+            "POST",
+            "/api/v1/inbound",
+            Some(&serde_json::json!({"shop_id": pdd, "channel": "marketplace", "customer": {"handle": handle}, "body": body})),
+        );
+        assert_eq!(status, 201, "{created}");
+        let id = created["conversation_id"].as_i64().unwrap();
+        request(&server, "GET", &format!("/conversations/{id}"), cookie, &[])
+    };
+    let abusive = page_of("rude", "你们这群傻逼，还不发货", &sue);
+    assert_eq!(abusive.status, 200);
+    assert!(abusive.body.contains("id=\"flags\""), "{}", abusive.body);
+    assert!(
+        abusive.body.contains("Flagged for a supervisor:"),
+        "{}",
+        abusive.body
+    );
+    assert!(abusive.body.contains("PDD-NO-ABUSE") && abusive.body.contains("傻逼"));
+    assert!(
+        abusive.body.contains("data-kind=\"flagged\""),
+        "the flag is in the thread too"
+    );
+    let zh = format!("{sue}; kefu_lang=zh");
+    let in_chinese = page_of("rude", "还不发货", &zh);
+    assert!(
+        in_chinese.body.contains("需主管处理："),
+        "{}",
+        in_chinese.body
+    );
+    assert!(in_chinese.body.contains("已标记给主管"));
+    let angry = page_of("angry", "你们太差劲了，我要投诉", &sue);
+    assert_eq!(angry.status, 200);
+    assert!(!angry.body.contains("id=\"flags\""), "{}", angry.body);
+}
+
 #[test]
 fn admins_manage_shops_agents_and_tokens_from_the_pages() {
     let mut first = Server::sqlite();

@@ -1,0 +1,143 @@
+//! The supervisor's overview: open work by shop and agent, clocks at risk, today's figures.
+
+use super::*;
+
+// ---- the supervisor's overview ---------------------------------------------------------------
+
+/// `GET /overview`: today's figures for supervisors: open conversations by shop and platform,
+/// breaches, clocks due within the hour, escalations, each agent's load, and first-response
+/// time and resolution rate against the packs' targets.
+#[allow(clippy::too_many_lines)] // TODO(issue 11): split
+pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let lang = viewer.lang;
+    if !viewer.at_least(kefu_core::Role::Supervisor) {
+        return crate::ui::forbidden(lang, &viewer);
+    }
+    let now = state.clock.now();
+    let since = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let tenant = viewer.agent.tenant_id;
+    let (o, shops, agents) = match (
+        state.store.overview(tenant, since, now).await,
+        state.store.shops(tenant).await,
+        state.store.agents(tenant).await,
+    ) {
+        (Ok(o), Ok(s), Ok(a)) => (o, s, a),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(lang, &viewer, e),
+    };
+    let mut by_platform: std::collections::BTreeMap<String, i64> = Default::default();
+    for (shop_id, n) in &o.open_by_shop {
+        if let Some(s) = shops.iter().find(|s| s.id == *shop_id) {
+            *by_platform
+                .entry(s.platform.as_str().to_string())
+                .or_default() += n;
+        }
+    }
+    let max_shop = o
+        .open_by_shop
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let max_load = o
+        .load_by_agent
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(o.unassigned)
+        .max(1);
+    // Every agent who takes conversations, with their load (none is a load too): the card
+    // lists the desk's people, not only those who happen to hold a conversation.
+    let load: Vec<(&kefu_core::Agent, i64)> = agents
+        .iter()
+        .filter(|a| a.role != kefu_core::Role::Admin)
+        .map(|a| {
+            let n = o
+                .load_by_agent
+                .iter()
+                .find(|(id, _)| *id == a.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (a, n)
+        })
+        .collect();
+    let frt_total = o.first_response_met + o.first_response_breached;
+    let met_rate = (frt_total > 0).then(|| o.first_response_met as f64 / frt_total as f64);
+    let resolution = (o.opened > 0).then(|| o.resolved as f64 / o.opened as f64);
+    // Each shop's first-response target from its pack (platform limits and its own target).
+    let mut targets = Vec::new();
+    for s in &shops {
+        if let Ok(rules) = state
+            .shops
+            .get(state.store.as_ref(), &state.packs, s.id)
+            .await
+        {
+            for c in rules
+                .pack
+                .clocks
+                .iter()
+                .filter(|c| c.kind == kefu_rules::ClockKind::FirstResponse)
+            {
+                targets.push((s.name.clone(), c.rule.clone(), c.duration.num_minutes()));
+            }
+        }
+    }
+    let bar = |n: i64, max: i64| format!("width:{}%", (n * 100 / max).clamp(2, 100));
+    let body = html! {
+        h1 { (lang.t("overview")) }
+        div.tiles {
+            div.tile { span.big #breaches { (o.breaches) } span { (lang.t("breaches_today")) } }
+            div.tile { span.big #due-hour { (o.due_next_hour) } span { (lang.t("due_next_hour")) } }
+            div.tile { span.big #escalated { (o.escalated) } span { (lang.t("escalations")) } }
+            div.tile { span.big { (o.unassigned) } span { (lang.t("unassigned")) } }
+        }
+        div.columns {
+            section.card {
+                h2 { (lang.t("open_by_shop")) }
+                table.bars { tbody {
+                    @for (shop_id, n) in &o.open_by_shop {
+                        tr { th scope="row" translate="no" { (shops.iter().find(|s| s.id == *shop_id).map(|s| s.name.as_str()).unwrap_or("?")) }
+                             td { div.bar style=(bar(*n, max_shop)) {} } td.num { (n) } }
+                    }
+                } }
+                h2 { (lang.t("open_by_platform")) }
+                ul { @for (p, n) in &by_platform { li { (lang.platform(p)) "：" strong { (n) } } } }
+            }
+            section.card {
+                h2 { (lang.t("agent_load")) }
+                table.bars #agent-load { tbody {
+                    @for (a, n) in &load {
+                        tr data-agent=(a.id) { th scope="row" translate="no" { (a.name) }
+                             td { div.bar style=(bar(*n, max_load)) {} } td.num { (n) } }
+                    }
+                    tr.unassigned { th scope="row" { (lang.t("unassigned")) } td { div.bar style=(bar(o.unassigned, max_load)) {} } td.num { (o.unassigned) } }
+                } }
+                h2 { (lang.t("replies_today")) }
+                p {
+                    (lang.t("met")) " " strong { (o.first_response_met) } " · " (lang.t("breached")) " " strong { (o.first_response_breached) }
+                    @if let Some(r) = met_rate { " · " strong { (format!("{:.0} %", r * 100.0)) } }
+                    @if let Some(m) = o.first_response_mean_secs { " · " (lang.t("mean")) " " strong { (format!("{:.1} {}", m / 60.0, lang.t("minutes"))) } }
+                }
+                p { (lang.t("resolution_rate")) ": "
+                    @if let Some(r) = resolution { strong { (format!("{:.0} %", r * 100.0)) } " (" (o.resolved) "/" (o.opened) ")" } @else { "—" } }
+                h3 { (lang.t("targets")) }
+                ul { @for (shop, rule, minutes) in &targets { li { span translate="no" { (shop) } "：" code { (rule) } " " (minutes) " " (lang.t("minutes")) } } }
+            }
+        }
+        script src="/assets/desk.js" defer {}
+    };
+    layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
+}
+
+/// `GET /files/{id}`: a file a buyer sent, for an agent who may see its conversation.
+pub async fn file(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match crate::desk::conversations::attachment(&state, &caller(&viewer), id).await {
+        Ok((info, bytes)) => crate::files::file_response(&info, bytes),
+        Err(_) => not_found(&viewer),
+    }
+}
