@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod desk;
 pub mod error;
 pub mod extract;
+pub mod faq_cache;
 pub mod files;
 pub mod imap;
 

@@ -69,6 +69,7 @@ mod lint;
 mod live;
 mod overview;
 mod parts;
+mod side;
 
 pub use conversation::*;
 pub use forms::*;
@@ -77,6 +78,7 @@ pub use lint::*;
 pub use live::*;
 pub use overview::*;
 pub use parts::*;
+use side::*;
 
 /// The translation key naming one part of the inbox (the clock filter's options).
 pub(super) fn part_label(p: kefu_store::InboxPart) -> &'static str {
