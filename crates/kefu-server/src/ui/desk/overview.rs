@@ -7,7 +7,6 @@ use super::*;
 /// `GET /overview`: today's figures for supervisors: open conversations by shop and platform,
 /// breaches, clocks due within the hour, escalations, each agent's load, and first-response
 /// time and resolution rate against the packs' targets.
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     if !viewer.at_least(kefu_core::Role::Supervisor) {
@@ -51,42 +50,11 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         .unwrap_or(1)
         .max(o.unassigned)
         .max(1);
-    // Every agent who takes conversations, with their load (none is a load too): the card
-    // lists the desk's people, not only those who happen to hold a conversation.
-    let load: Vec<(&kefu_core::Agent, i64)> = agents
-        .iter()
-        .filter(|a| a.role != kefu_core::Role::Admin)
-        .map(|a| {
-            let n = o
-                .load_by_agent
-                .iter()
-                .find(|(id, _)| *id == a.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            (a, n)
-        })
-        .collect();
+    let load = agent_loads(&agents, &o);
     let frt_total = o.first_response_met + o.first_response_breached;
     let met_rate = (frt_total > 0).then(|| o.first_response_met as f64 / frt_total as f64);
     let resolution = (o.opened > 0).then(|| o.resolved as f64 / o.opened as f64);
-    // Each shop's first-response target from its pack (platform limits and its own target).
-    let mut targets = Vec::new();
-    for s in &shops {
-        if let Ok(rules) = state
-            .shops
-            .get(state.store.as_ref(), &state.packs, s.id)
-            .await
-        {
-            for c in rules
-                .pack
-                .clocks
-                .iter()
-                .filter(|c| c.kind == kefu_rules::ClockKind::FirstResponse)
-            {
-                targets.push((s.name.clone(), c.rule.clone(), c.duration.num_minutes()));
-            }
-        }
-    }
+    let targets = first_response_targets(&state, &shops).await;
     let bar = |n: i64, max: i64| format!("width:{}%", (n * 100 / max).clamp(2, 100));
     let body = html! {
         h1 { (lang.t("overview")) }
@@ -132,6 +100,53 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
+}
+
+/// Every agent who takes conversations, with their load (none is a load too): the card lists
+/// the desk's people, not only those who happen to hold a conversation.
+fn agent_loads<'a>(
+    agents: &'a [kefu_core::Agent],
+    o: &kefu_store::Overview,
+) -> Vec<(&'a kefu_core::Agent, i64)> {
+    agents
+        .iter()
+        .filter(|a| a.role != kefu_core::Role::Admin)
+        .map(|a| {
+            let n = o
+                .load_by_agent
+                .iter()
+                .find(|(id, _)| *id == a.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (a, n)
+        })
+        .collect()
+}
+
+/// Each shop's first-response clocks from its pack (platform limits and its own target):
+/// `(shop name, rule, minutes)`.
+async fn first_response_targets(
+    state: &AppState,
+    shops: &[kefu_core::Shop],
+) -> Vec<(String, String, i64)> {
+    let mut targets = Vec::new();
+    for s in shops {
+        if let Ok(rules) = state
+            .shops
+            .get(state.store.as_ref(), &state.packs, s.id)
+            .await
+        {
+            for c in rules
+                .pack
+                .clocks
+                .iter()
+                .filter(|c| c.kind == kefu_rules::ClockKind::FirstResponse)
+            {
+                targets.push((s.name.clone(), c.rule.clone(), c.duration.num_minutes()));
+            }
+        }
+    }
+    targets
 }
 
 /// `GET /files/{id}`: a file a buyer sent, for an agent who may see its conversation.
