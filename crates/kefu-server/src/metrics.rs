@@ -63,9 +63,30 @@ impl Metrics {
     }
 
     /// Renders everything, with the store's gauges passed in (read at scrape time).
-    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     pub fn render(&self, open_conversations: i64, conversations: i64, messages: i64) -> String {
         let mut out = String::with_capacity(4096);
+        self.render_http(&mut out);
+        self.render_counters(&mut out);
+        let gauges = [
+            (
+                "kefu_open_conversations",
+                "Conversations that still need the desk.",
+                open_conversations,
+            ),
+            ("kefu_conversations", "All conversations.", conversations),
+            ("kefu_messages", "All stored messages.", messages),
+        ];
+        for (name, help, value) in gauges {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        }
+        out
+    }
+
+    /// The HTTP requests' counts and latency histograms, by method, route and status.
+    fn render_http(&self, out: &mut String) {
         let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let mut keys: Vec<_> = map.keys().cloned().collect();
         keys.sort();
@@ -111,7 +132,10 @@ impl Metrics {
                 "kefu_http_request_duration_seconds_count{{{labels}}} {count}"
             );
         }
-        drop(map);
+    }
+
+    /// The desk's own counters.
+    fn render_counters(&self, out: &mut String) {
         let counters = [
             (
                 "kefu_messages_ingested_total",
@@ -166,22 +190,6 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
-        let gauges = [
-            (
-                "kefu_open_conversations",
-                "Conversations that still need the desk.",
-                open_conversations,
-            ),
-            ("kefu_conversations", "All conversations.", conversations),
-            ("kefu_messages", "All stored messages.", messages),
-        ];
-        for (name, help, value) in gauges {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        }
-        out
     }
 }
 
