@@ -137,8 +137,68 @@ pub struct Compensation {
     pub basis: String,
 }
 
+/// The currency's code and minor-unit digits for a price paid in it, or why the price cannot
+/// be used: an unknown currency, a negative amount, or more decimals than the currency has (a
+/// data error, not something to round silently: the refund would differ from what was paid).
+fn checked_price(paid: Decimal, currency: &str) -> Result<(String, u32), RuleError> {
+    let code = money::normalise(currency)
+        .ok_or_else(|| RuleError::UnknownCurrency(currency.to_string()))?;
+    let digits = money::minor_units(&code).unwrap_or(2);
+    if paid.is_sign_negative() && !paid.is_zero() {
+        return Err(RuleError::NegativeAmount(paid));
+    }
+    if paid.normalize().scale() > digits {
+        return Err(RuleError::TooPrecise {
+            amount: paid,
+            currency: code,
+            digits,
+        });
+    }
+    Ok((code, digits))
+}
+
+/// A percentage of the price, rounded half-up to the currency, then held within the rule's
+/// bounds (TB-SHIP-PROMISE: 5 %, at least 1, at most 30); with how it was reckoned.
+fn percent_of(
+    paid: Decimal,
+    percent: Decimal,
+    (min, max): (Option<Decimal>, Option<Decimal>),
+    digits: u32,
+    refund: Option<Decimal>,
+) -> (Decimal, String) {
+    let exact = paid * percent / Decimal::ONE_HUNDRED;
+    let rounded = money::round_to(exact, digits);
+    let mut basis = format!("{}% of {paid} = ", percent.normalize());
+    if exact.normalize() == rounded.normalize() {
+        basis.push_str(&rounded.to_string());
+    } else {
+        basis.push_str(&format!(
+            "{}, rounded half-up to {rounded}",
+            exact.normalize()
+        ));
+    }
+    let mut amount = rounded;
+    if let Some(min) = min
+        .map(|m| money::round_to(m, digits))
+        .filter(|m| amount < *m)
+    {
+        amount = min;
+        basis.push_str(&format!(", raised to the minimum {min}"));
+    }
+    if let Some(max) = max
+        .map(|m| money::round_to(m, digits))
+        .filter(|m| amount > *m)
+    {
+        amount = max;
+        basis.push_str(&format!(", capped at {max}"));
+    }
+    if let Some(r) = refund {
+        basis = format!("refund of the {r} paid plus {basis}");
+    }
+    (amount, basis)
+}
+
 /// What `pack` owes under the rule for `kind`, for a price `paid` in `currency`.
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub fn compensation(
     pack: &Pack,
     kind: CompensationKind,
@@ -149,21 +209,7 @@ pub fn compensation(
         pack_table = tables::COMPENSATIONS,
         test = "kefu-rules::compensation::tb_fake_3x_refund_plus_twice_paid"
     );
-    let code = money::normalise(currency)
-        .ok_or_else(|| RuleError::UnknownCurrency(currency.to_string()))?;
-    let digits = money::minor_units(&code).unwrap_or(2);
-    if paid.is_sign_negative() && !paid.is_zero() {
-        return Err(RuleError::NegativeAmount(paid));
-    }
-    // A price finer than the currency's minor unit is a data error, not something to round
-    // silently: the refund would differ from what the buyer paid.
-    if paid.normalize().scale() > digits {
-        return Err(RuleError::TooPrecise {
-            amount: paid,
-            currency: code,
-            digits,
-        });
-    }
+    let (code, digits) = checked_price(paid, currency)?;
     let rule = pack
         .compensation_rule(kind)
         .ok_or_else(|| RuleError::NotOffered {
@@ -191,36 +237,7 @@ pub fn compensation(
                     paid: code,
                 });
             }
-            let exact = paid * percent / Decimal::ONE_HUNDRED;
-            let rounded = money::round_to(exact, digits);
-            let mut basis = format!("{}% of {paid} = ", percent.normalize());
-            if exact.normalize() == rounded.normalize() {
-                basis.push_str(&rounded.to_string());
-            } else {
-                basis.push_str(&format!(
-                    "{}, rounded half-up to {rounded}",
-                    exact.normalize()
-                ));
-            }
-            let mut amount = rounded;
-            if let Some(min) = min
-                .map(|m| money::round_to(m, digits))
-                .filter(|m| amount < *m)
-            {
-                amount = min;
-                basis.push_str(&format!(", raised to the minimum {min}"));
-            }
-            if let Some(max) = max
-                .map(|m| money::round_to(m, digits))
-                .filter(|m| amount > *m)
-            {
-                amount = max;
-                basis.push_str(&format!(", capped at {max}"));
-            }
-            if let Some(r) = refund {
-                basis = format!("refund of the {r} paid plus {basis}");
-            }
-            (amount, basis)
+            percent_of(paid, *percent, (*min, *max), digits, refund)
         }
         Formula::Multiple { factor } => {
             let amount = money::round_to(paid * factor, digits);
