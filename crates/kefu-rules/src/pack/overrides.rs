@@ -128,7 +128,6 @@ fn err(reason: impl Into<String>) -> PackError {
 
 impl Pack {
     /// This pack as adjusted by one shop's overrides.
-    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     pub fn with_overrides(&self, o: &ShopOverrides) -> Result<Pack, PackError> {
         if let Some(r) = &o.routing
             && r != "least_load"
@@ -147,35 +146,11 @@ impl Pack {
         }
         let mut pack = self.clone();
         if let Some(tz_name) = &o.timezone {
-            let tz: Tz = tz_name
-                .parse()
-                .map_err(|_| err(format!("unknown time zone `{tz_name}`")))?;
-            pack.timezone = tz;
-            pack.always = crate::Calendar::always(super::ALWAYS, tz);
-            for (name, cal) in pack.calendars.iter_mut() {
-                if !pack.pinned.contains(name) {
-                    *cal = cal.with_timezone(tz);
-                }
-            }
+            pack.set_timezone(tz_name)?;
         }
         let shop = pack.shop_calendar.clone();
         if let Some(specs) = &o.working_hours {
-            let spanned: Vec<raw::RawWindow> = specs
-                .iter()
-                .map(|w| raw::RawWindow {
-                    days: Spanned::new(0..0, w.days.clone()),
-                    from: Spanned::new(0..0, w.from.clone()),
-                    to: Spanned::new(0..0, w.to.clone()),
-                })
-                .collect();
-            let windows = raw::windows(&spanned, &|_, reason| err(reason))?;
-            if windows.is_empty() {
-                return Err(err(
-                    "working_hours has no windows: a clock on it never runs",
-                ));
-            }
-            let cal = pack.calendar_mut(&shop)?;
-            *cal = cal.with_windows(&windows);
+            pack.set_working_hours(&shop, specs)?;
         }
         if let Some(days) = &o.extra_holidays {
             let cal = pack.calendar_mut(&shop)?;
@@ -188,54 +163,10 @@ impl Pack {
             pack.set_aftersales_hours(hours)?;
         }
         if let Some(offered) = &o.promises {
-            if let Some(bad) = offered.iter().find(|p| !pack.promises.contains(*p)) {
-                let known: Vec<&str> = pack.promises.iter().map(String::as_str).collect();
-                return Err(err(format!(
-                    "unknown promise `{bad}` (pack {} knows: {})",
-                    pack.id,
-                    known.join(", ")
-                )));
-            }
-            let keep = |p: &Option<String>| p.as_ref().is_none_or(|p| offered.contains(p));
-            let dropped = pack
-                .compensations
-                .iter()
-                .map(|c| (&c.rule, &c.promise, Some(c.kind)))
-                .chain(
-                    pack.entitlements
-                        .iter()
-                        .map(|e| (&e.rule, &e.promise, None)),
-                )
-                .filter_map(|(rule, p, compensation)| match p {
-                    Some(p) if !offered.contains(p) => Some(super::DroppedRule {
-                        rule: rule.clone(),
-                        promise: p.clone(),
-                        compensation,
-                    }),
-                    _ => None,
-                })
-                .collect::<Vec<_>>();
-            pack.dropped.extend(dropped);
-            pack.compensations.retain(|c| keep(&c.promise));
-            pack.entitlements.retain(|e| keep(&e.promise));
+            pack.keep_promises(offered)?;
         }
         if let Some(periods) = &o.promise_days {
-            for (rule, days) in periods {
-                let e = pack
-                    .entitlements
-                    .iter_mut()
-                    .find(|e| e.rule == *rule)
-                    .ok_or_else(|| {
-                        err(format!(
-                            "pack {} has no entitlement `{rule}` to set",
-                            self.id
-                        ))
-                    })?;
-                if *days == 0 {
-                    return Err(err(format!("promise_days for {rule} must be at least 1")));
-                }
-                e.days = Some(*days);
-            }
+            pack.set_promise_days(periods)?;
         }
         if let Some(agreed) = &o.agreed_compensation {
             for (kind, amount) in agreed {
@@ -274,6 +205,100 @@ impl Pack {
             rule.late_after_days = Some(days);
         }
         Ok(pack)
+    }
+
+    /// The shop's own time zone: every calendar of the pack moves to it but those the pack
+    /// pins to the platform's zone.
+    fn set_timezone(&mut self, tz_name: &str) -> Result<(), PackError> {
+        let tz: Tz = tz_name
+            .parse()
+            .map_err(|_| err(format!("unknown time zone `{tz_name}`")))?;
+        self.timezone = tz;
+        self.always = crate::Calendar::always(super::ALWAYS, tz);
+        for (name, cal) in self.calendars.iter_mut() {
+            if !self.pinned.contains(name) {
+                *cal = cal.with_timezone(tz);
+            }
+        }
+        Ok(())
+    }
+
+    /// The shop's working hours replace those of its calendar `shop`.
+    fn set_working_hours(&mut self, shop: &str, specs: &[WindowSpec]) -> Result<(), PackError> {
+        let spanned: Vec<raw::RawWindow> = specs
+            .iter()
+            .map(|w| raw::RawWindow {
+                days: Spanned::new(0..0, w.days.clone()),
+                from: Spanned::new(0..0, w.from.clone()),
+                to: Spanned::new(0..0, w.to.clone()),
+            })
+            .collect();
+        let windows = raw::windows(&spanned, &|_, reason| err(reason))?;
+        if windows.is_empty() {
+            return Err(err(
+                "working_hours has no windows: a clock on it never runs",
+            ));
+        }
+        let cal = self.calendar_mut(shop)?;
+        *cal = cal.with_windows(&windows);
+        Ok(())
+    }
+
+    /// Only the promises the shop offers stay; the rules that rest on the others are dropped
+    /// (and listed, so a shop sees what it gave up).
+    fn keep_promises(&mut self, offered: &[String]) -> Result<(), PackError> {
+        if let Some(bad) = offered.iter().find(|p| !self.promises.contains(*p)) {
+            let known: Vec<&str> = self.promises.iter().map(String::as_str).collect();
+            return Err(err(format!(
+                "unknown promise `{bad}` (pack {} knows: {})",
+                self.id,
+                known.join(", ")
+            )));
+        }
+        let keep = |p: &Option<String>| p.as_ref().is_none_or(|p| offered.contains(p));
+        let dropped = self
+            .compensations
+            .iter()
+            .map(|c| (&c.rule, &c.promise, Some(c.kind)))
+            .chain(
+                self.entitlements
+                    .iter()
+                    .map(|e| (&e.rule, &e.promise, None)),
+            )
+            .filter_map(|(rule, p, compensation)| match p {
+                Some(p) if !offered.contains(p) => Some(super::DroppedRule {
+                    rule: rule.clone(),
+                    promise: p.clone(),
+                    compensation,
+                }),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        self.dropped.extend(dropped);
+        self.compensations.retain(|c| keep(&c.promise));
+        self.entitlements.retain(|e| keep(&e.promise));
+        Ok(())
+    }
+
+    /// The claim windows the shop promises, by entitlement rule.
+    fn set_promise_days(&mut self, periods: &BTreeMap<String, u32>) -> Result<(), PackError> {
+        for (rule, days) in periods {
+            let e = self
+                .entitlements
+                .iter_mut()
+                .find(|e| e.rule == *rule)
+                .ok_or_else(|| {
+                    err(format!(
+                        "pack {} has no entitlement `{rule}` to set",
+                        self.id
+                    ))
+                })?;
+            if *days == 0 {
+                return Err(err(format!("promise_days for {rule} must be at least 1")));
+            }
+            e.days = Some(*days);
+        }
+        Ok(())
     }
 
     /// The shop's per-currency limits on every conditional clock of the pack.
