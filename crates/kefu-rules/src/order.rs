@@ -456,7 +456,6 @@ impl Cx<'_> {
     }
 
     /// Window rules: returns, damage reshipment, courier and arrival promises.
-    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     fn window(&self, rule: &EntitlementRule, out: &mut Vec<Entitlement>) {
         let id = rule.rule.as_str();
         let kind = window_kind_name(id);
@@ -467,31 +466,7 @@ impl Cx<'_> {
         let not = |code: &str, reason: String| {
             Entitlement::new(id, &kind, false, code, format!("{reason} ({id})"))
         };
-        let (claim, shipping, refund) = match id {
-            ids::TB_RETURN_7D => ("no-reason return or exchange", Some("buyer"), true),
-            ids::EBAY_RETURN_14D | ids::TB_RETURN_PROMISE => ("return", Some("agreed"), true),
-            ids::TB_DAMAGE_RESHIP => (
-                "if the goods arrived damaged: one reshipment of the damaged part",
-                Some("seller"),
-                false,
-            ),
-            ids::TB_COURIER_PROMISE => (
-                "if the shop did not ship with the courier the buyer chose: claim paid first from the seller's deposit",
-                None,
-                false,
-            ),
-            ids::TB_ARRIVAL_PROMISE => (
-                "if the goods were not delivered by the promised time: claim paid first from the seller's deposit",
-                None,
-                false,
-            ),
-            ids::GEN_SANBAO => (
-                "if the goods are faulty: repair, replacement or return (三包)",
-                Some("seller"),
-                false,
-            ),
-            _ => ("claim", None, false),
-        };
+        let (claim, shipping, refund) = window_claim(id);
         if id == ids::TB_DAMAGE_RESHIP && self.order.reshipped_for_damage {
             out.push(not(
                 "already_reshipped",
@@ -506,16 +481,7 @@ impl Cx<'_> {
             );
             return;
         }
-        let event = match rule.from {
-            StartEvent::Receipt => "receipt",
-            StartEvent::OrderClose => "the order closes",
-            StartEvent::Payment => "payment",
-        };
-        let event_code = match rule.from {
-            StartEvent::Receipt => "receipt",
-            StartEvent::OrderClose => "order_close",
-            StartEvent::Payment => "payment",
-        };
+        let (event, event_code) = start_event_words(rule.from);
         let Some(start) = self.start(rule.from) else {
             // Courier and arrival claims can be made before the order closes.
             let e = if rule.from == StartEvent::OrderClose {
@@ -569,5 +535,44 @@ impl Cx<'_> {
             e = e.refund_paid(self.order);
         }
         out.push(e);
+    }
+}
+
+/// What a window entitlement lets the buyer claim, who bears the shipping, and whether the
+/// price paid is refunded, by rule.
+fn window_claim(id: &str) -> (&'static str, Option<&'static str>, bool) {
+    match id {
+        ids::TB_RETURN_7D => ("no-reason return or exchange", Some("buyer"), true),
+        ids::EBAY_RETURN_14D | ids::TB_RETURN_PROMISE => ("return", Some("agreed"), true),
+        ids::TB_DAMAGE_RESHIP => (
+            "if the goods arrived damaged: one reshipment of the damaged part",
+            Some("seller"),
+            false,
+        ),
+        ids::TB_COURIER_PROMISE => (
+            "if the shop did not ship with the courier the buyer chose: claim paid first from the seller's deposit",
+            None,
+            false,
+        ),
+        ids::TB_ARRIVAL_PROMISE => (
+            "if the goods were not delivered by the promised time: claim paid first from the seller's deposit",
+            None,
+            false,
+        ),
+        ids::GEN_SANBAO => (
+            "if the goods are faulty: repair, replacement or return (三包)",
+            Some("seller"),
+            false,
+        ),
+        _ => ("claim", None, false),
+    }
+}
+
+/// The event a claim window runs from, in words and as a code.
+fn start_event_words(from: StartEvent) -> (&'static str, &'static str) {
+    match from {
+        StartEvent::Receipt => ("receipt", "receipt"),
+        StartEvent::OrderClose => ("the order closes", "order_close"),
+        StartEvent::Payment => ("payment", "payment"),
     }
 }
