@@ -364,7 +364,6 @@ impl Folder {
     }
 
     /// Fold `text`; `None` when nothing changes.
-    #[allow(clippy::too_many_lines)] // TODO(issue 11): split
     pub fn fold(&self, text: &str) -> Option<Norm> {
         // (original start, original end, folded character, dropped?)
         let mut cs: Vec<(u32, u32, char, bool)> = Vec::with_capacity(text.len());
@@ -389,88 +388,9 @@ impl Folder {
         // Invisible characters go first, so the passes below see the
         // letters on either side of them as neighbours ("p\u{200B}@ss").
         cs.retain(|x| !x.3);
-        let live = |cs: &[(u32, u32, char, bool)], j: usize| !cs[j].3;
-        // Separators between Han characters.
-        let mut j = 0;
-        while j < cs.len() {
-            if live(&cs, j) && is_han(cs[j].2) {
-                let mut k = j + 1;
-                let mut seps = 0;
-                while k < cs.len() && (cs[k].3 || is_sep(cs[k].2)) {
-                    seps += usize::from(!cs[k].3);
-                    k += 1;
-                }
-                if seps > 0 && seps <= 3 && k < cs.len() && is_han(cs[k].2) {
-                    for x in &mut cs[j + 1..k] {
-                        x.3 = true;
-                    }
-                    changed = true;
-                }
-                j = k.max(j + 1);
-            } else {
-                j += 1;
-            }
-        }
-        let alnum = |c: char| c.is_ascii_alphanumeric();
-        // Spelled-out letters: L sep L sep L…
-        let mut j = 0;
-        while j < cs.len() {
-            let standalone_start = cs[j].2.is_ascii_alphabetic()
-                && !cs[j].3
-                && (j == 0 || !alnum(cs[j - 1].2) || cs[j - 1].3);
-            if !standalone_start {
-                j += 1;
-                continue;
-            }
-            // Extend: letter, separator, letter, … each letter alone.
-            let mut letters = 1;
-            let mut k = j;
-            while k + 2 < cs.len()
-                && is_letter_sep(cs[k + 1].2)
-                && cs[k + 2].2.is_ascii_alphabetic()
-                && (k + 3 >= cs.len() || !alnum(cs[k + 3].2))
-            {
-                letters += 1;
-                k += 2;
-            }
-            if letters >= 3 && (k + 1 >= cs.len() || !alnum(cs[k + 1].2)) {
-                for x in (j + 1..k).step_by(2) {
-                    cs[x].3 = true;
-                }
-                changed = true;
-            }
-            j = k + 1;
-        }
-        // Leet characters inside a word.
-        let mut j = 1;
-        while j < cs.len() {
-            let prev_letter = cs[j - 1].2.is_ascii_alphabetic();
-            if !prev_letter || leet_letter(cs[j].2).is_none() {
-                j += 1;
-                continue;
-            }
-            let mut k = j;
-            while k < cs.len() && k - j < 4 && leet_letter(cs[k].2).is_some() {
-                k += 1;
-            }
-            let run = k - j;
-            let next_letter = k < cs.len() && cs[k].2.is_ascii_alphabetic();
-            let email = cs[j..k].iter().any(|x| x.2 == '@') && {
-                // name@domain.tld: the word after '@' is followed by ".x".
-                let mut m = k;
-                while m < cs.len() && (alnum(cs[m].2) || cs[m].2 == '-') {
-                    m += 1;
-                }
-                m + 1 < cs.len() && cs[m].2 == '.' && cs[m + 1].2.is_ascii_alphabetic()
-            };
-            if run <= 3 && next_letter && !email {
-                for x in &mut cs[j..k] {
-                    x.2 = leet_letter(x.2).unwrap_or(x.2);
-                }
-                changed = true;
-            }
-            j = k.max(j + 1);
-        }
+        changed |= drop_han_separators(&mut cs);
+        changed |= join_spelled_letters(&mut cs);
+        changed |= unleet(&mut cs);
         if !changed {
             return None;
         }
@@ -491,6 +411,112 @@ impl Folder {
             orig_len: text.len(),
         })
     }
+}
+
+/// One character of a reply being folded: original start and end, the folded character, and
+/// whether it is dropped.
+type Folding = (u32, u32, char, bool);
+
+/// Drops up to three separators between Han characters ("密 码" is "密码").
+fn drop_han_separators(cs: &mut [Folding]) -> bool {
+    let live = |cs: &[Folding], j: usize| !cs[j].3;
+    let mut changed = false;
+    // Separators between Han characters.
+    let mut j = 0;
+    while j < cs.len() {
+        if live(cs, j) && is_han(cs[j].2) {
+            let mut k = j + 1;
+            let mut seps = 0;
+            while k < cs.len() && (cs[k].3 || is_sep(cs[k].2)) {
+                seps += usize::from(!cs[k].3);
+                k += 1;
+            }
+            if seps > 0 && seps <= 3 && k < cs.len() && is_han(cs[k].2) {
+                for x in &mut cs[j + 1..k] {
+                    x.3 = true;
+                }
+                changed = true;
+            }
+            j = k.max(j + 1);
+        } else {
+            j += 1;
+        }
+    }
+    changed
+}
+
+/// Joins letters spelled out one by one with separators ("p.a.s.s").
+fn join_spelled_letters(cs: &mut [Folding]) -> bool {
+    let mut changed = false;
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    // Spelled-out letters: L sep L sep L…
+    let mut j = 0;
+    while j < cs.len() {
+        let standalone_start = cs[j].2.is_ascii_alphabetic()
+            && !cs[j].3
+            && (j == 0 || !alnum(cs[j - 1].2) || cs[j - 1].3);
+        if !standalone_start {
+            j += 1;
+            continue;
+        }
+        // Extend: letter, separator, letter, … each letter alone.
+        let mut letters = 1;
+        let mut k = j;
+        while k + 2 < cs.len()
+            && is_letter_sep(cs[k + 1].2)
+            && cs[k + 2].2.is_ascii_alphabetic()
+            && (k + 3 >= cs.len() || !alnum(cs[k + 3].2))
+        {
+            letters += 1;
+            k += 2;
+        }
+        if letters >= 3 && (k + 1 >= cs.len() || !alnum(cs[k + 1].2)) {
+            for x in (j + 1..k).step_by(2) {
+                cs[x].3 = true;
+            }
+            changed = true;
+        }
+        j = k + 1;
+    }
+    changed
+}
+
+/// Reads leet characters inside a word as the letters they stand for ("passw0rd"), but not
+/// an email address's '@'.
+fn unleet(cs: &mut [Folding]) -> bool {
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    let mut changed = false;
+    // Leet characters inside a word.
+    let mut j = 1;
+    while j < cs.len() {
+        let prev_letter = cs[j - 1].2.is_ascii_alphabetic();
+        if !prev_letter || leet_letter(cs[j].2).is_none() {
+            j += 1;
+            continue;
+        }
+        let mut k = j;
+        while k < cs.len() && k - j < 4 && leet_letter(cs[k].2).is_some() {
+            k += 1;
+        }
+        let run = k - j;
+        let next_letter = k < cs.len() && cs[k].2.is_ascii_alphabetic();
+        let email = cs[j..k].iter().any(|x| x.2 == '@') && {
+            // name@domain.tld: the word after '@' is followed by ".x".
+            let mut m = k;
+            while m < cs.len() && (alnum(cs[m].2) || cs[m].2 == '-') {
+                m += 1;
+            }
+            m + 1 < cs.len() && cs[m].2 == '.' && cs[m + 1].2.is_ascii_alphabetic()
+        };
+        if run <= 3 && next_letter && !email {
+            for x in &mut cs[j..k] {
+                x.2 = leet_letter(x.2).unwrap_or(x.2);
+            }
+            changed = true;
+        }
+        j = k.max(j + 1);
+    }
+    changed
 }
 
 #[cfg(test)]
