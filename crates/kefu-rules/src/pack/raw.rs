@@ -276,7 +276,6 @@ fn condition(cx: &Ctx<'_>, rule: &S, rc: &RawCondition) -> Result<Condition, Pac
     })
 }
 
-#[allow(clippy::too_many_lines)] // TODO(issue 11): split
 pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let raw: RawPack = toml::from_str(text)
         .map_err(|e| PackError::at(name, text, e.span().map(|s| s.start), e.message().trim()))?;
@@ -285,39 +284,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let currency = cx.currency(&raw.currency)?;
     let promises: BTreeSet<String> = raw.promises.iter().map(|p| p.get_ref().clone()).collect();
 
-    let mut calendars = BTreeMap::new();
-    let mut pinned = BTreeSet::new();
-    let mut calendar_rules = Vec::new();
-    for (cal_name, rc) in &raw.calendars {
-        if let Some(rule) = &rc.rule {
-            calendar_rules.push(cx.rule(rule, "staffing")?);
-        }
-        if cal_name == ALWAYS {
-            return Err(cx.err(&raw.shop_calendar, "`always` is reserved for calendar time"));
-        }
-        let tz = match &rc.timezone {
-            Some(s) => {
-                pinned.insert(cal_name.clone());
-                cx.tz(s)?
-            }
-            None => timezone,
-        };
-        let ws = windows(rc.windows.get_ref(), &|s, r| cx.err(s, r))?;
-        if ws.is_empty() {
-            let at = PackError::at(name, text, Some(rc.windows.span().start), "");
-            return Err(PackError {
-                reason: format!("calendar `{cal_name}` has no windows: a clock on it never runs"),
-                ..at
-            });
-        }
-        let dates = |list: &[S]| -> Result<Vec<_>, PackError> {
-            list.iter().map(|d| cx.with(d, parse::date)).collect()
-        };
-        let cal = Calendar::new(cal_name.clone(), tz, &ws)
-            .with_holidays(dates(&rc.holidays)?)
-            .with_closures(dates(&rc.closures)?);
-        calendars.insert(cal_name.clone(), cal);
-    }
+    let (calendars, pinned, calendar_rules) = calendars(&cx, &raw, timezone)?;
     let known_calendar = |s: &S| -> Result<String, PackError> {
         let n = s.get_ref();
         if n == ALWAYS || calendars.contains_key(n) {
@@ -368,6 +335,100 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         });
     }
 
+    let compensations = compensations(&cx, &raw, &currency, &promises)?;
+
+    let entitlements = entitlements(&cx, &raw, &promises)?;
+
+    let offhours_bot = match &raw.offhours_bot {
+        Some(b) => Some(OffHoursBot {
+            rule: cx.rule(&b.rule, "process")?,
+            calendar: known_calendar(&b.calendar)?,
+        }),
+        None => None,
+    };
+
+    let message_checks = message_checks(&cx, &raw)?;
+
+    let complaint_options = raw
+        .complaint_options
+        .as_ref()
+        .map(|o| complaint_options(&cx, o))
+        .transpose()?;
+
+    Ok(Pack {
+        id: id_from_name(name),
+        name: raw.name,
+        platform: raw.platform,
+        sources: raw.sources,
+        timezone,
+        currency,
+        default_channel: raw.default_channel.unwrap_or(Channel::Marketplace),
+        shop_calendar,
+        calendars,
+        pinned,
+        always: Calendar::always(ALWAYS, timezone),
+        dropped: Vec::new(),
+        calendar_rules,
+        clocks,
+        compensations,
+        entitlements,
+        promises,
+        offhours_bot,
+        message_checks,
+        complaint_options,
+    })
+}
+
+/// The calendars by name, the names pinned to a time zone of their own, and the staffing
+/// rules the calendars carry.
+type Calendars = (BTreeMap<String, Calendar>, BTreeSet<String>, Vec<String>);
+
+/// The pack's calendars, those pinned to a time zone of their own, and the staffing rules
+/// they carry.
+fn calendars(cx: &Ctx<'_>, raw: &RawPack, timezone: Tz) -> Result<Calendars, PackError> {
+    let mut calendars = BTreeMap::new();
+    let mut pinned = BTreeSet::new();
+    let mut calendar_rules = Vec::new();
+    for (cal_name, rc) in &raw.calendars {
+        if let Some(rule) = &rc.rule {
+            calendar_rules.push(cx.rule(rule, "staffing")?);
+        }
+        if cal_name == ALWAYS {
+            return Err(cx.err(&raw.shop_calendar, "`always` is reserved for calendar time"));
+        }
+        let tz = match &rc.timezone {
+            Some(s) => {
+                pinned.insert(cal_name.clone());
+                cx.tz(s)?
+            }
+            None => timezone,
+        };
+        let ws = windows(rc.windows.get_ref(), &|s, r| cx.err(s, r))?;
+        if ws.is_empty() {
+            let at = PackError::at(cx.file, cx.text, Some(rc.windows.span().start), "");
+            return Err(PackError {
+                reason: format!("calendar `{cal_name}` has no windows: a clock on it never runs"),
+                ..at
+            });
+        }
+        let dates = |list: &[S]| -> Result<Vec<_>, PackError> {
+            list.iter().map(|d| cx.with(d, parse::date)).collect()
+        };
+        let cal = Calendar::new(cal_name.clone(), tz, &ws)
+            .with_holidays(dates(&rc.holidays)?)
+            .with_closures(dates(&rc.closures)?);
+        calendars.insert(cal_name.clone(), cal);
+    }
+    Ok((calendars, pinned, calendar_rules))
+}
+
+/// The after-sales compensations, each kind once, with a formula that makes sense for it.
+fn compensations(
+    cx: &Ctx<'_>,
+    raw: &RawPack,
+    currency: &str,
+    promises: &BTreeSet<String>,
+) -> Result<Vec<CompensationRule>, PackError> {
     let mut compensations: Vec<CompensationRule> = Vec::new();
     for c in &raw.compensations {
         let rule = cx.rule(&c.rule, "after-sales")?;
@@ -379,7 +440,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
                 percent: cx.decimal(p)?,
                 min: c.min.as_ref().map(|m| cx.decimal(m)).transpose()?,
                 max: c.max.as_ref().map(|m| cx.decimal(m)).transpose()?,
-                currency: currency.clone(),
+                currency: currency.to_string(),
             },
             (None, Some(m), false) => Formula::Multiple {
                 factor: cx.decimal(m)?,
@@ -416,13 +477,21 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         compensations.push(CompensationRule {
             rule,
             kind: c.kind,
-            promise: cx.promise(&c.promise, &promises)?,
+            promise: cx.promise(&c.promise, promises)?,
             refund: c.refund,
             formula,
             late_after_days: c.late_after_days,
         });
     }
+    Ok(compensations)
+}
 
+/// The entitlement windows, each at least a day long.
+fn entitlements(
+    cx: &Ctx<'_>,
+    raw: &RawPack,
+    promises: &BTreeSet<String>,
+) -> Result<Vec<EntitlementRule>, PackError> {
     let mut entitlements = Vec::new();
     for e in &raw.entitlements {
         if e.days == Some(0) {
@@ -433,20 +502,16 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
             from: e.from,
             days: e.days,
             counting: e.counting,
-            promise: cx.promise(&e.promise, &promises)?,
+            promise: cx.promise(&e.promise, promises)?,
         });
     }
+    Ok(entitlements)
+}
 
-    let offhours_bot = match &raw.offhours_bot {
-        Some(b) => Some(OffHoursBot {
-            rule: cx.rule(&b.rule, "process")?,
-            calendar: known_calendar(&b.calendar)?,
-        }),
-        None => None,
-    };
-
-    let message_checks = raw
-        .message_checks
+/// The checks the pack asks of every buyer message (PDD-NO-ABUSE …), each one the rulebook
+/// has.
+fn message_checks(cx: &Ctx<'_>, raw: &RawPack) -> Result<Vec<String>, PackError> {
+    raw.message_checks
         .iter()
         .map(|id| {
             let rule = cx.rule(id, "process")?;
@@ -462,36 +527,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
                 ))
             }
         })
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let complaint_options = raw
-        .complaint_options
-        .as_ref()
-        .map(|o| complaint_options(&cx, o))
-        .transpose()?;
-
-    Ok(Pack {
-        id: id_from_name(name),
-        name: raw.name,
-        platform: raw.platform,
-        sources: raw.sources,
-        timezone,
-        currency,
-        default_channel: raw.default_channel.unwrap_or(Channel::Marketplace),
-        shop_calendar,
-        calendars,
-        pinned,
-        always: Calendar::always(ALWAYS, timezone),
-        dropped: Vec::new(),
-        calendar_rules,
-        clocks,
-        compensations,
-        entitlements,
-        promises,
-        offhours_bot,
-        message_checks,
-        complaint_options,
-    })
+        .collect::<Result<Vec<_>, _>>()
 }
 
 /// `[complaint_options]`, validated: the rule is OPTIONS-3 (the one rule the guard counts
