@@ -660,6 +660,17 @@ fn lint_applies_the_packs_checks() {
     assert_eq!(v["verdict"], "ok", "{v}");
     assert!(error_of(&["lint", "--pack", "nope", reply]).contains("unknown --pack \"nope\""));
     assert!(error_of(&["lint", "--complaint", reply]).contains("--pack"));
+    // The conversation's category: a complaint asks for the options too, and a lost parcel
+    // answered with "we will investigate" alone is LOST-NO-STALL.
+    assert_eq!(
+        with(&["--pack", "ebay", "--category", "complaint"])["verdict"],
+        "warn"
+    );
+    let stall = "We will investigate with the courier and get back to you.";
+    let lost = json_of(&["lint", "--lang", "en", "--category", "lost_package", stall]);
+    assert_eq!(rules(&lost), ["LOST-NO-STALL"], "{lost}");
+    assert_eq!(json_of(&["lint", "--lang", "en", stall])["verdict"], "ok");
+    assert!(error_of(&["lint", "--category", "nope", stall]).contains("unknown category"));
 }
 
 /// `kefu lint --shop-phrases FILE` takes the shop's own phrases from its settings, as the

@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use anyhow::{Context, anyhow};
-use kefu_guard::{Guard, LintContext, redact as redact_text};
+use kefu_guard::{Category, Guard, LintContext, redact as redact_text};
 use kefu_rules::{PackSet, ReplyFacts, ShopOverrides, reply_checks};
 
 #[derive(clap::Args)]
@@ -27,6 +27,10 @@ pub struct LintArgs {
     /// The conversation is a complaint, whatever the buyer wrote.
     #[arg(long, requires = "pack")]
     complaint: bool,
+    /// What the conversation is about: lost_package, late_package, complaint, quality or
+    /// other (LOST-NO-STALL looks at lost and late packages; complaint is --complaint).
+    #[arg(long, value_parser = parse_category)]
+    category: Option<Category>,
     /// The shop's settings as JSON (a file), of which the reply guard takes the shop's own
     /// phrases: {"forbidden_phrases": {"zh": ["包邮"]}, "required_phrases": {"*": ["…"]}}.
     #[arg(long, value_name = "FILE")]
@@ -55,6 +59,12 @@ fn input(text: Option<String>) -> anyhow::Result<String> {
     }
 }
 
+fn parse_category(s: &str) -> Result<Category, String> {
+    Category::parse(s).ok_or_else(|| {
+        format!("unknown category {s:?}; expected lost_package, late_package, complaint, quality or other")
+    })
+}
+
 /// The guard with the shop's phrases from its settings file, as the server builds it.
 fn guard(shop_phrases: Option<&std::path::Path>) -> anyhow::Result<Guard> {
     let Some(file) = shop_phrases else {
@@ -77,6 +87,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
     let mut ctx = LintContext {
         lang: args.lang,
         first_response: args.first_response,
+        category: args.category,
         ..LintContext::default()
     };
     if let Some(pack) = &args.pack {
@@ -89,7 +100,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
         })?;
         let facts = ReplyFacts {
             buyer_messages: args.buyer.iter().map(String::as_str).collect(),
-            complaint: args.complaint,
+            complaint: args.complaint || args.category == Some(Category::Complaint),
         };
         ctx = ctx.with_min_options(reply_checks(pack, &facts).min_options);
     }
