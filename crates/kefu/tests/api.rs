@@ -244,7 +244,14 @@ fn replies_pass_the_guard_and_close_the_clocks() {
     );
     assert_eq!(status, 422, "{blocked}");
     assert_eq!(blocked["verdict"], "block");
-    assert_eq!(blocked["findings"][0]["rule"], "PRIV-NO-ID-PHOTO");
+    assert!(
+        blocked["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "PRIV-NO-ID-PHOTO"),
+        "{blocked}"
+    );
     let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
     assert!(
         conv["messages"]
@@ -305,7 +312,24 @@ fn replies_pass_the_guard_and_close_the_clocks() {
             .contains("master key")
     );
 
-    let (status, sent) = server.call("POST", &replies, Some(&json!({"body": "I'm sorry your parcel hasn't arrived. We will reship it today at no cost, or refund you in full if you prefer."})));
+    // The buyer complained (the parcel never arrived) and the eBay pack asks for three
+    // solutions (OPTIONS-3, [complaint_options]): two are a warning to confirm.
+    let two = "I'm sorry your parcel hasn't arrived. We will reship it today at no cost, or refund you in full if you prefer.";
+    let (status, held) = server.call("POST", &replies, Some(&json!({"body": two})));
+    assert_eq!((status, &held["verdict"]), (422, &json!("warn")), "{held}");
+    assert!(
+        held["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "OPTIONS-3"),
+        "{held}"
+    );
+    let (status, sent) = server.call(
+        "POST",
+        &replies,
+        Some(&json!({"body": two, "confirm": true})),
+    );
     assert_eq!(status, 201, "{sent}");
     assert!(!sent["met_obligations"].as_array().unwrap().is_empty());
     let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);

@@ -24,5 +24,16 @@ pub fn check_reply(
     detail: &ConversationDetail,
     body: &str,
 ) -> Verdict {
-    rules.guard(shared).lint(body, &reply_context(detail))
+    // OPTIONS-3 and the other checks the shop's pack asks of this reply (kefu-rules decides).
+    let buyer = detail
+        .messages
+        .iter()
+        .filter(|m| m.direction == kefu_core::Direction::Inbound);
+    let facts = kefu_rules::ReplyFacts {
+        buyer_messages: buyer.map(|m| m.body.as_str()).collect(),
+        complaint: false,
+    };
+    let ctx = reply_context(detail)
+        .with_min_options(kefu_rules::reply_checks(&rules.pack, &facts).min_options);
+    rules.guard(shared).lint(body, &ctx)
 }
