@@ -222,10 +222,20 @@ fn run(server: &Server, fake: &fake::Fake, base: &str) {
 
     // A reply goes back to the buyer's thread on eBay, once, and its delivery is recorded.
     let jens_id = jens["id"].as_i64().unwrap();
+    // Jens also filed a return (DEFECTIVE_ITEM): the conversation is a complaint, and the
+    // eBay pack asks a reply to one for three solutions (OPTIONS-3), a warning to confirm.
+    let body = "Hallo Jens, ja, der Akku ist austauschbar, und wir liefern auch nach Österreich.";
+    let replies = format!("/api/v1/conversations/{jens_id}/replies");
+    let (status, held) = server.call("POST", &replies, Some(&json!({"body": body})));
+    assert_eq!(
+        (status, &held["findings"][0]["rule"]),
+        (422, &json!("OPTIONS-3")),
+        "{held}"
+    );
     let (status, reply) = server.call(
         "POST",
-        &format!("/api/v1/conversations/{jens_id}/replies"),
-        Some(&json!({"body": "Hallo Jens, ja, der Akku ist austauschbar, und wir liefern auch nach Österreich."})),
+        &replies,
+        Some(&json!({"body": body, "confirm": true})),
     );
     assert_eq!(status, 201, "{reply}");
     wait_for("the reply on eBay", || {
