@@ -6,7 +6,7 @@
 //!
 //! - **first response**: `count` conversations with a first-response clock, `met` those
 //!   whose clock was met by its due time, `rate = met / count`; the median and p90 time from
-//!   the first inbound message to the first reply.
+//!   the first inbound message to the first reply, each rounded by [`reply_bucket`].
 //! - **resolution rate** (KPI-RESOLUTION-85): of the conversations that needed an answer,
 //!   the share resolved and not reopened within [`REOPEN_WINDOW_DAYS`] days of that
 //!   resolution (a conversation reopened and resolved again counts by its last resolution).
@@ -22,6 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::period::Period;
+use crate::rollup::reply_bucket;
 
 /// A resolution stands when the conversation is not reopened within this many days.
 pub const REOPEN_WINDOW_DAYS: i64 = 7;
@@ -90,7 +91,7 @@ pub struct Kpis {
     pub breaches: BTreeMap<String, u64>,
 }
 
-fn ratio(part: u64, whole: u64) -> Option<f64> {
+pub(crate) fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
@@ -151,7 +152,7 @@ pub fn kpis(facts: &[ConversationFacts], history: &[ConversationFacts], period: 
             k.first_response.met += u64::from(c.first_response_met());
         }
         if let Some(at) = c.first_reply_at {
-            reply_seconds.push((at - c.first_inbound).num_seconds().max(0));
+            reply_seconds.push(reply_bucket((at - c.first_inbound).num_seconds()));
         }
         if c.needed_answer {
             k.needed_answer += 1;

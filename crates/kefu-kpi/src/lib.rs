@@ -9,6 +9,7 @@
 //! - [`period`]: days, weeks, months and ranges in a shop's time zone.
 //! - [`figures`]: first response, resolution rate (KPI-RESOLUTION-85), CSAT (KPI-CSAT-4.5,
 //!   FEEDBACK-RATING), repeat-complaint rate (KPI-REPEAT-5), grouped by any key.
+//! - [`rollup`]: each conversation's contribution and the sums the store's rollups keep.
 //! - [`target`]: red, amber or green against a target.
 //!
 //! Whether a conversation is a complaint is the rulebook's call (`kefu_rules::plan`'s
@@ -17,8 +18,10 @@
 
 pub mod figures;
 pub mod period;
+pub mod rollup;
 pub mod target;
 
 pub use figures::{ConversationFacts, Csat, FirstResponse, Kpis, grouped, kpis};
 pub use period::Period;
+pub use rollup::{Contribution, Figure, Totals, reply_bucket};
 pub use target::{Direction, Rag, Target, rag};

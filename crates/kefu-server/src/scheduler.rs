@@ -1,5 +1,5 @@
 //! The scheduler: the timer that runs the breach sweep ([`crate::desk::sweep`]) every few
-//! seconds.
+//! seconds, and brings the KPI rollups up to date ([`crate::desk::reports::refresh_rollups`]).
 //!
 //! It keeps no state of its own: every sweep asks the store for what is due at the clock's
 //! "now", so a restart misses nothing that fell due while kefu was down — the first sweep after
@@ -18,6 +18,11 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(e) = crate::desk::sweep::sweep(&state).await {
                 tracing::warn!(error = %e, "scheduler sweep failed; retrying at the next tick");
+            }
+            // The supervisor's figures follow what was written since the last tick.
+            let store = state.store.as_ref();
+            if let Err(e) = crate::desk::reports::refresh_rollups(store, every / 2).await {
+                tracing::warn!(error = %e, "KPI rollup refresh failed; retrying at the next tick");
             }
         }
     })

@@ -9,6 +9,7 @@ mod records;
 pub mod reports;
 mod requests;
 mod roles;
+pub mod rollup;
 pub mod routing;
 pub mod sqlite;
 mod status_sets;

@@ -316,12 +316,51 @@ pub trait ReportStore: Send + Sync {
     /// their status changes, reopenings, ratings and breaches).
     async fn kpi_rows(&self, q: KpiQuery) -> Result<KpiRows>;
 
-    /// The conversations of `q` and of its history, as the figures' facts.
+    /// The conversations of `q` and of its history, as the figures' facts (read by brute
+    /// force: the oracle the rollups are tested against, not what reports read).
     async fn kpi_facts(&self, q: KpiQuery) -> Result<Vec<kefu_kpi::ConversationFacts>> {
         Ok(crate::reports::kpi_facts(
             self.kpi_rows(q.with_history()).await?,
         ))
     }
+
+    /// Brings up to `limit` conversations marked dirty (and their buyers' others) into the
+    /// rollups; returns how many dirty ones it took (0: the rollups are current).
+    async fn refresh_kpis(&self, limit: usize) -> Result<usize>;
+
+    /// Refreshes until nothing is dirty; returns how many conversations it took.
+    async fn refresh_all_kpis(&self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            match self.refresh_kpis(crate::rollup::REFRESH_BATCH).await? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    /// Forgets the rollups and marks every conversation dirty, so that refreshing
+    /// recomputes them all from the conversations' rows (`kefu kpi --rebuild`).
+    async fn rebuild_kpis(&self) -> Result<()>;
+
+    /// How many conversations wait for a refresh.
+    async fn kpi_pending(&self) -> Result<u64>;
+
+    /// The rollup cells of `shop_id` for its local days `[first, end)`.
+    async fn kpi_cells(
+        &self,
+        shop_id: i64,
+        first: chrono::NaiveDate,
+        end: chrono::NaiveDate,
+    ) -> Result<Vec<(crate::rollup::Cell, kefu_kpi::Totals)>>;
+
+    /// The stored contributions of `shop_id`'s conversations whose first inbound message
+    /// came in `period`, in time order (a report's partial days, and its drill-downs).
+    async fn kpi_contributions(
+        &self,
+        shop_id: i64,
+        period: kefu_kpi::Period,
+    ) -> Result<Vec<crate::rollup::StoredContribution>>;
 }
 
 /// Everything kefu keeps: every role at once, implemented by each backend.

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use kefu_core::Shop;
-use kefu_kpi::{Kpis, Period, Target, rag};
-use kefu_store::{KpiQuery, Store};
+use kefu_kpi::{Kpis, Period, Target, Totals, rag};
+use kefu_store::Store;
+use kefu_store::rollup::{Cell, UNASSIGNED, report_totals};
 use serde_json::{Value, json};
 
 use super::{DeskError, DeskResult};
@@ -66,50 +67,85 @@ fn figures(k: &Kpis) -> Value {
     v
 }
 
-/// The KPI report of `shops` (all of them the caller's; one tenant) for `req`.
-pub async fn kpi_report(
-    store: &dyn Store,
-    tenant_id: i64,
-    shops: &[Shop],
-    req: &KpiRequest,
-) -> DeskResult<Value> {
-    let period = Period::new(req.from, req.to).map_err(DeskError::Invalid)?;
-    if (req.to - req.from).num_days() > 366 {
+/// How long a report may spend bringing the rollups up to date before it reads: enough for
+/// anything a desk writes between two scheduler ticks, bounded so that a backlog (after an
+/// upgrade, or `kefu kpi --rebuild`) never holds a request for long; the report then says
+/// how many conversations are still to be counted.
+const REFRESH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Brings dirty conversations into the rollups for at most `budget`; returns how many it
+/// took. The scheduler calls this every tick, and every report before it reads.
+pub async fn refresh_rollups(store: &dyn Store, budget: std::time::Duration) -> DeskResult<usize> {
+    let start = std::time::Instant::now();
+    let mut taken = 0;
+    while start.elapsed() < budget {
+        match store
+            .refresh_kpis(kefu_store::rollup::REFRESH_BATCH)
+            .await?
+        {
+            0 => break,
+            n => taken += n,
+        }
+    }
+    Ok(taken)
+}
+
+fn time_zone(shop: &Shop) -> chrono_tz::Tz {
+    shop.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// The name of the group a rollup cell falls in.
+fn group_key(by: Option<GroupBy>, shops: &[Shop], (shop_id, day, agent): &Cell) -> String {
+    match by {
+        None => String::new(),
+        Some(GroupBy::Agent) if *agent == UNASSIGNED => "unassigned".to_string(),
+        Some(GroupBy::Agent) => agent.to_string(),
+        Some(GroupBy::Shop) => shop_id.to_string(),
+        Some(GroupBy::Platform) => shops
+            .iter()
+            .find(|s| s.id == *shop_id)
+            .map_or_else(String::new, |s| s.platform.as_str().to_string()),
+        Some(GroupBy::Day) => day.to_string(),
+    }
+}
+
+/// Checks a report's period: it must start before it ends, and cover at most 366 days.
+pub fn period_of(from: DateTime<Utc>, to: DateTime<Utc>) -> DeskResult<Period> {
+    let period = Period::new(from, to).map_err(DeskError::Invalid)?;
+    if (to - from).num_days() > 366 {
         return Err(DeskError::invalid("a report covers at most 366 days"));
     }
-    let facts = store
-        .kpi_facts(KpiQuery {
-            tenant_id,
-            shop_ids: Some(shops.iter().map(|s| s.id).collect()),
-            from: req.from,
-            to: req.to,
-        })
-        .await?;
-    let mut report = figures(&kefu_kpi::kpis(&facts, &facts, &period));
+    Ok(period)
+}
+
+/// The totals of `period` for `shops`, grouped by `by` (one group, keyed "", without).
+pub async fn kpi_totals(
+    store: &dyn Store,
+    shops: &[Shop],
+    period: &Period,
+    by: Option<GroupBy>,
+) -> DeskResult<BTreeMap<String, Totals>> {
+    let zones: Vec<(i64, chrono_tz::Tz)> = shops.iter().map(|s| (s.id, time_zone(s))).collect();
+    Ok(report_totals(store, &zones, period, |cell| group_key(by, shops, cell)).await?)
+}
+
+/// The KPI report of `shops` (all of them the caller's; one tenant) for `req`.
+pub async fn kpi_report(store: &dyn Store, shops: &[Shop], req: &KpiRequest) -> DeskResult<Value> {
+    let period = period_of(req.from, req.to)?;
+    refresh_rollups(store, REFRESH_BUDGET).await?;
+    let whole = kpi_totals(store, shops, &period, None).await?;
+    let mut report = figures(&whole.get("").map(Totals::kpis).unwrap_or_default());
     report["from"] = json!(req.from.to_rfc3339());
     report["to"] = json!(req.to.to_rfc3339());
     report["shop_ids"] = json!(shops.iter().map(|s| s.id).collect::<Vec<_>>());
+    // Conversations written but not yet counted (only after a large backlog).
+    report["pending_conversations"] = json!(store.kpi_pending().await?);
     if let Some(by) = req.group_by {
-        let shop_of = |id: i64| shops.iter().find(|s| s.id == id);
-        let groups: BTreeMap<String, Kpis> = kefu_kpi::grouped(&facts, &period, |c| match by {
-            GroupBy::Agent => c
-                .agent_id
-                .map_or_else(|| "unassigned".to_string(), |a| a.to_string()),
-            GroupBy::Shop => c.shop_id.to_string(),
-            GroupBy::Platform => {
-                shop_of(c.shop_id).map_or_else(String::new, |s| s.platform.as_str().to_string())
-            }
-            GroupBy::Day => {
-                let tz = shop_of(c.shop_id)
-                    .and_then(|s| s.timezone.parse::<chrono_tz::Tz>().ok())
-                    .unwrap_or(chrono_tz::UTC);
-                kefu_kpi::period::local_day(c.first_inbound, tz).to_string()
-            }
-        });
+        let groups = kpi_totals(store, shops, &period, Some(by)).await?;
         report["groups"] = groups
             .into_iter()
-            .map(|(key, k)| {
-                let mut g = figures(&k);
+            .map(|(key, t)| {
+                let mut g = figures(&t.kpis());
                 g["key"] = json!(key);
                 g
             })

@@ -45,6 +45,6 @@ pub async fn kpis(
             all
         }
     };
-    let report = kpi_report(state.store.as_ref(), caller.tenant_id, &shops, &req).await?;
+    let report = kpi_report(state.store.as_ref(), &shops, &req).await?;
     Ok(Json(report))
 }

@@ -65,6 +65,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../../migrations/postgres/0017_complaints.sql"),
     ),
+    (
+        18,
+        include_str!("../../migrations/postgres/0018_kpi_rollups.sql"),
+    ),
 ];
 
 impl PostgresStore {

@@ -56,6 +56,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../../migrations/sqlite/0017_complaints.sql"),
     ),
+    (
+        18,
+        include_str!("../../migrations/sqlite/0018_kpi_rollups.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -24,6 +24,7 @@ mod ops;
 mod migrations;
 mod reports;
 mod roles;
+mod rollups;
 mod rows;
 
 use migrations::*;

@@ -12,23 +12,45 @@ pub struct Args {
     #[arg(long)]
     shop: Option<i64>,
     /// Start of the period, RFC 3339 (inclusive).
-    #[arg(long)]
-    from: String,
+    #[arg(long, required_unless_present = "rebuild")]
+    from: Option<String>,
     /// End of the period, RFC 3339 (exclusive).
+    #[arg(long, required_unless_present = "rebuild")]
+    to: Option<String>,
+    /// Recompute the rollups the reports read from the conversations' rows and events
+    /// (then print the report, when a period is given).
     #[arg(long)]
-    to: String,
+    rebuild: bool,
     /// Split by agent, shop, platform or day (the shop's calendar day).
     #[arg(long)]
     group_by: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let store = kefu_store::open(&args.db)
+        .await
+        .with_context(|| format!("cannot open {}", args.db))?;
+    if args.rebuild {
+        let started = std::time::Instant::now();
+        store.rebuild_kpis().await?;
+        let n = store.refresh_all_kpis().await?;
+        eprintln!(
+            "rebuilt the KPI rollups of {n} conversations in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        // A command reads once: count everything written so far first.
+        store.refresh_all_kpis().await?;
+    }
+    let (Some(from), Some(to)) = (&args.from, &args.to) else {
+        return Ok(());
+    };
     let time = |field: &str, v: &str| {
         kefu_server::desk::validate::parse_time(field, v).map_err(|e| anyhow!("--{field}: {e}"))
     };
     let req = KpiRequest {
-        from: time("from", &args.from)?,
-        to: time("to", &args.to)?,
+        from: time("from", from)?,
+        to: time("to", to)?,
         group_by: args
             .group_by
             .as_deref()
@@ -36,9 +58,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .transpose()
             .map_err(|e| anyhow!("--group-by: {e}"))?,
     };
-    let store = kefu_store::open(&args.db)
-        .await
-        .with_context(|| format!("cannot open {}", args.db))?;
     let tenant = kefu_store::DEFAULT_TENANT;
     let mut shops = store.shops(tenant).await?;
     if let Some(id) = args.shop {
@@ -47,7 +66,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             anyhow::bail!("--shop {id}: no such shop");
         }
     }
-    let report = kpi_report(store.as_ref(), tenant, &shops, &req)
+    let report = kpi_report(store.as_ref(), &shops, &req)
         .await
         .map_err(|e| anyhow!("{e}"))?;
     super::print_json(&report)
