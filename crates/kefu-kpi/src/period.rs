@@ -84,6 +84,48 @@ impl Period {
     }
 }
 
+/// The periods a report offers by name; see [`Period::named`].
+pub const NAMED: [&str; 8] = [
+    "today",
+    "yesterday",
+    "last_7_days",
+    "this_week",
+    "last_week",
+    "last_30_days",
+    "this_month",
+    "last_month",
+];
+
+impl Period {
+    /// The period `name` (one of [`NAMED`]) seen from `today` in `tz`: "last week" is the
+    /// Monday-to-Sunday week before this one, "last 7 days" ends with today.
+    pub fn named(name: &str, today: NaiveDate, tz: Tz) -> Option<Period> {
+        let days_back = |n: i64| Period {
+            from: midnight(today - Duration::days(n - 1), tz),
+            to: midnight(today + Duration::days(1), tz),
+        };
+        Some(match name {
+            "today" => Period::day(today, tz),
+            "yesterday" => Period::day(today - Duration::days(1), tz),
+            "last_7_days" => days_back(7),
+            "this_week" => Period::week(today, tz),
+            "last_week" => Period::week(today - Duration::days(7), tz),
+            "last_30_days" => days_back(30),
+            "this_month" => Period::month(today, tz),
+            "last_month" => Period::month(today.with_day(1)? - Duration::days(1), tz),
+            _ => return None,
+        })
+    }
+
+    /// The shop days `[from, to]`, both included.
+    pub fn days(from: NaiveDate, to: NaiveDate, tz: Tz) -> Option<Period> {
+        (from <= to).then(|| Period {
+            from: midnight(from, tz),
+            to: midnight(to + Duration::days(1), tz),
+        })
+    }
+}
+
 /// The shop's calendar day of `t` (the key of a report grouped by day).
 pub fn local_day(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
@@ -118,6 +160,29 @@ mod tests {
         assert_eq!(dec.to.to_rfc3339(), "2027-01-01T05:00:00+00:00");
         assert_eq!(dec.previous().to, dec.from);
         assert!(Period::new(dec.to, dec.from).is_err());
+    }
+
+    #[test]
+    fn named_periods_follow_the_shops_calendar() {
+        let sh = chrono_tz::Asia::Shanghai;
+        let today = date(2026, 12, 7); // a Monday
+        let last = Period::named("last_week", today, sh).unwrap();
+        assert_eq!(last, Period::week(date(2026, 11, 30), sh));
+        assert_eq!(last.from.to_rfc3339(), "2026-11-29T16:00:00+00:00");
+        let seven = Period::named("last_7_days", today, sh).unwrap();
+        assert_eq!(seven.to - seven.from, Duration::days(7));
+        assert_eq!(seven.to, Period::day(today, sh).to);
+        let month = Period::named("last_month", today, sh).unwrap();
+        assert_eq!(month, Period::month(date(2026, 11, 1), sh));
+        for name in NAMED {
+            assert!(Period::named(name, today, sh).is_some(), "{name}");
+        }
+        assert!(Period::named("forever", today, sh).is_none());
+        assert_eq!(
+            Period::days(date(2026, 12, 1), date(2026, 12, 1), sh),
+            Some(Period::day(date(2026, 12, 1), sh))
+        );
+        assert!(Period::days(date(2026, 12, 2), date(2026, 12, 1), sh).is_none());
     }
 
     #[test]

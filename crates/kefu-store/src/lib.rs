@@ -66,6 +66,36 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     }
 }
 
+/// The triggers that mark conversations for the KPI rollups (migration 0018), by table.
+const KPI_TRIGGERS: [(&str, &str); 6] = [
+    ("kpi_conversation_opened", "conversations"),
+    ("kpi_conversation_changed", "conversations"),
+    ("kpi_reply", "messages"),
+    ("kpi_clock_opened", "obligations"),
+    ("kpi_clock_changed", "obligations"),
+    ("kpi_event", "events"),
+];
+
+/// For benchmarks only: removes the triggers that keep the KPI rollups, from the database at
+/// `url`, so that `kefu bench http` can measure what keeping them costs the writes.
+pub async fn drop_kpi_triggers(url: &str) -> Result<()> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut conn = sqlite::connect(path)?;
+        sqlite::migrate(&mut conn)?;
+        for (name, _) in KPI_TRIGGERS {
+            conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))?;
+        }
+        Ok(())
+    } else {
+        let store = PostgresStore::connect(url).await?;
+        let sql: Vec<String> = KPI_TRIGGERS
+            .iter()
+            .map(|(name, table)| format!("DROP TRIGGER IF EXISTS {name} ON {table};"))
+            .collect();
+        store.batch(&sql.concat()).await
+    }
+}
+
 pub(crate) fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }

@@ -354,6 +354,12 @@ pub trait ReportStore: Send + Sync {
         end: chrono::NaiveDate,
     ) -> Result<Vec<(crate::rollup::Cell, kefu_kpi::Totals)>>;
 
+    /// One line for each of the conversations `ids` that exists (a drill-down's list).
+    async fn conversation_lines(
+        &self,
+        ids: Vec<i64>,
+    ) -> Result<Vec<crate::rollup::ConversationLine>>;
+
     /// The stored contributions of `shop_id`'s conversations whose first inbound message
     /// came in `period`, in time order (a report's partial days, and its drill-downs).
     async fn kpi_contributions(

@@ -40,6 +40,18 @@ pub struct StoredContribution {
     pub contribution: Contribution,
 }
 
+/// A conversation as a report's drill-down lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConversationLine {
+    pub id: i64,
+    pub shop_id: i64,
+    pub status: String,
+    pub customer: String,
+    pub customer_name: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A rollup cell's key: shop, local day, agent.
 pub type Cell = (i64, NaiveDate, i64);
 

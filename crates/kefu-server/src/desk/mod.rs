@@ -15,6 +15,7 @@ pub mod caller;
 pub mod calls;
 pub mod cases;
 pub mod conversations;
+pub mod drill;
 mod error;
 pub mod faqs;
 mod guard;

@@ -54,6 +54,7 @@ pub fn api() -> Router<AppState> {
         .route("/search", get(search::search))
         .route("/calls", post(calls::log_call))
         .route("/reports/kpis", get(reports::kpis))
+        .route("/reports/conversations", get(reports::conversations))
         .route("/agents", post(agents::create))
         .route("/teams", post(agents::create_team))
         .route("/agents/{id}/shifts", post(agents::set_shifts))

@@ -7,10 +7,12 @@
 
 pub mod admin;
 pub mod auth;
+mod chart;
 mod connectors;
 pub mod desk;
 mod faq;
 pub mod i18n;
+mod reports;
 mod signin;
 mod texts;
 
@@ -61,6 +63,13 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
         .route("/overview", get(desk::overview))
+        .route("/reports", get(reports::reports_page))
+        .route("/reports/conversations", get(reports::drill_page))
+        .route("/reports/kpis.csv", get(reports::kpis_csv))
+        .route(
+            "/reports/conversations.csv",
+            get(reports::drill_csv_download),
+        )
         .route(
             "/admin/shops",
             get(admin::shops_page).post(admin::create_shop),
@@ -112,7 +121,10 @@ pub(crate) fn layout(
                     @if let Some(v) = viewer {
                         nav aria-label=(lang.t("app")) {
                             a href="/inbox" { (lang.t("inbox")) }
-                            @if v.at_least(Role::Supervisor) { a href="/overview" { (lang.t("overview")) } }
+                            @if v.at_least(Role::Supervisor) {
+                                a href="/overview" { (lang.t("overview")) }
+                                a href="/reports" { (lang.t("reports")) }
+                            }
                             a href="/" { (lang.t("shops")) }
                             a href="/admin/connectors" { (lang.t("connectors")) }
                             @if v.at_least(Role::Admin) {

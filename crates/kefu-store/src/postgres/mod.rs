@@ -79,6 +79,11 @@ fn parse_enum<T: std::str::FromStr<Err = kefu_core::InvalidInput>>(text: &str) -
 }
 
 impl PostgresStore {
+    /// Runs `sql` (several statements) on one connection; for `crate::drop_kpi_triggers`.
+    pub(crate) async fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.conn().await?.batch_execute(sql).await?)
+    }
+
     /// Builds the pool and runs migrations (under an advisory lock, so several kefu nodes
     /// starting together migrate once). Connections open as requests need them, up to
     /// `POOL_SIZE`; the first one opens here, so a wrong URL or a server that is down fails

@@ -11,7 +11,7 @@ use kefu_kpi::{Period, Totals};
 
 use super::{PostgresStore, Tx};
 use crate::reports::{KPI_EVENT_KINDS, KpiConversationRow, KpiEventRow, KpiQuery, KpiRows};
-use crate::rollup::{Cell, StoredContribution, plan_refresh};
+use crate::rollup::{Cell, ConversationLine, StoredContribution, plan_refresh};
 use crate::{FIRST_RESPONSE, ReportStore, Result, StoreError};
 
 /// Refreshes take turns across nodes: they read and rewrite the same day cells.
@@ -308,6 +308,30 @@ impl ReportStore for PostgresStore {
         rows.iter()
             .map(|r| Ok(((shop_id, r.get(0), r.get(1)), decode(r.get(2))?)))
             .collect()
+    }
+
+    async fn conversation_lines(&self, ids: Vec<i64>) -> Result<Vec<ConversationLine>> {
+        let c = self.conn().await?;
+        let rows = c
+            .query(
+                "SELECT c.id, c.shop_id, c.status, cu.handle, cu.name, c.assignee_id, c.created_at
+                 FROM conversations c JOIN customers cu ON cu.id = c.customer_id
+                 WHERE c.id = ANY($1) ORDER BY c.created_at, c.id",
+                &[&ids],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ConversationLine {
+                id: r.get(0),
+                shop_id: r.get(1),
+                status: r.get(2),
+                customer: r.get(3),
+                customer_name: r.get(4),
+                assignee_id: r.get(5),
+                created_at: r.get(6),
+            })
+            .collect())
     }
 
     async fn kpi_contributions(

@@ -27,7 +27,7 @@ mod roles;
 mod rollups;
 mod rows;
 
-use migrations::*;
+pub(crate) use migrations::migrate;
 
 use std::path::Path;
 

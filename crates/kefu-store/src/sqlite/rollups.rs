@@ -13,7 +13,7 @@ use super::SqliteStore;
 use super::reports::{ids_of, rows_of};
 use super::rows::{micros, time};
 use crate::reports::{KpiQuery, KpiRows};
-use crate::rollup::{Cell, StoredContribution, plan_refresh};
+use crate::rollup::{Cell, ConversationLine, StoredContribution, plan_refresh};
 use crate::{ReportStore, Result, StoreError};
 
 fn json_ids(ids: &[i64]) -> String {
@@ -208,6 +208,29 @@ impl ReportStore for SqliteStore {
                 out.push(((shop_id, d, agent), decode(&totals)?));
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn conversation_lines(&self, ids: Vec<i64>) -> Result<Vec<ConversationLine>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT c.id, c.shop_id, c.status, cu.handle, cu.name, c.assignee_id, c.created_at
+                 FROM conversations c JOIN customers cu ON cu.id = c.customer_id
+                 WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.created_at, c.id",
+            )?;
+            let rows = stmt.query_map([json_ids(&ids)], |r| {
+                Ok(ConversationLine {
+                    id: r.get(0)?,
+                    shop_id: r.get(1)?,
+                    status: r.get(2)?,
+                    customer: r.get(3)?,
+                    customer_name: r.get(4)?,
+                    assignee_id: r.get(5)?,
+                    created_at: time(r.get(6)?),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }

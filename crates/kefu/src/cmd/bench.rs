@@ -2,13 +2,12 @@
 //! one JSON object as the last line of standard output, every figure named with its unit.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use kefu_core::{Platform, SystemClock};
+use kefu_core::Platform;
 use kefu_server::AppState;
 use kefu_store::{DEFAULT_TENANT, NewShop, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -41,6 +40,10 @@ pub enum Command {
         /// A database that does not exist yet (default: a temporary SQLite file).
         #[arg(long)]
         db: Option<String>,
+        /// A second new database for the run without the KPI rollups' triggers and refresh
+        /// (default: a temporary SQLite file when `--db` is not given; none otherwise).
+        #[arg(long)]
+        db_without_rollups: Option<String>,
     },
     /// The scheduler's sweep over a million open obligations (SQLite): an idle sweep and one
     /// that marks a batch of breaches.
@@ -97,6 +100,24 @@ pub enum Command {
         #[arg(long, default_value_t = 2_000_000)]
         iterations: u64,
     },
+    /// The supervisor's 30-day KPI report (SQLite) over a generated history of
+    /// `--conversations` conversations of `--messages-per-conversation` messages: the rollups'
+    /// build time from the rows, and p50/p99 of the report for one shop and for all shops.
+    Kpi {
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 10)]
+        messages_per_conversation: usize,
+        #[arg(long, default_value_t = 20)]
+        shops: usize,
+        #[arg(long, default_value_t = 40)]
+        agents: usize,
+        /// The history's span: conversations start evenly over this many days.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Time from starting `kefu serve` to its first healthy answer: on an empty database and
     /// on one holding `--conversations` open conversations (or on `--db` if given).
     Startup {
@@ -142,7 +163,8 @@ async fn run_one(cmd: Command) -> anyhow::Result<()> {
             requests,
             clients,
             db,
-        } => http(requests, clients.max(1), db).await,
+            db_without_rollups,
+        } => super::bench_http::http(requests.max(1), clients.max(1), db, db_without_rollups).await,
         Command::Startup {
             db,
             conversations,
@@ -176,6 +198,24 @@ async fn run_one(cmd: Command) -> anyhow::Result<()> {
         } => super::bench_ui::ui(conversations.max(1), agents.max(1), requests.max(2)).await,
         Command::Faq { queries, messages } => {
             super::bench_bot::faq(queries.max(1), messages.max(1)).await
+        }
+        Command::Kpi {
+            conversations,
+            messages_per_conversation,
+            shops,
+            agents,
+            days,
+            runs,
+        } => {
+            let history = kefu_store::sqlite::bench::KpiHistory {
+                shops: shops.max(1),
+                agents: agents.max(1),
+                conversations: conversations.max(1),
+                messages_per_conversation: messages_per_conversation.max(1),
+                days: days.max(31),
+                end_micros: 0,
+            };
+            super::bench_kpi::kpi(history, runs.max(2)).await
         }
         Command::Lang { calls } => tokio::task::block_in_place(|| lang(calls.max(1))),
         Command::Deadlines { iterations } => {
@@ -298,7 +338,7 @@ pub(super) async fn bench_shop(store: &dyn Store) -> anyhow::Result<i64> {
         .id)
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -307,7 +347,10 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 /// Sends one HTTP/1.1 request on a kept-alive connection and returns the status code.
-async fn round_trip(conn: &mut BufReader<TcpStream>, request: &[u8]) -> anyhow::Result<u16> {
+pub(super) async fn round_trip(
+    conn: &mut BufReader<TcpStream>,
+    request: &[u8],
+) -> anyhow::Result<u16> {
     conn.get_mut().write_all(request).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
@@ -332,84 +375,6 @@ async fn round_trip(conn: &mut BufReader<TcpStream>, request: &[u8]) -> anyhow::
     let mut body = vec![0u8; length];
     conn.read_exact(&mut body).await?;
     Ok(status)
-}
-
-async fn http(requests: usize, clients: usize, db: Option<String>) -> anyhow::Result<()> {
-    let (url, _) = bench_db(db, "http")?;
-    let store = kefu_store::open(&url).await?;
-    let key = super::random_token()?;
-    let mut state = AppState::new(store.clone(), Arc::new(SystemClock), &key)?;
-    // As `kefu serve` runs: the search indexer follows every message.
-    let index_dir =
-        std::env::temp_dir().join(format!("kefu-bench-http-index-{}", std::process::id()));
-    let search = kefu_server::search::Search::open(&index_dir)?;
-    state.search = Some(search.clone());
-    kefu_server::search::spawn(search, store.clone());
-    let shop_id = bench_shop(store.as_ref()).await?;
-    let listener = kefu_server::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(kefu_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
-    let counter = Arc::new(AtomicUsize::new(0));
-    let buyers = (requests / 4).max(1);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let counter = counter.clone();
-        let key = key.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut conn = BufReader::new(TcpStream::connect(addr).await?);
-            conn.get_ref().set_nodelay(true)?;
-            let mut latencies = Vec::new();
-            loop {
-                let i = counter.fetch_add(1, Ordering::Relaxed);
-                if i >= requests {
-                    break;
-                }
-                let body = format!(
-                    r#"{{"shop_id":{shop_id},"channel":"api","customer":{{"handle":"buyer-{}"}},"body":"Hello, where is my parcel? Order {}","external_id":"http-{i}"}}"#,
-                    i % buyers,
-                    100_000 + i % buyers
-                );
-                let request = format!(
-                    "POST /api/v1/inbound HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let sent = Instant::now();
-                let status = round_trip(&mut conn, request.as_bytes()).await?;
-                latencies.push(sent.elapsed().as_micros() as u64);
-                anyhow::ensure!(status == 201, "request {i} answered {status}");
-            }
-            anyhow::Ok(latencies)
-        }));
-    }
-    let mut latencies = Vec::with_capacity(requests);
-    for t in tasks {
-        latencies.extend(t.await??);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    server.await??;
-    latencies.sort_unstable();
-    let stats = store.stats().await?;
-    anyhow::ensure!(
-        stats.messages as usize == requests,
-        "expected {requests} stored messages, found {}",
-        stats.messages
-    );
-    super::print_json(&serde_json::json!({
-        "bench": "http",
-        "backend": store.backend(),
-        "requests": requests,
-        "clients": clients,
-        "seconds": (seconds * 1000.0).round() / 1000.0,
-        "messages_per_second": (requests as f64 / seconds).round(),
-        "p50_ms": percentile(&latencies, 0.50),
-        "p99_ms": percentile(&latencies, 0.99),
-        "max_ms": percentile(&latencies, 1.0),
-    }))
 }
 
 async fn startup(db: Option<String>, conversations: usize, runs: usize) -> anyhow::Result<()> {

@@ -1,7 +1,9 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_bot;
+pub mod bench_http;
 pub mod bench_ingest;
+pub mod bench_kpi;
 pub mod bench_ui;
 pub mod demo;
 pub mod kpi;
