@@ -268,6 +268,8 @@ pub mod event_kind {
     pub const ORDER_VERIFIED: &str = "order_verified";
     /// The rulebook flagged a buyer's message for a supervisor (PDD-NO-ABUSE …).
     pub const FLAGGED: &str = "flagged";
+    /// An agent marked the conversation a complaint, or took the mark off (KPI-REPEAT-5).
+    pub const COMPLAINT_MARKED: &str = "complaint_marked";
 }
 
 #[derive(Debug, Clone, Serialize)]

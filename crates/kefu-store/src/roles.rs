@@ -64,6 +64,16 @@ pub trait ConversationStore: Send + Sync {
         data: serde_json::Value,
     ) -> Result<()>;
 
+    /// Marks the conversation a complaint (or takes the mark off), with its event
+    /// (`complaint_marked`): the agent's mark beside the rulebook's classifier.
+    async fn mark_complaint(
+        &self,
+        conversation_id: i64,
+        complaint: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
     /// Opens clocks on a conversation (skipping rules already running), with their event.
     /// Returns the new obligations' ids.
     async fn start_clocks(&self, start: ClockStart) -> Result<Vec<i64>>;

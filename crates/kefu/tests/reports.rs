@@ -134,6 +134,76 @@ fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
     let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(cli, report);
 
+    // An agent's mark counts beside the classifier's: Carol's question becomes a complaint,
+    // Bob's (classified one) stops being one; the thread records both marks.
+    let carol = write(&server, ebay, "carol", "Do you ship to Canada?");
+    post(
+        &server,
+        format!("/api/v1/conversations/{carol}/complaint"),
+        json!({"complaint": true}),
+    );
+    post(
+        &server,
+        format!("/api/v1/conversations/{b}/complaint"),
+        json!({"complaint": false}),
+    );
+    let (_, marked) = server.call("GET", &query, None);
+    assert_eq!(marked["complaints"], 1, "{marked}");
+    let (_, missed) = server.call(
+        "GET",
+        &format!(
+            "/api/v1/reports/conversations?shop_id={ebay}&from={}&to={}&figure=complaints",
+            urlencode(&from),
+            urlencode(&to)
+        ),
+        None,
+    );
+    let ids: Vec<i64> = missed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![carol], "{missed}");
+    let (_, thread) = server.call("GET", &format!("/api/v1/conversations/{b}"), None);
+    assert!(
+        thread["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "complaint_marked" && e["data"]["complaint"] == false),
+        "{thread}"
+    );
+    for (path, body, want) in [
+        (
+            "/api/v1/conversations/99999/complaint",
+            json!({"complaint": true}),
+            404,
+        ),
+        (
+            &*format!("/api/v1/conversations/{b}/complaint"),
+            json!({"complaint": "yes"}),
+            422,
+        ),
+    ] {
+        let (status, answer) = server.call("POST", path, Some(&body));
+        assert_eq!(status, want, "{path}: {answer}");
+    }
+    let (status, csv) = server.raw(
+        "GET",
+        &format!(
+            "/api/v1/reports/conversations?shop_id={ebay}&from={}&to={}&figure=conversations&format=csv",
+            urlencode(&from),
+            urlencode(&to)
+        ),
+        Some(common::KEY),
+        None,
+    );
+    assert_eq!(status, 200, "{csv}");
+    let csv = unchunk(csv.as_str().unwrap_or_default());
+    assert!(csv.starts_with("conversation_id,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+
     // Bad questions get clear 4xx answers.
     for (q, want) in [
         (
@@ -167,6 +237,23 @@ fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
     }
     let (status, _) = server.raw("GET", &query, None, None);
     assert_eq!(status, 401);
+}
+
+/// The body of a chunked HTTP response (the CSV is streamed), as the test client read it.
+fn unchunk(raw: &str) -> String {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            return raw.to_string();
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 fn urlencode(s: &str) -> String {

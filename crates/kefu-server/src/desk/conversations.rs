@@ -192,6 +192,23 @@ pub async fn set_status(
     Ok(())
 }
 
+/// An agent marks the conversation a complaint, or takes the mark off (the classifier can
+/// be wrong both ways); the repeat-complaint rate (KPI-REPEAT-5) counts the mark.
+pub async fn mark_complaint(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    complaint: bool,
+) -> DeskResult<()> {
+    load(state, caller, id).await?;
+    let now = state.clock.now();
+    state
+        .store
+        .mark_complaint(id, complaint, &caller.actor, now)
+        .await?;
+    Ok(())
+}
+
 /// An agent is typing in the conversation; a web-chat buyer sees it.
 pub async fn typing(state: &AppState, caller: &Caller, id: i64) -> DeskResult<()> {
     let (detail, _) = load(state, caller, id).await?;

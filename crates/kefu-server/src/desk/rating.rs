@@ -11,6 +11,12 @@ use crate::AppState;
 /// Longest rating comment, in characters.
 const MAX_COMMENT_CHARS: usize = 1_000;
 
+// A rating on every channel, at most one per conversation, counted in the CSAT figure.
+kefu_core::enforces!(
+    kefu_rules::ids::FEEDBACK_RATING,
+    test = "kefu::reports::the_kpi_report_counts_what_happened_in_the_api_and_the_cli"
+);
+
 /// Records the rating of `detail`'s conversation by `actor`; the comment is redacted like a
 /// buyer's message. Answers the score.
 pub async fn rate(

@@ -47,6 +47,21 @@ pub struct KpiRequest {
     pub group_by: Option<GroupBy>,
 }
 
+// Each report figure stands against its rule's target here (red, amber, green), computed from
+// the rollups that the store's conformance suite holds to the brute-force oracle.
+kefu_core::enforces!(
+    kefu_rules::ids::KPI_RESOLUTION_85,
+    test = "kefu-store::conformance::reports::kpis_equal_the_oracle"
+);
+kefu_core::enforces!(
+    kefu_rules::ids::KPI_CSAT_4_5,
+    test = "kefu::reports::the_kpi_report_counts_what_happened_in_the_api_and_the_cli"
+);
+kefu_core::enforces!(
+    kefu_rules::ids::KPI_REPEAT_5,
+    test = "kefu-store::conformance::reports::kpis_equal_the_oracle"
+);
+
 /// The figures of one group (or the whole report) as JSON, with each target's standing.
 fn figures(k: &Kpis) -> Value {
     let mut v = serde_json::to_value(k).unwrap_or_else(|_| json!({}));

@@ -111,6 +111,23 @@ pub async fn set_status(
     Ok(Json(json!({"id": id, "status": req.status})))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRequest {
+    pub complaint: bool,
+}
+
+/// `POST /api/v1/conversations/{id}/complaint` `{"complaint": bool}`: the agent's mark.
+pub async fn mark_complaint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<ComplaintRequest>,
+) -> ApiResult<Json<Value>> {
+    desk::mark_complaint(&state, &caller, id, req.complaint).await?;
+    Ok(Json(json!({"id": id, "complaint": req.complaint})))
+}
+
 /// `POST /api/v1/conversations/{id}/typing`: an agent is typing; a web chat buyer sees it.
 pub async fn typing(
     State(state): State<AppState>,

@@ -78,6 +78,10 @@ fn conversation_api() -> Router<AppState> {
             post(conversations::start_clocks),
         )
         .route("/conversations/{id}/notes", post(conversations::add_note))
+        .route(
+            "/conversations/{id}/complaint",
+            post(conversations::mark_complaint),
+        )
         .route("/conversations/{id}/typing", post(conversations::typing))
         .route("/conversations/{id}/cases", post(cases::create))
         .route("/conversations/{id}/rating", post(conversations::rate))

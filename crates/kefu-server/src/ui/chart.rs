@@ -96,7 +96,7 @@ mod tests {
             volume_name: "conversations",
             lines: vec![Line {
                 name: "resolution",
-                class: "resolution",
+                class: "resolved-rate",
                 values: vec![Some(1.0), None, Some(0.5)],
             }],
             target: Some((0.85, "KPI-RESOLUTION-85")),

@@ -138,6 +138,7 @@ impl Lang {
             "case_updated" => self.pick_of("售后单更新", "After-sales case updated"),
             "clocks_started" => self.pick_of("时限开始", "Clocks started"),
             "flagged" => self.pick_of("已标记给主管", "Flagged for a supervisor"),
+            "complaint_marked" => self.pick_of("投诉标记变更", "Complaint mark changed"),
             _ => self.pick_of("系统事件", "System event"),
         }
     }

@@ -288,6 +288,7 @@ fn group_table(
 
 /// The chart of a report by day: conversations as bars, the two rates as lines.
 fn day_chart(lang: Lang, days: &BTreeMap<String, Totals>) -> Markup {
+    let target = Target::resolution();
     daily(&DailyChart {
         title: lang.t("by_day"),
         labels: days
@@ -310,11 +311,11 @@ fn day_chart(lang: Lang, days: &BTreeMap<String, Totals>) -> Markup {
             },
             Line {
                 name: lang.t("kpi_resolution_rate"),
-                class: "resolution",
+                class: "resolved-rate",
                 values: days.values().map(|t| t.kpis().resolution_rate).collect(),
             },
         ],
-        target: Some((Target::resolution().value, "KPI-RESOLUTION-85")),
+        target: Some((target.value, target.rule.as_str())),
     })
 }
 

@@ -143,6 +143,34 @@ impl ConversationStore for PostgresStore {
         Ok(())
     }
 
+    async fn mark_complaint(
+        &self,
+        conversation_id: i64,
+        complaint: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        lock_conversation(&tx, conversation_id).await?;
+        tx.execute(
+            "UPDATE conversations SET complaint = $2 WHERE id = $1",
+            &[&conversation_id, &complaint],
+        )
+        .await?;
+        add_event(
+            &tx,
+            conversation_id,
+            at,
+            kefu_core::event_kind::COMPLAINT_MARKED,
+            actor,
+            json!({ "complaint": complaint }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn set_status(&self, ch: StatusChange) -> Result<()> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await?;

@@ -191,6 +191,26 @@ pub fn log_event(
     add_event(c, conversation_id, micros(at), kind, actor, data)
 }
 
+pub fn mark_complaint(
+    c: &Connection,
+    conversation_id: i64,
+    complaint: bool,
+    actor: &str,
+    at: chrono::DateTime<Utc>,
+) -> Result<()> {
+    conversation_head(c, conversation_id)?;
+    c.prepare_cached("UPDATE conversations SET complaint = ?2 WHERE id = ?1")?
+        .execute(params![conversation_id, complaint])?;
+    add_event(
+        c,
+        conversation_id,
+        micros(at),
+        kefu_core::event_kind::COMPLAINT_MARKED,
+        actor,
+        &serde_json::json!({ "complaint": complaint }),
+    )
+}
+
 pub fn set_status(c: &Connection, cache: &mut WriterCache, ch: &StatusChange) -> Result<()> {
     cache.forget_conversation(ch.conversation_id);
     let (_, before, _) = conversation_head(c, ch.conversation_id)?;

@@ -38,6 +38,21 @@ impl ConversationStore for SqliteStore {
             .await
     }
 
+    async fn mark_complaint(
+        &self,
+        conversation_id: i64,
+        complaint: bool,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let actor = actor.to_string();
+        self.write(move |c, cache| {
+            cache.forget_conversation(conversation_id);
+            ops::mark_complaint(c, conversation_id, complaint, &actor, at)
+        })
+        .await
+    }
+
     async fn add_note(&self, note: crate::NewNote) -> Result<i64> {
         self.write(move |c, _| ops::add_note(c, &note)).await
     }
