@@ -57,6 +57,9 @@ pub struct ConversationFacts {
     pub complaint: bool,
     /// The rule IDs of the clocks it breached.
     pub breaches: Vec<String>,
+    /// Its first-reply clocks by rule (the first of each rule), and whether each was met by
+    /// its due time: what the platforms' scorecards count (TB-FRT-5M, AE-PEAK-1H …).
+    pub clocks: Vec<(String, bool)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -66,6 +69,14 @@ pub struct FirstResponse {
     pub rate: Option<f64>,
     pub median_seconds: Option<i64>,
     pub p90_seconds: Option<i64>,
+}
+
+/// How many clocks of one rule a period had, and how many were met by their due time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClockShare {
+    pub count: u64,
+    pub met: u64,
+    pub rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -89,6 +100,8 @@ pub struct Kpis {
     pub repeat_complaint_rate: Option<f64>,
     /// Breached clocks by rule ID.
     pub breaches: BTreeMap<String, u64>,
+    /// First-reply clocks by rule ID, met or not (the platforms' scorecards).
+    pub clocks: BTreeMap<String, ClockShare>,
 }
 
 pub(crate) fn ratio(part: u64, whole: u64) -> Option<f64> {
@@ -169,6 +182,14 @@ pub fn kpis(facts: &[ConversationFacts], history: &[ConversationFacts], period: 
         for rule in &c.breaches {
             *k.breaches.entry(rule.clone()).or_default() += 1;
         }
+        for (rule, met) in &c.clocks {
+            let share = k.clocks.entry(rule.clone()).or_default();
+            share.count += 1;
+            share.met += u64::from(*met);
+        }
+    }
+    for share in k.clocks.values_mut() {
+        share.rate = ratio(share.met, share.count);
     }
     reply_seconds.sort_unstable();
     k.first_response.rate = ratio(k.first_response.met, k.first_response.count);

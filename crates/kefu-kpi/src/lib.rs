@@ -21,7 +21,7 @@ pub mod period;
 pub mod rollup;
 pub mod target;
 
-pub use figures::{ConversationFacts, Csat, FirstResponse, Kpis, grouped, kpis};
+pub use figures::{ClockShare, ConversationFacts, Csat, FirstResponse, Kpis, grouped, kpis};
 pub use period::Period;
 pub use rollup::{Contribution, Figure, Totals, reply_bucket};
-pub use target::{Direction, Rag, Target, rag};
+pub use target::{Direction, Rag, Target, Targets, rag};

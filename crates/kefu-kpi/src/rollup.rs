@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{ConversationFacts, Csat, FirstResponse, Kpis, ratio};
+use crate::figures::{ClockShare, ConversationFacts, Csat, FirstResponse, Kpis, ratio};
 
 /// A reply time rounded down to the precision a supervisor reads it at: to the second under
 /// two minutes, 5 s under ten minutes, 30 s under an hour, 5 min under a day, then the hour
@@ -55,6 +55,9 @@ pub struct Contribution {
     pub repeat: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaches: Vec<String>,
+    /// First-reply clocks by rule, and whether each was met by its due time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clocks: Vec<(String, bool)>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -77,6 +80,7 @@ impl Contribution {
             complaint: c.complaint,
             repeat: c.repeats_a_complaint(history),
             breaches: c.breaches.clone(),
+            clocks: c.clocks.clone(),
         }
     }
 
@@ -174,6 +178,18 @@ pub struct Totals {
     /// How many first replies fell in each [`reply_bucket`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reply: BTreeMap<i64, i64>,
+    /// First-reply clocks by rule: `[count, met]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clocks: BTreeMap<String, [i64; 2]>,
+}
+
+fn bump_clock(map: &mut BTreeMap<String, [i64; 2]>, rule: &str, by: [i64; 2]) {
+    let n = map.entry(rule.to_string()).or_default();
+    n[0] += by[0];
+    n[1] += by[1];
+    if *n == [0, 0] {
+        map.remove(rule);
+    }
 }
 
 fn bump<K: Ord>(map: &mut BTreeMap<K, i64>, key: K, by: i64) {
@@ -204,6 +220,9 @@ impl Totals {
         if let Some(b) = c.reply_bucket {
             bump(&mut self.reply, b, sign);
         }
+        for (rule, met) in &c.clocks {
+            bump_clock(&mut self.clocks, rule, [sign, sign * i64::from(*met)]);
+        }
     }
 
     /// Adds every count of `other`.
@@ -222,6 +241,9 @@ impl Totals {
         }
         for (b, n) in &other.reply {
             bump(&mut self.reply, *b, *n);
+        }
+        for (rule, n) in &other.clocks {
+            bump_clock(&mut self.clocks, rule, *n);
         }
     }
 
@@ -270,6 +292,19 @@ impl Totals {
                 .breaches
                 .iter()
                 .map(|(rule, n)| (rule.clone(), u(*n)))
+                .collect(),
+            clocks: self
+                .clocks
+                .iter()
+                .map(|(rule, [n, met])| {
+                    let (n, met) = (u(*n), u(*met));
+                    let share = ClockShare {
+                        count: n,
+                        met,
+                        rate: ratio(met, n),
+                    };
+                    (rule.clone(), share)
+                })
                 .collect(),
         }
     }
@@ -322,6 +357,7 @@ mod tests {
             if i % 9 == 0 {
                 f.breaches = vec!["TB-FRT-5M".into()];
             }
+            f.clocks = vec![("TB-FRT-5M".into(), i % 3 != 1)];
             facts.push(f);
         }
         let period = Period::new(t(0), t(10_000)).unwrap();

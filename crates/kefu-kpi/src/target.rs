@@ -44,6 +44,24 @@ pub fn rag(value: f64, target: &Target) -> Rag {
     }
 }
 
+/// The targets a report holds its figures to (a pack's, or the catalogue's by default).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Targets {
+    pub resolution_rate: Target,
+    pub csat: Target,
+    pub repeat_complaint_rate: Target,
+}
+
+impl Default for Targets {
+    fn default() -> Targets {
+        Targets {
+            resolution_rate: Target::resolution(),
+            csat: Target::csat(),
+            repeat_complaint_rate: Target::repeat_complaints(),
+        }
+    }
+}
+
 impl Target {
     /// KPI-RESOLUTION-85: at least 85 % of conversations resolved for good.
     pub fn resolution() -> Target {

@@ -67,7 +67,16 @@ pub struct KpiRows {
     pub events: Vec<KpiEventRow>,
     /// `(conversation, rule)` of every breached clock.
     pub breaches: Vec<(i64, String)>,
+    /// `(conversation, rule, met by its due time)` of every first-reply clock
+    /// ([`FIRST_REPLY_CLOCKS`]), in the order they opened.
+    pub clocks: Vec<(i64, String, bool)>,
 }
+
+/// The clocks a platform's scorecard counts: the first reply, and the high-value first reply.
+pub const FIRST_REPLY_CLOCKS: [kefu_core::ClockKind; 2] = [
+    kefu_core::ClockKind::FirstResponse,
+    kefu_core::ClockKind::HighValueResponse,
+];
 
 /// The event kinds [`KpiRows::events`] holds.
 pub const KPI_EVENT_KINDS: [&str; 3] = [
@@ -138,6 +147,13 @@ pub fn kpi_facts(rows: KpiRows) -> Vec<ConversationFacts> {
             facts[i].breaches.push(rule);
         }
     }
+    for (conversation, rule, met) in rows.clocks {
+        if let Some(&i) = index.get(&conversation)
+            && !facts[i].clocks.iter().any(|(r, _)| *r == rule)
+        {
+            facts[i].clocks.push((rule, met));
+        }
+    }
     facts
 }
 
@@ -196,12 +212,22 @@ mod tests {
                 ev(5, event_kind::CSAT_RATED, json!({"score": 4})),
             ],
             breaches: vec![(7, "TB-FRT-5M".into()), (8, "EBAY-FRT-24H".into())],
+            clocks: vec![
+                (7, "TB-FRT-5M".into(), false),
+                (7, "TB-FRT-5M".into(), true),
+                (7, "KPI-FRT-3H".into(), true),
+            ],
         };
         let f = &kpi_facts(rows)[0];
         assert_eq!(f.resolved_at, vec![t(1)]);
         assert_eq!(f.reopened_at, vec![t(2), t(4)]);
         assert_eq!(f.rating, Some(4));
         assert_eq!(f.breaches, vec!["TB-FRT-5M".to_string()]);
+        // The first clock of each rule counts.
+        assert_eq!(
+            f.clocks,
+            vec![("TB-FRT-5M".into(), false), ("KPI-FRT-3H".into(), true)]
+        );
         assert!(f.complaint && f.needed_answer);
     }
 }

@@ -204,6 +204,47 @@ fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
     assert!(csv.starts_with("conversation_id,"), "{csv}");
     assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
 
+    // Targets come from the pack, and a shop may move them.
+    assert_eq!(report["targets"]["resolution_rate"]["target"], 0.85);
+    let (status, strict) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "Strict", "platform": "ebay",
+                      "settings": {"kpi_targets": {"KPI-RESOLUTION-85": 0.2, "KPI-CSAT-4.5": 3.0}}})),
+    );
+    assert_eq!(status, 201, "{strict}");
+    let strict = strict["id"].as_i64().unwrap();
+    let s = write(&server, strict, "erin", "Where is my parcel?");
+    post(
+        &server,
+        format!("/api/v1/conversations/{s}/replies"),
+        json!({"body": ANSWER, "confirm": true}),
+    );
+    post(
+        &server,
+        format!("/api/v1/conversations/{s}/status"),
+        json!({"status": "resolved"}),
+    );
+    let (_, own) = server.call(
+        "GET",
+        &format!(
+            "/api/v1/reports/kpis?shop_id={strict}&from={}&to={}",
+            urlencode(&from),
+            urlencode(&to)
+        ),
+        None,
+    );
+    assert_eq!(own["targets"]["resolution_rate"]["target"], 0.2, "{own}");
+    assert_eq!(own["targets"]["resolution_rate"]["rag"], "green", "{own}");
+    assert_eq!(own["targets"]["csat"]["target"], 3.0, "{own}");
+    let (status, bad) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "Odd", "platform": "ebay",
+                      "settings": {"kpi_targets": {"KPI-CSAT-4.5": 9}}})),
+    );
+    assert_eq!(status, 422, "{bad}");
+
     // Bad questions get clear 4xx answers.
     for (q, want) in [
         (

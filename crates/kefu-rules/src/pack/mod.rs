@@ -8,6 +8,7 @@
 //! This module does NOT compute deadlines or amounts (see `deadline`, `compensation`,
 //! `entitlement`) and does no I/O: the text of a pack comes in as a string.
 
+mod kpi;
 mod overrides;
 mod raw;
 
@@ -23,6 +24,7 @@ use crate::compensation::CompensationKind;
 use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::entitlement::{Counting, StartEvent};
 
+pub use kpi::{KpiFigure, KpiTarget, PenaltyStep, Scorecard};
 pub use overrides::{ShopOverrides, WindowSpec};
 
 /// Name of the calendar reference that means "calendar time, around the clock".
@@ -249,6 +251,10 @@ pub mod tables {
     pub const MESSAGE_CHECKS: &str = "message_checks";
     /// `[complaint_options]`: how many solutions a reply to a complaint offers (OPTIONS-3).
     pub const COMPLAINT_OPTIONS: &str = "complaint_options";
+    /// `[[kpi_targets]]`: the supervisor's targets.
+    pub const KPI_TARGETS: &str = "kpi_targets";
+    /// `[scorecard]`: the platform's scorecard and its penalty ladder (AE-PENALTY).
+    pub const SCORECARD: &str = "scorecard";
 }
 
 /// A validated policy pack.
@@ -289,6 +295,10 @@ pub struct Pack {
     pub message_checks: Vec<String>,
     /// OPTIONS-3: the number of solutions a reply to a complaint must offer.
     pub complaint_options: Option<ComplaintOptions>,
+    /// The supervisor's targets, by figure (`[[kpi_targets]]`).
+    pub kpi_targets: Vec<KpiTarget>,
+    /// How the platform scores the shop (`[scorecard]`).
+    pub scorecard: Option<Scorecard>,
 }
 
 impl Pack {
@@ -351,6 +361,17 @@ impl Pack {
             self.complaint_options
                 .iter()
                 .map(|o| (tables::COMPLAINT_OPTIONS, o.rule.as_str())),
+        );
+        out.extend(
+            self.kpi_targets
+                .iter()
+                .map(|t| (tables::KPI_TARGETS, t.rule.as_str())),
+        );
+        out.extend(
+            self.scorecard
+                .iter()
+                .filter_map(|s| s.penalty_rule.as_deref())
+                .map(|r| (tables::SCORECARD, r)),
         );
         out
     }

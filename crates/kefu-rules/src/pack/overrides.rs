@@ -95,6 +95,12 @@ pub struct ShopOverrides {
     /// checked against the buyer's details on the order. A signed link from the shop's order
     /// page proves it too, whatever this says.
     pub order_proof: Option<String>,
+    /// The shop's own KPI targets by rule, replacing the pack's values
+    /// (`{"KPI-RESOLUTION-85": 0.9}`).
+    pub kpi_targets: Option<BTreeMap<String, f64>>,
+    /// How far above a step of the platform's penalty ladder the supervisor is warned
+    /// (AE-PENALTY), replacing the pack's `warn_margin`: e.g. 0.05 for five points.
+    pub penalty_warn_margin: Option<f64>,
 }
 
 /// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
@@ -116,6 +122,31 @@ impl ShopOverrides {
             flatten(&self.forbidden_phrases),
             flatten(&self.required_phrases),
         )
+    }
+}
+
+impl Pack {
+    /// Moves the pack's KPI targets to the shop's values, by rule.
+    fn set_kpi_targets(&mut self, targets: &BTreeMap<String, f64>) -> Result<(), PackError> {
+        for (rule, value) in targets {
+            let t = self
+                .kpi_targets
+                .iter_mut()
+                .find(|t| t.rule == *rule)
+                .ok_or_else(|| err(format!("pack {} has no KPI target {rule}", self.id)))?;
+            let range = if t.figure == super::KpiFigure::Csat {
+                1.0..=5.0
+            } else {
+                0.0..=1.0
+            };
+            if !range.contains(value) {
+                return Err(err(format!(
+                    "target {value} of {rule} is outside {range:?}"
+                )));
+            }
+            t.value = *value;
+        }
+        Ok(())
     }
 }
 
@@ -187,6 +218,23 @@ impl Pack {
         }
         if let Some(limits) = &o.high_value_thresholds {
             pack.set_high_value_thresholds(limits)?;
+        }
+        if let Some(targets) = &o.kpi_targets {
+            pack.set_kpi_targets(targets)?;
+        }
+        if let Some(margin) = o.penalty_warn_margin {
+            if !(0.0..=0.5).contains(&margin) {
+                return Err(err("penalty_warn_margin must be 0 to 0.5"));
+            }
+            match pack.scorecard.as_mut() {
+                Some(s) if s.penalty_rule.is_some() => s.warn_margin = margin,
+                _ => {
+                    return Err(err(format!(
+                        "pack {} has no penalty ladder to be warned of",
+                        self.id
+                    )));
+                }
+            }
         }
         if let Some(days) = o.lost_package_after_days {
             if days == 0 {

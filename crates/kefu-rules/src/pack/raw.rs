@@ -25,7 +25,7 @@ use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::entitlement::{Counting, StartEvent};
 use crate::{money, parse};
 
-type S = Spanned<String>;
+pub(super) type S = Spanned<String>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +53,11 @@ struct RawPack {
     message_checks: Vec<S>,
     /// `[complaint_options]`: OPTIONS-3's minimum of solutions in a reply to a complaint.
     complaint_options: Option<RawComplaintOptions>,
+    /// `[[kpi_targets]]`: the supervisor's targets (`super::kpi`).
+    #[serde(default)]
+    kpi_targets: Vec<super::kpi::RawKpiTarget>,
+    /// `[scorecard]`: how the platform scores the shop (`super::kpi`).
+    scorecard: Option<super::kpi::RawScorecard>,
 }
 
 /// `[complaint_options]`: `rule = "OPTIONS-3"`, `min_options = 3`.
@@ -152,17 +157,17 @@ struct RawEntitlement {
 }
 
 /// Reports errors against one file's text.
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a str,
+    pub(super) text: &'a str,
 }
 
 impl Ctx<'_> {
-    fn err(&self, at: &S, reason: impl Into<String>) -> PackError {
+    pub(super) fn err(&self, at: &S, reason: impl Into<String>) -> PackError {
         PackError::at(self.file, self.text, Some(at.span().start), reason)
     }
 
-    fn rule(&self, id: &S, wanted: &str) -> Result<String, PackError> {
+    pub(super) fn rule(&self, id: &S, wanted: &str) -> Result<String, PackError> {
         let kind = catalog::kind_of(id.get_ref())
             .ok_or_else(|| self.err(id, format!("unknown rule ID `{}`", id.get_ref())))?;
         if !kind.contains(wanted) {
@@ -354,6 +359,12 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         .as_ref()
         .map(|o| complaint_options(&cx, o))
         .transpose()?;
+    let kpi_targets = super::kpi::targets(&cx, &raw.kpi_targets)?;
+    let scorecard = raw
+        .scorecard
+        .as_ref()
+        .map(|s| super::kpi::scorecard(&cx, s))
+        .transpose()?;
 
     Ok(Pack {
         id: id_from_name(name),
@@ -376,6 +387,8 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         offhours_bot,
         message_checks,
         complaint_options,
+        kpi_targets,
+        scorecard,
     })
 }
 

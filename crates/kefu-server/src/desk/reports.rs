@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use kefu_core::Shop;
-use kefu_kpi::{Kpis, Period, Target, Totals, rag};
+use kefu_kpi::{Direction, Kpis, Period, Target, Targets, Totals, rag};
+use kefu_rules::PackSet;
+use kefu_rules::pack::KpiFigure;
 use kefu_store::Store;
 use kefu_store::rollup::{Cell, UNASSIGNED, report_totals};
 use serde_json::{Value, json};
 
 use super::{DeskError, DeskResult};
+use crate::shop_rules::effective_pack;
 
 /// How a report splits its conversations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +65,46 @@ kefu_core::enforces!(
     test = "kefu-store::conformance::reports::kpis_equal_the_oracle"
 );
 
+/// The targets a report of `shops` is held to: their packs' (with each shop's overrides)
+/// when the shops agree on them, else the catalogue's defaults.
+pub fn report_targets(packs: &PackSet, shops: &[Shop]) -> Targets {
+    let of_shop = |s: &Shop| -> Option<Targets> {
+        let pack = effective_pack(packs, &s.pack, &s.timezone, &s.settings).ok()?;
+        let mut t = Targets::default();
+        for k in &pack.kpi_targets {
+            let target = Target {
+                rule: k.rule.clone(),
+                value: k.value,
+                direction: if k.at_least {
+                    Direction::AtLeast
+                } else {
+                    Direction::AtMost
+                },
+                amber_margin: k.amber_margin,
+            };
+            match k.figure {
+                KpiFigure::ResolutionRate => t.resolution_rate = target,
+                KpiFigure::Csat => t.csat = target,
+                KpiFigure::RepeatComplaintRate => t.repeat_complaint_rate = target,
+            }
+        }
+        Some(t)
+    };
+    let mut all = shops.iter().map(of_shop);
+    match all.next().flatten() {
+        Some(first) if all.all(|t| t.as_ref() == Some(&first)) => first,
+        _ => Targets::default(),
+    }
+}
+
+// The packs' `[[kpi_targets]]` (and the shops' overrides) set what a report is held to.
+kefu_core::enforces!(
+    pack_table = kefu_rules::pack::tables::KPI_TARGETS,
+    test = "kefu::reports::the_kpi_report_counts_what_happened_in_the_api_and_the_cli"
+);
+
 /// The figures of one group (or the whole report) as JSON, with each target's standing.
-fn figures(k: &Kpis) -> Value {
+fn figures(k: &Kpis, targets: &Targets) -> Value {
     let mut v = serde_json::to_value(k).unwrap_or_else(|_| json!({}));
     let standing = |value: Option<f64>, target: Target| {
         json!({
@@ -75,9 +116,9 @@ fn figures(k: &Kpis) -> Value {
         })
     };
     v["targets"] = json!({
-        "resolution_rate": standing(k.resolution_rate, Target::resolution()),
-        "csat": standing(k.csat.mean, Target::csat()),
-        "repeat_complaint_rate": standing(k.repeat_complaint_rate, Target::repeat_complaints()),
+        "resolution_rate": standing(k.resolution_rate, targets.resolution_rate.clone()),
+        "csat": standing(k.csat.mean, targets.csat.clone()),
+        "repeat_complaint_rate": standing(k.repeat_complaint_rate, targets.repeat_complaint_rate.clone()),
     });
     v
 }
@@ -145,11 +186,19 @@ pub async fn kpi_totals(
 }
 
 /// The KPI report of `shops` (all of them the caller's; one tenant) for `req`.
-pub async fn kpi_report(store: &dyn Store, shops: &[Shop], req: &KpiRequest) -> DeskResult<Value> {
+pub async fn kpi_report(
+    store: &dyn Store,
+    shops: &[Shop],
+    targets: &Targets,
+    req: &KpiRequest,
+) -> DeskResult<Value> {
     let period = period_of(req.from, req.to)?;
     refresh_rollups(store, REFRESH_BUDGET).await?;
     let whole = kpi_totals(store, shops, &period, None).await?;
-    let mut report = figures(&whole.get("").map(Totals::kpis).unwrap_or_default());
+    let mut report = figures(
+        &whole.get("").map(Totals::kpis).unwrap_or_default(),
+        targets,
+    );
     report["from"] = json!(req.from.to_rfc3339());
     report["to"] = json!(req.to.to_rfc3339());
     report["shop_ids"] = json!(shops.iter().map(|s| s.id).collect::<Vec<_>>());
@@ -160,7 +209,7 @@ pub async fn kpi_report(store: &dyn Store, shops: &[Shop], req: &KpiRequest) -> 
         report["groups"] = groups
             .into_iter()
             .map(|(key, t)| {
-                let mut g = figures(&t.kpis());
+                let mut g = figures(&t.kpis(), targets);
                 g["key"] = json!(key);
                 g
             })

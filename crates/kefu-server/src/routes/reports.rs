@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::desk::Caller;
 use crate::desk::drill::{DrillRequest, drill_csv, drill_down, report_shops};
-use crate::desk::reports::{KpiRequest, kpi_report};
+use crate::desk::reports::{KpiRequest, kpi_report, report_targets};
 use crate::desk::validate::parse_time;
 use crate::error::{ApiError, ApiResult};
 
@@ -41,7 +41,8 @@ pub async fn kpis(
         to: parse_time("to", &q.to)?,
         group_by: q.group_by.as_deref().map(str::parse).transpose()?,
     };
-    let report = kpi_report(state.store.as_ref(), &shops, &req).await?;
+    let targets = report_targets(&state.packs, &shops);
+    let report = kpi_report(state.store.as_ref(), &shops, &targets, &req).await?;
     Ok(Json(report))
 }
 

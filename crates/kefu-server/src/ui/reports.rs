@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use kefu_core::Shop;
 use kefu_kpi::period::NAMED;
-use kefu_kpi::{Figure, Kpis, Period, Rag, Target, Totals, rag};
+use kefu_kpi::{Figure, Kpis, Period, Rag, Target, Targets, Totals, rag};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ use super::{layout, unavailable};
 use crate::AppState;
 use crate::desk::DeskError;
 use crate::desk::drill::{DrillRequest, drill_csv, drill_down, kpi_csv, report_shops};
-use crate::desk::reports::{GroupBy, kpi_totals, period_of};
+use crate::desk::reports::{GroupBy, kpi_totals, period_of, report_targets};
 
 /// Conversations a drill-down page lists (the CSV has them all).
 const DRILL_PAGE: usize = 500;
@@ -198,7 +198,7 @@ fn tile(lang: Lang, a: &Asked, t: Tile<'_>) -> Markup {
     }
 }
 
-fn tiles(lang: Lang, a: &Asked, k: &Kpis, prev: &Kpis) -> Markup {
+fn tiles(lang: Lang, a: &Asked, k: &Kpis, prev: &Kpis, targets: &Targets) -> Markup {
     let fr = &k.first_response;
     html! {
         div.tiles {
@@ -210,17 +210,17 @@ fn tiles(lang: Lang, a: &Asked, k: &Kpis, prev: &Kpis) -> Markup {
                 figure: Figure::FirstResponseMissed }))
             (tile(lang, a, Tile { id: "kpi-resolution", label: "kpi_resolution_rate",
                 value: pct(k.resolution_rate), detail: format!("{}/{}", k.resolved, k.needed_answer),
-                target: Some((Target::resolution(), k.resolution_rate)),
+                target: Some((targets.resolution_rate.clone(), k.resolution_rate)),
                 change: delta(k.resolution_rate, prev.resolution_rate, true), figure: Figure::Unresolved }))
             (tile(lang, a, Tile { id: "kpi-csat", label: "csat",
                 value: k.csat.mean.map_or_else(|| "—".into(), |m| format!("{m:.2}")),
                 detail: format!("{} {}", k.csat.responses, lang.t("ratings")),
-                target: Some((Target::csat(), k.csat.mean)),
+                target: Some((targets.csat.clone(), k.csat.mean)),
                 change: delta(k.csat.mean, prev.csat.mean, false), figure: Figure::LowRated }))
             (tile(lang, a, Tile { id: "kpi-repeat", label: "repeat_complaint_rate",
                 value: pct(k.repeat_complaint_rate),
                 detail: format!("{}/{}", k.repeat_complaints, k.complaints),
-                target: Some((Target::repeat_complaints(), k.repeat_complaint_rate)),
+                target: Some((targets.repeat_complaint_rate.clone(), k.repeat_complaint_rate)),
                 change: delta(k.repeat_complaint_rate, prev.repeat_complaint_rate, true),
                 figure: Figure::RepeatComplaints }))
             (tile(lang, a, Tile { id: "kpi-conversations", label: "conversations",
@@ -287,8 +287,7 @@ fn group_table(
 }
 
 /// The chart of a report by day: conversations as bars, the two rates as lines.
-fn day_chart(lang: Lang, days: &BTreeMap<String, Totals>) -> Markup {
-    let target = Target::resolution();
+fn day_chart(lang: Lang, days: &BTreeMap<String, Totals>, target: &Target) -> Markup {
     daily(&DailyChart {
         title: lang.t("by_day"),
         labels: days
@@ -410,7 +409,8 @@ pub async fn reports_page(
             )
             .then(ky.conversations.cmp(&kx.conversations))
     });
-    let chart = day_chart(lang, &days);
+    let targets = report_targets(&state.packs, &a.shops);
+    let chart = day_chart(lang, &days, &targets.resolution_rate);
     let local =
         |t: chrono::DateTime<Utc>| t.with_timezone(&a.tz).format("%Y-%m-%d %H:%M").to_string();
     let body = html! {
@@ -418,7 +418,7 @@ pub async fn reports_page(
         (form(lang, &a, &all_shops, &group))
         p.hint #period-shown data-from=(a.period.from.to_rfc3339()) data-to=(a.period.to.to_rfc3339()) { (local(a.period.from)) " – " (local(a.period.to)) " (" (a.tz.name()) ") · "
             (lang.t("previous_period")) " " (local(a.period.previous().from)) " – " (local(a.period.previous().to)) }
-        (tiles(lang, &a, &k, &before))
+        (tiles(lang, &a, &k, &before, &targets))
         section.card.wide {
             h2 { (lang.t("by_day")) " " a.small href=(format!("/reports/kpis.csv?{}&group=day", a.query)) { "CSV" } }
             (chart)

@@ -101,10 +101,25 @@ async fn rows_of(c: &Tx<'_>, ids: &[i64]) -> Result<KpiRows> {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
+    let [first, high_value] = crate::reports::FIRST_REPLY_CLOCKS;
+    let clocks = c
+        .query(
+            "SELECT o.conversation_id, o.rule,
+                    COALESCE(o.state = $4 AND o.closed_at <= o.due_at, FALSE)
+             FROM obligations o
+             WHERE o.conversation_id = ANY($1) AND o.clock IN ($2, $3)
+             ORDER BY o.id",
+            &[&ids, &first.as_str(), &high_value.as_str(), &met],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     Ok(KpiRows {
         conversations,
         events,
         breaches,
+        clocks,
     })
 }
 

@@ -39,7 +39,34 @@ pub(super) fn rows_of(c: &Connection, ids: &str) -> Result<KpiRows> {
         conversations: conversations(c, ids)?,
         events: events(c, ids)?,
         breaches: breaches(c, ids)?,
+        clocks: clocks(c, ids)?,
     })
+}
+
+fn clocks(c: &Connection, ids: &str) -> Result<Vec<(i64, String, bool)>> {
+    let [first, high_value] = crate::reports::FIRST_REPLY_CLOCKS;
+    let mut stmt = c.prepare_cached(
+        "SELECT o.conversation_id, o.rule, o.state = ?4 AND o.closed_at <= o.due_at
+         FROM obligations o
+         WHERE o.conversation_id IN (SELECT value FROM json_each(?1)) AND o.clock IN (?2, ?3)
+         ORDER BY o.id",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            ids,
+            first.as_str(),
+            high_value.as_str(),
+            ObligationState::Met.as_str()
+        ],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<bool>>(2)?.unwrap_or(false),
+            ))
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn conversations(c: &Connection, ids: &str) -> Result<Vec<KpiConversationRow>> {

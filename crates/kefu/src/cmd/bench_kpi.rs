@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use kefu_kpi::{Period, kpis};
+use kefu_kpi::{Period, Targets, kpis};
 use kefu_server::desk::reports::{KpiRequest, kpi_report};
 use kefu_store::sqlite::bench::{KpiHistory, seed_kpi_history};
 use kefu_store::{DEFAULT_TENANT, KpiQuery};
@@ -50,10 +50,10 @@ pub async fn kpi(mut history: KpiHistory, runs: usize) -> anyhow::Result<()> {
             group_by: None,
         };
         let t = Instant::now();
-        kpi_report(store.as_ref(), one, &req).await?;
+        kpi_report(store.as_ref(), one, &Targets::default(), &req).await?;
         one_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        let all = kpi_report(store.as_ref(), &shops, &req).await?;
+        let all = kpi_report(store.as_ref(), &shops, &Targets::default(), &req).await?;
         all_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         conversations_in_window = all["conversations"].as_u64().unwrap_or(0);
     }
@@ -73,7 +73,7 @@ pub async fn kpi(mut history: KpiHistory, runs: usize) -> anyhow::Result<()> {
         to: day.to,
         group_by: None,
     };
-    let report = kpi_report(store.as_ref(), one, &req).await?;
+    let report = kpi_report(store.as_ref(), one, &Targets::default(), &req).await?;
     for figure in ["conversations", "first_response", "resolution_rate", "csat"] {
         anyhow::ensure!(
             report[figure] == oracle[figure],

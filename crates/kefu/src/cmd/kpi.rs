@@ -66,7 +66,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             anyhow::bail!("--shop {id}: no such shop");
         }
     }
-    let report = kpi_report(store.as_ref(), &shops, &req)
+    let packs = kefu_rules::PackSet::embedded()?;
+    let targets = kefu_server::desk::reports::report_targets(&packs, &shops);
+    let report = kpi_report(store.as_ref(), &shops, &targets, &req)
         .await
         .map_err(|e| anyhow!("{e}"))?;
     super::print_json(&report)
