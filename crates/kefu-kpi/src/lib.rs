@@ -10,6 +10,7 @@
 //! - [`figures`]: first response, resolution rate (KPI-RESOLUTION-85), CSAT (KPI-CSAT-4.5,
 //!   FEEDBACK-RATING), repeat-complaint rate (KPI-REPEAT-5), grouped by any key.
 //! - [`rollup`]: each conversation's contribution and the sums the store's rollups keep.
+//! - [`scorecard`]: the platforms' own scores of first replies, a forecast, the penalty ladder.
 //! - [`target`]: red, amber or green against a target.
 //!
 //! Whether a conversation is a complaint is the rulebook's call (`kefu_rules::plan`'s
@@ -19,6 +20,7 @@
 pub mod figures;
 pub mod period;
 pub mod rollup;
+pub mod scorecard;
 pub mod target;
 
 pub use figures::{ClockShare, ConversationFacts, Csat, FirstResponse, Kpis, grouped, kpis};

@@ -67,8 +67,9 @@ pub struct KpiRows {
     pub events: Vec<KpiEventRow>,
     /// `(conversation, rule)` of every breached clock.
     pub breaches: Vec<(i64, String)>,
-    /// `(conversation, rule, met by its due time)` of every first-reply clock
-    /// ([`FIRST_REPLY_CLOCKS`]), in the order they opened.
+    /// `(conversation, rule, met by its due time)` of every settled (met or breached)
+    /// first-reply clock ([`FIRST_REPLY_CLOCKS`]), in the order they opened: a clock still
+    /// running counts once it is settled, as the platforms count it.
     pub clocks: Vec<(i64, String, bool)>,
 }
 

@@ -230,6 +230,24 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
         ),
         1
     );
+    // Taobao's own scorecard: first replies within 5 minutes in its hours, rolling 30 days,
+    // as the API gives it.
+    let (status, cards) = server.call(
+        "GET",
+        &format!("/api/v1/reports/scorecards?shop_id={taobao}"),
+        None,
+    );
+    assert_eq!(status, 200, "{cards}");
+    let frt = &cards["scorecards"][0]["measures"][0];
+    assert_eq!(frt["rule"], "TB-FRT-5M", "{cards}");
+    let row = text_of(
+        &browser,
+        &format!("section.scorecard[data-shop='{taobao}'] tr[data-rule='TB-FRT-5M']"),
+    );
+    assert!(
+        row.contains(&format!("{}{}", frt["count"], frt["met"])),
+        "{row} vs {frt}"
+    );
     picture(&browser, "reports.png");
 
     // The first-response figure leads to the conversations that missed their clock.

@@ -300,3 +300,83 @@ fn unchunk(raw: &str) -> String {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
 }
+
+/// A buyer's message received `hours` ago, answered now.
+fn answered_after(server: &Server, shop_id: i64, handle: &str, hours: i64) -> i64 {
+    let at = (chrono::Utc::now() - chrono::Duration::hours(hours)).to_rfc3339();
+    let (status, created) = server.call(
+        "POST",
+        "/api/v1/inbound",
+        Some(
+            &json!({"shop_id": shop_id, "channel": "marketplace", "customer": {"handle": handle},
+                      "body": "Where is my parcel?", "received_at": at}),
+        ),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["conversation_id"].as_i64().unwrap();
+    post(
+        server,
+        format!("/api/v1/conversations/{id}/replies"),
+        json!({"body": ANSWER, "confirm": true}),
+    );
+    id
+}
+
+#[test]
+fn a_platform_scores_the_shop_its_way_and_warns_before_a_penalty() {
+    let server = Server::sqlite();
+    // Warned 15 points before a step of AliExpress's ladder (the pack says 3).
+    let (status, ae) = server.call(
+        "POST",
+        "/api/v1/shops",
+        Some(&json!({"name": "AE store", "platform": "aliexpress",
+                      "settings": {"penalty_warn_margin": 0.15}})),
+    );
+    assert_eq!(status, 201, "{ae}");
+    let ae = ae["id"].as_i64().unwrap();
+    let generic = shop(&server, "own");
+    // Six answered within AE-FRT-24H's 24 hours, four a day and more late.
+    for i in 0..6 {
+        answered_after(&server, ae, &format!("quick-{i}"), 1);
+    }
+    for i in 0..4 {
+        answered_after(&server, ae, &format!("late-{i}"), 30);
+    }
+    let (status, all) = server.call("GET", "/api/v1/reports/scorecards", None);
+    assert_eq!(status, 200, "{all}");
+    let cards = all["scorecards"].as_array().unwrap();
+    assert_eq!(cards.len(), 1, "the generic shop keeps no scorecard: {all}");
+    let card = &cards[0];
+    assert_eq!(card["shop_id"], ae);
+    assert_eq!(
+        (card["window_days"].as_u64(), card["forecast_days"].as_u64()),
+        (Some(30), Some(7))
+    );
+    assert_eq!(card["penalty_rule"], "AE-PENALTY");
+    let measures = card["measures"].as_array().unwrap();
+    let rules: Vec<&str> = measures
+        .iter()
+        .map(|m| m["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["AE-FRT-24H", "AE-PEAK-1H"]);
+    let frt = &measures[0];
+    assert_eq!(
+        (frt["count"].as_u64(), frt["met"].as_u64()),
+        (Some(10), Some(6)),
+        "{frt}"
+    );
+    assert_eq!(frt["rate"], 0.6);
+    // 60 %: under credit deduction (70 %), and within the shop's 15 points of termination.
+    assert_eq!(frt["under"]["level"], "credit_deduction", "{frt}");
+    assert_eq!(frt["approaching"]["level"], "termination", "{frt}");
+    assert!(frt["forecast"].as_f64().is_some(), "{frt}");
+    let (status, none) = server.call(
+        "GET",
+        &format!("/api/v1/reports/scorecards?shop_id={generic}"),
+        None,
+    );
+    assert_eq!(
+        (status, none["scorecards"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+}

@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod pull;
 pub mod rating;
 pub mod reports;
+pub mod scorecards;
 pub mod sweep;
 pub mod validate;
 

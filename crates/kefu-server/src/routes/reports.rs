@@ -102,3 +102,21 @@ pub async fn conversations(
         ))),
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardParams {
+    pub shop_id: Option<i64>,
+}
+
+/// `GET /api/v1/reports/scorecards[?shop_id=ID]`: each shop's platform scorecard now.
+pub async fn scorecards(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ScorecardParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))?;
+    let shops = report_shops(&state, &caller, q.shop_id).await?;
+    let cards = crate::desk::scorecards::scorecards(&state, &shops).await?;
+    Ok(Json(json!({ "scorecards": cards })))
+}

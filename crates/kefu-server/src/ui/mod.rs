@@ -13,6 +13,7 @@ pub mod desk;
 mod faq;
 pub mod i18n;
 mod reports;
+pub(crate) mod scorecards;
 mod signin;
 mod texts;
 

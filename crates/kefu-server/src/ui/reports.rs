@@ -20,11 +20,13 @@ use serde::Deserialize;
 use super::auth::Viewer;
 use super::chart::{DailyChart, Line, daily};
 use super::i18n::Lang;
+use super::scorecards::{alerts, scorecard_tables};
 use super::{layout, unavailable};
 use crate::AppState;
 use crate::desk::DeskError;
 use crate::desk::drill::{DrillRequest, drill_csv, drill_down, kpi_csv, report_shops};
 use crate::desk::reports::{GroupBy, kpi_totals, period_of, report_targets};
+use crate::desk::scorecards::scorecards;
 
 /// Conversations a drill-down page lists (the CSV has them all).
 const DRILL_PAGE: usize = 500;
@@ -367,10 +369,11 @@ pub async fn reports_page(
         let agents = kpi_totals(store, &a.shops, &a.period, Some(GroupBy::Agent)).await?;
         let groups = kpi_totals(store, &a.shops, &a.period, Some(by)).await?;
         let people = store.agents(viewer.agent.tenant_id).await?;
-        Ok::<_, DeskError>((whole, prev, days, agents, groups, people))
+        let cards = scorecards(&state, &a.shops).await?;
+        Ok::<_, DeskError>((whole, prev, days, agents, groups, people, cards))
     }
     .await;
-    let (whole, prev, days, agents, groups, people) = match got {
+    let (whole, prev, days, agents, groups, people, cards) = match got {
         Ok(g) => g,
         Err(e) => return failed(lang, &viewer, e),
     };
@@ -415,10 +418,12 @@ pub async fn reports_page(
         |t: chrono::DateTime<Utc>| t.with_timezone(&a.tz).format("%Y-%m-%d %H:%M").to_string();
     let body = html! {
         h1 { (lang.t("reports")) }
+        (alerts(lang, &cards))
         (form(lang, &a, &all_shops, &group))
         p.hint #period-shown data-from=(a.period.from.to_rfc3339()) data-to=(a.period.to.to_rfc3339()) { (local(a.period.from)) " – " (local(a.period.to)) " (" (a.tz.name()) ") · "
             (lang.t("previous_period")) " " (local(a.period.previous().from)) " – " (local(a.period.previous().to)) }
         (tiles(lang, &a, &k, &before, &targets))
+        (scorecard_tables(lang, &cards))
         section.card.wide {
             h2 { (lang.t("by_day")) " " a.small href=(format!("/reports/kpis.csv?{}&group=day", a.query)) { "CSV" } }
             (chart)

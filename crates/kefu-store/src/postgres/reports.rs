@@ -107,9 +107,9 @@ async fn rows_of(c: &Tx<'_>, ids: &[i64]) -> Result<KpiRows> {
             "SELECT o.conversation_id, o.rule,
                     COALESCE(o.state = $4 AND o.closed_at <= o.due_at, FALSE)
              FROM obligations o
-             WHERE o.conversation_id = ANY($1) AND o.clock IN ($2, $3)
+             WHERE o.conversation_id = ANY($1) AND o.clock IN ($2, $3) AND o.state IN ($4, $5)
              ORDER BY o.id",
-            &[&ids, &first.as_str(), &high_value.as_str(), &met],
+            &[&ids, &first.as_str(), &high_value.as_str(), &met, &breached],
         )
         .await?
         .iter()

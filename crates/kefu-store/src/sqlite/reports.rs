@@ -49,6 +49,7 @@ fn clocks(c: &Connection, ids: &str) -> Result<Vec<(i64, String, bool)>> {
         "SELECT o.conversation_id, o.rule, o.state = ?4 AND o.closed_at <= o.due_at
          FROM obligations o
          WHERE o.conversation_id IN (SELECT value FROM json_each(?1)) AND o.clock IN (?2, ?3)
+           AND o.state IN (?4, ?5)
          ORDER BY o.id",
     )?;
     let rows = stmt.query_map(
@@ -56,7 +57,8 @@ fn clocks(c: &Connection, ids: &str) -> Result<Vec<(i64, String, bool)>> {
             ids,
             first.as_str(),
             high_value.as_str(),
-            ObligationState::Met.as_str()
+            ObligationState::Met.as_str(),
+            ObligationState::Breached.as_str()
         ],
         |r| {
             Ok((

@@ -55,9 +55,11 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
     let met_rate = (frt_total > 0).then(|| o.first_response_met as f64 / frt_total as f64);
     let resolution = (o.opened > 0).then(|| o.resolved as f64 / o.opened as f64);
     let targets = first_response_targets(&state, &shops).await;
+    let cards = penalty_watch(&state, &viewer, &shops).await;
     let bar = |n: i64, max: i64| format!("width:{}%", (n * 100 / max).clamp(2, 100));
     let body = html! {
         h1 { (lang.t("overview")) }
+        (crate::ui::scorecards::alerts(lang, &cards))
         div.tiles {
             div.tile { span.big #breaches { (o.breaches) } span { (lang.t("breaches_today")) } }
             div.tile { span.big #due-hour { (o.due_next_hour) } span { (lang.t("due_next_hour")) } }
@@ -100,6 +102,23 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
+}
+
+/// The scorecards of the shops the viewer sees, for the alerts of platforms about to punish a
+/// shop (AE-PENALTY), shown before anything else.
+async fn penalty_watch(
+    state: &AppState,
+    viewer: &Viewer,
+    shops: &[kefu_core::Shop],
+) -> Vec<crate::desk::scorecards::ShopScorecard> {
+    let visible: Vec<kefu_core::Shop> = shops
+        .iter()
+        .filter(|s| viewer.may_see_shop(s.id))
+        .cloned()
+        .collect();
+    crate::desk::scorecards::scorecards(state, &visible)
+        .await
+        .unwrap_or_default()
 }
 
 /// Every agent who takes conversations, with their load (none is a load too): the card lists
