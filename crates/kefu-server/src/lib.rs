@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod order_proof;
 pub mod outbox;
 pub mod ratelimit;
+pub mod rating_link;
 pub mod routes;
 pub mod scheduler;
 pub mod search;

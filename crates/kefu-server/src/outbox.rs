@@ -35,6 +35,9 @@ pub struct Relay {
     pub domain: String,
     /// Wait before the first retry; it doubles with each failure, up to an hour.
     pub backoff: Duration,
+    /// The desk's public address (`--public-url`): when set, every reply carries rating
+    /// links to it (`crate::rating_link`, FEEDBACK-RATING).
+    pub public_url: Option<String>,
 }
 
 impl Relay {
@@ -51,6 +54,7 @@ impl Relay {
             from,
             domain,
             backoff,
+            public_url: None,
         })
     }
 }
@@ -68,7 +72,7 @@ pub async fn send_due(state: &AppState, relay: Option<&Relay>) -> kefu_store::Re
                 .then(|| now + chrono::Duration::seconds((base << (attempts - 1).min(7)).min(3600)))
         };
         let result = match (item.channel.as_str(), relay) {
-            ("email", Some(relay)) => send(relay, &item, now)
+            ("email", Some(relay)) => send(relay, &item, &state.master_key, now)
                 .await
                 .map_err(|e| (e, backoff(relay.backoff.as_secs().max(1) as i64))),
             ("email", None) => Err((
@@ -106,13 +110,26 @@ pub async fn send_due(state: &AppState, relay: Option<&Relay>) -> kefu_store::Re
     Ok(sent)
 }
 
-async fn send(relay: &Relay, item: &OutboxItem, now: DateTime<Utc>) -> Result<String, String> {
+async fn send(
+    relay: &Relay,
+    item: &OutboxItem,
+    master_key: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let mut body = item.body.clone();
+    if let Some(url) = &relay.public_url {
+        body.push_str(&crate::rating_link::footer(
+            url,
+            master_key,
+            item.conversation_id,
+        ));
+    }
     let mail = kefu_mail::OutboundMail {
         from: relay.from.clone(),
         from_name: Some(item.shop_name.clone()),
         to: item.recipient.clone(),
         subject: format!("your message to {}", item.shop_name),
-        body: item.body.clone(),
+        body,
         in_reply_to: item.in_reply_to.clone(),
         references: Vec::new(),
         message_id_domain: relay.domain.clone(),

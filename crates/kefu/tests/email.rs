@@ -187,6 +187,8 @@ fn email_replies_leave_through_the_outbox_threaded_and_retried() {
             "1",
             "--smtp-from",
             "service@desk.example",
+            "--public-url",
+            "https://desk.example/",
         ],
     );
     let ebay = shop(&server, "ebay");
@@ -217,6 +219,7 @@ fn email_replies_leave_through_the_outbox_threaded_and_retried() {
         "threaded under the buyer's mail: {}",
         mails[0]
     );
+    rate_from_the_mail(&server, id, &text);
     let (_, conv) = server.call("GET", &format!("/api/v1/conversations/{id}"), None);
     let kinds: Vec<_> = conv["events"]
         .as_array()
@@ -527,5 +530,64 @@ fn replies_leave_through_an_implicit_tls_relay_and_a_wrong_password_is_retried()
         relay.relayed().len(),
         1,
         "nothing sent with the wrong password"
+    );
+}
+
+/// A form POST without a token, as a browser sends it; returns the status.
+fn form_post(addr: &str, path: &str, form: &str) -> u16 {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The reply carries a rating link per score (FEEDBACK-RATING): the buyer opens the
+/// 4-star one, sends it, and it counts once in the KPI report; a forged link rates nothing.
+fn rate_from_the_mail(server: &Server, id: i64, text: &str) {
+    let text = text.replace("=3D", "=");
+    let link = text
+        .lines()
+        .find(|l| l.contains("/rate/") && l.ends_with("score=4"))
+        .unwrap_or_else(|| panic!("no 4-star link in {text}"));
+    let path = &link[link.find("/rate/").unwrap()..];
+    assert!(link.contains("https://desk.example/rate/"), "{link}");
+    let (status, page) = server.raw("GET", path, None, None);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.as_str().unwrap().contains(r#"value="4" checked"#),
+        "{page}"
+    );
+    let post_path = path.split('?').next().unwrap();
+    assert_eq!(
+        form_post(&server.addr, post_path, "score=4&comment=fast"),
+        201
+    );
+    assert_eq!(form_post(&server.addr, post_path, "score=1"), 409);
+    let forged = format!("/rate/{id}/0123456789abcdef");
+    assert_eq!(form_post(&server.addr, &forged, "score=1"), 404);
+    // The real binary runs on the system clock, so the report's period reads it too.
+    #[allow(clippy::disallowed_methods)]
+    let now = chrono::Utc::now();
+    let query = format!(
+        "/api/v1/reports/kpis?from={}&to={}",
+        (now - chrono::Duration::hours(1))
+            .to_rfc3339()
+            .replace('+', "%2B"),
+        (now + chrono::Duration::hours(1))
+            .to_rfc3339()
+            .replace('+', "%2B")
+    );
+    let (status, report) = server.call("GET", &query, None);
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["csat"],
+        serde_json::json!({"responses": 1, "mean": 4.0}),
+        "{report}"
     );
 }

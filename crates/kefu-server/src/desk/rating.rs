@@ -64,3 +64,33 @@ pub async fn rate(
         .await?;
     Ok(score)
 }
+
+/// The conversation a rating link names, when its token is right (else "not found", so a
+/// guessed link learns nothing).
+pub async fn by_link(
+    state: &AppState,
+    conversation_id: i64,
+    token: &str,
+) -> DeskResult<ConversationDetail> {
+    let missing = || DeskError::not_found("no such rating link");
+    if !crate::rating_link::valid(&state.master_key, conversation_id, token) {
+        return Err(missing());
+    }
+    state
+        .store
+        .conversation(conversation_id)
+        .await?
+        .ok_or_else(missing)
+}
+
+/// The rating a buyer sends from an email reply's link.
+pub async fn rate_by_link(
+    state: &AppState,
+    conversation_id: i64,
+    token: &str,
+    score: Option<i64>,
+    comment: Option<&str>,
+) -> DeskResult<i64> {
+    let detail = by_link(state, conversation_id, token).await?;
+    rate(state, &detail, score, comment, "buyer:email").await
+}

@@ -12,6 +12,7 @@ mod connectors;
 pub mod desk;
 mod faq;
 pub mod i18n;
+mod rate;
 mod reports;
 pub(crate) mod scorecards;
 mod signin;
@@ -65,6 +66,10 @@ pub fn routes() -> Router<AppState> {
         .route("/live", get(desk::live))
         .route("/overview", get(desk::overview))
         .route("/reports", get(reports::reports_page))
+        .route(
+            "/rate/{id}/{token}",
+            get(rate::rate_page).post(rate::rate_submit),
+        )
         .route("/reports/conversations", get(reports::drill_page))
         .route("/reports/kpis.csv", get(reports::kpis_csv))
         .route(

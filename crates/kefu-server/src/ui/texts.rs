@@ -374,4 +374,27 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("penalty_credit_deduction", "扣除信用分", "credit deduction"),
     ("penalty_termination", "清退", "termination"),
     ("penalty_other", "处罚", "penalty"),
+    ("rate_title", "评价本次服务", "Rate our answer"),
+    ("rate_question", "您对这次服务满意吗？", "How did we do?"),
+    (
+        "rate_comment",
+        "想说的话（可选）",
+        "Anything to add (optional)",
+    ),
+    ("rate_send", "提交评价", "Send rating"),
+    (
+        "rate_thanks",
+        "感谢您的评价！",
+        "Thank you for your rating!",
+    ),
+    (
+        "rate_already",
+        "这次服务已经评价过了。",
+        "This conversation has been rated already.",
+    ),
+    (
+        "rate_link_unknown",
+        "这个评价链接无效。",
+        "This rating link is not valid.",
+    ),
 ];

@@ -47,6 +47,10 @@ pub struct Args {
 /// the IMAP mailboxes buyers' mail is fetched from.
 #[derive(clap::Args)]
 pub struct MailArgs {
+    /// The address buyers reach this desk at (e.g. https://desk.example.com): email replies
+    /// then carry one-click rating links to it (FEEDBACK-RATING).
+    #[arg(long, env = "KEFU_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Also listen for buyers' mail over SMTP here (e.g. 127.0.0.1:2525); a mail to
     /// shop<ID>@… becomes a message of that shop.
     #[arg(long, env = "KEFU_SMTP_LISTEN")]
@@ -216,15 +220,21 @@ fn relay(mail: &MailArgs) -> anyhow::Result<Option<kefu_server::outbox::Relay>> 
                         format!("cannot read --smtp-relay-ca {}", ca.display())
                     })?);
             }
-            Some(
-                kefu_server::outbox::Relay::new(
-                    target,
-                    mail.smtp_from.clone(),
-                    mail.smtp_domain.clone(),
-                    std::time::Duration::from_secs(mail.smtp_retry_after),
-                )
-                .map_err(anyhow::Error::msg)?,
+            let mut relay = kefu_server::outbox::Relay::new(
+                target,
+                mail.smtp_from.clone(),
+                mail.smtp_domain.clone(),
+                std::time::Duration::from_secs(mail.smtp_retry_after),
             )
+            .map_err(anyhow::Error::msg)?;
+            if let Some(url) = &mail.public_url {
+                anyhow::ensure!(
+                    url.starts_with("http://") || url.starts_with("https://"),
+                    "--public-url must start with http:// or https://, not {url:?}"
+                );
+                relay.public_url = Some(url.clone());
+            }
+            Some(relay)
         }
         None => None,
     })
