@@ -102,6 +102,9 @@ fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
         (&groups[0]["key"], &groups[0]["conversations"]),
         (&json!("unassigned"), &json!(4))
     );
+    let (_, by_team) = server.call("GET", &format!("{query}&group_by=team"), None);
+    assert_eq!(by_team["groups"][0]["key"], "no team", "{by_team}");
+    assert_eq!(by_team["groups"][0]["conversations"], 4, "{by_team}");
     let (_, by_day) = server.call("GET", &format!("{query}&group_by=day"), None);
     let days: u64 = by_day["groups"]
         .as_array()

@@ -24,6 +24,8 @@ pub enum GroupBy {
     Shop,
     Platform,
     Day,
+    /// The team of the conversation's agent (its first team; "no team" for none).
+    Team,
 }
 
 impl std::str::FromStr for GroupBy {
@@ -35,8 +37,9 @@ impl std::str::FromStr for GroupBy {
             "shop" => Ok(GroupBy::Shop),
             "platform" => Ok(GroupBy::Platform),
             "day" => Ok(GroupBy::Day),
+            "team" => Ok(GroupBy::Team),
             other => Err(DeskError::invalid(format!(
-                "group_by {other:?} is not one of agent, shop, platform, day"
+                "group_by {other:?} is not one of agent, shop, platform, day, team"
             ))),
         }
     }
@@ -154,8 +157,8 @@ fn time_zone(shop: &Shop) -> chrono_tz::Tz {
 fn group_key(by: Option<GroupBy>, shops: &[Shop], (shop_id, day, agent): &Cell) -> String {
     match by {
         None => String::new(),
-        Some(GroupBy::Agent) if *agent == UNASSIGNED => "unassigned".to_string(),
-        Some(GroupBy::Agent) => agent.to_string(),
+        Some(GroupBy::Agent | GroupBy::Team) if *agent == UNASSIGNED => "unassigned".to_string(),
+        Some(GroupBy::Agent | GroupBy::Team) => agent.to_string(),
         Some(GroupBy::Shop) => shop_id.to_string(),
         Some(GroupBy::Platform) => shops
             .iter()
@@ -182,7 +185,27 @@ pub async fn kpi_totals(
     by: Option<GroupBy>,
 ) -> DeskResult<BTreeMap<String, Totals>> {
     let zones: Vec<(i64, chrono_tz::Tz)> = shops.iter().map(|s| (s.id, time_zone(s))).collect();
-    Ok(report_totals(store, &zones, period, |cell| group_key(by, shops, cell)).await?)
+    let groups = report_totals(store, &zones, period, |cell| group_key(by, shops, cell)).await?;
+    if by != Some(GroupBy::Team) {
+        return Ok(groups);
+    }
+    // By agent first, then each agent's totals under their (first) team.
+    let Some(tenant) = shops.first().map(|s| s.tenant_id) else {
+        return Ok(groups);
+    };
+    let teams = store.teams(tenant).await?;
+    let team_of = |agent: &str| {
+        agent
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| teams.iter().find(|t| t.members.contains(&id)))
+            .map_or_else(|| "no team".to_string(), |t| t.name.clone())
+    };
+    let mut by_team: BTreeMap<String, Totals> = BTreeMap::new();
+    for (agent, t) in groups {
+        by_team.entry(team_of(&agent)).or_default().merge(&t);
+    }
+    Ok(by_team)
 }
 
 /// The KPI report of `shops` (all of them the caller's; one tenant) for `req`.

@@ -202,7 +202,16 @@ fn tile(lang: Lang, a: &Asked, t: Tile<'_>) -> Markup {
 
 fn tiles(lang: Lang, a: &Asked, k: &Kpis, prev: &Kpis, targets: &Targets) -> Markup {
     let fr = &k.first_response;
+    // Each first-reply clock side by side: the platform's and the shop's own (KPI-FRT-3H).
+    let by_rule: Vec<String> = k
+        .clocks
+        .iter()
+        .map(|(rule, s)| format!("{rule} {} ({}/{})", pct(s.rate), s.met, s.count))
+        .collect();
     html! {
+        @if !by_rule.is_empty() {
+            p.hint #clocks-by-rule { (lang.t("settled_clocks")) ": " (by_rule.join(" · ")) }
+        }
         div.tiles {
             (tile(lang, a, Tile { id: "kpi-first-response", label: "first_response_met",
                 value: pct(fr.rate),
@@ -250,7 +259,7 @@ fn form(lang: Lang, a: &Asked, all: &[Shop], group: &str) -> Markup {
             label { (lang.t("to_day")) " " input type="date" name="to" value=((a.period.to - chrono::Duration::seconds(1)).with_timezone(&a.tz).date_naive()); }
             label { (lang.t("group_by")) " "
                 select name="group" {
-                    @for g in ["shop", "platform", "day"] { option value=(g) selected[group == g] { (lang.t(g)) } }
+                    @for g in ["shop", "platform", "day", "team"] { option value=(g) selected[group == g] { (lang.t(g)) } }
                 } }
             button type="submit" { (lang.t("show")) }
         }
@@ -437,7 +446,7 @@ pub async fn reports_page(
             }
         }
         section.card.wide {
-            h2 { (lang.t("by")) " " (lang.t(match by { GroupBy::Shop => "shop", GroupBy::Platform => "platform", GroupBy::Day => "day", GroupBy::Agent => "agent" }))
+            h2 { (lang.t("by")) " " (lang.t(match by { GroupBy::Shop => "shop", GroupBy::Platform => "platform", GroupBy::Day => "day", GroupBy::Agent => "agent", GroupBy::Team => "team" }))
                  " " a.small href=(format!("/reports/kpis.csv?{}&group={group}", a.query)) { "CSV" } }
             (group_table(lang, &a, &groups, &shop_name, "group-table", false))
         }

@@ -397,4 +397,10 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
         "这个评价链接无效。",
         "This rating link is not valid.",
     ),
+    ("team", "团队", "team"),
+    (
+        "settled_clocks",
+        "已结束的首次响应计时（按规则）",
+        "Settled first-reply clocks by rule",
+    ),
 ];
