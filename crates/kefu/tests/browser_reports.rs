@@ -334,6 +334,15 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
     sorted_csv.sort_unstable();
     assert_eq!(sorted_csv, sorted_api);
 
+    // The same page in Chinese.
+    browser.goto(&format!("{base}/lang?to=zh"));
+    browser.goto(&format!("{base}/reports?shop={taobao}&period=last_week"));
+    browser.wait_until(&loaded("/reports"), WAIT);
+    assert_eq!(text_of(&browser, "h1"), "报表");
+    assert!(text_of(&browser, "#kpi-resolution").contains("解决率"));
+    assert!(text_of(&browser, "section.scorecard h2").contains("平台考核"));
+    picture(&browser, "reports-zh.png");
+
     // An agent may not read reports.
     let (status, _) = server.raw(
         "GET",
