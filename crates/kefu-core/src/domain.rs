@@ -354,6 +354,8 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub message_count: i64,
+    /// Classified as a complaint from the buyer's messages, or marked one by an agent.
+    pub complaint: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

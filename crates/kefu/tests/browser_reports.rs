@@ -334,6 +334,36 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
     sorted_csv.sort_unstable();
     assert_eq!(sorted_csv, sorted_api);
 
+    // The supervisor opens one of them and marks it a complaint from the side panel.
+    let first = api_ids[0];
+    browser.goto(&format!("{base}/conversations/{first}"));
+    browser.wait_until(&loaded(&format!("/conversations/{first}")), WAIT);
+    let was = text_of(&browser, "#complaint-mark");
+    let button = browser.find("return document.querySelector('#complaint-mark button');");
+    browser.click(&button);
+    browser.wait_until(
+        &format!(
+            "{} && document.querySelector('#complaint-mark') && document.querySelector('#complaint-mark').textContent !== {}",
+            loaded(&format!("/conversations/{first}")),
+            js(&was)
+        ),
+        WAIT,
+    );
+    let (_, c) = server.call("GET", &format!("/api/v1/conversations/{first}"), None);
+    assert_eq!(
+        c["complaint"],
+        !was.contains("This is a complaint"),
+        "{was}"
+    );
+    assert!(
+        c["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "complaint_marked"),
+        "{c}"
+    );
+
     // The same page in Chinese.
     browser.goto(&format!("{base}/lang?to=zh"));
     browser.goto(&format!("{base}/reports?shop={taobao}&period=last_week"));

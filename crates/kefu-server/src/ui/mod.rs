@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/reply", post(desk::reply))
         .route("/conversations/{id}/note", post(desk::note))
         .route("/conversations/{id}/status", post(desk::set_status))
+        .route("/conversations/{id}/complaint", post(desk::mark_complaint))
         .route("/conversations/{id}/cases", post(desk::open_case))
         .route("/files/{id}", get(desk::file))
         .route("/conversations/{id}/assign", post(desk::reassign))

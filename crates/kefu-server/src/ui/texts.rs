@@ -403,4 +403,8 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
         "已结束的首次响应计时（按规则）",
         "Settled first-reply clocks by rule",
     ),
+    ("is_complaint", "这是一个投诉。", "This is a complaint."),
+    ("not_complaint", "未标记为投诉。", "Not marked a complaint."),
+    ("mark_complaint", "标记为投诉", "Mark as complaint"),
+    ("unmark_complaint", "不是投诉", "Not a complaint"),
 ];

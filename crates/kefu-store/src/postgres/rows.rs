@@ -42,7 +42,7 @@ pub(super) fn order_row(r: &Row) -> Result<Order> {
     })
 }
 
-pub(super) const CONVERSATION_COLS: &str = "id, shop_id, customer_id, order_id, status, channel, language, assignee_id, created_at, updated_at, last_inbound_at, message_count";
+pub(super) const CONVERSATION_COLS: &str = "id, shop_id, customer_id, order_id, status, channel, language, assignee_id, created_at, updated_at, last_inbound_at, message_count, complaint";
 
 pub(super) fn conversation_row(r: &Row) -> Result<Conversation> {
     Ok(Conversation {
@@ -58,6 +58,7 @@ pub(super) fn conversation_row(r: &Row) -> Result<Conversation> {
         updated_at: r.get(9),
         last_inbound_at: r.get(10),
         message_count: r.get(11),
+        complaint: r.get(12),
     })
 }
 

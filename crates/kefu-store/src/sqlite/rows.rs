@@ -81,7 +81,7 @@ pub fn order(r: &Row) -> rusqlite::Result<Order> {
     })
 }
 
-pub const CONVERSATION_COLS: &str = "id, shop_id, customer_id, order_id, status, channel, language, assignee_id, created_at, updated_at, last_inbound_at, message_count";
+pub const CONVERSATION_COLS: &str = "id, shop_id, customer_id, order_id, status, channel, language, assignee_id, created_at, updated_at, last_inbound_at, message_count, complaint";
 pub fn conversation(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
         id: r.get(0)?,
@@ -96,6 +96,7 @@ pub fn conversation(r: &Row) -> rusqlite::Result<Conversation> {
         updated_at: time(r.get(9)?),
         last_inbound_at: opt_time(r.get(10)?),
         message_count: r.get(11)?,
+        complaint: r.get(12)?,
     })
 }
 

@@ -229,6 +229,28 @@ pub struct StatusForm {
     pub confirm: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ComplaintForm {
+    pub csrf: String,
+    pub complaint: bool,
+}
+
+/// `POST /conversations/{id}/complaint`: the agent's complaint mark from the side panel.
+pub async fn mark_complaint(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Zone(zone): Zone,
+    Path(id): Path<i64>,
+    Form(f): Form<ComplaintForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let result =
+        crate::desk::conversations::mark_complaint(&state, &caller(&viewer), id, f.complaint).await;
+    back_to_conversation(&state, &viewer, zone, id, result).await
+}
+
 pub async fn set_status(
     State(state): State<AppState>,
     viewer: Viewer,

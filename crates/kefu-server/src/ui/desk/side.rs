@@ -171,6 +171,14 @@ pub(super) fn status_card(p: &Page<'_>, draft: &ReplyDraft) -> Markup {
         @if !p.answered && !draft.confirm_resolve {
             (resolve_confirm(p.lang, p.viewer, p.detail.conversation.id, true))
         }
+        // The agent's complaint mark, beside the classifier's (KPI-REPEAT-5 counts it).
+        @let complaint = p.detail.conversation.complaint;
+        form.inline #complaint-mark method="post" action=(format!("/conversations/{}/complaint", p.detail.conversation.id)) {
+            input type="hidden" name="csrf" value=(p.viewer.csrf);
+            input type="hidden" name="complaint" value=(if complaint { "false" } else { "true" });
+            span.hint { (p.lang.t(if complaint { "is_complaint" } else { "not_complaint" })) " " }
+            button.small type="submit" { (p.lang.t(if complaint { "unmark_complaint" } else { "mark_complaint" })) }
+        }
     }
     }
 }
