@@ -25,6 +25,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, Row, Statement};
 
 mod assign;
+pub mod bench;
 mod cases;
 mod channels;
 mod conversations;

@@ -172,54 +172,91 @@ async fn time_zones(tx: &Tx<'_>, ids: &[i64]) -> Result<HashMap<i64, Tz>> {
 
 /// Writes a refresh's plan: the changed contributions, and each cell's new totals.
 async fn apply(tx: &Tx<'_>, plan: crate::rollup::RefreshPlan) -> Result<()> {
+    // A handful of statements per refresh, whatever its size: round trips are the cost here.
+    let mut c = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for s in &plan.upserts {
-        let contribution = serde_json::to_value(&s.contribution).unwrap_or_default();
-        tx.execute(
-            &format!(
-                "INSERT INTO kpi_conversations ({STORED_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (conversation_id) DO UPDATE SET shop_id = EXCLUDED.shop_id,
-                   day = EXCLUDED.day, agent_id = EXCLUDED.agent_id,
-                   first_inbound = EXCLUDED.first_inbound, contribution = EXCLUDED.contribution"
-            ),
-            &[
-                &s.conversation_id,
-                &s.shop_id,
-                &s.day,
-                &s.agent_id,
-                &s.first_inbound,
-                &contribution,
-            ],
-        )
-        .await?;
+        c.0.push(s.conversation_id);
+        c.1.push(s.shop_id);
+        c.2.push(s.day);
+        c.3.push(s.agent_id);
+        c.4.push(s.first_inbound);
+        c.5.push(serde_json::to_string(&s.contribution).unwrap_or_default());
     }
-    for ((shop_id, day, agent_id), delta) in &plan.cell_deltas {
-        let mut totals: Totals = match tx
-            .query_opt(
-                "SELECT totals FROM kpi_days WHERE shop_id = $1 AND day = $2 AND agent_id = $3",
-                &[shop_id, day, agent_id],
-            )
-            .await?
-        {
-            Some(r) => decode(r.get(0))?,
-            None => Totals::default(),
-        };
+    tx.execute(
+        &format!(
+            "INSERT INTO kpi_conversations ({STORED_COLS})
+             SELECT id, shop, day, agent, first, contribution::JSONB
+             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::DATE[], $4::BIGINT[],
+                         $5::TIMESTAMPTZ[], $6::TEXT[]) AS t(id, shop, day, agent, first, contribution)
+             ON CONFLICT (conversation_id) DO UPDATE SET shop_id = EXCLUDED.shop_id,
+               day = EXCLUDED.day, agent_id = EXCLUDED.agent_id,
+               first_inbound = EXCLUDED.first_inbound, contribution = EXCLUDED.contribution"
+        ),
+        &[&c.0, &c.1, &c.2, &c.3, &c.4, &c.5],
+    )
+    .await?;
+    let keys: (Vec<i64>, Vec<NaiveDate>, Vec<i64>) = plan
+        .cell_deltas
+        .keys()
+        .map(|(s, d, a)| (*s, *d, *a))
+        .fold((Vec::new(), Vec::new(), Vec::new()), |mut k, (s, d, a)| {
+            k.0.push(s);
+            k.1.push(d);
+            k.2.push(a);
+            k
+        });
+    let mut current: HashMap<Cell, Totals> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT k.shop_id, k.day, k.agent_id, k.totals FROM kpi_days k
+             JOIN UNNEST($1::BIGINT[], $2::DATE[], $3::BIGINT[]) AS t(shop, day, agent)
+               ON k.shop_id = t.shop AND k.day = t.day AND k.agent_id = t.agent",
+            &[&keys.0, &keys.1, &keys.2],
+        )
+        .await?
+    {
+        current.insert((r.get(0), r.get(1), r.get(2)), decode(r.get(3))?);
+    }
+    let (mut gone, mut kept) = (
+        (Vec::new(), Vec::new(), Vec::new()),
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+    );
+    for (cell, delta) in &plan.cell_deltas {
+        let mut totals = current.remove(cell).unwrap_or_default();
         totals.merge(delta);
         if totals.is_empty() {
-            tx.execute(
-                "DELETE FROM kpi_days WHERE shop_id = $1 AND day = $2 AND agent_id = $3",
-                &[shop_id, day, agent_id],
-            )
-            .await?;
+            gone.0.push(cell.0);
+            gone.1.push(cell.1);
+            gone.2.push(cell.2);
         } else {
-            let totals = serde_json::to_value(&totals).unwrap_or_default();
-            tx.execute(
-                "INSERT INTO kpi_days (shop_id, day, agent_id, totals) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET totals = EXCLUDED.totals",
-                &[shop_id, day, agent_id, &totals],
-            )
-            .await?;
+            kept.0.push(cell.0);
+            kept.1.push(cell.1);
+            kept.2.push(cell.2);
+            kept.3
+                .push(serde_json::to_string(&totals).unwrap_or_default());
         }
     }
+    tx.execute(
+        "DELETE FROM kpi_days k USING UNNEST($1::BIGINT[], $2::DATE[], $3::BIGINT[]) AS t(shop, day, agent)
+         WHERE k.shop_id = t.shop AND k.day = t.day AND k.agent_id = t.agent",
+        &[&gone.0, &gone.1, &gone.2],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO kpi_days (shop_id, day, agent_id, totals)
+         SELECT shop, day, agent, totals::JSONB
+         FROM UNNEST($1::BIGINT[], $2::DATE[], $3::BIGINT[], $4::TEXT[]) AS t(shop, day, agent, totals)
+         ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET totals = EXCLUDED.totals",
+        &[&kept.0, &kept.1, &kept.2, &kept.3],
+    )
+    .await?;
     Ok(())
 }
 

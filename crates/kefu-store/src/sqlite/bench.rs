@@ -12,6 +12,7 @@ use rusqlite::params;
 
 use super::{connect, migrate};
 use crate::Result;
+use crate::bench_history::{KpiHistory, SEED_BODY, SeedConversation};
 
 /// One message of the benchmark workload.
 pub struct Row<'a> {
@@ -153,160 +154,102 @@ pub fn seed_open_obligations(
     Ok(())
 }
 
-/// The history `kefu bench kpi` reports over.
-pub struct KpiHistory {
-    pub shops: usize,
-    pub agents: usize,
-    pub conversations: usize,
-    pub messages_per_conversation: usize,
-    /// Conversations start evenly over this many days before `end_micros`.
-    pub days: i64,
-    pub end_micros: i64,
-}
-
-/// Writes a desk's history straight into a new database at `path` — shops in three time
-/// zones, buyers who come back, conversations with their messages, a first-response clock
-/// met or breached, resolutions, reopenings, ratings and complaints — as the store would have
-/// written it, so that the rollups' refresh (the triggers mark every conversation) and the
-/// reports run over real rows. Returns the shop ids.
+/// Writes `kefu bench kpi`'s history ([`crate::bench_history`]) straight into a new
+/// database at `path`, with the migration's triggers marking every conversation (so the
+/// first refresh builds the rollups from the rows). Returns the shop ids.
 pub fn seed_kpi_history(path: &str, h: &KpiHistory, clock: BenchClock<'_>) -> Result<Vec<i64>> {
     let mut conn = connect(path)?;
     migrate(&mut conn)?;
-    let zones = ["Asia/Shanghai", "America/Los_Angeles", "Europe/Berlin"];
-    let platforms = ["taobao", "ebay", "aliexpress"];
     let mut shops = Vec::new();
-    for s in 0..h.shops {
+    for (name, platform, zone) in h.shop_list() {
         conn.execute(
             "INSERT INTO shops (tenant_id, name, platform, timezone, currency, pack, created_at)
              VALUES (1, ?1, ?2, ?3, 'USD', ?2, 0)",
-            params![format!("shop {s}"), platforms[s % 3], zones[s % 3]],
+            params![name, platform, zone],
         )?;
         shops.push(conn.last_insert_rowid());
     }
-    let mut seeding = Seeding {
-        h,
-        shops: &shops,
-        clock,
-        start: h.end_micros - h.days * 86_400_000_000,
-        step: h.days * 86_400_000_000 / h.conversations.max(1) as i64,
-        buyers_per_shop: (h.conversations / h.shops.max(1) / 2).max(1),
-        customer_ids: HashMap::new(),
-        message_no: 0,
-    };
+    let mut customers: HashMap<(usize, usize), i64> = HashMap::new();
     for chunk in (0..h.conversations).collect::<Vec<_>>().chunks(5_000) {
         let tx = conn.transaction()?;
         for &i in chunk {
-            seeding.conversation(&tx, i)?;
+            write_conversation(&tx, &h.conversation(i), &shops, &mut customers, clock)?;
         }
         tx.commit()?;
     }
     Ok(shops)
 }
 
-/// What [`seed_kpi_history`] keeps between conversations.
-struct Seeding<'a> {
-    h: &'a KpiHistory,
-    shops: &'a [i64],
-    clock: BenchClock<'a>,
-    start: i64,
-    step: i64,
-    buyers_per_shop: usize,
-    customer_ids: HashMap<(usize, usize), i64>,
-    message_no: u64,
-}
-
-impl Seeding<'_> {
-    /// Writes conversation `i`: its buyer (new or returning), messages, first-response
-    /// clock, resolution and rating.
-    fn conversation(&mut self, tx: &rusqlite::Connection, i: usize) -> Result<()> {
-        let h = self.h;
-        let s = i % h.shops.max(1);
-        let shop_id = self.shops[s];
-        let at = self.start + i as i64 * self.step;
-        let buyer = (i / h.shops.max(1)).wrapping_mul(2_654_435_761) % self.buyers_per_shop;
-        let customer_id = match self.customer_ids.get(&(s, buyer)) {
-            Some(&id) => id,
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO customers (shop_id, handle, created_at) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![shop_id, format!("buyer-{buyer}"), at])?;
-                let id = tx.last_insert_rowid();
-                self.customer_ids.insert((s, buyer), id);
-                id
-            }
-        };
-        // A spread of reply times: most within minutes, some after hours.
-        let reply_after = 20_000_000 * (1 + (i as i64 * 7919) % 400);
-        let resolved = i % 10 < 8;
-        let agent = (!i.is_multiple_of(7)).then(|| (1 + (i * 31) % h.agents.max(1)) as i64);
-        let n = h.messages_per_conversation.max(1);
-        let last = at + reply_after * n as i64;
-        tx.prepare_cached(
-            "INSERT INTO conversations (shop_id, customer_id, status, channel, assignee_id,
-               created_at, updated_at, last_inbound_at, message_count, replied, complaint)
-             VALUES (?1, ?2, ?3, 'api', ?4, ?5, ?6, ?5, ?7, 1, ?8)",
-        )?
-        .execute(params![
-            shop_id,
-            customer_id,
-            if resolved { "resolved" } else { "open" },
-            agent,
-            at,
-            last,
-            n as i64,
-            i.is_multiple_of(6)
-        ])?;
-        let conversation_id = tx.last_insert_rowid();
-        let mut message = tx.prepare_cached(
-            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
-             VALUES (?1, ?2, ?3, 'api', ?4, 'en', ?5, ?6)",
-        )?;
-        for k in 0..n {
-            self.message_no += 1;
-            message.execute(params![
-                conversation_id,
-                shop_id,
-                if k % 2 == 0 { "inbound" } else { "outbound" },
-                "Hello, where is my parcel? It has not moved for three days.",
-                format!("kpi-{}", self.message_no),
-                at + reply_after * k as i64
-            ])?;
+/// Writes one generated conversation: its buyer (when new), messages, first-response clock,
+/// resolution and rating.
+fn write_conversation(
+    tx: &rusqlite::Connection,
+    c: &SeedConversation,
+    shops: &[i64],
+    customers: &mut HashMap<(usize, usize), i64>,
+    clock: BenchClock<'_>,
+) -> Result<()> {
+    let shop_id = shops[c.shop];
+    let customer_id = match customers.get(&(c.shop, c.buyer)) {
+        Some(&id) => id,
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO customers (shop_id, handle, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![shop_id, format!("buyer-{}", c.buyer), c.at])?;
+            let id = tx.last_insert_rowid();
+            customers.insert((c.shop, c.buyer), id);
+            id
         }
-        let due = at + 3_600_000_000 * 3;
-        let met = at + reply_after <= due;
-        tx.prepare_cached(
-            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, closed_at)
-             VALUES (?1, ?2, ?3, 'platform', ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
+    };
+    tx.prepare_cached(
+        "INSERT INTO conversations (shop_id, customer_id, status, channel, assignee_id,
+           created_at, updated_at, last_inbound_at, message_count, replied, complaint)
+         VALUES (?1, ?2, ?3, 'api', ?4, ?5, ?6, ?5, ?7, 1, ?8)",
+    )?
+    .execute(params![
+        shop_id,
+        customer_id,
+        c.status(),
+        c.agent,
+        c.at,
+        c.last_at(),
+        c.messages as i64,
+        c.complaint
+    ])?;
+    let conversation_id = tx.last_insert_rowid();
+    let mut message = tx.prepare_cached(
+        "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
+         VALUES (?1, ?2, ?3, 'api', ?4, 'en', ?5, ?6)",
+    )?;
+    for k in 0..c.messages {
+        message.execute(params![
             conversation_id,
-            self.clock.0,
-            self.clock.1.as_str(),
-            due,
-            if met { "met" } else { "breached" },
-            at,
-            if met { at + reply_after } else { due }
+            shop_id,
+            SeedConversation::direction(k),
+            SEED_BODY,
+            format!("kpi-{}-{k}", c.index),
+            c.message_at(k)
         ])?;
-        let mut event = tx.prepare_cached(
-            "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, ?3, 'bench', ?4)",
-        )?;
-        if resolved {
-            event.execute(params![
-                conversation_id,
-                last,
-                kefu_core::event_kind::STATUS_CHANGED,
-                r#"{"from":"open","to":"resolved"}"#
-            ])?;
-            if i.is_multiple_of(4) {
-                event.execute(params![
-                    conversation_id,
-                    last + 60_000_000,
-                    kefu_core::event_kind::CSAT_RATED,
-                    format!(r#"{{"score":{}}}"#, 1 + (i * 13) % 5)
-                ])?;
-            }
-        }
-        Ok(())
     }
+    tx.prepare_cached(
+        "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, closed_at)
+         VALUES (?1, ?2, ?3, 'platform', ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        conversation_id,
+        clock.0,
+        clock.1.as_str(),
+        c.due(),
+        c.clock_state(),
+        c.at,
+        c.clock_closed_at()
+    ])?;
+    let mut event = tx.prepare_cached(
+        "INSERT INTO events (conversation_id, at, kind, actor, data) VALUES (?1, ?2, ?3, 'bench', ?4)",
+    )?;
+    for (at, kind, data) in c.events() {
+        event.execute(params![conversation_id, at, kind, data])?;
+    }
+    Ok(())
 }

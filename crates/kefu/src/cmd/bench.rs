@@ -117,6 +117,10 @@ pub enum Command {
         days: i64,
         #[arg(long, default_value_t = 50)]
         runs: usize,
+        /// An empty database to write the history into (default: a temporary SQLite file;
+        /// `postgres://…` measures PostgreSQL).
+        #[arg(long)]
+        db: Option<String>,
     },
     /// Time from starting `kefu serve` to its first healthy answer: on an empty database and
     /// on one holding `--conversations` open conversations (or on `--db` if given).
@@ -206,8 +210,9 @@ async fn run_one(cmd: Command) -> anyhow::Result<()> {
             agents,
             days,
             runs,
+            db,
         } => {
-            let history = kefu_store::sqlite::bench::KpiHistory {
+            let history = kefu_store::bench_history::KpiHistory {
                 shops: shops.max(1),
                 agents: agents.max(1),
                 conversations: conversations.max(1),
@@ -215,7 +220,7 @@ async fn run_one(cmd: Command) -> anyhow::Result<()> {
                 days: days.max(31),
                 end_micros: 0,
             };
-            super::bench_kpi::kpi(history, runs.max(2)).await
+            super::bench_kpi::kpi(history, runs.max(2), db).await
         }
         Command::Lang { calls } => tokio::task::block_in_place(|| lang(calls.max(1))),
         Command::Deadlines { iterations } => {

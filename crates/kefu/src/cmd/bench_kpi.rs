@@ -1,5 +1,5 @@
-//! `kefu bench kpi` (issue 12): the supervisor's 30-day report over a large history on
-//! SQLite. The history is written as raw rows (the store's ingest would take a quarter of an
+//! `kefu bench kpi` (issue 12): the supervisor's 30-day report over a large history, on
+//! SQLite (default) or PostgreSQL (`--db postgres://…`). The history is written as raw rows (the store's ingest would take a quarter of an
 //! hour for ten million messages); the migration's triggers mark every conversation, so the
 //! first refresh builds the rollups from those rows exactly as `kefu kpi --rebuild` does.
 //! Then the report — the desk's own `kpi_report`, as the API and the pages call it — runs
@@ -11,7 +11,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use kefu_kpi::{Period, Targets, kpis};
 use kefu_server::desk::reports::{KpiRequest, kpi_report};
-use kefu_store::sqlite::bench::{KpiHistory, seed_kpi_history};
+use kefu_store::bench_history::KpiHistory;
+use kefu_store::sqlite::bench::seed_kpi_history;
 use kefu_store::{DEFAULT_TENANT, KpiQuery};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -19,19 +20,28 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     (sorted[idx] * 100.0).round() / 100.0
 }
 
-pub async fn kpi(mut history: KpiHistory, runs: usize) -> anyhow::Result<()> {
-    let (url, path) = super::bench::bench_db(None, "kpi")?;
-    let path = path.unwrap_or_default();
+pub async fn kpi(mut history: KpiHistory, runs: usize, db: Option<String>) -> anyhow::Result<()> {
+    let (url, path) = super::bench::bench_db(db, "kpi")?;
     // The history ends on an hour that is no shop's midnight.
     let end: DateTime<Utc> = "2026-11-30T07:00:00Z".parse()?;
     history.end_micros = end.timestamp_micros();
     let started = Instant::now();
-    let seeded = {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || {
-            seed_kpi_history(&path, &history, super::bench::BENCH_CLOCK).map(|_| history)
-        })
-        .await??
+    let seeded = match path {
+        Some(path) => {
+            tokio::task::spawn_blocking(move || {
+                seed_kpi_history(&path, &history, super::bench::BENCH_CLOCK).map(|_| history)
+            })
+            .await??
+        }
+        None => {
+            kefu_store::postgres::bench::seed_kpi_history(
+                &url,
+                &history,
+                super::bench::BENCH_CLOCK,
+            )
+            .await?;
+            history
+        }
     };
     let seed_seconds = started.elapsed().as_secs_f64();
     let store = kefu_store::open(&url).await?;
