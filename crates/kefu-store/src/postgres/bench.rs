@@ -18,26 +18,20 @@ fn at(micros: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default()
 }
 
+/// Columns of ids, times and texts.
+type Ids = Vec<i64>;
+type Times = Vec<DateTime<Utc>>;
+type Names = Vec<&'static str>;
+type Texts = Vec<String>;
+
 /// The rows of a chunk of conversations, column by column.
 #[derive(Default)]
 struct Chunk {
-    customers: (Vec<i64>, Vec<i64>, Vec<String>, Vec<DateTime<Utc>>),
+    customers: (Ids, Ids, Texts, Times),
     conversations: Conversations,
-    messages: (
-        Vec<i64>,
-        Vec<i64>,
-        Vec<&'static str>,
-        Vec<String>,
-        Vec<DateTime<Utc>>,
-    ),
-    clocks: (
-        Vec<i64>,
-        Vec<DateTime<Utc>>,
-        Vec<&'static str>,
-        Vec<DateTime<Utc>>,
-        Vec<DateTime<Utc>>,
-    ),
-    events: (Vec<i64>, Vec<DateTime<Utc>>, Vec<&'static str>, Vec<String>),
+    messages: (Ids, Ids, Names, Texts, Times),
+    clocks: (Ids, Times, Names, Times, Times),
+    events: (Ids, Times, Names, Texts),
 }
 
 #[derive(Default)]
@@ -135,60 +129,7 @@ pub async fn seed_kpi_history(
             chunk.add(i as i64 + 1, customer, shops[c.shop], &c);
         }
         let tx = client.transaction().await?;
-        let cu = &chunk.customers;
-        tx.execute(
-            "INSERT INTO customers (id, shop_id, handle, created_at)
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TIMESTAMPTZ[])",
-            &[&cu.0, &cu.1, &cu.2, &cu.3],
-        )
-        .await?;
-        let v = &chunk.conversations;
-        tx.execute(
-            "INSERT INTO conversations (id, shop_id, customer_id, status, channel, assignee_id,
-               created_at, updated_at, last_inbound_at, message_count, replied, complaint)
-             SELECT id, shop, customer, status, 'api', agent, at, last, at, n, TRUE, complaint
-             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[],
-                         $6::TIMESTAMPTZ[], $7::TIMESTAMPTZ[], $8::BIGINT[], $9::BOOLEAN[])
-               AS t(id, shop, customer, status, agent, at, last, n, complaint)",
-            &[
-                &v.id,
-                &v.shop,
-                &v.customer,
-                &v.status,
-                &v.agent,
-                &v.at,
-                &v.last,
-                &v.messages,
-                &v.complaint,
-            ],
-        )
-        .await?;
-        let m = &chunk.messages;
-        tx.execute(
-            "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
-             SELECT c, s, d, 'api', $6, 'en', e, at
-             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TIMESTAMPTZ[])
-               AS t(c, s, d, e, at)",
-            &[&m.0, &m.1, &m.2, &m.3, &m.4, &SEED_BODY],
-        )
-        .await?;
-        let o = &chunk.clocks;
-        tx.execute(
-            "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, closed_at)
-             SELECT c, $6, $7, 'platform', due, state, opened, closed
-             FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TIMESTAMPTZ[], $5::TIMESTAMPTZ[])
-               AS t(c, due, state, opened, closed)",
-            &[&o.0, &o.1, &o.2, &o.3, &o.4, &rule, &kind],
-        )
-        .await?;
-        let e = &chunk.events;
-        tx.execute(
-            "INSERT INTO events (conversation_id, at, kind, actor, data)
-             SELECT c, at, kind, 'bench', data::JSONB
-             FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TEXT[]) AS t(c, at, kind, data)",
-            &[&e.0, &e.1, &e.2, &e.3],
-        )
-        .await?;
+        write_chunk(&tx, &chunk, rule, kind).await?;
         tx.commit().await?;
     }
     client
@@ -202,4 +143,63 @@ pub async fn seed_kpi_history(
         )
         .await?;
     Ok(shops)
+}
+
+/// Inserts one chunk's rows, a statement per table.
+async fn write_chunk(tx: &super::Tx<'_>, chunk: &Chunk, rule: &str, kind: &str) -> Result<()> {
+    let cu = &chunk.customers;
+    tx.execute(
+        "INSERT INTO customers (id, shop_id, handle, created_at)
+         SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TIMESTAMPTZ[])",
+        &[&cu.0, &cu.1, &cu.2, &cu.3],
+    )
+    .await?;
+    let v = &chunk.conversations;
+    tx.execute(
+        "INSERT INTO conversations (id, shop_id, customer_id, status, channel, assignee_id,
+           created_at, updated_at, last_inbound_at, message_count, replied, complaint)
+         SELECT id, shop, customer, status, 'api', agent, at, last, at, n, TRUE, complaint
+         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[],
+                     $6::TIMESTAMPTZ[], $7::TIMESTAMPTZ[], $8::BIGINT[], $9::BOOLEAN[])
+           AS t(id, shop, customer, status, agent, at, last, n, complaint)",
+        &[
+            &v.id,
+            &v.shop,
+            &v.customer,
+            &v.status,
+            &v.agent,
+            &v.at,
+            &v.last,
+            &v.messages,
+            &v.complaint,
+        ],
+    )
+    .await?;
+    let m = &chunk.messages;
+    tx.execute(
+        "INSERT INTO messages (conversation_id, shop_id, direction, channel, body, language, external_id, created_at)
+         SELECT c, s, d, 'api', $6, 'en', e, at
+         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TIMESTAMPTZ[])
+           AS t(c, s, d, e, at)",
+        &[&m.0, &m.1, &m.2, &m.3, &m.4, &SEED_BODY],
+    )
+    .await?;
+    let o = &chunk.clocks;
+    tx.execute(
+        "INSERT INTO obligations (conversation_id, rule, clock, severity, due_at, state, opened_at, closed_at)
+         SELECT c, $6, $7, 'platform', due, state, opened, closed
+         FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TIMESTAMPTZ[], $5::TIMESTAMPTZ[])
+           AS t(c, due, state, opened, closed)",
+        &[&o.0, &o.1, &o.2, &o.3, &o.4, &rule, &kind],
+    )
+    .await?;
+    let e = &chunk.events;
+    tx.execute(
+        "INSERT INTO events (conversation_id, at, kind, actor, data)
+         SELECT c, at, kind, 'bench', data::JSONB
+         FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TEXT[]) AS t(c, at, kind, data)",
+        &[&e.0, &e.1, &e.2, &e.3],
+    )
+    .await?;
+    Ok(())
 }
