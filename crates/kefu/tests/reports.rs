@@ -136,6 +136,32 @@ fn the_kpi_report_counts_what_happened_in_the_api_and_the_cli() {
     );
     let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(cli, report);
+    // And the conversations behind a figure, as CSV: the one that missed its first response.
+    let out = kefu()
+        .args([
+            "kpi",
+            "--db",
+            &server.db,
+            "--shop",
+            &ebay.to_string(),
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--conversations",
+            "first_response_missed",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("conversation_id,"), "{csv}");
+    assert_eq!(lines.len(), 2, "{csv}");
 
     // An agent's mark counts beside the classifier's: Carol's question becomes a complaint,
     // Bob's (classified one) stops being one; the thread records both marks.

@@ -21,9 +21,13 @@ pub struct Args {
     /// (then print the report, when a period is given).
     #[arg(long)]
     rebuild: bool,
-    /// Split by agent, shop, platform or day (the shop's calendar day).
+    /// Split by agent, shop, platform, day (the shop's calendar day) or team.
     #[arg(long)]
     group_by: Option<String>,
+    /// Print, instead of the report, the conversations behind one figure as CSV, every one
+    /// (`first_response_missed`, `unresolved`, `low_rated`, `repeat_complaints`, …).
+    #[arg(long, value_name = "FIGURE")]
+    conversations: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -66,10 +70,40 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             anyhow::bail!("--shop {id}: no such shop");
         }
     }
+    if let Some(figure) = &args.conversations {
+        return print_conversations(store, shops, &req, figure).await;
+    }
     let packs = kefu_rules::PackSet::embedded()?;
     let targets = kefu_server::desk::reports::report_targets(&packs, &shops);
     let report = kpi_report(store.as_ref(), &shops, &targets, &req)
         .await
         .map_err(|e| anyhow!("{e}"))?;
     super::print_json(&report)
+}
+
+/// The drill-down's CSV on standard output, streamed as the API streams it.
+async fn print_conversations(
+    store: std::sync::Arc<dyn kefu_store::Store>,
+    shops: Vec<kefu_core::Shop>,
+    req: &KpiRequest,
+    figure: &str,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let drill = kefu_server::desk::drill::DrillRequest {
+        from: req.from,
+        to: req.to,
+        figure: figure
+            .parse()
+            .map_err(|e: String| anyhow!("--conversations: {e}"))?,
+        agent: None,
+    };
+    let mut stream = Box::pin(
+        kefu_server::desk::drill::drill_csv(store, shops, drill).map_err(|e| anyhow!("{e}"))?,
+    );
+    let mut out = std::io::stdout().lock();
+    while let Some(chunk) = stream.next().await {
+        out.write_all(&chunk?)?;
+    }
+    Ok(())
 }
