@@ -25,7 +25,7 @@ use super::{layout, unavailable};
 use crate::AppState;
 use crate::desk::DeskError;
 use crate::desk::drill::{DrillRequest, drill_csv, drill_down, kpi_csv, report_shops};
-use crate::desk::reports::{GroupBy, kpi_totals, period_of, report_targets};
+use crate::desk::reports::{GroupBy, kpi_totals, period_of, refresh_rollups, report_targets};
 use crate::desk::scorecards::scorecards;
 
 /// Conversations a drill-down page lists (the CSV has them all).
@@ -372,6 +372,8 @@ pub async fn reports_page(
     };
     let store = state.store.as_ref();
     let got = async {
+        // What was written since the scheduler's last tick counts too.
+        refresh_rollups(store, std::time::Duration::from_secs(2)).await?;
         let whole = kpi_totals(store, &a.shops, &a.period, None).await?;
         let prev = kpi_totals(store, &a.shops, &a.period.previous(), None).await?;
         let days = kpi_totals(store, &a.shops, &a.period, Some(GroupBy::Day)).await?;
@@ -454,6 +456,28 @@ pub async fn reports_page(
     layout(lang, lang.t("reports"), Some(&viewer), body).into_response()
 }
 
+/// A drill-down's question: the report's, and the figure (and agent) asked about.
+async fn drill_asked(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &ReportParams,
+) -> Result<(Asked, DrillRequest), DeskError> {
+    let a = asked(state, viewer, p).await?;
+    let figure: Figure = p
+        .figure
+        .as_deref()
+        .unwrap_or("conversations")
+        .parse()
+        .map_err(bad)?;
+    let req = DrillRequest {
+        from: a.period.from,
+        to: a.period.to,
+        figure,
+        agent: p.agent,
+    };
+    Ok((a, req))
+}
+
 /// `GET /reports/conversations`: the conversations behind one figure.
 pub async fn drill_page(
     State(state): State<AppState>,
@@ -462,19 +486,8 @@ pub async fn drill_page(
 ) -> Response {
     let lang = viewer.lang;
     let got = async {
-        let a = asked(&state, &viewer, &p).await?;
-        let figure: Figure = p
-            .figure
-            .as_deref()
-            .unwrap_or("conversations")
-            .parse()
-            .map_err(bad)?;
-        let req = DrillRequest {
-            from: a.period.from,
-            to: a.period.to,
-            figure,
-            agent: p.agent,
-        };
+        let (a, req) = drill_asked(&state, &viewer, &p).await?;
+        let figure = req.figure;
         let (rows, more) = drill_down(state.store.as_ref(), &a.shops, &req, DRILL_PAGE).await?;
         let people = state.store.agents(viewer.agent.tenant_id).await?;
         Ok::<_, DeskError>((a, figure, rows, more, people))
@@ -558,19 +571,7 @@ pub async fn drill_csv_download(
 ) -> Response {
     let lang = viewer.lang;
     let got = async {
-        let a = asked(&state, &viewer, &p).await?;
-        let figure: Figure = p
-            .figure
-            .as_deref()
-            .unwrap_or("conversations")
-            .parse()
-            .map_err(bad)?;
-        let req = DrillRequest {
-            from: a.period.from,
-            to: a.period.to,
-            figure,
-            agent: p.agent,
-        };
+        let (a, req) = drill_asked(&state, &viewer, &p).await?;
         drill_csv(state.store.clone(), a.shops, req)
     }
     .await;
