@@ -7,7 +7,7 @@
 
 pub mod admin;
 pub mod auth;
-mod chart;
+pub mod chart;
 mod connectors;
 pub mod desk;
 mod faq;

@@ -11,6 +11,7 @@ pub mod lint;
 pub mod reindex;
 pub mod rules;
 pub mod serve;
+pub mod simulate;
 
 /// Where the desk keeps its data unless told otherwise.
 pub const DEFAULT_DB: &str = "sqlite://kefu.db";
