@@ -13,6 +13,7 @@ pub mod order;
 pub mod pack;
 pub mod parse;
 pub mod plan;
+pub mod staffing;
 
 pub use bench::bench_deadlines;
 pub use calendar::{Calendar, WeeklyWindow};

@@ -364,6 +364,27 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
         "{c}"
     );
 
+    // The roster's coverage for the coming week, from the menu: a row a day, 24 hours each
+    // (the demo's agents have no shifts, so every hour is a gap).
+    let link = browser
+        .find("return document.querySelector('header.top nav a[href=\"/admin/coverage\"]');");
+    browser.click(&link);
+    browser.wait_until(&loaded("/admin/coverage"), WAIT);
+    assert_eq!(
+        eval(
+            &browser,
+            "document.querySelectorAll('#coverage-grid tbody tr').length"
+        ),
+        7
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "document.querySelectorAll('#coverage-grid tbody tr:first-child td.gap').length"
+        ),
+        24
+    );
+
     // The same page in Chinese.
     browser.goto(&format!("{base}/lang?to=zh"));
     browser.goto(&format!("{base}/reports?shop={taobao}&period=last_week"));

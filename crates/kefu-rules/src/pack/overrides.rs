@@ -98,6 +98,8 @@ pub struct ShopOverrides {
     /// The shop's own KPI targets by rule, replacing the pack's values
     /// (`{"KPI-RESOLUTION-85": 0.9}`).
     pub kpi_targets: Option<BTreeMap<String, f64>>,
+    /// The shop promises 24-hour service (STAFF-24H): its roster must cover the whole day.
+    pub promises_24h: Option<bool>,
     /// How far above a step of the platform's penalty ladder the supervisor is warned
     /// (AE-PENALTY), replacing the pack's `warn_margin`: e.g. 0.05 for five points.
     pub penalty_warn_margin: Option<f64>,

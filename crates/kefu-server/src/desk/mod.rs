@@ -24,6 +24,7 @@ pub mod pull;
 pub mod rating;
 pub mod reports;
 pub mod scorecards;
+pub mod staffing;
 pub mod sweep;
 pub mod validate;
 

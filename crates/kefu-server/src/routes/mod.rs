@@ -56,6 +56,7 @@ pub fn api() -> Router<AppState> {
         .route("/reports/kpis", get(reports::kpis))
         .route("/reports/conversations", get(reports::conversations))
         .route("/reports/scorecards", get(reports::scorecards))
+        .route("/staffing/coverage", get(reports::coverage))
         .route("/agents", post(agents::create))
         .route("/teams", post(agents::create_team))
         .route("/agents/{id}/shifts", post(agents::set_shifts))

@@ -120,3 +120,24 @@ pub async fn scorecards(
     let cards = crate::desk::scorecards::scorecards(&state, &shops).await?;
     Ok(Json(json!({ "scorecards": cards })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageParams {
+    pub shop_id: i64,
+    /// Days ahead, from today (default 14).
+    pub days: Option<u32>,
+}
+
+/// `GET /api/v1/staffing/coverage?shop_id=ID[&days=N]`: will the roster hold (supervisors).
+pub async fn coverage(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<CoverageParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))?;
+    let cover =
+        crate::desk::staffing::shop_coverage(&state, &caller, q.shop_id, q.days.unwrap_or(14))
+            .await?;
+    Ok(Json(serde_json::to_value(cover).unwrap_or_default()))
+}

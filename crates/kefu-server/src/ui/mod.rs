@@ -92,6 +92,7 @@ pub fn routes() -> Router<AppState> {
             get(admin::teams_page).post(admin::create_team),
         )
         .route("/admin/shifts", post(admin::set_shift))
+        .route("/admin/coverage", get(admin::coverage_page))
         .route("/admin/shops/settings", post(admin::update_shop))
 }
 
@@ -131,6 +132,7 @@ pub(crate) fn layout(
                             @if v.at_least(Role::Supervisor) {
                                 a href="/overview" { (lang.t("overview")) }
                                 a href="/reports" { (lang.t("reports")) }
+                                a href="/admin/coverage" { (lang.t("coverage")) }
                             }
                             a href="/" { (lang.t("shops")) }
                             a href="/admin/connectors" { (lang.t("connectors")) }

@@ -407,4 +407,11 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("not_complaint", "未标记为投诉。", "Not marked a complaint."),
     ("mark_complaint", "标记为投诉", "Mark as complaint"),
     ("unmark_complaint", "不是投诉", "Not a complaint"),
+    ("coverage", "排班覆盖", "Coverage"),
+    ("agents_on_roster", "名客服有排班", "agents with shifts"),
+    ("hours", "小时", "Hours"),
+    ("checks", "检查", "Checks"),
+    ("too_few_hours", "覆盖时间不足", "too few hours"),
+    ("short_handover", "交接重叠不足", "short hand-over"),
+    ("no_shops", "还没有店铺。", "No shops yet."),
 ];

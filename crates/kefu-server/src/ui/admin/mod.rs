@@ -16,10 +16,12 @@ use crate::error::ApiError;
 use crate::ui::auth::Viewer;
 
 mod agents;
+mod coverage;
 mod shops;
 mod teams;
 
 pub use agents::*;
+pub use coverage::*;
 pub use shops::*;
 pub use teams::*;
 
