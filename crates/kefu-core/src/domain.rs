@@ -270,6 +270,8 @@ pub mod event_kind {
     pub const FLAGGED: &str = "flagged";
     /// An agent marked the conversation a complaint, or took the mark off (KPI-REPEAT-5).
     pub const COMPLAINT_MARKED: &str = "complaint_marked";
+    /// A logged phone call was answered after ringing so long (GEN-PHONE-3RINGS).
+    pub const CALL_ANSWERED: &str = "call_answered";
 }
 
 #[derive(Debug, Clone, Serialize)]

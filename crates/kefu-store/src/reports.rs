@@ -80,10 +80,11 @@ pub const FIRST_REPLY_CLOCKS: [kefu_core::ClockKind; 2] = [
 ];
 
 /// The event kinds [`KpiRows::events`] holds.
-pub const KPI_EVENT_KINDS: [&str; 3] = [
+pub const KPI_EVENT_KINDS: [&str; 4] = [
     event_kind::STATUS_CHANGED,
     event_kind::CONVERSATION_REOPENED,
     event_kind::CSAT_RATED,
+    event_kind::CALL_ANSWERED,
 ];
 
 fn status(data: &serde_json::Value, key: &str) -> Option<ConversationStatus> {
@@ -133,6 +134,13 @@ pub fn kpi_facts(rows: KpiRows) -> Vec<ConversationFacts> {
             }
             event_kind::CONVERSATION_REOPENED if finished(status(&e.data, "from")) => {
                 f.reopened_at.push(e.at);
+            }
+            // Every call counts, beside the clocks (GEN-PHONE-3RINGS): answered in time or not.
+            event_kind::CALL_ANSWERED => {
+                if let Some(rule) = e.data["rule"].as_str() {
+                    let met = e.data["met"].as_bool().unwrap_or(false);
+                    f.clocks.push((rule.to_string(), met));
+                }
             }
             event_kind::CSAT_RATED => {
                 f.rating = e.data["score"]

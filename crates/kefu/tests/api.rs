@@ -553,23 +553,7 @@ fn agent_tokens_authenticate_and_roles_are_enforced() {
 
 #[test]
 fn the_same_api_works_on_postgresql() {
-    let admin = std::env::var("KEFU_TEST_PG_URL")
-        .expect("KEFU_TEST_PG_URL must name a PostgreSQL server (scripts/test.sh starts one)");
-    let db = format!("kefu_api_{}", std::process::id());
-    let status = std::process::Command::new("psql")
-        .args([
-            &admin,
-            "-q",
-            "-c",
-            &format!("DROP DATABASE IF EXISTS {db}"),
-            "-c",
-            &format!("CREATE DATABASE {db}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success());
-    let url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
-    let server = Server::start(&url, &[]);
+    let server = Server::postgres("api");
     let taobao = shop(&server, "taobao");
     let mut msg = inbound(taobao, "xiaoming", "亲，在吗？");
     let day = shanghai_day(3);

@@ -409,3 +409,43 @@ fn a_platform_scores_the_shop_its_way_and_warns_before_a_penalty() {
         (200, Some(0))
     );
 }
+
+#[test]
+fn a_call_answered_within_three_rings_is_met_in_the_kpi() {
+    for server in [Server::sqlite(), Server::postgres("calls")] {
+        calls_count_in_the_kpi(&server);
+    }
+}
+
+fn calls_count_in_the_kpi(server: &Server) {
+    let taobao = shop(server, "taobao");
+    for (phone, rang) in [("13800000001", 10), ("13800000002", 30)] {
+        let call = json!({
+            "shop_id": taobao, "phone": phone, "summary": "问快递什么时候到",
+            "outcome": "resolved", "rang_seconds": rang
+        });
+        let (status, logged) = server.call("POST", "/api/v1/calls", Some(&call));
+        assert_eq!(status, 201, "{logged}");
+    }
+    // A call logged without its ring time counts for nothing either way.
+    let quiet = json!({"shop_id": taobao, "phone": "13800000003", "summary": "退货", "outcome": "resolved"});
+    assert_eq!(server.call("POST", "/api/v1/calls", Some(&quiet)).0, 201);
+    let negative = json!({"shop_id": taobao, "phone": "1", "summary": "x", "outcome": "resolved", "rang_seconds": -3});
+    assert_eq!(server.call("POST", "/api/v1/calls", Some(&negative)).0, 422);
+
+    let now = chrono::Utc::now();
+    let query = format!(
+        "/api/v1/reports/kpis?shop_id={taobao}&from={}&to={}",
+        urlencode(&(now - chrono::Duration::hours(1)).to_rfc3339()),
+        urlencode(&(now + chrono::Duration::hours(1)).to_rfc3339())
+    );
+    let (status, report) = server.call("GET", &query, None);
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["conversations"], 3, "{report}");
+    let calls = &report["clocks"]["GEN-PHONE-3RINGS"];
+    assert_eq!(
+        (&calls["count"], &calls["met"]),
+        (&json!(2), &json!(1)),
+        "{report}"
+    );
+}

@@ -175,6 +175,20 @@ pub fn call_logged(callback_by: Option<DateTime<Utc>>) -> Plan {
     Plan::opening(open)
 }
 
+/// How long a phone may ring before it is answered: three rings, about 15 seconds
+/// (GEN-PHONE-3RINGS).
+pub const PHONE_RING_SECONDS: u32 = 15;
+
+/// A logged call's answer against GEN-PHONE-3RINGS: the rule, and whether the phone was
+/// answered within three rings (it rang `rang_seconds`).
+pub fn call_answered(rang_seconds: u32) -> (&'static str, bool) {
+    kefu_core::enforces!(
+        ids::GEN_PHONE_3RINGS,
+        test = "kefu-rules::plan::tests::a_call_is_answered_within_three_rings"
+    );
+    (ids::GEN_PHONE_3RINGS, rang_seconds <= PHONE_RING_SECONDS)
+}
+
 /// The plan when an after-sales case is opened on the conversation's order: the pack's
 /// after-sales clocks (TB-AFTERSALES-24-48H) start, on the order's total.
 pub fn case_opened(pack: &Pack, at: DateTime<Utc>, order: &Order) -> Plan {

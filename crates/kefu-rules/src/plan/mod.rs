@@ -45,8 +45,9 @@ use crate::deadline::{Deadline, ItemPrice};
 
 pub use checks::{ReplyChecks, ReplyFacts, reply_checks};
 pub use events::{
-    Breached, BuyerMessage, bot_reply, buyer_message, call_logged, case_moved, case_opened,
-    clock_breached, clocks_started, note, reply, status_changed,
+    Breached, BuyerMessage, PHONE_RING_SECONDS, bot_reply, buyer_message, call_answered,
+    call_logged, case_moved, case_opened, clock_breached, clocks_started, note, reply,
+    status_changed,
 };
 
 /// What an event must do to the conversation.

@@ -210,6 +210,14 @@ fn call_logged_opens_callback_clock() {
     assert!(c.explanation.contains("REC-CUSTOMER-INFO"));
 }
 
+/// GEN-PHONE-3RINGS: answered within about 15 seconds (three rings) is met.
+#[test]
+fn a_call_is_answered_within_three_rings() {
+    assert_eq!(call_answered(0), ("GEN-PHONE-3RINGS", true));
+    assert_eq!(call_answered(15), ("GEN-PHONE-3RINGS", true));
+    assert_eq!(call_answered(16), ("GEN-PHONE-3RINGS", false));
+}
+
 /// A breach escalates exactly when its obligation says so.
 #[test]
 fn breach_escalates_per_obligation() {

@@ -3,9 +3,10 @@
 //! promised to call back. The call becomes a message of the caller's conversation; a promised
 //! callback becomes a clock with that due time.
 
-use kefu_core::Channel;
+use kefu_core::{Channel, event_kind};
 use kefu_store::{ClockStart, Inbound};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::validate::{non_empty, parse_time};
 use super::{Caller, DeskError, DeskResult};
@@ -28,6 +29,8 @@ pub struct CallLog {
     /// When the shop promised to call back (RFC 3339), for an unresolved call.
     pub callback_by: Option<String>,
     pub called_at: Option<String>,
+    /// How long the phone rang before the agent answered (GEN-PHONE-3RINGS), when known.
+    pub rang_seconds: Option<u32>,
 }
 
 /// A logged call, as stored.
@@ -117,6 +120,20 @@ pub async fn log_call(state: &AppState, caller: &Caller, req: CallLog) -> DeskRe
                 trigger: CALLBACK_PROMISED.into(),
                 obligations: callback,
             })
+            .await?;
+    }
+    // How long it rang counts in the KPI beside the clocks (GEN-PHONE-3RINGS).
+    if let Some(rang) = req.rang_seconds {
+        let (rule, met) = kefu_rules::plan::call_answered(rang);
+        state
+            .store
+            .log_event(
+                stored.conversation_id,
+                called_at,
+                event_kind::CALL_ANSWERED,
+                &caller.actor,
+                json!({"rule": rule, "rang_seconds": rang, "met": met}),
+            )
             .await?;
     }
     if let Some(search) = &state.search {

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../../migrations/postgres/0018_kpi_rollups.sql"),
     ),
+    (
+        19,
+        include_str!("../../migrations/postgres/0019_kpi_calls.sql"),
+    ),
 ];
 
 impl PostgresStore {

@@ -73,13 +73,13 @@ async fn rows_of(c: &Tx<'_>, ids: &[i64]) -> Result<KpiRows> {
             first_response_met_at: r.get(9),
         })
         .collect();
-    let [a, b, k] = KPI_EVENT_KINDS;
+    let [a, b, k, call] = KPI_EVENT_KINDS;
     let events = c
         .query(
             "SELECT e.conversation_id, e.at, e.kind, e.data FROM events e
-             WHERE e.conversation_id = ANY($1) AND e.kind IN ($2, $3, $4)
+             WHERE e.conversation_id = ANY($1) AND e.kind IN ($2, $3, $4, $5)
              ORDER BY e.at, e.id",
-            &[&ids, &a, &b, &k],
+            &[&ids, &a, &b, &k, &call],
         )
         .await?
         .iter()

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../../migrations/sqlite/0018_kpi_rollups.sql"),
     ),
+    (
+        19,
+        include_str!("../../migrations/sqlite/0019_kpi_calls.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -117,12 +117,12 @@ fn events(c: &Connection, ids: &str) -> Result<Vec<KpiEventRow>> {
         "SELECT e.conversation_id, e.at, e.kind, e.data
          FROM events e
          JOIN conversations c ON c.id = e.conversation_id
-         WHERE {OF_IDS} AND e.kind IN (?2, ?3, ?4)
+         WHERE {OF_IDS} AND e.kind IN (?2, ?3, ?4, ?5)
          ORDER BY e.at, e.id"
     );
-    let [a, b, k] = KPI_EVENT_KINDS;
+    let [a, b, k, call] = KPI_EVENT_KINDS;
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![ids, a, b, k], |r| {
+    let rows = stmt.query_map(params![ids, a, b, k, call], |r| {
         let data: String = r.get(3)?;
         Ok(KpiEventRow {
             conversation_id: r.get(0)?,

@@ -19,6 +19,26 @@ pub fn kefu() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kefu"))
 }
 
+/// Creates an empty PostgreSQL database (dropping one left by an earlier run) and returns its URL.
+pub fn new_pg_database(label: &str) -> String {
+    let admin = std::env::var("KEFU_TEST_PG_URL")
+        .expect("KEFU_TEST_PG_URL must name a PostgreSQL server (scripts/test.sh starts one)");
+    let db = format!("kefu_{label}_{}", std::process::id());
+    let status = Command::new("psql")
+        .args([
+            &admin,
+            "-q",
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {db}"),
+            "-c",
+            &format!("CREATE DATABASE {db}"),
+        ])
+        .status()
+        .expect("psql");
+    assert!(status.success(), "could not create {db}");
+    format!("{}/{db}", admin.rsplit_once('/').unwrap().0)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -42,6 +62,12 @@ impl Server {
         let mut s = Server::start(&db, &[]);
         s.dir = Some(dir);
         s
+    }
+
+    /// A server on a new, empty PostgreSQL database named after `label` and this test
+    /// process, on the server `KEFU_TEST_PG_URL` names (scripts/test.sh starts one).
+    pub fn postgres(label: &str) -> Server {
+        Server::start(&new_pg_database(label), &[])
     }
 
     pub fn start(db: &str, extra: &[&str]) -> Server {
