@@ -122,6 +122,14 @@ pub enum Command {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Complaint clustering (COLLECTIVE-3LEVEL): pairwise precision and recall on the labelled
+    /// corpus, and the cost of adding one complaint among `--open` open ones.
+    Incidents {
+        #[arg(long, default_value_t = 100_000)]
+        open: usize,
+        #[arg(long, default_value_t = 2_000)]
+        adds: usize,
+    },
     /// Time from starting `kefu serve` to its first healthy answer: on an empty database and
     /// on one holding `--conversations` open conversations (or on `--db` if given).
     Startup {
@@ -221,6 +229,9 @@ async fn run_one(cmd: Command) -> anyhow::Result<()> {
                 end_micros: 0,
             };
             super::bench_kpi::kpi(history, runs.max(2), db).await
+        }
+        Command::Incidents { open, adds } => {
+            tokio::task::block_in_place(|| incidents(open, adds.max(1)))
         }
         Command::Lang { calls } => tokio::task::block_in_place(|| lang(calls.max(1))),
         Command::Deadlines { iterations } => {
@@ -516,5 +527,28 @@ async fn sweep(n: usize, due_per_sweep: usize, sweeps: usize) -> anyhow::Result<
         "breaches_per_sweep": marked_total / sweeps,
         "busy_sweep_p50_ms": percentile(&busy, 0.5),
         "busy_sweep_max_ms": percentile(&busy, 1.0),
+    }))
+}
+
+/// `kefu bench incidents`: the clustering against its bar (pairwise precision ≥ 0.9 and recall
+/// ≥ 0.8 on the labelled set; under 1 ms per added complaint at 100,000 open ones).
+fn incidents(open: usize, adds: usize) -> anyhow::Result<()> {
+    use kefu_cluster::bench::{CORPUS, add_cost, read_corpus, score};
+    let mut sets = serde_json::Map::new();
+    for (name, jsonl) in CORPUS {
+        let set = read_corpus(jsonl);
+        let (s, _) = score(&set, kefu_cluster::DEFAULT_THRESHOLD);
+        sets.insert(
+            name.to_string(),
+            serde_json::json!({"complaints": set.len(), "precision": round3(s.precision), "recall": round3(s.recall)}),
+        );
+    }
+    let (took, clusters) = add_cost(open, adds);
+    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
+    let mean = took.iter().sum::<f64>() / took.len() as f64;
+    super::print_json(&serde_json::json!({
+        "bench": "incidents", "threshold": round3(f64::from(kefu_cluster::DEFAULT_THRESHOLD)), "corpus": sets,
+        "open_complaints": open, "clusters": clusters, "adds": adds,
+        "add_microseconds": {"mean": round3(mean), "p50": round3(at(0.5)), "p99": round3(at(0.99))},
     }))
 }

@@ -1,0 +1,228 @@
+//! The concept lexicon (`data/concepts.txt`): phrases in five languages mapped to what a
+//! complaint is about, matched in one pass of an Aho-Corasick automaton over folded text.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+const SOURCE: &str = include_str!("../data/concepts.txt");
+
+/// One concept: its name (shown as an incident's cause) and its weight in the features.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub name: String,
+    pub weight: f32,
+}
+
+pub(crate) struct Lexicon {
+    pub concepts: Vec<Concept>,
+    automaton: AhoCorasick,
+    /// Per pattern: the concepts it names, whether it is Chinese (matched anywhere) and
+    /// whether it matches any word it begins (`*`).
+    patterns: Vec<Pattern>,
+    /// Per concept: the concepts it hides when present.
+    hides: Vec<Vec<usize>>,
+}
+
+struct Pattern {
+    concepts: Vec<usize>,
+    cjk: bool,
+    prefix: bool,
+}
+
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// A letter of a Latin-script word (an apostrophe belongs to the word: "hasn't").
+pub(crate) fn is_word_char(c: char) -> bool {
+    (c.is_alphanumeric() && !is_cjk(c)) || c == '\''
+}
+
+/// Lower case, full-width forms to ASCII, Latin accents dropped ("beschädigt" → "beschadigt",
+/// "reçu" → "recu"), typographic apostrophes to `'`, and everything else that is not a letter
+/// or a digit to one space. Chinese is kept as it is.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{2019}' | '\u{2018}' | '`' => '\'',
+            _ => c,
+        };
+        if c.is_alphanumeric() || c == '\'' {
+            for l in c.to_lowercase() {
+                match unaccent(l) {
+                    Some(plain) => out.push_str(plain),
+                    None => out.push(l),
+                }
+            }
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+fn unaccent(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
+        'ç' | 'ć' => "c",
+        'è' | 'é' | 'ê' | 'ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' => "i",
+        'ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => "o",
+        'ù' | 'ú' | 'û' | 'ü' => "u",
+        'ý' | 'ÿ' => "y",
+        'ß' => "ss",
+        'œ' => "oe",
+        'æ' => "ae",
+        _ => return None,
+    })
+}
+
+pub(crate) fn lexicon() -> &'static Lexicon {
+    static COMPILED: OnceLock<Lexicon> = OnceLock::new();
+    COMPILED.get_or_init(|| Lexicon::parse(SOURCE).expect("data/concepts.txt is well formed"))
+}
+
+impl Lexicon {
+    fn parse(source: &str) -> Result<Lexicon, String> {
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut phrases: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut hide_lines = Vec::new();
+        for line in source.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some((head, list)) = line.split_once(':') {
+                let (name, weight) = head
+                    .trim()
+                    .split_once(' ')
+                    .ok_or_else(|| format!("no weight in {head:?}"))?;
+                let weight: f32 = weight
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad weight in {head:?}"))?;
+                let id = concepts.len();
+                concepts.push(Concept {
+                    name: name.to_string(),
+                    weight,
+                });
+                for phrase in list.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+                    let entry = phrases.entry(phrase.to_string()).or_default();
+                    if !entry.contains(&id) {
+                        entry.push(id);
+                    }
+                }
+            } else if let Some((name, hidden)) = line.split_once(" hides ") {
+                hide_lines.push((name.trim().to_string(), hidden.to_string()));
+            } else {
+                return Err(format!("cannot read {line:?}"));
+            }
+        }
+        let find = |name: &str| {
+            concepts
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| format!("unknown concept {name}"))
+        };
+        let mut hides = vec![Vec::new(); concepts.len()];
+        for (name, hidden) in &hide_lines {
+            let id = find(name)?;
+            for other in hidden.split_whitespace() {
+                hides[id].push(find(other)?);
+            }
+        }
+        let mut keys: Vec<String> = Vec::new();
+        let mut patterns = Vec::new();
+        let mut sorted: Vec<_> = phrases.into_iter().collect();
+        sorted.sort();
+        for (phrase, ids) in sorted {
+            let prefix = phrase.ends_with('*');
+            let text = phrase.trim_end_matches('*').to_string();
+            patterns.push(Pattern {
+                concepts: ids,
+                cjk: text.chars().any(is_cjk),
+                prefix,
+            });
+            keys.push(text);
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&keys)
+            .map_err(|e| e.to_string())?;
+        Ok(Lexicon {
+            concepts,
+            automaton,
+            patterns,
+            hides,
+        })
+    }
+
+    /// The concepts a folded text names, after the `hides` lines.
+    pub(crate) fn concepts_in(&self, folded: &str) -> Vec<usize> {
+        let mut found = vec![false; self.concepts.len()];
+        for m in self.automaton.find_overlapping_iter(folded) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            if !p.cjk {
+                let before = folded[..m.start()].chars().next_back();
+                let after = folded[m.end()..].chars().next();
+                if before.is_some_and(is_word_char)
+                    || (!p.prefix && after.is_some_and(is_word_char))
+                {
+                    continue;
+                }
+            }
+            for &c in &p.concepts {
+                found[c] = true;
+            }
+        }
+        let present = found.clone();
+        for (c, hidden) in self.hides.iter().enumerate() {
+            if present[c] {
+                for &h in hidden {
+                    found[h] = false;
+                }
+            }
+        }
+        (0..found.len()).filter(|&c| found[c]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lexicon_reads_and_matches_whole_latin_words() {
+        let lex = lexicon();
+        let names = |text: &str| -> Vec<String> {
+            lex.concepts_in(&fold(text))
+                .into_iter()
+                .map(|c| lex.concepts[c].name.clone())
+                .collect()
+        };
+        assert_eq!(names("The plates were fine"), Vec::<String>::new());
+        assert!(names("My parcel is LATE").contains(&"STALLED".to_string()));
+        assert!(names("Paket beschädigt").contains(&"DAMAGED".to_string()));
+        // A delivery that shows done but did not happen is not a late parcel.
+        let delivered = names("显示已签收，但是还没到，没收到");
+        assert!(
+            delivered.contains(&"DELIVERED".to_string()),
+            "{delivered:?}"
+        );
+        assert!(!delivered.contains(&"STALLED".to_string()), "{delivered:?}");
+    }
+
+    #[test]
+    fn folding_drops_accents_and_full_width_forms() {
+        assert_eq!(fold("Reçu ÉCRASÉ！"), " recu ecrase ");
+        assert_eq!(fold("ＡＢＣ hasn’t"), " abc hasn't ");
+    }
+}

@@ -1,0 +1,73 @@
+//! The labelled corpus (`corpus/*.jsonl`, written apart from the lexicon: twelve causes and
+//! singletons in five languages) clustered in file order and scored pairwise. The bar
+//! COLLECTIVE-3LEVEL's issue sets (precision ≥ 0.9, recall ≥ 0.8) holds on `dev.jsonl`;
+//! `holdout.jsonl`, in words the lexicon never saw, must not fall below what it measures now.
+//! `KEFU_CLUSTER_DEBUG=1` prints, per cause, where its complaints went.
+
+use std::collections::BTreeMap;
+
+use kefu_cluster::bench::{CORPUS, Labelled, read_corpus, score};
+use kefu_cluster::{DEFAULT_THRESHOLD, PairScore};
+
+fn scored(name: &str) -> PairScore {
+    let (_, jsonl) = CORPUS.iter().find(|(n, _)| *n == name).unwrap();
+    let set = read_corpus(jsonl);
+    let (s, ids) = score(&set, DEFAULT_THRESHOLD);
+    eprintln!(
+        "{name}: precision {:.3}, recall {:.3}",
+        s.precision, s.recall
+    );
+    if std::env::var("KEFU_CLUSTER_DEBUG").is_ok() {
+        debug(&set, &ids);
+    }
+    s
+}
+
+fn debug(set: &[Labelled], ids: &[u32]) {
+    let mut by_cluster: BTreeMap<u32, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut by_label: BTreeMap<&str, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
+    for (i, (l, &c)) in set.iter().zip(ids).enumerate() {
+        *by_cluster
+            .entry(c)
+            .or_default()
+            .entry(&l.cause)
+            .or_default() += 1;
+        by_label
+            .entry(&l.cause)
+            .or_default()
+            .entry(c)
+            .or_default()
+            .push(i);
+    }
+    for (c, labels) in by_cluster.iter().filter(|(_, l)| l.len() > 1) {
+        eprintln!("cluster {c} mixes {labels:?}");
+    }
+    for (label, clusters) in by_label.iter().filter(|(l, _)| !l.starts_with("other")) {
+        let main = *clusters.iter().max_by_key(|(_, v)| v.len()).unwrap().0;
+        for (c, members) in clusters.iter().filter(|(c, _)| **c != main) {
+            for &i in members {
+                eprintln!("{label} [{c}] {}", set[i].text);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_labelled_complaints_cluster_by_cause() {
+    let dev = scored("dev");
+    assert!(dev.precision >= 0.9 && dev.recall >= 0.8, "dev: {dev:?}");
+    // What it measured when written (precision 0.64, recall 0.42): a regression shows here.
+    let holdout = scored("holdout");
+    assert!(
+        holdout.precision >= 0.6 && holdout.recall >= 0.4,
+        "holdout: {holdout:?}"
+    );
+}
+
+#[test]
+fn adding_a_complaint_among_many_is_cheap() {
+    // Small here (the bench measures 100,000): it checks the path, not the machine.
+    let (took, clusters) = kefu_cluster::bench::add_cost(5_000, 200);
+    assert!(clusters > 12, "{clusters}");
+    assert_eq!(took.len(), 200);
+}
