@@ -210,8 +210,6 @@ mod tests {
             tb.coverage[0].pack_table.as_deref(),
             Some("clocks.first_message")
         );
-        // Cited on a trigger nothing fires here.
-        assert!(!get(ids::COLLECTIVE_3LEVEL).enforced);
         // Cited by packs, but in a table no place applies: not enforced.
         let ret = get(ids::TB_RETURN_7D);
         assert!(!ret.enforced && ret.enforced_by.is_empty() && ret.coverage.is_empty());

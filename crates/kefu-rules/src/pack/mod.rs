@@ -8,6 +8,7 @@
 //! This module does NOT compute deadlines or amounts (see `deadline`, `compensation`,
 //! `entitlement`) and does no I/O: the text of a pack comes in as a string.
 
+mod incidents;
 mod kpi;
 mod overrides;
 mod raw;
@@ -24,6 +25,7 @@ use crate::compensation::CompensationKind;
 use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::entitlement::{Counting, StartEvent};
 
+pub use incidents::IncidentLevels;
 pub use kpi::{KpiFigure, KpiTarget, PenaltyStep, Scorecard};
 pub use overrides::{ShopOverrides, WindowSpec};
 
@@ -299,6 +301,8 @@ pub struct Pack {
     pub kpi_targets: Vec<KpiTarget>,
     /// How the platform scores the shop (`[scorecard]`).
     pub scorecard: Option<Scorecard>,
+    /// When complaints about one cause become an incident, at which level (`[incidents]`).
+    pub incidents: IncidentLevels,
 }
 
 impl Pack {

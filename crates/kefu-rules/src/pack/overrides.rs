@@ -103,6 +103,9 @@ pub struct ShopOverrides {
     /// How far above a step of the platform's penalty ladder the supervisor is warned
     /// (AE-PENALTY), replacing the pack's `warn_margin`: e.g. 0.05 for five points.
     pub penalty_warn_margin: Option<f64>,
+    /// The numbers of buyers within the pack's window at which incident levels 1, 2 and 3
+    /// start (COLLECTIVE-3LEVEL), replacing the pack's `[incidents] levels`.
+    pub incident_levels: Option<[u32; 3]>,
 }
 
 /// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
@@ -223,6 +226,9 @@ impl Pack {
         }
         if let Some(targets) = &o.kpi_targets {
             pack.set_kpi_targets(targets)?;
+        }
+        if let Some(levels) = o.incident_levels {
+            pack.incidents.buyers = super::IncidentLevels::check(levels).map_err(err)?;
         }
         if let Some(margin) = o.penalty_warn_margin {
             if !(0.0..=0.5).contains(&margin) {

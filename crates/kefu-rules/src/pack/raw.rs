@@ -58,6 +58,8 @@ struct RawPack {
     kpi_targets: Vec<super::kpi::RawKpiTarget>,
     /// `[scorecard]`: how the platform scores the shop (`super::kpi`).
     scorecard: Option<super::kpi::RawScorecard>,
+    /// `[incidents]`: the levels of a collective complaint (`super::incidents`).
+    incidents: Option<super::incidents::RawIncidents>,
 }
 
 /// `[complaint_options]`: `rule = "OPTIONS-3"`, `min_options = 3`.
@@ -365,6 +367,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         .as_ref()
         .map(|s| super::kpi::scorecard(&cx, s))
         .transpose()?;
+    let incidents = super::incidents::incidents(&cx, raw.incidents.as_ref())?;
 
     Ok(Pack {
         id: id_from_name(name),
@@ -389,6 +392,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         complaint_options,
         kpi_targets,
         scorecard,
+        incidents,
     })
 }
 

@@ -29,6 +29,7 @@ pub mod abuse;
 mod checks;
 pub mod complaint;
 mod events;
+mod incident;
 
 /// Rule IDs a pack may list in `message_checks`: each has a check of the buyer's message here.
 pub const MESSAGE_CHECKS: &[&str] = &[abuse::RULE];
@@ -48,6 +49,9 @@ pub use events::{
     Breached, BuyerMessage, PHONE_RING_SECONDS, bot_reply, buyer_message, call_answered,
     call_logged, case_moved, case_opened, clock_breached, clocks_started, note, reply,
     status_changed,
+};
+pub use incident::{
+    IncidentOwner, IncidentPlan, incident_level, incident_opened, incident_owner, incident_window,
 };
 
 /// What an event must do to the conversation.

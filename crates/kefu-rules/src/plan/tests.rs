@@ -312,3 +312,47 @@ fn the_buyer_message_plan_says_whether_it_is_a_complaint() {
         assert_eq!(complaint.open.len(), question.open.len(), "{id}");
     }
 }
+
+#[test]
+fn complaints_from_enough_buyers_are_an_incident() {
+    let packs = packs();
+    let taobao = packs.get("taobao").unwrap();
+    assert_eq!(incident_level(taobao, 4), None);
+    assert_eq!(incident_level(taobao, 5), Some(1));
+    assert_eq!(incident_level(taobao, 20), Some(2));
+    assert_eq!(incident_level(taobao, 50), Some(3));
+    assert_eq!(incident_window(taobao), Duration::hours(24));
+    let plan = incident_opened(taobao, at(), 50, None).unwrap();
+    assert_eq!(
+        (plan.level, plan.owner),
+        (3, IncidentOwner::RegionalManager)
+    );
+    assert_eq!(plan.rule, "COLLECTIVE-3LEVEL");
+    // The close clock: 72 hours from the opening, whatever the hour.
+    let close = plan.close.unwrap();
+    assert_eq!(
+        (close.rule.as_str(), close.due),
+        ("COLLECTIVE-3LEVEL", at() + Duration::hours(72))
+    );
+    assert!(incident_opened(taobao, at(), 3, None).is_none());
+    // Opened by hand: the supervisor's level, whatever the count.
+    let by_hand = incident_opened(taobao, at(), 1, Some(2)).unwrap();
+    assert_eq!(
+        (by_hand.level, by_hand.owner),
+        (2, IncidentOwner::Supervisor)
+    );
+    // A shop moves the levels; nonsense is refused.
+    let o = crate::ShopOverrides {
+        incident_levels: Some([3, 10, 30]),
+        ..Default::default()
+    };
+    assert_eq!(
+        incident_level(&taobao.with_overrides(&o).unwrap(), 10),
+        Some(2)
+    );
+    let bad = crate::ShopOverrides {
+        incident_levels: Some([10, 5, 30]),
+        ..Default::default()
+    };
+    assert!(taobao.with_overrides(&bad).is_err());
+}
