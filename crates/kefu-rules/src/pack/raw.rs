@@ -361,13 +361,11 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         .as_ref()
         .map(|o| complaint_options(&cx, o))
         .transpose()?;
-    let kpi_targets = super::kpi::targets(&cx, &raw.kpi_targets)?;
     let scorecard = raw
         .scorecard
         .as_ref()
         .map(|s| super::kpi::scorecard(&cx, s))
         .transpose()?;
-    let incidents = super::incidents::incidents(&cx, raw.incidents.as_ref())?;
 
     Ok(Pack {
         id: id_from_name(name),
@@ -390,9 +388,9 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         offhours_bot,
         message_checks,
         complaint_options,
-        kpi_targets,
+        kpi_targets: super::kpi::targets(&cx, &raw.kpi_targets)?,
         scorecard,
-        incidents,
+        incidents: super::incidents::incidents(&cx, raw.incidents.as_ref())?,
     })
 }
 
