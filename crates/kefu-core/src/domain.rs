@@ -272,6 +272,8 @@ pub mod event_kind {
     pub const COMPLAINT_MARKED: &str = "complaint_marked";
     /// A logged phone call was answered after ringing so long (GEN-PHONE-3RINGS).
     pub const CALL_ANSWERED: &str = "call_answered";
+    /// The conversation joined an incident (COLLECTIVE-3LEVEL), or left it for another.
+    pub const INCIDENT_JOINED: &str = "incident_joined";
 }
 
 #[derive(Debug, Clone, Serialize)]

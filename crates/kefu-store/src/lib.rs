@@ -18,6 +18,8 @@ mod status_sets;
 /// The rulebook's clocks and flags, stored as the plan gives them (one type, in kefu-core).
 pub use kefu_core::{ClockOpen, Flag};
 pub use postgres::PostgresStore;
+pub mod incidents;
+pub use incidents::IncidentStore;
 pub use records::*;
 pub use reports::{KpiQuery, KpiRows};
 pub use requests::*;
@@ -103,6 +105,7 @@ pub(crate) fn json_text(v: &serde_json::Value) -> String {
 
 /// The role traits, to bring their methods into scope: `use kefu_store::prelude::*;`.
 pub mod prelude {
+    pub use crate::incidents::IncidentStore;
     pub use crate::roles::{
         CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, ReportStore,
         SessionStore, Store, StoreInfo,

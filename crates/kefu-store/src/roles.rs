@@ -388,6 +388,7 @@ pub trait Store:
     + CaseStore
     + SessionStore
     + ReportStore
+    + crate::IncidentStore
     + StoreInfo
     + Send
     + Sync
@@ -403,6 +404,7 @@ impl<T> Store for T where
         + CaseStore
         + SessionStore
         + ReportStore
+        + crate::IncidentStore
         + StoreInfo
         + Send
         + Sync

@@ -22,6 +22,7 @@ mod channels;
 mod clocks;
 mod conversations;
 mod directory;
+mod incidents;
 mod reports;
 mod routing;
 mod sessions;
@@ -31,6 +32,7 @@ pub use channels::*;
 pub use clocks::*;
 pub use conversations::*;
 pub use directory::*;
+pub use incidents::*;
 pub use reports::*;
 pub use routing::*;
 pub use sessions::*;
@@ -44,6 +46,9 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(mail_cursors_are_kept_per_mailbox(s))
     }),
     ("shops", |s| Box::pin(shops(s))),
+    ("incidents_keep_their_conversations_and_timeline", |s| {
+        Box::pin(incidents_keep_their_conversations_and_timeline(s))
+    }),
     ("ingest_continues_the_buyers_conversation", |s| {
         Box::pin(ingest_continues_the_buyers_conversation(s))
     }),

@@ -73,6 +73,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/postgres/0019_kpi_calls.sql"),
     ),
+    (
+        20,
+        include_str!("../../migrations/postgres/0020_incidents.sql"),
+    ),
 ];
 
 impl PostgresStore {

@@ -30,6 +30,7 @@ mod cases;
 mod channels;
 mod conversations;
 mod directory;
+mod incidents;
 mod ingest;
 mod migrations;
 mod reports;

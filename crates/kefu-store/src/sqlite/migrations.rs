@@ -64,6 +64,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/sqlite/0019_kpi_calls.sql"),
     ),
+    (
+        20,
+        include_str!("../../migrations/sqlite/0020_incidents.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -21,6 +21,7 @@ mod channels;
 
 mod ops;
 
+mod incidents;
 mod migrations;
 mod reports;
 mod roles;
