@@ -68,6 +68,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Each shop's FAQ as the bot's matcher index.
     pub faqs: Arc<bot::FaqCache>,
+    /// Each shop's complaints clustered by cause, for incidents (COLLECTIVE-3LEVEL).
+    pub incidents: Arc<desk::incidents::Clustering>,
 }
 
 /// Rate limits of the public endpoints.
@@ -144,6 +146,7 @@ impl AppState {
             live: Arc::new(live::Hub::default()),
             limits: Arc::new(Limits::default()),
             faqs: Arc::new(bot::FaqCache::default()),
+            incidents: Arc::new(desk::incidents::Clustering::default()),
         })
     }
 }

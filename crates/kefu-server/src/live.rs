@@ -40,6 +40,11 @@ pub enum LiveKind {
     Status {
         status: kefu_core::ConversationStatus,
     },
+    /// An incident opened or rose a level (COLLECTIVE-3LEVEL): supervisors are alerted.
+    IncidentAlert {
+        incident_id: i64,
+        level: u8,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

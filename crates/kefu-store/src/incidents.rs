@@ -113,6 +113,16 @@ pub struct StoredComplaint {
     pub at: DateTime<Utc>,
     /// The conversation's first buyer message.
     pub text: String,
+    /// The courier of the conversation's order, when it has one.
+    pub carrier: Option<String>,
+    /// The SKU of the order's first line, when known.
+    pub sku: Option<String>,
+}
+
+/// The SKU of an order's first line, from the order's stored `items` JSON (both backends).
+pub(crate) fn first_sku(items: &str) -> Option<String> {
+    let items: Vec<kefu_core::OrderItem> = serde_json::from_str(items).ok()?;
+    items.into_iter().find_map(|i| i.sku)
 }
 
 #[async_trait]

@@ -547,11 +547,36 @@ fn rules_list_names_the_code_that_enforces_each_rule() {
             "{c}"
         );
     }
-    // Cited by packs on a trigger nothing fires: not enforced, and nothing claims it.
+    // An incident's close clock runs in every pack, and the rulebook and the desk both
+    // place it: the plan that levels an incident, the desk that groups the complaints.
     let collective = listed(&v, "COLLECTIVE-3LEVEL");
-    assert_eq!(collective["enforced"], false, "{collective}");
-    assert_eq!(collective["coverage"], serde_json::json!([]));
-    assert_eq!(collective["enforced_by"], serde_json::json!([]));
+    assert_eq!(collective["enforced"], true, "{collective}");
+    let files: Vec<&str> = collective["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains(&"crates/kefu-rules/src/plan/incident.rs"),
+        "{collective}"
+    );
+    assert!(
+        files.contains(&"crates/kefu-server/src/desk/incidents.rs"),
+        "{collective}"
+    );
+    // A rule nothing enforces claims no place and no pack.
+    let unenforced: Vec<&serde_json::Value> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["enforced"] == false)
+        .collect();
+    assert!(!unenforced.is_empty());
+    for r in unenforced {
+        assert_eq!(r["coverage"], serde_json::json!([]), "{r}");
+        assert_eq!(r["enforced_by"], serde_json::json!([]), "{r}");
+    }
 }
 
 fn v_packs() -> Vec<String> {

@@ -149,6 +149,15 @@ mod tests {
         "Es una vergüenza",
         "Quiero poner una queja",
         "ＦＡＫＥ product",
+        // A parcel that stopped moving.
+        "快递卡在转运中心好几天了",
+        "物流三天没有更新",
+        "包裹一直没动静",
+        "The parcel is stuck in transit",
+        "Tracking has not updated in a week",
+        "Die Sendung hängt fest",
+        "Colis bloqué depuis une semaine",
+        "El paquete está atascado",
     ];
 
     /// Questions before or about a purchase, thanks, and "no problem": not complaints.
@@ -190,6 +199,8 @@ mod tests {
         "¿Dónde está mi pedido?",
         "Gracias, todo perfecto",
         "The box says unbreakable, is that right?",
+        "物流更新了吗？",
+        "Has the tracking been updated yet?",
     ];
 
     #[test]

@@ -200,12 +200,27 @@ pub async fn mark_complaint(
     id: i64,
     complaint: bool,
 ) -> DeskResult<()> {
-    load(state, caller, id).await?;
+    let (detail, _) = load(state, caller, id).await?;
     let now = state.clock.now();
     state
         .store
         .mark_complaint(id, complaint, &caller.actor, now)
         .await?;
+    // An agent's mark counts like the classifier's for incidents (COLLECTIVE-3LEVEL).
+    let first = detail
+        .messages
+        .iter()
+        .find(|m| m.direction == kefu_core::Direction::Inbound);
+    if let (true, Some(m)) = (complaint, first) {
+        let arrived = super::incidents::Arrived {
+            shop_id: detail.conversation.shop_id,
+            conversation_id: id,
+            at: now,
+            text: &m.body,
+            facts: super::incidents::OrderFacts::of(detail.order.as_ref()),
+        };
+        super::incidents::complaint_arrived(state, arrived).await?;
+    }
     Ok(())
 }
 

@@ -100,6 +100,52 @@ fn validate(req: &InboundRequest) -> DeskResult<()> {
     Ok(())
 }
 
+/// Every desk tab following the shop sees the buyer's message at once.
+fn announce(
+    state: &AppState,
+    shop_id: i64,
+    outcome: &IngestOutcome,
+    handle: &str,
+    body: String,
+    at: DateTime<Utc>,
+) {
+    state.live.publish(crate::live::LiveEvent {
+        shop_id,
+        conversation_id: outcome.conversation_id,
+        customer_handle: handle.into(),
+        kind: crate::live::LiveKind::Message {
+            id: outcome.message_id,
+            direction: kefu_core::Direction::Inbound,
+            body,
+            at,
+            bot: false,
+        },
+    });
+}
+
+/// Clustering is best effort too: the complaint is stored either way.
+async fn cluster(state: &AppState, arrived: super::incidents::Arrived<'_>) {
+    if let Err(e) = super::incidents::complaint_arrived(state, arrived).await {
+        tracing::warn!(error = %e, "complaint not clustered");
+    }
+}
+
+/// The ingest counters `/metrics` shows, and a nudge to the search indexer.
+fn count(state: &AppState, outcome: &IngestOutcome, redactions: usize) {
+    let metrics = &state.metrics;
+    if outcome.duplicate {
+        metrics.duplicates.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    metrics.messages_ingested.fetch_add(1, Ordering::Relaxed);
+    metrics
+        .secrets_redacted
+        .fetch_add(redactions as u64, Ordering::Relaxed);
+    if let Some(search) = &state.search {
+        search.nudge();
+    }
+}
+
 kefu_core::enforces!(
     kefu_rules::ids::MULTICHANNEL,
     test = "kefu::email::buyers_mail_becomes_a_conversation_and_bad_mail_is_kept"
@@ -137,6 +183,12 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
     };
     let plan = message_plan(&rules.pack, &msg);
     let published_body = body.clone();
+    let complaint = plan.complaint.then(|| {
+        (
+            body.clone(),
+            super::incidents::OrderFacts::of(order.as_ref()),
+        )
+    });
 
     let outcome = state
         .store
@@ -161,18 +213,25 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
         })
         .await?;
     if !outcome.duplicate {
-        state.live.publish(crate::live::LiveEvent {
-            shop_id: req.shop_id,
-            conversation_id: outcome.conversation_id,
-            customer_handle: req.customer.handle.trim().into(),
-            kind: crate::live::LiveKind::Message {
-                id: outcome.message_id,
-                direction: kefu_core::Direction::Inbound,
-                body: published_body,
+        let handle = req.customer.handle.trim();
+        announce(
+            state,
+            req.shop_id,
+            &outcome,
+            handle,
+            published_body,
+            received_at,
+        );
+        if let Some((text, facts)) = complaint {
+            let arrived = super::incidents::Arrived {
+                shop_id: req.shop_id,
+                conversation_id: outcome.conversation_id,
                 at: received_at,
-                bot: false,
-            },
-        });
+                text: &text,
+                facts,
+            };
+            cluster(state, arrived).await;
+        }
     }
     if outcome.new_conversation {
         // Routing is best effort: the message is stored; a conversation nobody could take
@@ -193,20 +252,6 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
             tracing::warn!(error = %e, "off-hours reply not sent");
         }
     }
-    if outcome.duplicate {
-        state.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
-    } else {
-        state
-            .metrics
-            .messages_ingested
-            .fetch_add(1, Ordering::Relaxed);
-        state
-            .metrics
-            .secrets_redacted
-            .fetch_add(kinds.len() as u64, Ordering::Relaxed);
-        if let Some(search) = &state.search {
-            search.nudge();
-        }
-    }
+    count(state, &outcome, kinds.len());
     Ok(outcome)
 }

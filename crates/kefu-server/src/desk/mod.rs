@@ -19,6 +19,7 @@ pub mod drill;
 mod error;
 pub mod faqs;
 mod guard;
+pub mod incidents;
 pub mod ingest;
 pub mod pull;
 pub mod rating;

@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod conversations;
 pub mod faqs;
 pub mod inbound;
+pub mod incidents;
 pub mod meta;
 pub mod obligations;
 pub mod orders;
@@ -57,6 +58,10 @@ pub fn api() -> Router<AppState> {
         .route("/reports/conversations", get(reports::conversations))
         .route("/reports/scorecards", get(reports::scorecards))
         .route("/staffing/coverage", get(reports::coverage))
+        .route("/incidents", get(incidents::list).post(incidents::open))
+        .route("/incidents/{id}", get(incidents::show))
+        .route("/incidents/{id}/actions", post(incidents::act))
+        .route("/incidents/{id}/reply", post(incidents::reply))
         .route("/agents", post(agents::create))
         .route("/teams", post(agents::create_team))
         .route("/agents/{id}/shifts", post(agents::set_shifts))

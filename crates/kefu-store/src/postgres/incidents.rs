@@ -393,10 +393,12 @@ impl IncidentStore for PostgresStore {
         let client = self.conn().await?;
         Ok(client
             .query(
-                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body FROM conversations c
+                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items
+                 FROM conversations c
                  JOIN LATERAL (SELECT created_at, body FROM messages
                                WHERE conversation_id = c.id AND direction = 'inbound'
                                ORDER BY id LIMIT 1) m ON true
+                 LEFT JOIN orders o ON o.id = c.order_id
                  WHERE c.complaint AND m.created_at >= $1
                  ORDER BY m.created_at, c.id",
                 &[&since],
@@ -409,6 +411,8 @@ impl IncidentStore for PostgresStore {
                 customer_id: r.get(2),
                 at: r.get(3),
                 text: r.get(4),
+                carrier: r.get(5),
+                sku: r.get::<_, Option<String>>(6).as_deref().and_then(first_sku),
             })
             .collect())
     }

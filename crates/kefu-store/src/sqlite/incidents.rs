@@ -364,9 +364,11 @@ impl IncidentStore for SqliteStore {
     async fn complaints_since(&self, since: DateTime<Utc>) -> Result<Vec<StoredComplaint>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body FROM conversations c
+                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items
+                 FROM conversations c
                  JOIN messages m ON m.id = (SELECT min(id) FROM messages
                                             WHERE conversation_id = c.id AND direction = 'inbound')
+                 LEFT JOIN orders o ON o.id = c.order_id
                  WHERE c.complaint = 1 AND m.created_at >= ?1
                  ORDER BY m.created_at, c.id",
             )?;
@@ -378,6 +380,11 @@ impl IncidentStore for SqliteStore {
                         customer_id: r.get(2)?,
                         at: time(r.get(3)?),
                         text: r.get(4)?,
+                        carrier: r.get(5)?,
+                        sku: r
+                            .get::<_, Option<String>>(6)?
+                            .as_deref()
+                            .and_then(first_sku),
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;

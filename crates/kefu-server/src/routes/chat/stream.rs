@@ -137,7 +137,11 @@ impl Cursor {
                                 ),
                             );
                         }
-                        LiveKind::Typing { from: Party::Buyer } => continue,
+                        // Buyers see neither their own typing nor the desk's incidents.
+                        LiveKind::Typing { from: Party::Buyer }
+                        | LiveKind::IncidentAlert { .. } => {
+                            continue;
+                        }
                         LiveKind::Status { status } => {
                             return Some(SseEvent::default().event("status").data(
                                 json!({"conversation_id": e.conversation_id, "status": status, "rate": matches!(status, ConversationStatus::Resolved | ConversationStatus::Closed)})

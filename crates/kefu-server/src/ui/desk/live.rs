@@ -3,7 +3,8 @@
 use super::*;
 
 /// `GET /live`: server-sent events for a signed-in agent: every new message and status change
-/// in the agent's tenant (a supervisor's overview and every open tab stay current).
+/// in the agent's tenant (a supervisor's overview and every open tab stay current), and for
+/// supervisors the incidents opened or raised.
 pub async fn live(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -20,14 +21,23 @@ pub async fn live(
                 .collect()
         })
         .unwrap_or_default();
-    let events = futures_util::stream::unfold((rx, shops), |(mut rx, shops)| async move {
+    // Incidents alert the supervisors (COLLECTIVE-3LEVEL); agents are not paged with them.
+    let supervisor = viewer.at_least(kefu_core::Role::Supervisor);
+    let events = futures_util::stream::unfold((rx, shops), move |(mut rx, shops)| async move {
         loop {
             match rx.recv().await {
+                Ok(e)
+                    if matches!(e.kind, crate::live::LiveKind::IncidentAlert { .. })
+                        && !supervisor =>
+                {
+                    continue;
+                }
                 Ok(e) if shops.contains(&e.shop_id) => {
                     let kind = match &e.kind {
                         crate::live::LiveKind::Message { .. } => "message",
                         crate::live::LiveKind::Typing { .. } => "typing",
                         crate::live::LiveKind::Status { .. } => "status",
+                        crate::live::LiveKind::IncidentAlert { .. } => "incident_alert",
                     };
                     let data = serde_json::to_string(&*e).unwrap_or_default();
                     return Some((Ok(SseEvent::default().event(kind).data(data)), (rx, shops)));
