@@ -146,7 +146,7 @@
   // passes each event to the other tabs over a BroadcastChannel; when it closes, another tab
   // takes the lock. A page that is hidden (navigated away, cached) lets go of both.
   function startLive(onEvent) {
-    var kinds = ["message", "status", "typing", "resync"];
+    var kinds = ["message", "status", "typing", "resync", "incident_alert"];
     var channel = window.BroadcastChannel ? new BroadcastChannel("kefu-live") : null;
     var source = null, release = null, abort = null;
     function open() {
@@ -174,7 +174,7 @@
     }
     if (channel) channel.onmessage = function (e) { if (!source) onEvent(e.data.kind, e.data.data); };
     window.addEventListener("pagehide", close);
-    window.addEventListener("pageshow", function (e) { if (e.persisted) { lead(); if (here === null) refreshInbox(); } });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { lead(); if (here === null && inboxPage) refreshInbox(); } });
     lead();
   }
   var here = conv ? parseInt(conv.dataset.conversation, 10) : null;
@@ -202,13 +202,31 @@
       var last = msgs.length ? msgs[msgs.length - 1] : null;
       if (last && last.nextSibling) thread.insertBefore(li, last.nextSibling);
       else thread.appendChild(li);
-    } else {
+    } else if (inboxPage) {
       refreshInbox();
     }
   }
-  if (window.EventSource && (conv || document.getElementById("inbox") || document.querySelector(".inbox-empty"))) {
+  // ---- incidents: an alert for supervisors on whatever page they are on ----
+  var alerts = document.getElementById("incident-alerts");
+  function onIncident(data) {
+    var a = JSON.parse(data);
+    if (!alerts) return;
+    var id = "incident-alert-" + a.incident_id;
+    var p = document.getElementById(id) || document.createElement("p");
+    p.id = id;
+    p.textContent = alerts.dataset.label + " #" + a.incident_id + " · " + alerts.dataset.level + " " + a.level + " ";
+    var link = document.createElement("a");
+    link.href = "/incidents/" + a.incident_id;
+    link.textContent = alerts.dataset.open;
+    p.appendChild(link);
+    alerts.insertBefore(p, alerts.firstChild);
+    if (document.getElementById("incidents") || document.getElementById("incidents-empty")) refresh("incidents");
+  }
+  var inboxPage = document.getElementById("inbox") || document.querySelector(".inbox-empty");
+  if (window.EventSource && (conv || inboxPage || alerts)) {
     startLive(function (kind, data) {
-      if (kind === "message") onMessage(data);
+      if (kind === "incident_alert") onIncident(data);
+      else if (kind === "message") onMessage(data);
       else if (kind === "status") {
         var s = JSON.parse(data);
         if (here !== null && s.conversation_id === here) {
@@ -216,21 +234,26 @@
           st.dataset.status = s.status;
           st.textContent = (window.KEFU_STATUS || {})[s.status] || s.status;
         }
-        if (here === null) refreshInbox();
+        if (here === null && inboxPage) refreshInbox();
       } else if (kind === "resync") {
-        if (here === null) refreshInbox();
+        if (here === null && inboxPage) refreshInbox();
       }
     });
   }
-  var refreshing = false;
-  function refreshInbox() {
-    if (refreshing) return;
+  var refreshing = false, again = false;
+  function refreshInbox() { refresh("inbox"); }
+  // Fetches the page again and puts its fresh table (`id`) in place of the shown one. An
+  // event that comes while a fetch is on its way asks for one more after it: the page may
+  // have been read before that event's change.
+  function refresh(id) {
+    if (refreshing) { again = true; return; }
     refreshing = true;
+    again = false;
     setTimeout(function () {
       fetch(location.href, { headers: { Accept: "text/html" } }).then(function (r) { return r.text(); }).then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById("inbox");
-        var old = document.getElementById("inbox");
+        var fresh = doc.getElementById(id);
+        var old = document.getElementById(id);
         // The table changes, appears or empties: whatever the server shows now replaces it.
         if (fresh && old) old.replaceWith(fresh);
         else if (fresh !== old) location.reload();
@@ -238,6 +261,7 @@
         tick();
         localTimes();
         refreshing = false;
+        if (again) refresh(id);
       }).catch(function () { refreshing = false; });
     }, 300);
   }

@@ -650,6 +650,13 @@ fn sign_in_sessions_csrf_lockout_and_the_faq_page() {
     );
     assert!(overview.body.contains("taobao shop"));
     assert_eq!(request(&server, "GET", "/overview", &tom, &[]).status, 403);
+    // So are incidents (COLLECTIVE-3LEVEL): agents are not shown them, nor their forms.
+    assert_eq!(request(&server, "GET", "/incidents", &lin, &[]).status, 200);
+    assert_eq!(request(&server, "GET", "/incidents", &tom, &[]).status, 403);
+    assert_eq!(
+        request(&server, "GET", "/incidents?state=nonsense", &lin, &[]).status,
+        400
+    );
 
     // Signing out ends the session.
     let out = request(&server, "POST", "/logout", &lin, &[("csrf", &csrf)]);
@@ -1599,6 +1606,7 @@ fn every_page_in_chinese_is_chinese() {
     for path in [
         "/".to_string(),
         "/overview".to_string(),
+        "/incidents".to_string(),
         "/admin/shops".to_string(),
         format!("/admin/shops?edit={taobao}"),
         "/admin/agents".to_string(),

@@ -2,8 +2,10 @@
 //! nothing fetched. Every page needs a signed-in session ([`auth::Viewer`]); every form that
 //! changes something carries the session's CSRF token and is refused without it.
 //!
-//! Pages so far: sign-in and sign-out, the home page (the tenant's shops), each shop's FAQ
-//! (the bot's answers; supervisors edit them) and the marketplace connectors with their health.
+//! Pages: sign-in and sign-out, the home page (the tenant's shops), the agent's desk (inbox,
+//! conversation, overview), reports, incidents, each shop's FAQ (the bot's answers;
+//! supervisors edit them), the admin pages and the marketplace connectors with their health.
+//! Every signed-in page loads the desk script (countdowns, local times, the live stream).
 
 pub mod admin;
 pub mod auth;
@@ -12,6 +14,7 @@ mod connectors;
 pub mod desk;
 mod faq;
 pub mod i18n;
+mod incidents;
 mod rate;
 mod reports;
 pub(crate) mod scorecards;
@@ -66,6 +69,13 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/lint", post(desk::lint))
         .route("/live", get(desk::live))
         .route("/overview", get(desk::overview))
+        .route(
+            "/incidents",
+            get(incidents::incidents_page).post(incidents::open_incident),
+        )
+        .route("/incidents/{id}", get(incidents::incident_page))
+        .route("/incidents/{id}/reply", post(incidents::reply_to_all))
+        .route("/incidents/{id}/actions", post(incidents::incident_action))
         .route("/reports", get(reports::reports_page))
         .route(
             "/rate/{id}/{token}",
@@ -122,6 +132,7 @@ pub(crate) fn layout(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (lang.t("app")) }
                 link rel="stylesheet" href="/assets/app.css";
+                @if viewer.is_some() { script src="/assets/desk.js" defer {} }
             }
             body {
                 header.top {
@@ -132,6 +143,7 @@ pub(crate) fn layout(
                             @if v.at_least(Role::Supervisor) {
                                 a href="/overview" { (lang.t("overview")) }
                                 a href="/reports" { (lang.t("reports")) }
+                                a href="/incidents" { (lang.t("incidents")) }
                                 a href="/admin/coverage" { (lang.t("coverage")) }
                             }
                             a href="/" { (lang.t("shops")) }
@@ -156,6 +168,11 @@ pub(crate) fn layout(
                     a.lang href=(format!("/lang?to={}", if lang == Lang::Zh { "en" } else { "zh" })) lang=(if lang == Lang::Zh { "en" } else { "zh" }) {
                         @if lang == Lang::Zh { "English" } @else { "中文" }
                     }
+                }
+                // Incidents opened or raised while a supervisor works (COLLECTIVE-3LEVEL): the
+                // desk script writes each alert from the live stream here.
+                @if viewer.is_some_and(|v| v.at_least(Role::Supervisor)) {
+                    div #incident-alerts role="status" aria-live="polite" data-label=(lang.t("incident_alert")) data-level=(lang.t("level")) data-open=(lang.t("open_it")) {}
                 }
                 main id="main" { (body) }
             }

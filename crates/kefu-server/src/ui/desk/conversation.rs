@@ -99,7 +99,7 @@ pub(super) fn deliveries(detail: &ConversationDetail) -> std::collections::HashM
 }
 
 /// Who did something in the thread's log, for people: the agent's name, 机器人, 买家, 系统.
-pub(super) fn actor_label(lang: Lang, actor: &str, agents: &[kefu_core::Agent]) -> String {
+pub(crate) fn actor_label(lang: Lang, actor: &str, agents: &[kefu_core::Agent]) -> String {
     if let Some(id) = actor
         .strip_prefix("agent:")
         .and_then(|n| n.parse::<i64>().ok())
@@ -248,7 +248,6 @@ pub(super) async fn conversation_view(
             }
         }
         script { (PreEscaped(format!("window.KEFU_CSRF={};window.KEFU_STATUS={};", json!(viewer.csrf), status_labels(lang)))) }
-        script src="/assets/desk.js" defer {}
     };
     (
         status,

@@ -110,7 +110,6 @@ pub async fn inbox(
         (keys_hint(lang))
         (rows_table(lang, &rows, zone, now))
         @if let Some(link) = next_link { p { a href=(link) rel="next" { (lang.t("next_page")) " →" } } }
-        script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("inbox"), Some(&viewer), body).into_response()
 }

@@ -99,7 +99,6 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
                 ul { @for (shop, rule, minutes) in &targets { li { span translate="no" { (shop) } "：" code { (rule) } " " (minutes) " " (lang.t("minutes")) } } }
             }
         }
-        script src="/assets/desk.js" defer {}
     };
     layout(lang, lang.t("overview"), Some(&viewer), body).into_response()
 }
