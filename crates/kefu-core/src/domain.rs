@@ -226,6 +226,8 @@ text_enum!(
         Incident => "incident",
         /// Call a buyer back as promised on a call (REC-CUSTOMER-INFO).
         Callback => "callback",
+        /// Report back to a complaining buyer with the outcome (COMPLAINT-FLOW).
+        ReportBack => "report_back",
     }
 );
 
@@ -242,6 +244,7 @@ impl ClockKind {
             ClockKind::Resolution => "resolve",
             ClockKind::Incident => "close the incident",
             ClockKind::Callback => "call back",
+            ClockKind::ReportBack => "report back to the buyer",
         }
     }
 }
@@ -274,6 +277,11 @@ pub mod event_kind {
     pub const CALL_ANSWERED: &str = "call_answered";
     /// The conversation joined an incident (COLLECTIVE-3LEVEL), or left it for another.
     pub const INCIDENT_JOINED: &str = "incident_joined";
+    /// A complaint was recorded with its cause and the team it went to (COMPLAINT-FLOW); an
+    /// agent correcting the cause records it again.
+    pub const COMPLAINT_RECORDED: &str = "complaint_recorded";
+    /// A complaint ended with its resolution summary: what the buyer was told (COMPLAINT-FLOW).
+    pub const COMPLAINT_RESOLVED: &str = "complaint_resolved";
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -41,6 +41,8 @@ pub enum Trigger {
     AfterSalesRequest,
     /// Many buyers complain about one cause (COLLECTIVE-3LEVEL).
     CollectiveComplaint,
+    /// A complaint was recorded (COMPLAINT-FLOW): the buyer is owed a report back.
+    ComplaintRecorded,
 }
 
 /// Which trigger starts a clock, as written in a pack (`on = "first_message"`).
@@ -57,6 +59,7 @@ pub enum ClockStart {
     ResolutionOffered,
     AfterSalesRequest,
     CollectiveComplaint,
+    ComplaintRecorded,
 }
 
 impl ClockStart {
@@ -69,6 +72,7 @@ impl ClockStart {
             (ClockStart::ResolutionOffered, Trigger::ResolutionOffered) => true,
             (ClockStart::AfterSalesRequest, Trigger::AfterSalesRequest) => true,
             (ClockStart::CollectiveComplaint, Trigger::CollectiveComplaint) => true,
+            (ClockStart::ComplaintRecorded, Trigger::ComplaintRecorded) => true,
             _ => false,
         }
     }

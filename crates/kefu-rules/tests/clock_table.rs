@@ -36,6 +36,7 @@ const ROWS: &[Row] = &[
     ("weekend", "ebay", "{}", Trigger::ComplexIssue, None, None, "2026-11-14T23:00:00-08:00", "EBAY-ESCALATE-2H", "2026-11-15T01:00:00-08:00"),
     ("holiday", "ebay", "{}", Trigger::ResolutionOffered, None, None, "2026-12-31T22:00:00-08:00", "EBAY-FOLLOWUP-48H", "2027-01-02T22:00:00-08:00"),
     ("weekend", "ebay", "{}", Trigger::CollectiveComplaint, None, None, "2026-11-13T23:00:00-08:00", "COLLECTIVE-3LEVEL", "2026-11-16T23:00:00-08:00"),
+    ("cross-midnight+weekend", "taobao", "{}", Trigger::ComplaintRecorded, None, None, "2026-11-14T22:30:00+08:00", "COMPLAINT-FLOW", "2026-11-15T22:30:00+08:00"),
     // Taobao: TB-HOURS 09:00–23:00 every day; the source names no days off.
     ("cross-midnight+weekend", "taobao", "{}", FIRST, None, None, "2026-11-13T22:58:00+08:00", "TB-FRT-5M", "2026-11-14T09:03:00+08:00"),
     ("holiday (none on TB-HOURS)", "taobao", "{}", FIRST, None, None, "2026-10-01T10:00:00+08:00", "TB-FRT-5M", "2026-10-01T10:05:00+08:00"),

@@ -30,13 +30,14 @@ impl Lcg {
     }
 }
 
-const TRIGGERS: [Trigger; 6] = [
+const TRIGGERS: [Trigger; 7] = [
     Trigger::BuyerMessage { first: true },
     Trigger::BuyerMessage { first: false },
     Trigger::ComplexIssue,
     Trigger::ResolutionOffered,
     Trigger::AfterSalesRequest,
     Trigger::CollectiveComplaint,
+    Trigger::ComplaintRecorded,
 ];
 
 #[test]

@@ -223,6 +223,22 @@ pub struct ClockStart {
     pub obligations: Vec<ClockOpen>,
 }
 
+/// A step of a conversation's flow that moves its clocks (COMPLAINT-FLOW: a complaint
+/// recorded opens the report-back clock, its resolution summary meets it), recorded as one
+/// event of `kind` with `data` and the obligations met and opened, in one transaction.
+#[derive(Debug, Clone)]
+pub struct FlowStep {
+    pub conversation_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub data: serde_json::Value,
+    /// Clocks the step satisfies; the rules decide.
+    pub closes: Vec<ClockKind>,
+    /// Clocks the step starts (a rule already running is not started twice).
+    pub opens: Vec<ClockOpen>,
+}
+
 /// Which obligations to list across conversations.
 #[derive(Debug, Clone, Default)]
 pub struct ObligationFilter {

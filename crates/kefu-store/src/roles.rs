@@ -45,6 +45,18 @@ pub trait ConversationStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Gives the conversation to a member of team `team_id` (of the conversation's tenant)
+    /// with room, the one routing would pick among them, with an `assigned` event naming
+    /// `actor` and the team. When none has room it stays with whoever has it. Returns who has
+    /// it now; an unknown team or one of another tenant is `NotFound`.
+    async fn assign_to_team(
+        &self,
+        conversation_id: i64,
+        team_id: i64,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Option<i64>>;
+
     /// Sets an agent available or away. Going away hands the agent's open conversations to
     /// others (or leaves them unassigned); returns the conversations moved.
     async fn set_availability(
@@ -77,6 +89,9 @@ pub trait ConversationStore: Send + Sync {
     /// Opens clocks on a conversation (skipping rules already running), with their event.
     /// Returns the new obligations' ids.
     async fn start_clocks(&self, start: ClockStart) -> Result<Vec<i64>>;
+
+    /// Records a step of the conversation's flow with the clocks it moves ([`FlowStep`]).
+    async fn record_step(&self, step: FlowStep) -> Result<()>;
 
     /// Moves a conversation to another status (resolve, close, escalate) and logs who did it.
     async fn set_status(&self, change: StatusChange) -> Result<()>;

@@ -75,6 +75,19 @@ pub fn choose(need: &Need<'_>, candidates: &[Candidate]) -> Option<i64> {
     best(need.language, need.shop_mode, with_room())
 }
 
+/// The member of the team the candidates were read for (`in_team`) to give a conversation to,
+/// or `None` when none of them has room: a complaint routed to the team for its cause
+/// (COMPLAINT-FLOW) then stays with whoever has it rather than going to someone else.
+pub fn choose_in_team(language: Option<&str>, mode: Mode, candidates: &[Candidate]) -> Option<i64> {
+    best(
+        language,
+        mode,
+        candidates
+            .iter()
+            .filter(|c| c.in_team && c.open_load < c.max_open),
+    )
+}
+
 fn best<'c>(
     language: Option<&str>,
     mode: Mode,

@@ -8,6 +8,7 @@
 //! This module does NOT compute deadlines or amounts (see `deadline`, `compensation`,
 //! `entitlement`) and does no I/O: the text of a pack comes in as a string.
 
+mod complaints;
 mod incidents;
 mod kpi;
 mod overrides;
@@ -25,6 +26,7 @@ use crate::compensation::CompensationKind;
 use crate::deadline::{ClockKind, ClockStart, Severity};
 use crate::entitlement::{Counting, StartEvent};
 
+pub use complaints::{ComplaintCause, ComplaintFlow};
 pub use incidents::IncidentLevels;
 pub use kpi::{KpiFigure, KpiTarget, PenaltyStep, Scorecard};
 pub use overrides::{ShopOverrides, WindowSpec};
@@ -239,6 +241,7 @@ pub mod tables {
             ClockStart::ResolutionOffered => "clocks.resolution_offered",
             ClockStart::AfterSalesRequest => "clocks.after_sales_request",
             ClockStart::CollectiveComplaint => "clocks.collective_complaint",
+            ClockStart::ComplaintRecorded => "clocks.complaint_recorded",
         }
     }
     /// `[[compensations]]`: after-sales amounts (`crate::compensation`).
@@ -257,6 +260,8 @@ pub mod tables {
     pub const KPI_TARGETS: &str = "kpi_targets";
     /// `[scorecard]`: the platform's scorecard and its penalty ladder (AE-PENALTY).
     pub const SCORECARD: &str = "scorecard";
+    /// `[complaints]`: a complaint's cause teams and who is still unhappy (COMPLAINT-FLOW).
+    pub const COMPLAINTS: &str = "complaints";
 }
 
 /// A validated policy pack.
@@ -303,6 +308,8 @@ pub struct Pack {
     pub scorecard: Option<Scorecard>,
     /// When complaints about one cause become an incident, at which level (`[incidents]`).
     pub incidents: IncidentLevels,
+    /// Which team answers for a complaint's cause, who is still unhappy (`[complaints]`).
+    pub complaints: ComplaintFlow,
 }
 
 impl Pack {

@@ -106,6 +106,10 @@ pub struct ShopOverrides {
     /// The numbers of buyers within the pack's window at which incident levels 1, 2 and 3
     /// start (COLLECTIVE-3LEVEL), replacing the pack's `[incidents] levels`.
     pub incident_levels: Option<[u32; 3]>,
+    /// The team that answers for a complaint's cause (COMPLAINT-FLOW), by the team's name,
+    /// replacing the pack's `[complaints] teams` for the causes named
+    /// (`{"logistics": "物流组"}`; an empty name: no team for that cause).
+    pub complaint_teams: Option<BTreeMap<String, String>>,
 }
 
 /// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
@@ -229,6 +233,9 @@ impl Pack {
         }
         if let Some(levels) = o.incident_levels {
             pack.incidents.buyers = super::IncidentLevels::check(levels).map_err(err)?;
+        }
+        if let Some(teams) = &o.complaint_teams {
+            pack.complaints.set_teams(teams).map_err(err)?;
         }
         if let Some(margin) = o.penalty_warn_margin {
             if !(0.0..=0.5).contains(&margin) {

@@ -60,6 +60,8 @@ struct RawPack {
     scorecard: Option<super::kpi::RawScorecard>,
     /// `[incidents]`: the levels of a collective complaint (`super::incidents`).
     incidents: Option<super::incidents::RawIncidents>,
+    /// `[complaints]`: the complaint flow's cause teams (`super::complaints`).
+    complaints: Option<super::complaints::RawComplaints>,
 }
 
 /// `[complaint_options]`: `rule = "OPTIONS-3"`, `min_options = 3`.
@@ -167,6 +169,13 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     pub(super) fn err(&self, at: &S, reason: impl Into<String>) -> PackError {
         PackError::at(self.file, self.text, Some(at.span().start), reason)
+    }
+
+    /// The rule a clock cites: it keeps a time limit, an `sla` rule's or the deadline inside
+    /// a process (COMPLAINT-FLOW's "report back on time").
+    fn clock_rule(&self, id: &S) -> Result<String, PackError> {
+        self.rule(id, "sla")
+            .or_else(|e| self.rule(id, "process").map_err(|_| e))
     }
 
     pub(super) fn rule(&self, id: &S, wanted: &str) -> Result<String, PackError> {
@@ -283,6 +292,24 @@ fn condition(cx: &Ctx<'_>, rule: &S, rc: &RawCondition) -> Result<Condition, Pac
     })
 }
 
+/// The channels a clock is limited to; none given: every channel.
+fn clock_channels(
+    cx: &Ctx<'_>,
+    list: Option<&Spanned<Vec<Channel>>>,
+) -> Result<Vec<Channel>, PackError> {
+    match list {
+        Some(list) if list.get_ref().is_empty() => {
+            let at = PackError::at(cx.file, cx.text, Some(list.span().start), "");
+            Err(PackError {
+                reason: "`channels` is empty: the clock would never open (leave it out for every channel)".into(),
+                ..at
+            })
+        }
+        Some(list) => Ok(list.get_ref().clone()),
+        None => Ok(Vec::new()),
+    }
+}
+
 pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let raw: RawPack = toml::from_str(text)
         .map_err(|e| PackError::at(name, text, e.span().map(|s| s.start), e.message().trim()))?;
@@ -290,7 +317,6 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     let timezone = cx.tz(&raw.timezone)?;
     let currency = cx.currency(&raw.currency)?;
     let promises: BTreeSet<String> = raw.promises.iter().map(|p| p.get_ref().clone()).collect();
-
     let (calendars, pinned, calendar_rules) = calendars(&cx, &raw, timezone)?;
     let known_calendar = |s: &S| -> Result<String, PackError> {
         let n = s.get_ref();
@@ -315,23 +341,13 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
             Some(rc) => Some(condition(&cx, &c.rule, rc)?),
             None => None,
         };
-        let channels = match &c.channels {
-            Some(list) if list.get_ref().is_empty() => {
-                let at = PackError::at(name, text, Some(list.span().start), "");
-                return Err(PackError {
-                    reason: "`channels` is empty: the clock would never open (leave it out for every channel)".into(),
-                    ..at
-                });
-            }
-            Some(list) => list.get_ref().clone(),
-            None => Vec::new(),
-        };
+        let channels = clock_channels(&cx, c.channels.as_ref())?;
         let duration = cx.with(&c.duration, parse::duration)?;
         if duration <= chrono::Duration::zero() {
             return Err(cx.err(&c.duration, "a clock needs a positive duration"));
         }
         clocks.push(ClockRule {
-            rule: cx.rule(&c.rule, "sla")?,
+            rule: cx.clock_rule(&c.rule)?,
             kind: c.kind,
             on: c.on,
             duration,
@@ -343,9 +359,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
     }
 
     let compensations = compensations(&cx, &raw, &currency, &promises)?;
-
     let entitlements = entitlements(&cx, &raw, &promises)?;
-
     let offhours_bot = match &raw.offhours_bot {
         Some(b) => Some(OffHoursBot {
             rule: cx.rule(&b.rule, "process")?,
@@ -353,9 +367,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         }),
         None => None,
     };
-
     let message_checks = message_checks(&cx, &raw)?;
-
     let complaint_options = raw
         .complaint_options
         .as_ref()
@@ -391,6 +403,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         kpi_targets: super::kpi::targets(&cx, &raw.kpi_targets)?,
         scorecard,
         incidents: super::incidents::incidents(&cx, raw.incidents.as_ref())?,
+        complaints: super::complaints::complaints(&cx, raw.complaints.as_ref())?,
     })
 }
 

@@ -64,7 +64,7 @@ fn lexicon() -> &'static Lexicon {
 
 /// A Latin phrase stands as whole words: a space, a CJK character or the text's end on either
 /// side ("打12315" is a word after a Chinese one); the folded text is padded with spaces.
-fn whole_word(folded: &str, start: usize, end: usize) -> bool {
+pub(super) fn whole_word(folded: &str, start: usize, end: usize) -> bool {
     let boundary = |c: Option<char>| c.is_none_or(|c| c == ' ' || is_cjk(c));
     boundary(folded[..start].chars().next_back()) && boundary(folded[end..].chars().next())
 }

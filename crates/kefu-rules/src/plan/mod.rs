@@ -20,6 +20,7 @@
 //! | a phone call logged | [`call_logged`] |
 //! | an after-sales case opened / moved | [`case_opened`], [`case_moved`] |
 //! | a clock breached | [`clock_breached`] |
+//! | a complaint recorded / resolved, a buyer still unhappy | [`complaint_recorded`], [`complaint_resolved`], [`still_unhappy`] |
 //! | a reply being written or sent: what the guard checks | [`reply_checks`] |
 //!
 //! A buyer's message also goes through the checks its pack lists in `message_checks`; each
@@ -28,6 +29,7 @@
 pub mod abuse;
 mod checks;
 pub mod complaint;
+pub mod complaint_flow;
 mod events;
 mod incident;
 
@@ -45,6 +47,10 @@ use serde::Serialize;
 use crate::deadline::{Deadline, ItemPrice};
 
 pub use checks::{ReplyChecks, ReplyFacts, reply_checks};
+pub use complaint_flow::{
+    ComplaintRecord, asks_for_manager, complaint_cause, complaint_recorded, complaint_resolved,
+    still_unhappy,
+};
 pub use events::{
     Breached, BuyerMessage, PHONE_RING_SECONDS, bot_reply, buyer_message, call_answered,
     call_logged, case_moved, case_opened, clock_breached, clocks_started, note, reply,

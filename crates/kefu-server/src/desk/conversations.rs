@@ -199,8 +199,9 @@ pub async fn mark_complaint(
     caller: &Caller,
     id: i64,
     complaint: bool,
+    cause: Option<kefu_rules::pack::ComplaintCause>,
 ) -> DeskResult<()> {
-    let (detail, _) = load(state, caller, id).await?;
+    let (detail, rules) = load(state, caller, id).await?;
     let now = state.clock.now();
     state
         .store
@@ -220,6 +221,10 @@ pub async fn mark_complaint(
             facts: super::incidents::OrderFacts::of(detail.order.as_ref()),
         };
         super::incidents::complaint_arrived(state, arrived).await?;
+    }
+    // The mark records the complaint with its cause and routes it (COMPLAINT-FLOW).
+    if complaint {
+        super::complaints::record(state, &rules, &detail, &caller.actor, cause).await?;
     }
     Ok(())
 }

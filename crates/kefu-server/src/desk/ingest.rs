@@ -130,6 +130,32 @@ async fn cluster(state: &AppState, arrived: super::incidents::Arrived<'_>) {
     }
 }
 
+/// The complaint flow (COMPLAINT-FLOW) after the message is stored, best effort as the
+/// clustering is: a complaint is recorded and routed to its cause's team (after the routing of
+/// a new conversation, which it overrides), a buyer asking for a manager is escalated.
+async fn complaint_flow(
+    state: &AppState,
+    rules: &crate::shop_rules::ShopRules,
+    outcome: &IngestOutcome,
+    complaint: bool,
+    unhappy: Option<String>,
+) {
+    let id = outcome.conversation_id;
+    let result = async {
+        if complaint && let Some(detail) = state.store.conversation(id).await? {
+            super::complaints::record(state, rules, &detail, "desk", None).await?;
+        }
+        if let Some(reason) = unhappy {
+            super::complaints::escalate_unhappy(state, rules, id, reason).await?;
+        }
+        Ok::<(), super::DeskError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, conversation_id = id, "complaint flow not applied");
+    }
+}
+
 /// The ingest counters `/metrics` shows, and a nudge to the search indexer.
 fn count(state: &AppState, outcome: &IngestOutcome, redactions: usize) {
     let metrics = &state.metrics;
@@ -182,6 +208,8 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
         body: &body,
     };
     let plan = message_plan(&rules.pack, &msg);
+    // COMPLAINT-FLOW: a buyer asking for a manager goes to a supervisor.
+    let unhappy = super::complaints::unhappy_message(&rules, &body);
     let published_body = body.clone();
     let complaint = plan.complaint.then(|| {
         (
@@ -245,6 +273,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
         }
     }
     if !outcome.duplicate {
+        complaint_flow(state, &rules, &outcome, plan.complaint, unhappy).await;
         // An auto-reply that fails must not fail the buyer's message, which is stored.
         if let Err(e) =
             crate::bot::answer(state, &rules, &outcome, received_at, language.as_deref()).await

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod caller;
 pub mod calls;
 pub mod cases;
+pub mod complaints;
 pub mod conversations;
 pub mod drill;
 mod error;

@@ -62,6 +62,18 @@ pub async fn rate(
             json!({"score": score, "comment": comment}),
         )
         .await?;
+    // COMPLAINT-FLOW: a buyer still unhappy after the service goes to a supervisor.
+    let rules = state
+        .shops
+        .get(
+            state.store.as_ref(),
+            &state.packs,
+            detail.conversation.shop_id,
+        )
+        .await?;
+    if let Some(reason) = super::complaints::unhappy_rating(&rules, score) {
+        super::complaints::escalate_unhappy(state, &rules, detail.conversation.id, reason).await?;
+    }
     Ok(score)
 }
 

@@ -48,6 +48,11 @@ fn view(
         .collect();
     let mut v = serde_json::to_value(detail).unwrap_or_else(|_| json!({}));
     v["obligations"] = Value::Array(obligations);
+    // COMPLAINT-FLOW: the complaint's cause, team and resolution, as the event log tells.
+    let flow = crate::desk::complaints::ComplaintState::of(detail);
+    if flow.recorded() {
+        v["complaint_flow"] = json!(flow);
+    }
     if let Some(order) = &detail.order {
         let entitlements = crate::desk::cases::entitlements(&rules.pack, order, cases, now);
         v["entitlements"] = json!(entitlements);
@@ -115,17 +120,48 @@ pub async fn set_status(
 #[serde(deny_unknown_fields)]
 pub struct ComplaintRequest {
     pub complaint: bool,
+    /// The cause the agent gives (COMPLAINT-FLOW): `logistics`, `quality`, `billing`,
+    /// `service` or `other`; without it the buyer's words decide.
+    pub cause: Option<String>,
 }
 
-/// `POST /api/v1/conversations/{id}/complaint` `{"complaint": bool}`: the agent's mark.
+/// `POST /api/v1/conversations/{id}/complaint` `{"complaint": bool, "cause"?}`: the agent's
+/// mark; a complaint is recorded with its cause and routed to the cause's team.
 pub async fn mark_complaint(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<ComplaintRequest>,
 ) -> ApiResult<Json<Value>> {
-    desk::mark_complaint(&state, &caller, id, req.complaint).await?;
-    Ok(Json(json!({"id": id, "complaint": req.complaint})))
+    let cause = req
+        .cause
+        .as_deref()
+        .map(crate::desk::complaints::parse_cause)
+        .transpose()?;
+    desk::mark_complaint(&state, &caller, id, req.complaint, cause).await?;
+    let (detail, _) = desk::load(&state, &caller, id).await?;
+    let flow = crate::desk::complaints::ComplaintState::of(&detail);
+    Ok(Json(
+        json!({"id": id, "complaint": req.complaint, "flow": flow, "assignee_id": detail.conversation.assignee_id}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolutionRequest {
+    pub summary: String,
+}
+
+/// `POST /api/v1/conversations/{id}/complaint/resolution` `{"summary"}`: the complaint ends
+/// with what the buyer was told; its report-back clock is met (COMPLAINT-FLOW).
+pub async fn resolve_complaint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<ResolutionRequest>,
+) -> ApiResult<Json<Value>> {
+    let flow = crate::desk::complaints::resolve(&state, &caller, id, &req.summary).await?;
+    Ok(Json(json!({"id": id, "flow": flow})))
 }
 
 /// `POST /api/v1/conversations/{id}/typing`: an agent is typing; a web chat buyer sees it.

@@ -89,6 +89,10 @@ fn conversation_api() -> Router<AppState> {
             "/conversations/{id}/complaint",
             post(conversations::mark_complaint),
         )
+        .route(
+            "/conversations/{id}/complaint/resolution",
+            post(conversations::resolve_complaint),
+        )
         .route("/conversations/{id}/typing", post(conversations::typing))
         .route("/conversations/{id}/cases", post(cases::create))
         .route("/conversations/{id}/rating", post(conversations::rate))

@@ -60,6 +60,10 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/note", post(desk::note))
         .route("/conversations/{id}/status", post(desk::set_status))
         .route("/conversations/{id}/complaint", post(desk::mark_complaint))
+        .route(
+            "/conversations/{id}/complaint/resolution",
+            post(desk::resolve_complaint),
+        )
         .route("/conversations/{id}/cases", post(desk::open_case))
         .route("/files/{id}", get(desk::file))
         .route("/conversations/{id}/assign", post(desk::reassign))

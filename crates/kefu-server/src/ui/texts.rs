@@ -416,7 +416,7 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("no_shops", "还没有店铺。", "No shops yet."),
     // Incidents (COLLECTIVE-3LEVEL).
     ("incidents", "集体投诉事件", "Incidents"),
-    ("incident", "事件", "Incident"),
+    ("incident_word", "事件", "Incident"),
     ("incident_open", "处理中", "open"),
     ("incident_closed", "已结案", "closed"),
     ("incident_merged", "已合并", "merged"),
@@ -486,4 +486,14 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("tl_other", "其他", "Other"),
     ("incident_alert", "集体投诉事件", "Incident"),
     ("open_it", "查看", "Open"),
+    // The complaint flow (COMPLAINT-FLOW).
+    ("complaint_cause", "投诉原因", "Complaint cause"),
+    ("cause_logistics", "物流", "logistics"),
+    ("cause_quality", "商品质量", "quality"),
+    ("cause_billing", "费用与退款", "billing"),
+    ("cause_service", "服务", "service"),
+    ("cause_other", "其他", "other"),
+    ("change_cause", "更改原因", "Change cause"),
+    ("resolution_summary", "处理结果", "Resolution summary"),
+    ("record_resolution", "记录处理结果", "Record the resolution"),
 ];

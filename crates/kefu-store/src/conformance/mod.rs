@@ -95,6 +95,12 @@ pub const ALL: &[(&str, Check)] = &[
     ("high_value_orders_go_to_their_team", |s| {
         Box::pin(high_value_orders_go_to_their_team(s))
     }),
+    ("complaints_go_to_the_team_for_their_cause", |s| {
+        Box::pin(complaints_go_to_the_team_for_their_cause(s))
+    }),
+    ("flow_steps_move_clocks_with_their_event", |s| {
+        Box::pin(flow_steps_move_clocks_with_their_event(s))
+    }),
     ("the_plan_is_applied_as_data", |s| {
         Box::pin(the_plan_is_applied_as_data(s))
     }),

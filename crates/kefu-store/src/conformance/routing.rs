@@ -294,3 +294,75 @@ pub async fn high_value_orders_go_to_their_team(store: &Arc<dyn Store>) {
     let hv2 = store.ingest(high("h2")).await.unwrap().conversation_id;
     assert_eq!(store.assign(hv2, at).await.unwrap(), Some(ann));
 }
+
+/// COMPLAINT-FLOW's routing: a complaint goes to a member of the team for its cause who has
+/// room, and stays where it is when none has; a team of another tenant is not found.
+pub async fn complaints_go_to_the_team_for_their_cause(store: &Arc<dyn Store>) {
+    let s = shop(store, "Taobao complaints", Platform::Taobao).await;
+    let agent = |email: &str| NewAgent {
+        tenant_id: DEFAULT_TENANT,
+        email: email.into(),
+        name: email.into(),
+        role: Role::Agent,
+        languages: vec!["zh".into()],
+        password_hash: None,
+    };
+    let amy = store.create_agent(agent("amy@cf")).await.unwrap().id;
+    let bo = store.create_agent(agent("bo@cf")).await.unwrap().id;
+    let team = store
+        .create_team(crate::NewTeam {
+            tenant_id: DEFAULT_TENANT,
+            name: "logistics".into(),
+            high_value: false,
+            routing: "least_load".into(),
+            members: vec![bo],
+        })
+        .await
+        .unwrap();
+    let at = t("2026-11-11T10:00:00Z");
+    let c = store
+        .ingest(inbound(s, "cf1", "快递三天没动了", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    store.assign_to(c, Some(amy), "agent:1", at).await.unwrap();
+    assert_eq!(
+        store.assign_to_team(c, team, at, "desk").await.unwrap(),
+        Some(bo),
+        "the team's member takes it"
+    );
+    let detail = store.conversation(c).await.unwrap().unwrap();
+    assert_eq!(detail.conversation.assignee_id, Some(bo));
+    let assigned = detail
+        .events
+        .iter()
+        .rfind(|e| e.kind == "assigned")
+        .unwrap();
+    assert_eq!(assigned.data["team_id"], team, "{:?}", assigned.data);
+    // Already with the team: nothing changes, nothing logged.
+    let events = detail.events.len();
+    assert_eq!(
+        store.assign_to_team(c, team, at, "desk").await.unwrap(),
+        Some(bo)
+    );
+    assert_eq!(
+        store.conversation(c).await.unwrap().unwrap().events.len(),
+        events
+    );
+    // Nobody of the team has room: it stays with Amy.
+    let d = store
+        .ingest(inbound(s, "cf2", "物流不更新", "2026-11-11T10:00:00Z"))
+        .await
+        .unwrap()
+        .conversation_id;
+    store.assign_to(d, Some(amy), "agent:1", at).await.unwrap();
+    store.set_availability(bo, false, at).await.unwrap();
+    assert_eq!(
+        store.assign_to_team(d, team, at, "desk").await.unwrap(),
+        Some(amy)
+    );
+    assert!(matches!(
+        store.assign_to_team(d, team + 1000, at, "desk").await,
+        Err(crate::StoreError::NotFound(_))
+    ));
+}

@@ -119,3 +119,71 @@ pub(super) async fn assign_tx(
     .await?;
     Ok(agent)
 }
+
+/// Gives the conversation to a member of `team_id` with room (see `Store::assign_to_team`).
+pub(super) async fn assign_to_team_tx(
+    tx: &Tx<'_>,
+    conversation_id: i64,
+    team_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<Option<i64>> {
+    let row = tx
+        .query_opt(
+            &st(
+                tx,
+                "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, t.routing
+                 FROM conversations co JOIN shops s ON s.id = co.shop_id
+                 LEFT JOIN teams t ON t.id = $2 AND t.tenant_id = s.tenant_id
+                 WHERE co.id = $1",
+            )
+            .await?,
+            &[&conversation_id, &team_id],
+        )
+        .await?;
+    let Some((tenant_id, language, current, shop_id, Some(team_routing))) = row.map(|r| {
+        (
+            r.get::<_, i64>(0),
+            r.get::<_, Option<String>>(1),
+            r.get::<_, Option<i64>>(2),
+            r.get::<_, i64>(3),
+            r.get::<_, Option<String>>(4),
+        )
+    }) else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {conversation_id} or team {team_id} does not exist"
+        )));
+    };
+    let candidates = routing_candidates(tx, tenant_id, shop_id, Some(team_id)).await?;
+    let mode = routing::Mode::from_setting(Some(&team_routing));
+    let Some(agent) = routing::choose_in_team(language.as_deref(), mode, &candidates)
+        .filter(|a| Some(*a) != current)
+    else {
+        return Ok(current);
+    };
+    tx.execute(
+        &st(tx, "SELECT 1 FROM agents WHERE id = $1 FOR UPDATE").await?,
+        &[&agent],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE conversations SET assignee_id = $2 WHERE id = $1",
+        &[&conversation_id, &agent],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE agents SET last_assigned_at = $2 WHERE id = $1",
+        &[&agent, &at],
+    )
+    .await?;
+    add_event(
+        tx,
+        conversation_id,
+        at,
+        event_kind::ASSIGNED,
+        actor,
+        json!({"agent_id": agent, "team_id": team_id}),
+    )
+    .await?;
+    Ok(Some(agent))
+}

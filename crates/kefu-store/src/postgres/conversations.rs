@@ -265,6 +265,24 @@ impl ConversationStore for PostgresStore {
         Ok(ids)
     }
 
+    async fn record_step(&self, s: crate::FlowStep) -> Result<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        lock_conversation(&tx, s.conversation_id).await?;
+        let (met, opened) =
+            change_clocks(&tx, s.conversation_id, s.at, &s.closes, &s.opens).await?;
+        let mut data = s.data;
+        if !met.is_empty() {
+            data["obligations_met"] = json!(met);
+        }
+        if !opened.is_empty() {
+            data["obligations_opened"] = json!(opened);
+        }
+        add_event(&tx, s.conversation_id, s.at, &s.kind, &s.actor, data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn breach_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<crate::Breach>> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await?;
@@ -405,6 +423,21 @@ impl ConversationStore for PostgresStore {
         let tx = client.transaction().await?;
         lock_conversation(&tx, conversation_id).await?;
         let agent = assign_tx(&tx, conversation_id, at).await?;
+        tx.commit().await?;
+        Ok(agent)
+    }
+
+    async fn assign_to_team(
+        &self,
+        conversation_id: i64,
+        team_id: i64,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Option<i64>> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await?;
+        lock_conversation(&tx, conversation_id).await?;
+        let agent = assign_to_team_tx(&tx, conversation_id, team_id, at, actor).await?;
         tx.commit().await?;
         Ok(agent)
     }

@@ -73,9 +73,10 @@ fn trigger(name: &str) -> anyhow::Result<Trigger> {
         "resolution-offered" => Trigger::ResolutionOffered,
         "after-sales-request" => Trigger::AfterSalesRequest,
         "collective-complaint" => Trigger::CollectiveComplaint,
+        "complaint-recorded" => Trigger::ComplaintRecorded,
         other => {
             return Err(anyhow!(
-                "unknown --trigger {other:?}; expected first-message, later-message, complex-issue, resolution-offered, after-sales-request or collective-complaint"
+                "unknown --trigger {other:?}; expected first-message, later-message, complex-issue, resolution-offered, after-sales-request, collective-complaint or complaint-recorded"
             ));
         }
     })

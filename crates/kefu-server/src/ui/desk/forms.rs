@@ -233,6 +233,29 @@ pub struct StatusForm {
 pub struct ComplaintForm {
     pub csrf: String,
     pub complaint: bool,
+    /// The cause the agent picks (COMPLAINT-FLOW); empty: the buyer's words decide.
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResolutionForm {
+    pub csrf: String,
+    pub summary: String,
+}
+
+/// `POST /conversations/{id}/complaint/resolution`: the complaint's resolution summary.
+pub async fn resolve_complaint(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Zone(zone): Zone,
+    Path(id): Path<i64>,
+    Form(f): Form<ResolutionForm>,
+) -> Response {
+    if !csrf_ok(&viewer, &f.csrf) {
+        return expired_form(&viewer);
+    }
+    let result = crate::desk::complaints::resolve(&state, &caller(&viewer), id, &f.summary).await;
+    back_to_conversation(&state, &viewer, zone, id, result).await
 }
 
 /// `POST /conversations/{id}/complaint`: the agent's complaint mark from the side panel.
@@ -246,8 +269,21 @@ pub async fn mark_complaint(
     if !csrf_ok(&viewer, &f.csrf) {
         return expired_form(&viewer);
     }
-    let result =
-        crate::desk::conversations::mark_complaint(&state, &caller(&viewer), id, f.complaint).await;
+    let cause = match f.cause.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => match crate::desk::complaints::parse_cause(c) {
+            Ok(c) => Some(c),
+            Err(e) => return back_to_conversation::<()>(&state, &viewer, zone, id, Err(e)).await,
+        },
+        None => None,
+    };
+    let result = crate::desk::conversations::mark_complaint(
+        &state,
+        &caller(&viewer),
+        id,
+        f.complaint,
+        cause,
+    )
+    .await;
     back_to_conversation(&state, &viewer, zone, id, result).await
 }
 

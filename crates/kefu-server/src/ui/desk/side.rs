@@ -179,6 +179,53 @@ pub(super) fn status_card(p: &Page<'_>, draft: &ReplyDraft) -> Markup {
             span.hint { (p.lang.t(if complaint { "is_complaint" } else { "not_complaint" })) " " }
             button.small type="submit" { (p.lang.t(if complaint { "unmark_complaint" } else { "mark_complaint" })) }
         }
+        (complaint_flow(p))
     }
+    }
+}
+
+/// The complaint flow (COMPLAINT-FLOW): the recorded cause and its team, a change of cause,
+/// and the resolution summary that reports back to the buyer.
+fn complaint_flow(p: &Page<'_>) -> Markup {
+    let flow = crate::desk::complaints::ComplaintState::of(p.detail);
+    let id = p.detail.conversation.id;
+    let lang = p.lang;
+    html! {
+        @if flow.recorded() {
+            div #complaint-flow data-cause=(flow.cause.as_deref().unwrap_or("")) {
+                p { (lang.t("complaint_cause")) ": " strong { (lang.t(cause_key(flow.cause.as_deref()))) }
+                    @if let Some(team) = &flow.team { " · " (lang.t("team")) " " span translate="no" { (team) } } }
+                @if let Some(summary) = &flow.summary {
+                    p #complaint-summary { (lang.t("resolution_summary")) ": " (summary) }
+                } @else {
+                    form.inline method="post" action=(format!("/conversations/{id}/complaint")) {
+                        input type="hidden" name="csrf" value=(p.viewer.csrf);
+                        input type="hidden" name="complaint" value="true";
+                        select name="cause" aria-label=(lang.t("complaint_cause")) {
+                            @for c in kefu_rules::pack::ComplaintCause::ALL {
+                                option value=(c.as_str()) selected[flow.cause.as_deref() == Some(c.as_str())] { (lang.t(cause_key(Some(c.as_str())))) }
+                            }
+                        }
+                        button.small type="submit" { (lang.t("change_cause")) }
+                    }
+                    form #complaint-resolution method="post" action=(format!("/conversations/{id}/complaint/resolution")) {
+                        input type="hidden" name="csrf" value=(p.viewer.csrf);
+                        label { (lang.t("resolution_summary")) textarea name="summary" rows="2" required {} }
+                        button.small type="submit" { (lang.t("record_resolution")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text key of a complaint cause's name.
+fn cause_key(cause: Option<&str>) -> &'static str {
+    match cause {
+        Some("logistics") => "cause_logistics",
+        Some("quality") => "cause_quality",
+        Some("billing") => "cause_billing",
+        Some("service") => "cause_service",
+        _ => "cause_other",
     }
 }

@@ -101,7 +101,7 @@ pub(super) async fn incident_view(
     let now = state.clock.now();
     let row = &incident.incident;
     let open = row.state == incident_state::OPEN;
-    let title = format!("{} #{}", lang.t("incident"), row.id);
+    let title = format!("{} #{}", lang.t("incident_word"), row.id);
     let body = html! {
         div.incident data-incident=(row.id) data-state=(row.state) {
             p { a href="/incidents" { "← " (lang.t("incidents")) } }

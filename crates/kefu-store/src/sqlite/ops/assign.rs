@@ -129,6 +129,55 @@ pub fn assign(
     Ok(agent)
 }
 
+/// Gives the conversation to a member of `team_id` with room (see `Store::assign_to_team`).
+pub fn assign_to_team(
+    c: &Connection,
+    conversation_id: i64,
+    team_id: i64,
+    at: chrono::DateTime<Utc>,
+    actor: &str,
+) -> Result<Option<i64>> {
+    // Tenant, language, assignee, shop, and the team's routing when it is the tenant's.
+    type Facts = (i64, Option<String>, Option<i64>, i64, Option<String>);
+    let found: Option<Facts> = c
+        .prepare_cached(
+            "SELECT s.tenant_id, co.language, co.assignee_id, co.shop_id, t.routing
+             FROM conversations co JOIN shops s ON s.id = co.shop_id
+             LEFT JOIN teams t ON t.id = ?2 AND t.tenant_id = s.tenant_id
+             WHERE co.id = ?1",
+        )?
+        .query_row(params![conversation_id, team_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let Some((tenant_id, language, current, shop_id, Some(team_routing))) = found else {
+        return Err(StoreError::NotFound(format!(
+            "conversation {conversation_id} or team {team_id} does not exist"
+        )));
+    };
+    let candidates = routing_candidates(c, tenant_id, shop_id, Some(team_id))?;
+    let mode = routing::Mode::from_setting(Some(&team_routing));
+    let Some(agent) = routing::choose_in_team(language.as_deref(), mode, &candidates)
+        .filter(|a| Some(*a) != current)
+    else {
+        return Ok(current);
+    };
+    let micros_at = micros(at);
+    c.prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
+        .execute(params![conversation_id, agent])?;
+    c.prepare_cached("UPDATE agents SET last_assigned_at = ?2 WHERE id = ?1")?
+        .execute(params![agent, micros_at])?;
+    add_event(
+        c,
+        conversation_id,
+        micros_at,
+        event_kind::ASSIGNED,
+        actor,
+        &json!({"agent_id": agent, "team_id": team_id}),
+    )?;
+    Ok(Some(agent))
+}
+
 pub fn set_availability(
     c: &Connection,
     cache: &mut WriterCache,

@@ -266,6 +266,21 @@ pub fn start_clocks(c: &Connection, cache: &mut WriterCache, s: &ClockStart) -> 
     Ok(ids)
 }
 
+pub fn record_step(c: &Connection, cache: &mut WriterCache, s: &crate::FlowStep) -> Result<()> {
+    cache.forget_conversation(s.conversation_id);
+    conversation_head(c, s.conversation_id)?;
+    let at = micros(s.at);
+    let (met, opened) = change_clocks(c, s.conversation_id, at, &s.closes, &s.opens)?;
+    let mut data = s.data.clone();
+    if !met.is_empty() {
+        data["obligations_met"] = json!(met);
+    }
+    if !opened.is_empty() {
+        data["obligations_opened"] = json!(opened);
+    }
+    add_event(c, s.conversation_id, at, &s.kind, &s.actor, &data)
+}
+
 /// Marks the breached obligations of `clock` answered: the desk has now done what the clock
 /// asked, late, so the conversation is no longer overdue in the inbox (the breach stays).
 pub(super) fn answer_breaches(

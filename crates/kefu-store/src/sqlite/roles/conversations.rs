@@ -125,6 +125,26 @@ impl ConversationStore for SqliteStore {
         .await
     }
 
+    async fn record_step(&self, step: crate::FlowStep) -> Result<()> {
+        self.write(move |c, cache| ops::record_step(c, cache, &step))
+            .await
+    }
+
+    async fn assign_to_team(
+        &self,
+        conversation_id: i64,
+        team_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<Option<i64>> {
+        let actor = actor.to_string();
+        self.write(move |c, cache| {
+            cache.forget_conversation(conversation_id);
+            ops::assign_to_team(c, conversation_id, team_id, at, &actor)
+        })
+        .await
+    }
+
     async fn set_availability(
         &self,
         agent_id: i64,
