@@ -23,6 +23,10 @@ pub(crate) struct Lexicon {
     patterns: Vec<Pattern>,
     /// Per concept: the concepts it hides when present.
     hides: Vec<Vec<usize>>,
+    /// `A + B gives C`: two aspects named together make a cause neither names alone.
+    gives: Vec<([usize; 2], usize)>,
+    /// The concept whose phrases only mask the shorter Chinese phrases inside them.
+    none: Option<usize>,
 }
 
 struct Pattern {
@@ -42,7 +46,8 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Lower case, full-width forms to ASCII, Latin accents dropped ("beschädigt" → "beschadigt",
 /// "reçu" → "recu"), typographic apostrophes to `'`, and everything else that is not a letter
-/// or a digit to one space. Chinese is kept as it is.
+/// or a digit to one space. Traditional Chinese characters become simplified ones ([`crate::hanzi`]),
+/// the script the lexicon is written in.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
@@ -50,6 +55,7 @@ pub fn fold(text: &str) -> String {
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{2019}' | '\u{2018}' | '`' => '\'',
+            c if is_cjk(c) => crate::hanzi::simplified(c),
             _ => c,
         };
         if c.is_alphanumeric() || c == '\'' {
@@ -96,6 +102,7 @@ impl Lexicon {
         let mut concepts: Vec<Concept> = Vec::new();
         let mut phrases: HashMap<String, Vec<usize>> = HashMap::new();
         let mut hide_lines = Vec::new();
+        let mut give_lines = Vec::new();
         for line in source.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -122,6 +129,8 @@ impl Lexicon {
                 }
             } else if let Some((name, hidden)) = line.split_once(" hides ") {
                 hide_lines.push((name.trim().to_string(), hidden.to_string()));
+            } else if let Some((pair, made)) = line.split_once(" gives ") {
+                give_lines.push((pair.to_string(), made.trim().to_string()));
             } else {
                 return Err(format!("cannot read {line:?}"));
             }
@@ -139,6 +148,14 @@ impl Lexicon {
                 hides[id].push(find(other)?);
             }
         }
+        let mut gives = Vec::new();
+        for (pair, made) in &give_lines {
+            let (a, b) = pair
+                .split_once('+')
+                .ok_or_else(|| format!("no `A + B` in {pair:?}"))?;
+            gives.push(([find(a.trim())?, find(b.trim())?], find(made)?));
+        }
+        let none = concepts.iter().position(|c| c.name == "NONE");
         let mut keys: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
         let mut sorted: Vec<_> = phrases.into_iter().collect();
@@ -162,12 +179,19 @@ impl Lexicon {
             automaton,
             patterns,
             hides,
+            gives,
+            none,
         })
     }
 
-    /// The concepts a folded text names, after the `hides` lines.
+    /// The concepts a folded text names: its phrases, less the Chinese ones inside a longer
+    /// `NONE` phrase ("小时" is an hour, not "小"), then the `gives` lines, then the `hides`
+    /// lines. Marker concepts (weight 0, such as a bare "two") only feed `gives` and are left
+    /// out of the result.
     pub(crate) fn concepts_in(&self, folded: &str) -> Vec<usize> {
         let mut found = vec![false; self.concepts.len()];
+        let mut cjk_hits: Vec<(usize, usize, usize)> = Vec::new();
+        let mut masks: Vec<(usize, usize)> = Vec::new();
         for m in self.automaton.find_overlapping_iter(folded) {
             let p = &self.patterns[m.pattern().as_usize()];
             if !p.cjk {
@@ -178,12 +202,41 @@ impl Lexicon {
                 {
                     continue;
                 }
+            } else if p.concepts.iter().any(|&c| Some(c) == self.none) {
+                masks.push((m.start(), m.end()));
+                continue;
             }
-            for &c in &p.concepts {
-                found[c] = true;
+            let pattern = m.pattern().as_usize();
+            if p.cjk {
+                cjk_hits.push((m.start(), m.end(), pattern));
+            } else {
+                self.mark(&mut found, pattern);
             }
         }
-        let present = found.clone();
+        for (start, end, pattern) in cjk_hits {
+            let masked = masks
+                .iter()
+                .any(|&(s, e)| s <= start && end <= e && e - s > end - start);
+            if !masked {
+                self.mark(&mut found, pattern);
+            }
+        }
+        // Hidden before (a parcel never received was not "sent" another thing) and after (a
+        // wrong item made by `gives` hides its delivery).
+        self.hide(&mut found);
+        for &([a, b], made) in &self.gives {
+            if found[a] && found[b] {
+                found[made] = true;
+            }
+        }
+        self.hide(&mut found);
+        (0..found.len())
+            .filter(|&c| found[c] && self.concepts[c].weight > 0.0)
+            .collect()
+    }
+
+    fn hide(&self, found: &mut [bool]) {
+        let present = found.to_vec();
         for (c, hidden) in self.hides.iter().enumerate() {
             if present[c] {
                 for &h in hidden {
@@ -191,7 +244,12 @@ impl Lexicon {
                 }
             }
         }
-        (0..found.len()).filter(|&c| found[c]).collect()
+    }
+
+    fn mark(&self, found: &mut [bool], pattern: usize) {
+        for &c in &self.patterns[pattern].concepts {
+            found[c] = true;
+        }
     }
 }
 
@@ -218,6 +276,29 @@ mod tests {
             "{delivered:?}"
         );
         assert!(!delivered.contains(&"STALLED".to_string()), "{delivered:?}");
+    }
+
+    #[test]
+    fn aspects_named_together_give_a_cause_and_longer_words_mask_shorter_ones() {
+        let lex = lexicon();
+        let has = |text: &str, name: &str| {
+            lex.concepts_in(&fold(text))
+                .iter()
+                .any(|&c| lex.concepts[c].name == name)
+        };
+        assert!(has("I ordered a lamp and you sent me a fan", "WRONG"));
+        assert!(!has(
+            "J'ai commandé une lampe, jamais reçu le colis",
+            "WRONG"
+        ));
+        assert!(has("信用卡被扣了俩", "TWICE"));
+        assert!(has("Customs want a fee before they hand it over", "TAX"));
+        // "小时" is an hour, and a marker concept is never shown.
+        assert!(has("续航不到一小时", "BATTERY"));
+        assert!(!has("续航不到一小时", "SMALL"));
+        assert!(!has("two parcels", "TWO"));
+        // Traditional characters name the same concepts.
+        assert!(has("電池充不進電", "BATTERY"));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod bench;
 mod eval;
 mod features;
+mod hanzi;
 mod lexicon;
 
 use std::collections::HashMap;
@@ -364,3 +365,12 @@ impl Clusters {
 
 #[cfg(test)]
 mod tests;
+
+/// The names of the concepts a complaint's features name (what `KEFU_CLUSTER_DEBUG` shows).
+pub fn concept_names(f: &Features) -> Vec<&'static str> {
+    let lex = lexicon::lexicon();
+    f.concepts
+        .iter()
+        .map(|&c| lex.concepts[c].name.as_str())
+        .collect()
+}

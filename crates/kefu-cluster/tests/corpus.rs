@@ -3,7 +3,8 @@
 //! COLLECTIVE-3LEVEL's issue sets (precision ≥ 0.9, recall ≥ 0.8) holds on `dev.jsonl`;
 //! `holdout.jsonl`, in words the lexicon never saw, and `fresh.jsonl`, written later and in
 //! arrival order, must not fall below what they measure now.
-//! `KEFU_CLUSTER_DEBUG=1` prints, per cause, where its complaints went.
+//! `KEFU_CLUSTER_DEBUG=1` prints, per cause, where its complaints went and the concepts each
+//! stray one names.
 
 use std::collections::BTreeMap;
 
@@ -47,7 +48,9 @@ fn debug(set: &[Labelled], ids: &[u32]) {
         let main = *clusters.iter().max_by_key(|(_, v)| v.len()).unwrap().0;
         for (c, members) in clusters.iter().filter(|(c, _)| **c != main) {
             for &i in members {
-                eprintln!("{label} [{c}] {}", set[i].text);
+                let f = kefu_cluster::features(&set[i].text, Default::default());
+                let concepts = kefu_cluster::concept_names(&f);
+                eprintln!("{label} [{c}] {concepts:?} {}", set[i].text);
             }
         }
     }
