@@ -220,13 +220,16 @@ impl Clusters {
             .filter(|&c| lex.concepts[c].weight >= STRONG_CONCEPT)
             .collect();
         let mut best: Option<(f32, u32)> = None;
-        // Candidates: the clusters that share a concept with it, or one of its less common
-        // words. A shared courier or SKU alone does not make a candidate (it only adds to the
-        // similarity), nor a word that many clusters hold.
+        // Candidates: the clusters that share a strong concept with it (what joining asks
+        // for), or one of its less common words or weak concepts (a near duplicate): "parcel"
+        // is in thousands of clusters and is no lead. A shared courier or SKU alone does not
+        // make a candidate (it only adds to the similarity).
         let candidates = f.weights.iter().filter_map(|(feature, w)| {
             let list = self.postings.get(feature)?;
             let concept = *feature < lex.concepts.len() as Feature;
-            (concept || (*w <= features::WORD_WEIGHT && list.len() <= COMMON_WORD_CLUSTERS))
+            let strong_concept = concept && *w >= STRONG_CONCEPT;
+            let word = !concept && *w <= features::WORD_WEIGHT;
+            (strong_concept || ((concept || word) && list.len() <= COMMON_WORD_CLUSTERS))
                 .then_some(list)
         });
         for list in candidates {

@@ -81,3 +81,19 @@ fn adding_a_complaint_among_many_is_cheap() {
     assert!(clusters > 12, "{clusters}");
     assert_eq!(took.len(), 200);
 }
+
+/// What `kefu bench incidents` measures, without building the CLI:
+/// `cargo test -p kefu-cluster --release --test corpus -- --ignored --nocapture`.
+#[test]
+#[ignore = "slow unless --release: 100,000 open complaints"]
+fn adding_a_complaint_among_100_000_costs_under_a_millisecond() {
+    let (took, clusters) = kefu_cluster::bench::add_cost(100_000, 2_000);
+    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
+    let mean = took.iter().sum::<f64>() / took.len() as f64;
+    eprintln!(
+        "add among 100,000 open ({clusters} clusters): mean {mean:.1} µs, p50 {:.1} µs, p99 {:.1} µs",
+        at(0.5),
+        at(0.99)
+    );
+    assert!(at(0.99) < 1_000.0, "p99 {} µs", at(0.99));
+}
