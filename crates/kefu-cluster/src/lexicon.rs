@@ -25,7 +25,7 @@ pub(crate) struct Lexicon {
     hides: Vec<Vec<usize>>,
     /// `A + B gives C`: two aspects named together make a cause neither names alone.
     gives: Vec<([usize; 2], usize)>,
-    /// The concept whose phrases only mask the shorter Chinese phrases inside them.
+    /// The concept whose phrases only mask the shorter phrases inside them.
     none: Option<usize>,
 }
 
@@ -184,13 +184,13 @@ impl Lexicon {
         })
     }
 
-    /// The concepts a folded text names: its phrases, less the Chinese ones inside a longer
-    /// `NONE` phrase ("小时" is an hour, not "小"), then the `gives` lines, then the `hides`
+    /// The concepts a folded text names: its phrases, less those inside a longer `NONE`
+    /// phrase ("小时" is an hour, not "小"), then the `gives` lines, then the `hides`
     /// lines. Marker concepts (weight 0, such as a bare "two") only feed `gives` and are left
     /// out of the result.
     pub(crate) fn concepts_in(&self, folded: &str) -> Vec<usize> {
         let mut found = vec![false; self.concepts.len()];
-        let mut cjk_hits: Vec<(usize, usize, usize)> = Vec::new();
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
         let mut masks: Vec<(usize, usize)> = Vec::new();
         for m in self.automaton.find_overlapping_iter(folded) {
             let p = &self.patterns[m.pattern().as_usize()];
@@ -202,18 +202,14 @@ impl Lexicon {
                 {
                     continue;
                 }
-            } else if p.concepts.iter().any(|&c| Some(c) == self.none) {
-                masks.push((m.start(), m.end()));
-                continue;
             }
-            let pattern = m.pattern().as_usize();
-            if p.cjk {
-                cjk_hits.push((m.start(), m.end(), pattern));
+            if p.concepts.iter().any(|&c| Some(c) == self.none) {
+                masks.push((m.start(), m.end()));
             } else {
-                self.mark(&mut found, pattern);
+                hits.push((m.start(), m.end(), m.pattern().as_usize()));
             }
         }
-        for (start, end, pattern) in cjk_hits {
+        for (start, end, pattern) in hits {
             let masked = masks
                 .iter()
                 .any(|&(s, e)| s <= start && end <= e && e - s > end - start);
