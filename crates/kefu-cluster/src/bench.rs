@@ -5,14 +5,16 @@ use std::time::Instant;
 
 use crate::{Clusters, Complaint, Facts, PairScore, pairwise};
 
-/// The labelled sets: `dev.jsonl`, against which the lexicon was written; `holdout.jsonl`,
-/// written apart in other words; and `fresh.jsonl`, written before the lexicon was broadened
-/// and never tuned against, in the shuffled order complaints really arrive in (the honest
-/// measure).
-pub const CORPUS: [(&str, &str); 3] = [
+/// The labelled sets: `dev.jsonl`, against which the lexicon was first written;
+/// `holdout.jsonl`, written apart in other words; `fresh.jsonl`, written before the lexicon was
+/// broadened, in the shuffled order complaints really arrive in; and `blind.jsonl`, written
+/// later still and never looked at line by line (`KEFU_CLUSTER_DEBUG` leaves it out), so that
+/// one measure stays honest.
+pub const CORPUS: [(&str, &str); 4] = [
     ("dev", include_str!("../corpus/dev.jsonl")),
     ("holdout", include_str!("../corpus/holdout.jsonl")),
     ("fresh", include_str!("../corpus/fresh.jsonl")),
+    ("blind", include_str!("../corpus/blind.jsonl")),
 ];
 
 /// One labelled complaint.
