@@ -231,14 +231,28 @@ impl Lexicon {
             .collect()
     }
 
+    /// Drops what the present concepts hide. A hidden concept hides nothing: "说好的7天送达"
+    /// is a promised delivery (PROMISED hides DELIVERED), so the late parcel it speaks of is
+    /// not hidden by DELIVERED. Settled in a few rounds (cycles are cut short).
     fn hide(&self, found: &mut [bool]) {
         let present = found.to_vec();
-        for (c, hidden) in self.hides.iter().enumerate() {
-            if present[c] {
-                for &h in hidden {
-                    found[h] = false;
+        let mut hidden = vec![false; found.len()];
+        for _ in 0..4 {
+            let mut next = vec![false; found.len()];
+            for (c, hides) in self.hides.iter().enumerate() {
+                if present[c] && !hidden[c] {
+                    for &h in hides {
+                        next[h] = true;
+                    }
                 }
             }
+            if next == hidden {
+                break;
+            }
+            hidden = next;
+        }
+        for (f, h) in found.iter_mut().zip(hidden) {
+            *f &= !h;
         }
     }
 
