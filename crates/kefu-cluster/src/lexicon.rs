@@ -25,14 +25,14 @@ pub(crate) struct Lexicon {
     hides: Vec<Vec<usize>>,
     /// `A + B gives C`: two aspects named together make a cause neither names alone.
     gives: Vec<([usize; 2], usize)>,
-    /// The concept whose phrases only mask the shorter phrases inside them.
-    none: Option<usize>,
 }
 
 struct Pattern {
     concepts: Vec<usize>,
     cjk: bool,
     prefix: bool,
+    /// Whether it masks the shorter phrases inside it (`!`, and every `NONE` phrase).
+    masks: bool,
 }
 
 pub(crate) fn is_cjk(c: char) -> bool {
@@ -162,8 +162,12 @@ impl Lexicon {
         sorted.sort();
         for (phrase, ids) in sorted {
             let prefix = phrase.ends_with('*');
-            let text = phrase.trim_end_matches('*').to_string();
+            let text = phrase
+                .trim_start_matches('!')
+                .trim_end_matches('*')
+                .to_string();
             patterns.push(Pattern {
+                masks: phrase.starts_with('!') || ids.iter().any(|&c| Some(c) == none),
                 concepts: ids,
                 cjk: text.chars().any(is_cjk),
                 prefix,
@@ -180,11 +184,10 @@ impl Lexicon {
             patterns,
             hides,
             gives,
-            none,
         })
     }
 
-    /// The concepts a folded text names: its phrases, less those inside a longer `NONE`
+    /// The concepts a folded text names: its phrases, less those inside a longer masking
     /// phrase ("小时" is an hour, not "小"), then the `gives` lines, then the `hides`
     /// lines. Marker concepts (weight 0, such as a bare "two") only feed `gives` and are left
     /// out of the result.
@@ -203,11 +206,10 @@ impl Lexicon {
                     continue;
                 }
             }
-            if p.concepts.iter().any(|&c| Some(c) == self.none) {
+            if p.masks {
                 masks.push((m.start(), m.end()));
-            } else {
-                hits.push((m.start(), m.end(), m.pattern().as_usize()));
             }
+            hits.push((m.start(), m.end(), m.pattern().as_usize()));
         }
         for (start, end, pattern) in hits {
             let masked = masks
