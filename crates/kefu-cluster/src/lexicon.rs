@@ -92,6 +92,15 @@ fn unaccent(c: char) -> Option<&'static str> {
     })
 }
 
+fn add_phrases(phrases: &mut HashMap<String, Vec<usize>>, list: &str, id: usize) {
+    for phrase in list.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+        let entry = phrases.entry(phrase.to_string()).or_default();
+        if !entry.contains(&id) {
+            entry.push(id);
+        }
+    }
+}
+
 pub(crate) fn lexicon() -> &'static Lexicon {
     static COMPILED: OnceLock<Lexicon> = OnceLock::new();
     COMPILED.get_or_init(|| Lexicon::parse(SOURCE).expect("data/concepts.txt is well formed"))
@@ -107,7 +116,14 @@ impl Lexicon {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if let Some((head, list)) = line.split_once(':') {
+            if let Some(list) = line.strip_prefix('|') {
+                // A concept's phrases go on over the lines that begin with `|`.
+                let id = concepts
+                    .len()
+                    .checked_sub(1)
+                    .ok_or_else(|| format!("phrases before any concept: {line:?}"))?;
+                add_phrases(&mut phrases, list, id);
+            } else if let Some((head, list)) = line.split_once(':') {
                 let (name, weight) = head
                     .trim()
                     .split_once(' ')
@@ -121,12 +137,7 @@ impl Lexicon {
                     name: name.to_string(),
                     weight,
                 });
-                for phrase in list.split('|').map(str::trim).filter(|p| !p.is_empty()) {
-                    let entry = phrases.entry(phrase.to_string()).or_default();
-                    if !entry.contains(&id) {
-                        entry.push(id);
-                    }
-                }
+                add_phrases(&mut phrases, list, id);
             } else if let Some((name, hidden)) = line.split_once(" hides ") {
                 hide_lines.push((name.trim().to_string(), hidden.to_string()));
             } else if let Some((pair, made)) = line.split_once(" gives ") {
@@ -311,6 +322,16 @@ mod tests {
         assert!(!has("two parcels", "TWO"));
         // Traditional characters name the same concepts.
         assert!(has("電池充不進電", "BATTERY"));
+    }
+
+    #[test]
+    fn phrases_go_on_over_bar_lines_and_rules_must_name_concepts() {
+        let lex = Lexicon::parse("A 1: 甲\n| alpha | beta*\nB 2:\n| 乙\nA + B gives A").unwrap();
+        let names = |text: &str| lex.concepts_in(&fold(text));
+        assert_eq!(names("betamax"), vec![0]);
+        assert_eq!(names("乙"), vec![1]);
+        assert!(Lexicon::parse("| alpha").is_err());
+        assert!(Lexicon::parse("A 1: a\nA + C gives A").is_err());
     }
 
     #[test]
