@@ -1,5 +1,6 @@
 //! The concept lexicon (`data/concepts.txt`): phrases in five languages mapped to what a
-//! complaint is about, matched in one pass of an Aho-Corasick automaton over folded text.
+//! complaint is about, matched in one pass of an Aho-Corasick automaton over folded text, then
+//! masked, combined (`gives`) and hidden (`hides`) as the file's header describes.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

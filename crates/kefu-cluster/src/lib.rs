@@ -4,12 +4,15 @@
 //!
 //! A complaint becomes a sparse vector ([`features`]): the concepts of a five-language lexicon
 //! (`data/concepts.txt`: "快递三天没动了" and "物流一直不更新" both name a shipment and a
-//! stall, though they share no word), its segmented words at a low weight (near-duplicate
-//! wording), and the order's courier, SKU and region when known. Each arriving complaint joins
-//! the cluster whose centroid is nearest by cosine similarity, when that is at least the
-//! threshold, and otherwise starts its own. Only clusters that share a feature with it are
-//! compared (an inverted index), so adding one costs microseconds among 100,000 open
-//! complaints (`kefu bench incidents`).
+//! stall, though they share no word; traditional characters read as simplified), its
+//! segmented words at a low weight (near-duplicate wording), and the order's courier, SKU and
+//! region when known. The lexicon names aspects as well as causes, and its rules combine them:
+//! a bare "two" with a payment is a double charge, "ordered one thing … sent another" a wrong
+//! item, "not delivered" no delivery. Each arriving complaint joins the cluster whose centroid
+//! is nearest by cosine similarity, when that is at least the threshold and they share a
+//! strong concept (or nearly all their words), and otherwise starts its own. Only the clusters
+//! that share a strong concept or an uncommon word with it are compared (an inverted index),
+//! so adding one costs microseconds among 100,000 open complaints (`kefu bench incidents`).
 //!
 //! Pure and deterministic: the same complaints in the same order give the same clusters, so a
 //! node rebuilds them from the store after a restart. What becomes an incident, at which
