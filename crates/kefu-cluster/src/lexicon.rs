@@ -321,8 +321,10 @@ mod tests {
         assert!(has("续航不到一小时", "BATTERY"));
         assert!(!has("续航不到一小时", "SMALL"));
         assert!(!has("two parcels", "TWO"));
-        // Traditional characters name the same concepts.
+        // Traditional characters and common misspellings name the same concepts.
         assert!(has("電池充不進電", "BATTERY"));
+        assert!(has("never recieved my pakage", "NOT_RECEIVED"));
+        assert!(has("I want my refound", "REFUND"));
     }
 
     #[test]
