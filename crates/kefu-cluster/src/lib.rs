@@ -9,8 +9,9 @@
 //! region when known. The lexicon names aspects as well as causes, and its rules combine them:
 //! a bare "two" with a payment is a double charge, "ordered one thing … sent another" a wrong
 //! item, "not delivered" no delivery. Each arriving complaint joins the cluster whose centroid
-//! is nearest by cosine similarity, when that is at least the threshold and they share a
-//! strong concept (or nearly all their words), and otherwise starts its own. Only the clusters
+//! is nearest by cosine similarity, when that is at least the threshold and it names a strong
+//! concept most of the cluster's members name (or nearly all their words), and otherwise
+//! starts its own. Only the clusters
 //! that share a strong concept or an uncommon word with it are compared (an inverted index),
 //! so adding one costs microseconds among 100,000 open complaints (`kefu bench incidents`).
 //!
@@ -34,8 +35,9 @@ pub use lexicon::fold;
 pub const DEFAULT_THRESHOLD: f32 = 0.4;
 
 /// A concept this heavy says what a complaint is about ("stalled", "charged twice"); a
-/// complaint joins a cluster only when they share one, or when their words are nearly the
-/// same ([`NEAR_DUPLICATE`]): a rude courier and a late parcel share only "courier".
+/// complaint joins a cluster only by one that most of the cluster's members name, or when
+/// their words are nearly the same ([`NEAR_DUPLICATE`]): a rude courier and a late parcel
+/// share only "courier", and a box one member mentioned does not draw every box in.
 pub const STRONG_CONCEPT: f32 = 1.5;
 /// The similarity at which wording alone is enough.
 pub const NEAR_DUPLICATE: f32 = 0.8;
@@ -160,6 +162,15 @@ impl Cluster {
         }
     }
 
+    /// Whether most members name `concept`: what a newcomer may join by. A concept that one
+    /// early member brought in ("the box", "the photo") does not draw others' complaints in,
+    /// whatever order they arrive in.
+    fn is_about(&self, concept: usize, lex: &lexicon::Lexicon) -> bool {
+        let named =
+            self.concepts.get(&concept).copied().unwrap_or(0.0) / lex.concepts[concept].weight;
+        named * 2.0 > self.members.len() as f32 + 1e-3
+    }
+
     fn similarity(&self, item: &[(Feature, f32)], item_norm: f32) -> f32 {
         if self.norm2 <= 0.0 || item_norm <= 0.0 {
             return 0.0;
@@ -245,9 +256,7 @@ impl Clusters {
                     continue;
                 };
                 let s = cluster.similarity(&f.weights, norm);
-                let shares_cause = strong
-                    .iter()
-                    .any(|c| cluster.centroid.contains_key(&(*c as Feature)));
+                let shares_cause = strong.iter().any(|&c| cluster.is_about(c, lex));
                 if s >= self.threshold
                     && (shares_cause || s >= NEAR_DUPLICATE)
                     && best.is_none_or(|(b, bid)| s > b || (s == b && id < bid))
@@ -345,8 +354,22 @@ impl Clusters {
             let (gone, kept): (Vec<Member>, Vec<Member>) =
                 cluster.members.drain(..).partition(|m| m.at < before);
             cluster.members = kept;
+            let lex = lexicon::lexicon();
             for m in gone {
                 self.of_key.remove(&m.key);
+                for &(feature, _) in &m.weights {
+                    let Some(concept) =
+                        (feature < lex.concepts.len() as Feature).then_some(feature as usize)
+                    else {
+                        continue;
+                    };
+                    if let Some(mass) = cluster.concepts.get_mut(&concept) {
+                        *mass -= lex.concepts[concept].weight;
+                        if *mass <= 1e-4 {
+                            cluster.concepts.remove(&concept);
+                        }
+                    }
+                }
                 for (feature, w) in m.weights {
                     let old = cluster.centroid.get(&feature).copied().unwrap_or(0.0);
                     let new = old - w;

@@ -70,7 +70,7 @@ fn the_labelled_complaints_cluster_by_cause() {
     let dev = scored("dev");
     assert!(dev.precision >= 0.9 && dev.recall >= 0.8, "dev: {dev:?}");
     // Floors a little under what each set measures with this lexicon (dev 0.961/0.974, idiom
-    // 0.931/0.925, holdout 0.902/0.740, fresh 0.934/0.962, blind 0.921/0.925); before it,
+    // 0.931/0.925, holdout 0.910/0.740, fresh 0.934/0.962, blind 0.921/0.925); before it,
     // idiom measured 0.822/0.580, holdout 0.637/0.422, fresh 0.913/0.737, blind 0.918/0.883.
     for (name, precision, recall) in [
         ("dev", 0.95, 0.97),
@@ -118,4 +118,40 @@ fn adding_a_complaint_among_100_000_costs_under_a_millisecond() {
         at(0.99)
     );
     assert!(at(0.99) < 1_000.0, "p99 {} µs", at(0.99));
+}
+/// The same sets in five other arrival orders (seeded shuffles): a streaming clusterer must not
+/// owe its figures to complaints arriving grouped by cause, as `dev` and `holdout` are. Floors
+/// a little under the mean each measures now; before this work the means were dev 0.865/0.792,
+/// idiom 0.796/0.414, holdout 0.633/0.426, fresh 0.873/0.709, blind 0.917/0.864.
+#[test]
+fn arrival_order_does_not_make_the_clusters() {
+    for (name, precision, recall) in [
+        ("dev", 0.91, 0.92),
+        ("idiom", 0.93, 0.9),
+        ("holdout", 0.88, 0.72),
+        ("fresh", 0.91, 0.94),
+        ("blind", 0.9, 0.91),
+    ] {
+        let (_, jsonl) = CORPUS.iter().find(|(n, _)| *n == name).unwrap();
+        let base = read_corpus(jsonl);
+        let (mut mean, mut worst) = ((0.0, 0.0), (1.0f64, 1.0f64));
+        for seed in 1..=5u64 {
+            let mut set = base.clone();
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for i in (1..set.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                set.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let (s, _) = score(&set, DEFAULT_THRESHOLD);
+            mean = (mean.0 + s.precision / 5.0, mean.1 + s.recall / 5.0);
+            worst = (worst.0.min(s.precision), worst.1.min(s.recall));
+        }
+        eprintln!(
+            "{name} shuffled: mean precision {:.3}, recall {:.3}; worst {:.3}, {:.3}",
+            mean.0, mean.1, worst.0, worst.1
+        );
+        assert!(mean.0 >= precision && mean.1 >= recall, "{name}: {mean:?}");
+    }
 }
