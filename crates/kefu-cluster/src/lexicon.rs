@@ -47,7 +47,7 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Lower case, full-width forms to ASCII, Latin accents dropped ("beschädigt" → "beschadigt",
 /// "reçu" → "recu"), typographic apostrophes to `'`, and everything else that is not a letter
-/// or a digit to one space. Traditional Chinese characters become simplified ones ([`crate::hanzi`]),
+/// or a digit to one space. Traditional Chinese characters become simplified ones (`hanzi.rs`),
 /// the script the lexicon is written in.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -11,9 +11,9 @@
 //! item, "not delivered" no delivery. Each arriving complaint joins the cluster whose centroid
 //! is nearest by cosine similarity, when that is at least the threshold and it names a strong
 //! concept most of the cluster's members name (or nearly all their words), and otherwise
-//! starts its own. Only the clusters
-//! that share a strong concept or an uncommon word with it are compared (an inverted index),
-//! so adding one costs microseconds among 100,000 open complaints (`kefu bench incidents`).
+//! starts its own. Only the clusters that share a strong concept or an uncommon word with it
+//! are compared (an inverted index), so adding one costs microseconds among 100,000 open
+//! complaints (`kefu bench incidents`).
 //!
 //! Pure and deterministic: the same complaints in the same order give the same clusters, so a
 //! node rebuilds them from the store after a restart. What becomes an incident, at which
@@ -30,6 +30,15 @@ use std::collections::HashMap;
 pub use eval::{PairScore, pairwise};
 pub use features::{Facts, Feature, Features, features};
 pub use lexicon::fold;
+
+/// The names of the concepts a complaint's features name (what `KEFU_CLUSTER_DEBUG` shows).
+pub fn concept_names(f: &Features) -> Vec<&'static str> {
+    let lex = lexicon::lexicon();
+    f.concepts
+        .iter()
+        .map(|&c| lex.concepts[c].name.as_str())
+        .collect()
+}
 
 /// The similarity at which a complaint joins a cluster (measured on the labelled corpus).
 pub const DEFAULT_THRESHOLD: f32 = 0.4;
@@ -394,12 +403,3 @@ impl Clusters {
 
 #[cfg(test)]
 mod tests;
-
-/// The names of the concepts a complaint's features name (what `KEFU_CLUSTER_DEBUG` shows).
-pub fn concept_names(f: &Features) -> Vec<&'static str> {
-    let lex = lexicon::lexicon();
-    f.concepts
-        .iter()
-        .map(|&c| lex.concepts[c].name.as_str())
-        .collect()
-}
