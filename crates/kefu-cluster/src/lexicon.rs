@@ -1,5 +1,6 @@
 //! The concept lexicon (`data/concepts.txt`): phrases in five languages mapped to what a
-//! complaint is about, matched in one pass of an Aho-Corasick automaton over folded text.
+//! complaint is about, matched in one pass of an Aho-Corasick automaton over folded text, then
+//! masked, combined (`gives`) and hidden (`hides`) as the file's header describes.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -23,12 +24,16 @@ pub(crate) struct Lexicon {
     patterns: Vec<Pattern>,
     /// Per concept: the concepts it hides when present.
     hides: Vec<Vec<usize>>,
+    /// `A + B gives C`: two aspects named together make a cause neither names alone.
+    gives: Vec<([usize; 2], usize)>,
 }
 
 struct Pattern {
     concepts: Vec<usize>,
     cjk: bool,
     prefix: bool,
+    /// Whether it masks the shorter phrases inside it (`!`, and every `NONE` phrase).
+    masks: bool,
 }
 
 pub(crate) fn is_cjk(c: char) -> bool {
@@ -42,7 +47,8 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Lower case, full-width forms to ASCII, Latin accents dropped ("beschädigt" → "beschadigt",
 /// "reçu" → "recu"), typographic apostrophes to `'`, and everything else that is not a letter
-/// or a digit to one space. Chinese is kept as it is.
+/// or a digit to one space. Traditional Chinese characters become simplified ones (`hanzi.rs`),
+/// the script the lexicon is written in.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
@@ -50,6 +56,7 @@ pub fn fold(text: &str) -> String {
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{2019}' | '\u{2018}' | '`' => '\'',
+            c if is_cjk(c) => crate::hanzi::simplified(c),
             _ => c,
         };
         if c.is_alphanumeric() || c == '\'' {
@@ -86,6 +93,15 @@ fn unaccent(c: char) -> Option<&'static str> {
     })
 }
 
+fn add_phrases(phrases: &mut HashMap<String, Vec<usize>>, list: &str, id: usize) {
+    for phrase in list.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+        let entry = phrases.entry(phrase.to_string()).or_default();
+        if !entry.contains(&id) {
+            entry.push(id);
+        }
+    }
+}
+
 pub(crate) fn lexicon() -> &'static Lexicon {
     static COMPILED: OnceLock<Lexicon> = OnceLock::new();
     COMPILED.get_or_init(|| Lexicon::parse(SOURCE).expect("data/concepts.txt is well formed"))
@@ -96,11 +112,19 @@ impl Lexicon {
         let mut concepts: Vec<Concept> = Vec::new();
         let mut phrases: HashMap<String, Vec<usize>> = HashMap::new();
         let mut hide_lines = Vec::new();
+        let mut give_lines = Vec::new();
         for line in source.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if let Some((head, list)) = line.split_once(':') {
+            if let Some(list) = line.strip_prefix('|') {
+                // A concept's phrases go on over the lines that begin with `|`.
+                let id = concepts
+                    .len()
+                    .checked_sub(1)
+                    .ok_or_else(|| format!("phrases before any concept: {line:?}"))?;
+                add_phrases(&mut phrases, list, id);
+            } else if let Some((head, list)) = line.split_once(':') {
                 let (name, weight) = head
                     .trim()
                     .split_once(' ')
@@ -114,14 +138,11 @@ impl Lexicon {
                     name: name.to_string(),
                     weight,
                 });
-                for phrase in list.split('|').map(str::trim).filter(|p| !p.is_empty()) {
-                    let entry = phrases.entry(phrase.to_string()).or_default();
-                    if !entry.contains(&id) {
-                        entry.push(id);
-                    }
-                }
+                add_phrases(&mut phrases, list, id);
             } else if let Some((name, hidden)) = line.split_once(" hides ") {
                 hide_lines.push((name.trim().to_string(), hidden.to_string()));
+            } else if let Some((pair, made)) = line.split_once(" gives ") {
+                give_lines.push((pair.to_string(), made.trim().to_string()));
             } else {
                 return Err(format!("cannot read {line:?}"));
             }
@@ -139,14 +160,26 @@ impl Lexicon {
                 hides[id].push(find(other)?);
             }
         }
+        let mut gives = Vec::new();
+        for (pair, made) in &give_lines {
+            let (a, b) = pair
+                .split_once('+')
+                .ok_or_else(|| format!("no `A + B` in {pair:?}"))?;
+            gives.push(([find(a.trim())?, find(b.trim())?], find(made)?));
+        }
+        let none = concepts.iter().position(|c| c.name == "NONE");
         let mut keys: Vec<String> = Vec::new();
         let mut patterns = Vec::new();
         let mut sorted: Vec<_> = phrases.into_iter().collect();
         sorted.sort();
         for (phrase, ids) in sorted {
             let prefix = phrase.ends_with('*');
-            let text = phrase.trim_end_matches('*').to_string();
+            let text = phrase
+                .trim_start_matches('!')
+                .trim_end_matches('*')
+                .to_string();
             patterns.push(Pattern {
+                masks: phrase.starts_with('!') || ids.iter().any(|&c| Some(c) == none),
                 concepts: ids,
                 cjk: text.chars().any(is_cjk),
                 prefix,
@@ -162,12 +195,18 @@ impl Lexicon {
             automaton,
             patterns,
             hides,
+            gives,
         })
     }
 
-    /// The concepts a folded text names, after the `hides` lines.
+    /// The concepts a folded text names: its phrases, less those inside a longer masking
+    /// phrase ("小时" is an hour, not "小"), then the `gives` lines, then the `hides`
+    /// lines. Marker concepts (weight 0, such as a bare "two") only feed `gives` and are left
+    /// out of the result.
     pub(crate) fn concepts_in(&self, folded: &str) -> Vec<usize> {
         let mut found = vec![false; self.concepts.len()];
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        let mut masks: Vec<(usize, usize)> = Vec::new();
         for m in self.automaton.find_overlapping_iter(folded) {
             let p = &self.patterns[m.pattern().as_usize()];
             if !p.cjk {
@@ -179,19 +218,62 @@ impl Lexicon {
                     continue;
                 }
             }
-            for &c in &p.concepts {
-                found[c] = true;
+            if p.masks {
+                masks.push((m.start(), m.end()));
+            }
+            hits.push((m.start(), m.end(), m.pattern().as_usize()));
+        }
+        for (start, end, pattern) in hits {
+            let masked = masks
+                .iter()
+                .any(|&(s, e)| s <= start && end <= e && e - s > end - start);
+            if !masked {
+                self.mark(&mut found, pattern);
             }
         }
-        let present = found.clone();
-        for (c, hidden) in self.hides.iter().enumerate() {
-            if present[c] {
-                for &h in hidden {
-                    found[h] = false;
+        // Hidden before (a parcel never received was not "sent" another thing) and after (a
+        // wrong item made by `gives` hides its delivery).
+        self.hide(&mut found);
+        for &([a, b], made) in &self.gives {
+            if found[a] && found[b] {
+                found[made] = true;
+            }
+        }
+        self.hide(&mut found);
+        (0..found.len())
+            .filter(|&c| found[c] && self.concepts[c].weight > 0.0)
+            .collect()
+    }
+
+    /// Drops what the present concepts hide. A hidden concept hides nothing: "说好的7天送达"
+    /// is a promised delivery (PROMISED hides DELIVERED), so the late parcel it speaks of is
+    /// not hidden by DELIVERED. Settled in a few rounds (cycles are cut short).
+    fn hide(&self, found: &mut [bool]) {
+        let present = found.to_vec();
+        let mut hidden = vec![false; found.len()];
+        for _ in 0..4 {
+            let mut next = vec![false; found.len()];
+            for (c, hides) in self.hides.iter().enumerate() {
+                if present[c] && !hidden[c] {
+                    for &h in hides {
+                        next[h] = true;
+                    }
                 }
             }
+            if next == hidden {
+                break;
+            }
+            hidden = next;
         }
-        (0..found.len()).filter(|&c| found[c]).collect()
+        for (f, h) in found.iter_mut().zip(hidden) {
+            *f &= !h;
+        }
+    }
+
+    fn mark(&self, found: &mut [bool], pattern: usize) {
+        for &c in &self.patterns[pattern].concepts {
+            found[c] = true;
+        }
     }
 }
 
@@ -218,6 +300,41 @@ mod tests {
             "{delivered:?}"
         );
         assert!(!delivered.contains(&"STALLED".to_string()), "{delivered:?}");
+    }
+
+    #[test]
+    fn aspects_named_together_give_a_cause_and_longer_words_mask_shorter_ones() {
+        let lex = lexicon();
+        let has = |text: &str, name: &str| {
+            lex.concepts_in(&fold(text))
+                .iter()
+                .any(|&c| lex.concepts[c].name == name)
+        };
+        assert!(has("I ordered a lamp and you sent me a fan", "WRONG"));
+        assert!(!has(
+            "J'ai commandé une lampe, jamais reçu le colis",
+            "WRONG"
+        ));
+        assert!(has("信用卡被扣了俩", "TWICE"));
+        assert!(has("Customs want a fee before they hand it over", "TAX"));
+        // "小时" is an hour, and a marker concept is never shown.
+        assert!(has("续航不到一小时", "BATTERY"));
+        assert!(!has("续航不到一小时", "SMALL"));
+        assert!(!has("two parcels", "TWO"));
+        // Traditional characters and common misspellings name the same concepts.
+        assert!(has("電池充不進電", "BATTERY"));
+        assert!(has("never recieved my pakage", "NOT_RECEIVED"));
+        assert!(has("I want my refound", "REFUND"));
+    }
+
+    #[test]
+    fn phrases_go_on_over_bar_lines_and_rules_must_name_concepts() {
+        let lex = Lexicon::parse("A 1: 甲\n| alpha | beta*\nB 2:\n| 乙\nA + B gives A").unwrap();
+        let names = |text: &str| lex.concepts_in(&fold(text));
+        assert_eq!(names("betamax"), vec![0]);
+        assert_eq!(names("乙"), vec![1]);
+        assert!(Lexicon::parse("| alpha").is_err());
+        assert!(Lexicon::parse("A 1: a\nA + C gives A").is_err());
     }
 
     #[test]

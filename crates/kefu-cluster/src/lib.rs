@@ -4,11 +4,15 @@
 //!
 //! A complaint becomes a sparse vector ([`features`]): the concepts of a five-language lexicon
 //! (`data/concepts.txt`: "快递三天没动了" and "物流一直不更新" both name a shipment and a
-//! stall, though they share no word), its segmented words at a low weight (near-duplicate
-//! wording), and the order's courier, SKU and region when known. Each arriving complaint joins
-//! the cluster whose centroid is nearest by cosine similarity, when that is at least the
-//! threshold, and otherwise starts its own. Only clusters that share a feature with it are
-//! compared (an inverted index), so adding one costs microseconds among 100,000 open
+//! stall, though they share no word; traditional characters read as simplified), its
+//! segmented words at a low weight (near-duplicate wording), and the order's courier, SKU and
+//! region when known. The lexicon names aspects as well as causes, and its rules combine them:
+//! a bare "two" with a payment is a double charge, "ordered one thing … sent another" a wrong
+//! item, "not delivered" no delivery. Each arriving complaint joins the cluster whose centroid
+//! is nearest by cosine similarity, when that is at least the threshold and it names a strong
+//! concept most of the cluster's members name (or nearly all their words), and otherwise
+//! starts its own. Only the clusters that share a strong concept or an uncommon word with it
+//! are compared (an inverted index), so adding one costs microseconds among 100,000 open
 //! complaints (`kefu bench incidents`).
 //!
 //! Pure and deterministic: the same complaints in the same order give the same clusters, so a
@@ -18,6 +22,7 @@
 pub mod bench;
 mod eval;
 mod features;
+mod hanzi;
 mod lexicon;
 
 use std::collections::HashMap;
@@ -26,12 +31,22 @@ pub use eval::{PairScore, pairwise};
 pub use features::{Facts, Feature, Features, features};
 pub use lexicon::fold;
 
+/// The names of the concepts a complaint's features name (what `KEFU_CLUSTER_DEBUG` shows).
+pub fn concept_names(f: &Features) -> Vec<&'static str> {
+    let lex = lexicon::lexicon();
+    f.concepts
+        .iter()
+        .map(|&c| lex.concepts[c].name.as_str())
+        .collect()
+}
+
 /// The similarity at which a complaint joins a cluster (measured on the labelled corpus).
 pub const DEFAULT_THRESHOLD: f32 = 0.4;
 
 /// A concept this heavy says what a complaint is about ("stalled", "charged twice"); a
-/// complaint joins a cluster only when they share one, or when their words are nearly the
-/// same ([`NEAR_DUPLICATE`]): a rude courier and a late parcel share only "courier".
+/// complaint joins a cluster only by one that most of the cluster's members name, or when
+/// their words are nearly the same ([`NEAR_DUPLICATE`]): a rude courier and a late parcel
+/// share only "courier", and a box one member mentioned does not draw every box in.
 pub const STRONG_CONCEPT: f32 = 1.5;
 /// The similarity at which wording alone is enough.
 pub const NEAR_DUPLICATE: f32 = 0.8;
@@ -156,6 +171,15 @@ impl Cluster {
         }
     }
 
+    /// Whether most members name `concept`: what a newcomer may join by. A concept that one
+    /// early member brought in ("the box", "the photo") does not draw others' complaints in,
+    /// whatever order they arrive in.
+    fn is_about(&self, concept: usize, lex: &lexicon::Lexicon) -> bool {
+        let named =
+            self.concepts.get(&concept).copied().unwrap_or(0.0) / lex.concepts[concept].weight;
+        named * 2.0 > self.members.len() as f32 + 1e-3
+    }
+
     fn similarity(&self, item: &[(Feature, f32)], item_norm: f32) -> f32 {
         if self.norm2 <= 0.0 || item_norm <= 0.0 {
             return 0.0;
@@ -219,13 +243,16 @@ impl Clusters {
             .filter(|&c| lex.concepts[c].weight >= STRONG_CONCEPT)
             .collect();
         let mut best: Option<(f32, u32)> = None;
-        // Candidates: the clusters that share a concept with it, or one of its less common
-        // words. A shared courier or SKU alone does not make a candidate (it only adds to the
-        // similarity), nor a word that many clusters hold.
+        // Candidates: the clusters that share a strong concept with it (what joining asks
+        // for), or one of its less common words or weak concepts (a near duplicate): "parcel"
+        // is in thousands of clusters and is no lead. A shared courier or SKU alone does not
+        // make a candidate (it only adds to the similarity).
         let candidates = f.weights.iter().filter_map(|(feature, w)| {
             let list = self.postings.get(feature)?;
             let concept = *feature < lex.concepts.len() as Feature;
-            (concept || (*w <= features::WORD_WEIGHT && list.len() <= COMMON_WORD_CLUSTERS))
+            let strong_concept = concept && *w >= STRONG_CONCEPT;
+            let word = !concept && *w <= features::WORD_WEIGHT;
+            (strong_concept || ((concept || word) && list.len() <= COMMON_WORD_CLUSTERS))
                 .then_some(list)
         });
         for list in candidates {
@@ -238,9 +265,7 @@ impl Clusters {
                     continue;
                 };
                 let s = cluster.similarity(&f.weights, norm);
-                let shares_cause = strong
-                    .iter()
-                    .any(|c| cluster.centroid.contains_key(&(*c as Feature)));
+                let shares_cause = strong.iter().any(|&c| cluster.is_about(c, lex));
                 if s >= self.threshold
                     && (shares_cause || s >= NEAR_DUPLICATE)
                     && best.is_none_or(|(b, bid)| s > b || (s == b && id < bid))
@@ -338,8 +363,22 @@ impl Clusters {
             let (gone, kept): (Vec<Member>, Vec<Member>) =
                 cluster.members.drain(..).partition(|m| m.at < before);
             cluster.members = kept;
+            let lex = lexicon::lexicon();
             for m in gone {
                 self.of_key.remove(&m.key);
+                for &(feature, _) in &m.weights {
+                    let Some(concept) =
+                        (feature < lex.concepts.len() as Feature).then_some(feature as usize)
+                    else {
+                        continue;
+                    };
+                    if let Some(mass) = cluster.concepts.get_mut(&concept) {
+                        *mass -= lex.concepts[concept].weight;
+                        if *mass <= 1e-4 {
+                            cluster.concepts.remove(&concept);
+                        }
+                    }
+                }
                 for (feature, w) in m.weights {
                     let old = cluster.centroid.get(&feature).copied().unwrap_or(0.0);
                     let new = old - w;

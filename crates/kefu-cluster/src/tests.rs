@@ -58,6 +58,12 @@ fn the_shared_courier_is_the_cause_and_old_complaints_are_forgotten() {
     assert_eq!(cluster.cause().courier.as_deref(), Some("yto"));
     c.forget_before(2);
     assert_eq!(c.len(), 2);
+    // What the cluster is about counts the members left, not the forgotten ones.
+    let cluster = c.of(2).unwrap();
+    let lex = lexicon::lexicon();
+    for (&concept, &mass) in &cluster.concepts {
+        assert!((mass / lex.concepts[concept].weight - 2.0).abs() < 1e-4);
+    }
     assert!(c.of(0).is_none());
     c.forget_before(10);
     assert!(c.is_empty());
