@@ -51,6 +51,8 @@ pub struct ShopDay {
     pub arrivals: Vec<Arrival>,
     /// How the day's clocks really went, per rule (met: answered by the due time).
     pub history: Vec<RuleShare>,
+    /// The same per hour of the day (by the message's arrival), then per rule.
+    pub history_hours: Vec<Vec<RuleShare>>,
     /// Agents on shift per [`SLOT_SECONDS`] from `start`, [`ROSTER_DAYS`] days long; `None`
     /// when no agent who works the shop has shifts.
     pub roster: Option<Roster>,
@@ -64,11 +66,33 @@ fn seconds(d: Duration) -> f64 {
     d.num_milliseconds() as f64 / 1000.0
 }
 
+/// A day's clocks as a replay takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayClocks {
+    /// The rules, sorted; the arrivals' clocks name them by index.
+    pub rules: Vec<String>,
+    /// One per buyer message, in time order.
+    pub arrivals: Vec<Arrival>,
+    /// How the clocks really went, per rule.
+    pub history: Vec<RuleShare>,
+    /// The same per hour (of `hours`, by the message's arrival), then per rule.
+    pub history_hours: Vec<Vec<RuleShare>>,
+}
+
+fn tally_of(rules: &[String]) -> Vec<RuleShare> {
+    rules
+        .iter()
+        .map(|rule| RuleShare {
+            rule: rule.clone(),
+            clocks: 0,
+            met: 0,
+            share_met: None,
+        })
+        .collect()
+}
+
 /// The day's arrivals and how their clocks went, from its clocks in start order.
-pub fn arrivals_of(
-    clocks: &[WaitClock],
-    start: DateTime<Utc>,
-) -> (Vec<String>, Vec<Arrival>, Vec<RuleShare>) {
+pub fn arrivals_of(clocks: &[WaitClock], start: DateTime<Utc>, hours: usize) -> DayClocks {
     let rules: Vec<String> = clocks
         .iter()
         .map(|c| c.rule.clone())
@@ -80,15 +104,9 @@ pub fn arrivals_of(
             .binary_search_by(|r| r.as_str().cmp(rule))
             .unwrap_or(0)
     };
-    let mut history: Vec<RuleShare> = rules
-        .iter()
-        .map(|rule| RuleShare {
-            rule: rule.clone(),
-            clocks: 0,
-            met: 0,
-            share_met: None,
-        })
-        .collect();
+    let mut history = tally_of(&rules);
+    let mut history_hours: Vec<Vec<RuleShare>> =
+        (0..hours.max(1)).map(|_| tally_of(&rules)).collect();
     let mut arrivals: Vec<Arrival> = Vec::new();
     let mut last: Option<(i64, DateTime<Utc>)> = None;
     for c in clocks {
@@ -106,14 +124,23 @@ pub fn arrivals_of(
             a.clocks.push((i, seconds(c.due - c.opened_at).max(0.0)));
         }
         let met = c.state == ObligationState::Met && c.closed_at.is_some_and(|t| t <= c.due);
-        history[i].clocks += 1;
-        history[i].met += u64::from(met);
+        let hour = (seconds(c.opened_at - start).max(0.0) / 3600.0) as usize;
+        let hour = hour.min(history_hours.len() - 1);
+        for r in [&mut history[i], &mut history_hours[hour][i]] {
+            r.clocks += 1;
+            r.met += u64::from(met);
+        }
     }
-    for h in &mut history {
+    for h in history.iter_mut().chain(history_hours.iter_mut().flatten()) {
         h.share_met = (h.clocks > 0).then(|| h.met as f64 / h.clocks as f64);
     }
     arrivals.sort_by(|a, b| a.at.total_cmp(&b.at));
-    (rules, arrivals, history)
+    DayClocks {
+        rules,
+        arrivals,
+        history,
+        history_hours,
+    }
 }
 
 /// Agents of `calendars` on shift at each slot from `start`.
@@ -155,9 +182,16 @@ pub async fn shop_day(store: &dyn Store, shop: &Shop, date: NaiveDate) -> DeskRe
             clocks: ANSWER_CLOCKS.to_vec(),
         })
         .await?;
-    let (rules, arrivals, history) = arrivals_of(&clocks, start);
+    let day_seconds = seconds(end - start);
+    let hours = (day_seconds / 3600.0).ceil() as usize;
+    let DayClocks {
+        rules,
+        arrivals,
+        history,
+        history_hours,
+    } = arrivals_of(&clocks, start, hours);
     let calendars = super::staffing::rosters(store, shop).await?;
-    let day_slots = (seconds(end - start) / SLOT_SECONDS).ceil() as usize;
+    let day_slots = (day_seconds / SLOT_SECONDS).ceil() as usize;
     let roster = (!calendars.is_empty())
         .then(|| roster_of(&calendars, start, day_slots + (ROSTER_DAYS - 1) * 96));
     let replies = store
@@ -176,10 +210,11 @@ pub async fn shop_day(store: &dyn Store, shop: &Shop, date: NaiveDate) -> DeskRe
         shop: shop.clone(),
         date,
         start,
-        seconds: seconds(end - start),
+        seconds: day_seconds,
         rules,
         arrivals,
         history,
+        history_hours,
         roster,
         rostered_agents: calendars.len(),
         answer_times: answer_times(&replies, LONGEST_ANSWER_SECONDS),
@@ -243,8 +278,18 @@ mod tests {
                 false,
             ),
         ];
-        let (rules, arrivals, history) = arrivals_of(&clocks, start);
+        let DayClocks {
+            rules,
+            arrivals,
+            history,
+            history_hours,
+        } = arrivals_of(&clocks, start, 24);
         assert_eq!(rules, ["KPI-Y", "TB-X"]);
+        assert_eq!(history_hours.len(), 24);
+        let ten = &history_hours[10][1];
+        assert_eq!((ten.clocks, ten.met), (2, 1));
+        assert_eq!(history_hours[11][0].share_met, Some(0.0));
+        assert_eq!(history_hours[9][0].share_met, None);
         assert_eq!(arrivals.len(), 3);
         assert_eq!(arrivals[0].at, 36_000.0);
         assert_eq!(arrivals[0].clocks, [(1, 300.0), (0, 10_800.0)]);

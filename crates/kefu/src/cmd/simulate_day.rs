@@ -7,7 +7,7 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, anyhow};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use kefu_server::desk::simulation::{ROSTER_DAYS, ShopDay, shop_day};
 use kefu_server::ui::chart::{DailyChart, Line, daily};
 use kefu_staff::replay::{RuleShare, scaled, with_handling};
@@ -57,7 +57,10 @@ struct Options {
 fn options(a: &Args) -> anyhow::Result<Options> {
     let day = a.day.as_deref().unwrap_or_default();
     let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map_err(|_| anyhow!("--day must be a date as YYYY-MM-DD, not {day:?}"))?;
+        .ok()
+        // Far from chrono's limits, so that the day's arithmetic cannot overflow.
+        .filter(|d| (1970..=9999).contains(&d.year()))
+        .ok_or_else(|| anyhow!("--day must be a date as YYYY-MM-DD (1970 to 9999), not {day:?}"))?;
     anyhow::ensure!(
         a.scale.is_finite() && (0.0..=MAX_SCALE).contains(&a.scale),
         "--scale must be 0 to {MAX_SCALE}"
@@ -171,6 +174,8 @@ fn replay_shop(day: &ShopDay, o: &Options) -> anyhow::Result<ShopRun> {
     let mut arrivals = scaled(&day.arrivals, o.scale, JITTER_SECONDS, day.seconds, o.seed);
     with_handling(&mut arrivals, &handling, o.seed ^ HANDLING_STREAM);
     let hours = ((day.seconds / 3600.0).ceil() as usize).max(1);
+    // The slots of the day itself (the roster runs on into the next).
+    let day_slots = (day.seconds / roster.slot_seconds.max(1.0)).ceil() as usize;
     let mut bar = Progress::new(arrivals.len());
     let out = replay(
         &Day {
@@ -192,38 +197,35 @@ fn replay_shop(day: &ShopDay, o: &Options) -> anyhow::Result<ShopRun> {
         })
         .collect();
     let mut json = serde_json::to_value(&out)?;
-    for (hour, label) in json["hours"]
-        .as_array_mut()
-        .into_iter()
-        .flatten()
-        .zip(&labels)
-    {
+    let as_went =
+        |h: &RuleShare| json!({"clocks": h.clocks, "met": h.met, "share_met": h.share_met});
+    let hours_json = json["hours"].as_array_mut().into_iter().flatten();
+    for ((hour, label), went) in hours_json.zip(&labels).zip(&day.history_hours) {
         hour["local"] = json!(label);
+        for (rule, h) in hour["rules"].as_array_mut().into_iter().flatten().zip(went) {
+            rule["history"] = as_went(h);
+        }
     }
-    for (rule, history) in json["rules"]
+    for (rule, h) in json["rules"]
         .as_array_mut()
         .into_iter()
         .flatten()
         .zip(&day.history)
     {
-        rule["history"] =
-            json!({"clocks": history.clocks, "met": history.met, "share_met": history.share_met});
+        rule["history"] = as_went(h);
     }
-    let head = json!({
+    let mut head = json!({
         "shop_id": shop.id,
         "name": shop.name,
         "timezone": shop.timezone,
         "start": day.start.with_timezone(&tz).to_rfc3339(),
         "history_arrivals": day.arrivals.len(),
-        "agents": {"source": agents_from, "rostered": day.rostered_agents, "most_on_shift": roster.agents.iter().max()},
+        "agents": {"source": agents_from, "rostered": day.rostered_agents, "most_on_shift": roster.agents.iter().take(day_slots).max()},
         "handling": {"source": handling_from, "answers": day.answer_times.len(),
                      "mean_minutes": (handling.mean_seconds() / 6.0).round() / 10.0},
     });
-    if let (Value::Object(mut m), Value::Object(rest)) = (head, json) {
+    if let (Some(m), Value::Object(rest)) = (head.as_object_mut(), json) {
         m.extend(rest);
-        json = Value::Object(m);
-    } else {
-        json = Value::Null;
     }
     Ok(ShopRun {
         title: format!("{} on {} ×{}", shop.name, day.date, o.scale),
@@ -231,7 +233,7 @@ fn replay_shop(day: &ShopDay, o: &Options) -> anyhow::Result<ShopRun> {
         rules: day.rules.clone(),
         history: day.history.clone(),
         replay: out,
-        json,
+        json: head,
     })
 }
 

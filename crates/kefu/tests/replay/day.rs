@@ -170,12 +170,18 @@ fn a_day_against_its_roster(db: &str, taobao: i64) {
     );
     assert_eq!(ten["rules"][0]["share_met"], 1.0, "{ten}");
     assert_eq!(ten["max_queue"], 0);
+    assert_eq!(
+        ten["rules"][0]["history"]["met"], 20,
+        "as the day went: {ten}"
+    );
+    assert_eq!(ten["service_level"], Value::Null, "no --target-seconds");
     // Nobody on shift at 20:00: the five queue until the morning and miss their clocks.
     let eight = &day["hours"][20];
     assert_eq!(eight["agents"], 0, "{eight}");
     assert_eq!(eight["rules"][0]["clocks"], 5);
     assert_eq!(eight["rules"][0]["met"], 0);
     assert_eq!(eight["max_queue"], 5);
+    assert_eq!(eight["rules"][0]["history"]["clocks"], 5);
     assert!(
         eight["mean_wait_seconds"].as_f64().unwrap() > 12.0 * 3600.0,
         "{eight}"
@@ -205,9 +211,13 @@ fn a_day_against_its_roster(db: &str, taobao: i64) {
     );
 
     // Agents all day: the evening is answered too.
-    let v = json_of(simulate(db, &["--shop", &shop, "--agents", "2"]));
+    let v = json_of(simulate(
+        db,
+        &["--shop", &shop, "--agents", "2", "--target-seconds", "60"],
+    ));
     assert_eq!(v["shops"][0]["agents"]["source"], "flag");
     assert_eq!(rule(&v, "TB-FRT-5M")["met"], 25, "{v}");
+    assert_eq!(v["shops"][0]["service_level"], 1.0, "nobody waits a minute");
 
     // A Black Friday: three times the buyers on the same roster queue in the morning.
     let args = ["--shop", &shop, "--scale", "3", "--seed", "4"];
@@ -228,6 +238,7 @@ fn a_day_against_its_roster(db: &str, taobao: i64) {
     // Bad input is a clear error and a non-zero exit.
     for (args, says) in [
         (vec!["--day", "2026-11-31"], "--day"),
+        (vec!["--day", "+262143-12-31"], "--day"),
         (vec!["--shop", "999"], "no such shop"),
         (vec!["--scale", "5000"], "--scale"),
         (vec!["--agents", "0"], "--agents"),
