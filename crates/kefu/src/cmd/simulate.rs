@@ -37,7 +37,8 @@ the message. The last line is JSON: {\"day\", \"scale\", \"seed\", \"arrivals\",
 \"shops\": [{\"shop_id\", \"agents\", \"handling\", \"arrivals\", \"unanswered\",
 \"service_level\", \"mean_wait_seconds\", \"max_wait_seconds\", \"max_queue\", \"rules\",
 \"hours\": [{\"hour\", \"local\", \"agents\", \"arrivals\", \"mean_wait_seconds\",
-\"max_wait_seconds\", \"mean_queue\", \"max_queue\", \"rules\": [...]}]}]}.
+\"max_wait_seconds\", \"mean_queue\", \"max_queue\", \"rules\": [...]}]}]}; each rule's
+\"history\" is the same count as the day really went (met: answered by the due time).
 --svg and --plot draw one shop's day (give --shop when the desk has several).";
 
 #[derive(clap::Args)]
