@@ -37,12 +37,15 @@ const CHART_STYLE: &str = "\
 .sim-0{stroke:#3949ab;color:#3949ab}.sim-1{stroke:#1e7d3a;color:#1e7d3a}\
 .sim-2{stroke:#b3261e;color:#b3261e}.sim-3{stroke:#8e24aa;color:#8e24aa}\
 .sim-agents{stroke:#f29900;stroke-dasharray:2 3;color:#f29900}\
+.sim-went{stroke:#3949ab;stroke-opacity:.45;stroke-dasharray:6 3;color:#9fa8da}\
 .chart figcaption{font-size:.85rem}.key{margin-right:1em}.key::before{content:'\\25A0 '}\
 .key.volume{color:#9fa8da}";
 const CLASSES: [&str; 4] = ["sim-0", "sim-1", "sim-2", "sim-3"];
 /// The same colours as RGB, for the PNG.
 pub const COLOURS: [[u8; 3]; 4] = [[57, 73, 171], [30, 125, 58], [179, 38, 30], [142, 36, 170]];
 pub const AGENTS_COLOUR: [u8; 3] = [242, 153, 0];
+/// The first rule's share as the day really went: its colour, paler.
+pub const WENT_COLOUR: [u8; 3] = [159, 168, 218];
 
 /// The run's choices, checked.
 struct Options {
@@ -134,6 +137,8 @@ pub struct ShopRun {
     pub labels: Vec<String>,
     pub rules: Vec<String>,
     pub history: Vec<RuleShare>,
+    /// The first rule's share met per hour as the day really went (the chart's dashed line).
+    pub went: Vec<Option<f64>>,
     pub replay: Replay,
     pub json: Value,
 }
@@ -232,6 +237,11 @@ fn replay_shop(day: &ShopDay, o: &Options) -> anyhow::Result<ShopRun> {
         labels,
         rules: day.rules.clone(),
         history: day.history.clone(),
+        went: day
+            .history_hours
+            .iter()
+            .map(|h| h.first().and_then(|r| r.share_met))
+            .collect(),
         replay: out,
         json: head,
     })
@@ -300,6 +310,17 @@ fn draw(run: &ShopRun, a: &Args) -> anyhow::Result<()> {
                 values: shares(i),
             })
             .collect();
+        let went = run
+            .rules
+            .first()
+            .map(|r| format!("{r} met as the day went"));
+        if let Some(name) = &went {
+            lines.push(Line {
+                name,
+                class: "sim-went",
+                values: run.went.clone(),
+            });
+        }
         lines.push(Line {
             name: "agents on shift (of the day's most)",
             class: "sim-agents",
@@ -319,6 +340,9 @@ fn draw(run: &ShopRun, a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.plot {
         let mut lines: Vec<(Vec<Option<f64>>, [u8; 3])> =
             (0..shown).map(|i| (shares(i), COLOURS[i])).collect();
+        if !run.rules.is_empty() {
+            lines.push((run.went.clone(), WENT_COLOUR));
+        }
         lines.push((agents_line(run), AGENTS_COLOUR));
         let volume: Vec<u64> = run.replay.hours.iter().map(|h| h.arrivals).collect();
         let png = super::plot::png(&volume, &lines)?;

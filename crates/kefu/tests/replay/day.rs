@@ -204,6 +204,7 @@ fn a_day_against_its_roster(db: &str, taobao: i64) {
         drawn.contains("<svg") && drawn.contains("TB-FRT-5M met"),
         "{drawn}"
     );
+    assert!(drawn.contains("TB-FRT-5M met as the day went"), "{drawn}");
     assert!(
         std::fs::read(&png)
             .unwrap()
