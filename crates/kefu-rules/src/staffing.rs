@@ -8,7 +8,18 @@
 //! - STAFF-SHIFTS-OVERLAP-2H: wherever one shift hands over to a later one, they overlap two
 //!   hours (for handing over complex issues), in every market.
 
+use kefu_core::ClockKind;
+
 use crate::catalog::ids;
+
+/// The clocks a buyer's message starts and an agent's answer stops (`plan::reply` closes
+/// them): the waits a day's replay (`kefu simulate --day`) puts before the desk. The others
+/// wait for something else (an escalation, a resolution, a follow-up the desk starts).
+pub const ANSWER_CLOCKS: [ClockKind; 3] = [
+    ClockKind::FirstResponse,
+    ClockKind::NextResponse,
+    ClockKind::HighValueResponse,
+];
 
 /// The hours a day a market must be covered and the rule that asks it, and the hand-over
 /// overlap in hours with its rule.
@@ -40,6 +51,16 @@ pub fn staffing_ask(timezone: &str, promises_24h: bool) -> StaffingAsk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_stops_every_clock_a_replay_waits_on() {
+        let closed = crate::plan::reply(true).close;
+        assert!(
+            ANSWER_CLOCKS.iter().all(|c| closed.contains(c)),
+            "{closed:?}"
+        );
+        assert!(ANSWER_CLOCKS.iter().all(|c| c.act() == "reply"));
+    }
 
     #[test]
     fn markets_ask_their_hours() {

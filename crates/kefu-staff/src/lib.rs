@@ -9,11 +9,17 @@
 //! - [`sim`]: a discrete-event simulation of the same queue (Poisson arrivals, exponential
 //!   handling, first come first served), hour by hour, which agrees with Erlang C over long
 //!   runs and goes where the closed form cannot (arrivals that change by the hour).
+//! - [`history`]: how long an answer takes, measured from the agents' replies.
+//! - [`replay`]: a day of real arrivals (with the clocks they started) against a roster whose
+//!   agents come and go by the slot, per hour and per rule.
 
 pub mod coverage;
 pub mod erlang;
+pub mod history;
+pub mod replay;
 pub mod sim;
 
 pub use coverage::{CoverageRules, DayCoverage, SLOTS, day_coverage};
 pub use erlang::{agents_needed, erlang_c, service_level};
+pub use replay::{Arrival, Day, Handling, Replay, Roster, replay};
 pub use sim::{Hour, Outcome, Scenario, simulate};

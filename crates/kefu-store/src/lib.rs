@@ -14,6 +14,7 @@ pub mod rollup;
 pub mod routing;
 pub mod sqlite;
 mod status_sets;
+pub mod waits;
 
 /// The rulebook's clocks and flags, stored as the plan gives them (one type, in kefu-core).
 pub use kefu_core::{ClockOpen, Flag};
@@ -23,6 +24,7 @@ pub use incidents::IncidentStore;
 pub use records::*;
 pub use reports::{KpiQuery, KpiRows};
 pub use requests::*;
+pub use waits::{AgentReply, WaitClock, WaitQuery};
 
 pub use roles::{
     CaseStore, ChannelStore, ConversationStore, DirectoryStore, OrderStore, ReportStore,

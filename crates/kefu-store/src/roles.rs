@@ -392,6 +392,19 @@ pub trait ReportStore: Send + Sync {
         shop_id: i64,
         period: kefu_kpi::Period,
     ) -> Result<Vec<crate::rollup::StoredContribution>>;
+
+    /// The clocks of `q`'s kinds that the shop's buyers' messages started in its period, in
+    /// the order they started (what a day's replay takes as its arrivals).
+    async fn wait_clocks(&self, q: crate::WaitQuery) -> Result<Vec<crate::WaitClock>>;
+
+    /// The replies the tenant's agents wrote in `[from, to)` (not the bot's), by agent then
+    /// time, each with the conversation's latest buyer message before it.
+    async fn agent_replies(
+        &self,
+        tenant_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::AgentReply>>;
 }
 
 /// Everything kefu keeps: every role at once, implemented by each backend.

@@ -44,7 +44,8 @@ enum Command {
     Redact(cmd::lint::RedactArgs),
     /// The supervisor's KPIs of a shop for a period, against their targets; prints JSON.
     Kpi(cmd::kpi::Args),
-    /// Simulate a day of buyers against a number of agents, beside Erlang C; prints JSON.
+    /// Simulate a day of buyers against a number of agents, beside Erlang C, or replay a day
+    /// of the store's history (`--day`) against the shifts; prints JSON.
     Simulate(cmd::simulate::Args),
     /// Rebuild the full-text search index from the database, with a progress bar.
     Reindex(cmd::reindex::Args),
@@ -86,6 +87,7 @@ fn main() -> ExitCode {
         Command::Bench(c) => block_on(cmd::bench::run(c)),
         Command::Reindex(a) => block_on(cmd::reindex::run(a)),
         Command::Kpi(a) => block_on(cmd::kpi::run(a)),
+        Command::Simulate(a) if a.replays_history() => block_on(cmd::simulate_day::run(a)),
         Command::Simulate(a) => cmd::simulate::run(a),
     };
     match result {

@@ -1,8 +1,11 @@
 //! `kefu simulate` against the real binary (issue 13's contract): the simulated service level
 //! agrees with Erlang C's over a long run, `agents_needed` is the fewest that reach 80 %, the
-//! day is drawn as SVG, and bad input is a clear error.
+//! day is drawn as SVG, and bad input is a clear error. With `--day`, a store's day of known
+//! history is replayed against its agents' shifts, per hour and per rule, scaled, and drawn.
 
 mod common;
+#[path = "replay/day.rs"]
+mod replay_day;
 
 use common::kefu;
 use serde_json::Value;

@@ -26,6 +26,7 @@ pub mod pull;
 pub mod rating;
 pub mod reports;
 pub mod scorecards;
+pub mod simulation;
 pub mod staffing;
 pub mod sweep;
 pub mod validate;

@@ -10,6 +10,7 @@ use kefu_rules::Calendar;
 use kefu_rules::calendar::local_instant;
 use kefu_rules::staffing::staffing_ask;
 use kefu_staff::{CoverageRules, DayCoverage, SLOTS, day_coverage};
+use kefu_store::Store;
 use serde::Serialize;
 
 use super::{Caller, DeskError, DeskResult};
@@ -54,17 +55,17 @@ pub struct ShopCoverage {
 }
 
 /// The calendars of the agents who work `shop` and have shifts.
-async fn rosters(state: &AppState, shop: &Shop) -> DeskResult<Vec<Calendar>> {
-    let people = state.store.agents(shop.tenant_id).await?;
+pub(crate) async fn rosters(store: &dyn Store, shop: &Shop) -> DeskResult<Vec<Calendar>> {
+    let people = store.agents(shop.tenant_id).await?;
     let mut out = Vec::new();
-    for (agent_id, _, text) in state.store.agents_with_shifts().await? {
+    for (agent_id, _, text) in store.agents_with_shifts().await? {
         let Some(agent) = people.iter().find(|a| a.id == agent_id) else {
             continue;
         };
         if agent.role == Role::Admin {
             continue;
         }
-        let shops = state.store.agent_shops(agent_id).await?;
+        let shops = store.agent_shops(agent_id).await?;
         if !shops.is_empty() && !shops.contains(&shop.id) {
             continue;
         }
@@ -102,7 +103,7 @@ pub async fn shop_coverage(
         hours_rule: ask.hours_rule,
         handover_hours: ask.handover_hours,
     };
-    let calendars = rosters(state, &shop).await?;
+    let calendars = rosters(state.store.as_ref(), &shop).await?;
     let today = state.clock.now().with_timezone(&tz).date_naive();
     let mut out = Vec::new();
     for d in 0..days {

@@ -26,6 +26,7 @@ mod incidents;
 mod reports;
 mod routing;
 mod sessions;
+mod waits;
 
 pub use cases::*;
 pub use channels::*;
@@ -36,6 +37,7 @@ pub use incidents::*;
 pub use reports::*;
 pub use routing::*;
 pub use sessions::*;
+pub use waits::*;
 
 /// Every conformance check, by name, so backends run them all and a new one cannot be missed.
 /// One conformance check: takes a fresh store, panics on any difference.
@@ -121,6 +123,9 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("kpis_equal_the_oracle", |s| {
         Box::pin(kpis_equal_the_oracle(s))
+    }),
+    ("waits_and_agent_replies_for_a_days_replay", |s| {
+        Box::pin(waits_and_agent_replies_for_a_days_replay(s))
     }),
 ];
 

@@ -36,6 +36,7 @@ mod migrations;
 mod reports;
 mod rows;
 mod sessions;
+mod waits;
 mod writes;
 
 use assign::*;

@@ -262,6 +262,19 @@ async fn apply(tx: &Tx<'_>, plan: crate::rollup::RefreshPlan) -> Result<()> {
 
 #[async_trait]
 impl ReportStore for PostgresStore {
+    async fn wait_clocks(&self, q: crate::WaitQuery) -> Result<Vec<crate::WaitClock>> {
+        super::waits::wait_clocks(self, &q).await
+    }
+
+    async fn agent_replies(
+        &self,
+        tenant_id: i64,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::AgentReply>> {
+        super::waits::agent_replies(self, tenant_id, from, to).await
+    }
+
     async fn kpi_rows(&self, q: KpiQuery) -> Result<KpiRows> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await?;

@@ -27,6 +27,7 @@ mod reports;
 mod roles;
 mod rollups;
 mod rows;
+mod waits;
 
 pub(crate) use migrations::migrate;
 

@@ -161,6 +161,20 @@ impl ReportStore for SqliteStore {
         self.read(move |c| rows_of(c, &ids_of(c, &q)?)).await
     }
 
+    async fn wait_clocks(&self, q: crate::WaitQuery) -> Result<Vec<crate::WaitClock>> {
+        self.read(move |c| super::waits::wait_clocks(c, &q)).await
+    }
+
+    async fn agent_replies(
+        &self,
+        tenant_id: i64,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::AgentReply>> {
+        self.read(move |c| super::waits::agent_replies(c, tenant_id, from, to))
+            .await
+    }
+
     async fn refresh_kpis(&self, limit: usize) -> Result<usize> {
         self.write(move |c, _| refresh(c, limit)).await
     }

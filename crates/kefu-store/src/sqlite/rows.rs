@@ -20,7 +20,7 @@ pub fn opt_time(us: Option<i64>) -> Option<DateTime<Utc>> {
 
 /// Parses a stored enum; a value the code does not know means the file was written by another
 /// version, reported as a conversion error rather than a panic.
-fn parse<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
+pub(super) fn parse<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
 where
     T::Err: std::fmt::Display,
 {

@@ -8,10 +8,12 @@ pub mod bench_ui;
 pub mod demo;
 pub mod kpi;
 pub mod lint;
+pub mod plot;
 pub mod reindex;
 pub mod rules;
 pub mod serve;
 pub mod simulate;
+pub mod simulate_day;
 
 /// Where the desk keeps its data unless told otherwise.
 pub const DEFAULT_DB: &str = "sqlite://kefu.db";
