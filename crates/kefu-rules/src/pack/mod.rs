@@ -12,6 +12,7 @@ mod complaints;
 mod incidents;
 mod kpi;
 mod overrides;
+mod peak;
 mod raw;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,7 @@ pub use complaints::{ComplaintCause, ComplaintFlow};
 pub use incidents::IncidentLevels;
 pub use kpi::{KpiFigure, KpiTarget, PenaltyStep, Scorecard};
 pub use overrides::{ShopOverrides, WindowSpec};
+pub use peak::{PeakDay, PeakPrep, peak_date};
 
 /// Name of the calendar reference that means "calendar time, around the clock".
 pub const ALWAYS: &str = "always";
@@ -262,6 +264,8 @@ pub mod tables {
     pub const SCORECARD: &str = "scorecard";
     /// `[complaints]`: a complaint's cause teams and who is still unhappy (COMPLAINT-FLOW).
     pub const COMPLAINTS: &str = "complaints";
+    /// `[peak_prep]`: the sales peaks and the checklist before them (PEAK-PREP).
+    pub const PEAK_PREP: &str = "peak_prep";
 }
 
 /// A validated policy pack.
@@ -310,6 +314,8 @@ pub struct Pack {
     pub incidents: IncidentLevels,
     /// Which team answers for a complaint's cause, who is still unhappy (`[complaints]`).
     pub complaints: ComplaintFlow,
+    /// The market's sales peaks and what the desk asks before them (`[peak_prep]`).
+    pub peak_prep: PeakPrep,
 }
 
 impl Pack {

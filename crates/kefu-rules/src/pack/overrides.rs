@@ -110,6 +110,15 @@ pub struct ShopOverrides {
     /// replacing the pack's `[complaints] teams` for the causes named
     /// (`{"logistics": "物流组"}`; an empty name: no team for that cause).
     pub complaint_teams: Option<BTreeMap<String, String>>,
+    /// The shop's own sales peaks (PEAK-PREP), replacing the pack's list:
+    /// `[{"name": "618", "date": "06-18"}]`.
+    pub peak_days: Option<Vec<super::PeakDay>>,
+    /// The languages the shop's FAQ must cover before a peak (PEAK-PREP), replacing the
+    /// pack's.
+    pub peak_languages: Option<Vec<String>>,
+    /// The shop's logistics contingency plan for its peaks (PEAK-PREP: "与物流商确定应急方案"),
+    /// as the supervisor wrote it.
+    pub logistics_plan: Option<String>,
 }
 
 /// `(language, phrase)` pairs: `zh`, `en`, … or `*` for any language.
@@ -164,6 +173,27 @@ pub const ORDER_PROOFS: [&str; 3] = ["email", "phone_tail", "postcode"];
 
 fn err(reason: impl Into<String>) -> PackError {
     PackError::plain(FILE, reason)
+}
+
+impl Pack {
+    /// The shop's incident levels (COLLECTIVE-3LEVEL), complaint teams (COMPLAINT-FLOW) and
+    /// sales peaks (PEAK-PREP), in place of the pack's.
+    fn set_process_overrides(&mut self, o: &ShopOverrides) -> Result<(), PackError> {
+        if let Some(levels) = o.incident_levels {
+            self.incidents.buyers = super::IncidentLevels::check(levels).map_err(err)?;
+        }
+        if let Some(teams) = &o.complaint_teams {
+            self.complaints.set_teams(teams).map_err(err)?;
+        }
+        if let Some(peaks) = &o.peak_days {
+            super::PeakPrep::check(peaks).map_err(err)?;
+            self.peak_prep.peaks = peaks.clone();
+        }
+        if let Some(languages) = &o.peak_languages {
+            self.peak_prep.languages = languages.clone();
+        }
+        Ok(())
+    }
 }
 
 impl Pack {
@@ -231,12 +261,7 @@ impl Pack {
         if let Some(targets) = &o.kpi_targets {
             pack.set_kpi_targets(targets)?;
         }
-        if let Some(levels) = o.incident_levels {
-            pack.incidents.buyers = super::IncidentLevels::check(levels).map_err(err)?;
-        }
-        if let Some(teams) = &o.complaint_teams {
-            pack.complaints.set_teams(teams).map_err(err)?;
-        }
+        pack.set_process_overrides(o)?;
         if let Some(margin) = o.penalty_warn_margin {
             if !(0.0..=0.5).contains(&margin) {
                 return Err(err("penalty_warn_margin must be 0 to 0.5"));

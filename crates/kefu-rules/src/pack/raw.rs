@@ -62,6 +62,8 @@ struct RawPack {
     incidents: Option<super::incidents::RawIncidents>,
     /// `[complaints]`: the complaint flow's cause teams (`super::complaints`).
     complaints: Option<super::complaints::RawComplaints>,
+    /// `[peak_prep]`: the market's sales peaks and the checklist before them (`super::peak`).
+    peak_prep: Option<super::peak::RawPeakPrep>,
 }
 
 /// `[complaint_options]`: `rule = "OPTIONS-3"`, `min_options = 3`.
@@ -292,6 +294,21 @@ fn condition(cx: &Ctx<'_>, rule: &S, rc: &RawCondition) -> Result<Condition, Pac
     })
 }
 
+/// `[offhours_bot]`, its calendar one the pack knows.
+fn offhours_bot(
+    cx: &Ctx<'_>,
+    raw: Option<&RawBot>,
+    known_calendar: &dyn Fn(&S) -> Result<String, PackError>,
+) -> Result<Option<OffHoursBot>, PackError> {
+    raw.map(|b| {
+        Ok(OffHoursBot {
+            rule: cx.rule(&b.rule, "process")?,
+            calendar: known_calendar(&b.calendar)?,
+        })
+    })
+    .transpose()
+}
+
 /// The channels a clock is limited to; none given: every channel.
 fn clock_channels(
     cx: &Ctx<'_>,
@@ -360,13 +377,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
 
     let compensations = compensations(&cx, &raw, &currency, &promises)?;
     let entitlements = entitlements(&cx, &raw, &promises)?;
-    let offhours_bot = match &raw.offhours_bot {
-        Some(b) => Some(OffHoursBot {
-            rule: cx.rule(&b.rule, "process")?,
-            calendar: known_calendar(&b.calendar)?,
-        }),
-        None => None,
-    };
+    let offhours_bot = offhours_bot(&cx, raw.offhours_bot.as_ref(), &known_calendar)?;
     let message_checks = message_checks(&cx, &raw)?;
     let complaint_options = raw
         .complaint_options
@@ -404,6 +415,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Pack, PackError> {
         scorecard,
         incidents: super::incidents::incidents(&cx, raw.incidents.as_ref())?,
         complaints: super::complaints::complaints(&cx, raw.complaints.as_ref())?,
+        peak_prep: super::peak::peak_prep(&cx, raw.peak_prep.as_ref())?,
     })
 }
 

@@ -20,6 +20,7 @@
 //! | a phone call logged | [`call_logged`] |
 //! | an after-sales case opened / moved | [`case_opened`], [`case_moved`] |
 //! | a clock breached | [`clock_breached`] |
+//! | a sales peak ahead and its checklist (PEAK-PREP) | [`peak::peaks_ahead`] |
 //! | a complaint recorded / resolved, a buyer still unhappy | [`complaint_recorded`], [`complaint_resolved`], [`still_unhappy`] |
 //! | a reply being written or sent: what the guard checks | [`reply_checks`] |
 //!
@@ -32,6 +33,7 @@ pub mod complaint;
 pub mod complaint_flow;
 mod events;
 mod incident;
+pub mod peak;
 
 /// Rule IDs a pack may list in `message_checks`: each has a check of the buyer's message here.
 pub const MESSAGE_CHECKS: &[&str] = &[abuse::RULE];

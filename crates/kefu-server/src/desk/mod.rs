@@ -22,6 +22,7 @@ pub mod faqs;
 mod guard;
 pub mod incidents;
 pub mod ingest;
+pub mod peak;
 pub mod pull;
 pub mod rating;
 pub mod reports;

@@ -58,6 +58,7 @@ pub fn api() -> Router<AppState> {
         .route("/reports/conversations", get(reports::conversations))
         .route("/reports/scorecards", get(reports::scorecards))
         .route("/staffing/coverage", get(reports::coverage))
+        .route("/staffing/peak-prep", get(reports::peak_prep))
         .route("/incidents", get(incidents::list).post(incidents::open))
         .route("/incidents/{id}", get(incidents::show))
         .route("/incidents/{id}/actions", post(incidents::act))

@@ -141,3 +141,21 @@ pub async fn coverage(
             .await?;
     Ok(Json(serde_json::to_value(cover).unwrap_or_default()))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeakParams {
+    pub shop_id: Option<i64>,
+}
+
+/// `GET /api/v1/staffing/peak-prep[?shop_id=ID]`: the sales peaks within the reminder window
+/// and each one's checklist (PEAK-PREP; supervisors).
+pub async fn peak_prep(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PeakParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))?;
+    let reminders = crate::desk::peak::reminders(&state, &caller, q.shop_id).await?;
+    Ok(Json(json!({ "reminders": reminders })))
+}

@@ -496,4 +496,29 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("change_cause", "更改原因", "Change cause"),
     ("resolution_summary", "处理结果", "Resolution summary"),
     ("record_resolution", "记录处理结果", "Record the resolution"),
+    // Before a sales peak (PEAK-PREP).
+    ("peak_ahead", "大促将至", "Sales peak ahead"),
+    ("days_left", "剩余天数", "days left"),
+    (
+        "peak_staffing",
+        "双倍客服人力储备",
+        "Twice the staff an ordinary day needs",
+    ),
+    ("peak_faq", "预设常见问题模板", "FAQ templates ready"),
+    (
+        "peak_logistics",
+        "物流应急方案",
+        "Logistics contingency plan",
+    ),
+    ("falls_short", "不足：", "short at"),
+    (
+        "peak_no_plan",
+        "店铺设置里还没有写物流应急方案",
+        "no plan in the shop's settings yet (logistics_plan)",
+    ),
+    (
+        "peak_no_history",
+        "近四周没有买家消息，无法衡量平日需要的人手",
+        "no buyer messages in the last four weeks to measure an ordinary day",
+    ),
 ];

@@ -56,10 +56,12 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
     let resolution = (o.opened > 0).then(|| o.resolved as f64 / o.opened as f64);
     let targets = first_response_targets(&state, &shops).await;
     let cards = penalty_watch(&state, &viewer, &shops).await;
+    let peaks = peak_reminders(&state, &viewer).await;
     let bar = |n: i64, max: i64| format!("width:{}%", (n * 100 / max).clamp(2, 100));
     let body = html! {
         h1 { (lang.t("overview")) }
         (crate::ui::scorecards::alerts(lang, &cards))
+        (peaks)
         div.tiles {
             div.tile { span.big #breaches { (o.breaches) } span { (lang.t("breaches_today")) } }
             div.tile { span.big #due-hour { (o.due_next_hour) } span { (lang.t("due_next_hour")) } }
@@ -172,5 +174,46 @@ pub async fn file(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     match crate::desk::conversations::attachment(&state, &caller(&viewer), id).await {
         Ok((info, bytes)) => crate::files::file_response(&info, bytes),
         Err(_) => not_found(&viewer),
+    }
+}
+
+/// The sales peaks ahead and their checklists (PEAK-PREP), each item ticked from the data.
+async fn peak_reminders(state: &AppState, viewer: &Viewer) -> Markup {
+    let lang = viewer.lang;
+    let reminders = match crate::desk::peak::reminders(state, &caller(viewer), None).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e.message(), "peak reminders not read");
+            return html! {};
+        }
+    };
+    html! {
+        @for r in &reminders {
+            section.card.wide.peak data-shop=(r.shop_id) data-peak=(r.peak.name) {
+                h2 { (lang.t("peak_ahead")) ": " span translate="no" { (r.peak.name) } " · " span translate="no" { (r.shop) } }
+                p { (r.peak.date.to_string()) " · " (lang.t("days_left")) " " strong { (r.peak.days_left) } " · " code { (r.peak.rule) } }
+                ul.checklist { @for item in &r.checklist {
+                    li data-item=(item.item) data-done=(item.done) {
+                        @if item.done { span.rag-green { "✓ " } } @else { span.rag-red { "✗ " } }
+                        strong { (lang.t(peak_item_key(item.item))) }
+                        @if !item.missing.is_empty() {
+                            " — " (lang.t("falls_short")) " " span translate="no" { (item.missing.join(", ")) }
+                        } @else if item.item == "logistics_plan" && item.done {
+                            " — " (item.detail)
+                        } @else if !item.done {
+                            " — " (lang.t(if item.item == "logistics_plan" { "peak_no_plan" } else { "peak_no_history" }))
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn peak_item_key(item: &str) -> &'static str {
+    match item {
+        "staffing_reserve" => "peak_staffing",
+        "faq_templates" => "peak_faq",
+        _ => "peak_logistics",
     }
 }
