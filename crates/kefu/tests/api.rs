@@ -464,6 +464,12 @@ fn health_metrics_and_openapi() {
         "/conversations/{id}",
         "/conversations/{id}/replies",
         "/conversations/{id}/rating",
+        "/conversations/{id}/complaint",
+        "/conversations/{id}/complaint/resolution",
+        "/incidents",
+        "/incidents/{id}/reply",
+        "/staffing/coverage",
+        "/staffing/peak-prep",
     ] {
         assert!(spec["paths"][path].is_object(), "openapi misses {path}");
     }

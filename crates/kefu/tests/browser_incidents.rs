@@ -3,10 +3,12 @@
 //! the API; the alert appears live and the list fills without a reload, at level 3 with its
 //! owner and its 72-hour close clock. The supervisor opens it, tries a reply the guard blocks
 //! (sent to nobody, the text kept in the box), answers everyone from the shop's template in
-//! each buyer's language, and closes it with the cause and the improvement.
+//! each buyer's language, and closes it with the cause and the improvement. Then one buyer's
+//! complaint ends with its resolution summary (COMPLAINT-FLOW), and the overview shows the
+//! PEAK-PREP checklist for a peak ten days ahead.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (the test command installs them). Writes
-//! `docs/screenshots/incidents.png` and `incident.png`.
+//! `docs/screenshots/incidents.png`, `incident.png`, `complaint.png` and `peak.png`.
 
 // A test tells one story; the 100-line bar on functions is for code outside tests.
 #![allow(clippy::too_many_lines)]
@@ -302,5 +304,90 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
 
     let (errors, _, _) = browser.script_errors();
     assert!(errors.is_empty(), "script errors: {errors:?}");
+
+    complaint_and_peak(&browser, &server, &base, taobao, stalled[0]);
     browser.quit();
+}
+
+/// The complaint flow on one buyer's page (COMPLAINT-FLOW), and the PEAK-PREP card on the
+/// overview for a peak ten days ahead.
+fn complaint_and_peak(
+    browser: &Browser,
+    server: &Server,
+    base: &str,
+    shop: i64,
+    conversation: i64,
+) {
+    let path = format!("/conversations/{conversation}");
+    browser.goto(&format!("{base}{path}"));
+    browser.wait_until(&loaded(&path), WAIT);
+    assert_eq!(
+        browser.execute(
+            "return document.getElementById('complaint-flow').dataset.cause;",
+            vec![]
+        ),
+        json!("logistics")
+    );
+    let summary = browser.find("return document.querySelector('#complaint-resolution textarea');");
+    browser.send_keys(&summary, "已联系中通加急，包裹明天派送，已告知买家单号");
+    submit(browser, "#complaint-resolution");
+    browser.wait_until(
+        "document.getElementById('complaint-summary') !== null",
+        WAIT,
+    );
+    browser.execute(
+        "document.getElementById('complaint-flow').scrollIntoView({block: 'center'});",
+        vec![],
+    );
+    let shot =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots/complaint.png");
+    browser.screenshot(&shot);
+    let (_, c) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{conversation}"),
+        None,
+    );
+    let report_back = c["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "COMPLAINT-FLOW")
+        .unwrap_or_else(|| panic!("no report-back clock in {c}"))
+        .clone();
+    assert_eq!(report_back["state"], "met", "{report_back}");
+
+    // The system clock decides what is near, so the peak is set from it.
+    #[allow(clippy::disallowed_methods)]
+    let near = (chrono::Utc::now().date_naive() + chrono::Duration::days(10))
+        .format("%m-%d")
+        .to_string();
+    let (status, s) = server.call(
+        "POST",
+        &format!("/api/v1/shops/{shop}/settings"),
+        Some(&json!({"settings": {"peak_days": [{"name": "年货节", "date": near}]}})),
+    );
+    assert_eq!(status, 200, "{s}");
+    browser.goto(&format!("{base}/overview"));
+    browser.wait_until(&loaded("/overview"), WAIT);
+    browser.wait_until(
+        "document.querySelector('.peak[data-peak=\"年货节\"]') !== null",
+        WAIT,
+    );
+    let items: Vec<(String, String)> = serde_json::from_value(browser.execute(
+        "return Array.prototype.map.call(document.querySelectorAll('.peak[data-peak=\"年货节\"] li'), function (l) { return [l.dataset.item, l.dataset.done]; });",
+        vec![],
+    ))
+    .unwrap();
+    assert_eq!(
+        items,
+        vec![
+            ("staffing_reserve".to_string(), "false".to_string()),
+            ("faq_templates".to_string(), "false".to_string()),
+            ("logistics_plan".to_string(), "false".to_string()),
+        ],
+        "no shifts, two answers, no plan"
+    );
+    browser.execute("document.querySelector('.peak').scrollIntoView();", vec![]);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots/peak.png");
+    browser.screenshot(&path);
 }
