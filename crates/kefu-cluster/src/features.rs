@@ -93,6 +93,19 @@ pub struct Facts<'a> {
     pub region: Option<&'a str>,
 }
 
+/// The region a delivery postcode names, for clustering: its first two characters, which in
+/// most postcode systems are the broad area (a Chinese province or city block, a German
+/// Leitregion, a French département, a Spanish province, a group of US states). `None` for a
+/// postcode too short to say.
+pub fn region_of_postcode(postcode: &str) -> Option<String> {
+    let code: String = postcode
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() >= 3).then(|| code[..2].to_string())
+}
+
 /// A complaint's features, sorted by id, with its concepts apart (the cause an incident shows).
 #[derive(Debug, Clone, Default)]
 pub struct Features {

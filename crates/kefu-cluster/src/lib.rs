@@ -28,7 +28,7 @@ mod lexicon;
 use std::collections::HashMap;
 
 pub use eval::{PairScore, pairwise};
-pub use features::{Facts, Feature, Features, features};
+pub use features::{Facts, Feature, Features, features, region_of_postcode};
 pub use lexicon::fold;
 
 /// The names of the concepts a complaint's features name (what `KEFU_CLUSTER_DEBUG` shows).

@@ -77,3 +77,12 @@ fn pairwise_scores_count_pairs() {
     assert!((s.precision - 1.0 / 3.0).abs() < 1e-9, "{s:?}");
     assert!((s.recall - 0.5).abs() < 1e-9, "{s:?}");
 }
+
+#[test]
+fn a_postcode_names_its_broad_region() {
+    use crate::region_of_postcode;
+    assert_eq!(region_of_postcode("310012").as_deref(), Some("31"));
+    assert_eq!(region_of_postcode("10115").as_deref(), Some("10"));
+    assert_eq!(region_of_postcode("sw1a 1aa").as_deref(), Some("SW"));
+    assert_eq!(region_of_postcode(" 9 "), None);
+}

@@ -117,6 +117,8 @@ pub struct StoredComplaint {
     pub carrier: Option<String>,
     /// The SKU of the order's first line, when known.
     pub sku: Option<String>,
+    /// The delivery postcode of the order, when known (its region groups complaints).
+    pub postcode: Option<String>,
 }
 
 /// The SKU of an order's first line, from the order's stored `items` JSON (both backends).

@@ -218,7 +218,7 @@ pub async fn mark_complaint(
             conversation_id: id,
             at: now,
             text: &m.body,
-            facts: super::incidents::OrderFacts::of(detail.order.as_ref()),
+            facts: super::incidents::OrderFacts::read(state, detail.order.as_ref()).await?,
         };
         super::incidents::complaint_arrived(state, arrived).await?;
     }

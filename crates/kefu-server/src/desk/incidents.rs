@@ -49,6 +49,10 @@ impl Clustering {
                     let facts = OrderFacts {
                         carrier: c.carrier.clone(),
                         sku: c.sku.clone(),
+                        region: c
+                            .postcode
+                            .as_deref()
+                            .and_then(kefu_cluster::region_of_postcode),
                     };
                     let one = complaint(c.conversation_id, c.at, &c.text, &facts);
                     shops.entry(c.shop_id).or_default().add(one);
@@ -60,20 +64,35 @@ impl Clustering {
     }
 }
 
-/// What the clustering reads of a complaint's order: a shared courier or SKU brings
-/// complaints together. (Orders carry no region yet, so the region fact stays empty.)
+/// What the clustering reads of a complaint's order: a shared courier, SKU or delivery
+/// region (the postcode's broad area) brings complaints together.
 #[derive(Debug, Default, Clone)]
 pub struct OrderFacts {
     pub carrier: Option<String>,
     pub sku: Option<String>,
+    pub region: Option<String>,
 }
 
 impl OrderFacts {
-    pub fn of(order: Option<&Order>) -> Self {
+    pub fn of(order: Option<&Order>, postcode: Option<&str>) -> Self {
         OrderFacts {
             carrier: order.and_then(|o| o.carrier.clone()),
             sku: order.and_then(|o| o.items.iter().find_map(|i| i.sku.clone())),
+            region: postcode.and_then(kefu_cluster::region_of_postcode),
         }
+    }
+
+    /// The facts of a stored order, with the delivery postcode read from the store.
+    pub async fn read(state: &AppState, order: Option<&Order>) -> DeskResult<Self> {
+        let postcode = match order {
+            Some(o) => state
+                .store
+                .order_buyer(o.shop_id, &o.external_id)
+                .await?
+                .and_then(|b| b.postcode),
+            None => None,
+        };
+        Ok(Self::of(order, postcode.as_deref()))
     }
 }
 
@@ -92,7 +111,7 @@ fn complaint<'a>(
         facts: Facts {
             courier: facts.carrier.as_deref(),
             sku: facts.sku.as_deref(),
-            region: None,
+            region: facts.region.as_deref(),
         },
     }
 }

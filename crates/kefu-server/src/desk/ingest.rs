@@ -123,6 +123,23 @@ fn announce(
     });
 }
 
+/// What the clustering reads of a complaint: its words and its order's facts. Best effort, as
+/// the clustering is: without the postcode the region is unknown.
+async fn complaint_facts(
+    state: &AppState,
+    complaint: bool,
+    body: &str,
+    order: Option<&kefu_core::Order>,
+) -> Option<(String, super::incidents::OrderFacts)> {
+    if !complaint {
+        return None;
+    }
+    let facts = super::incidents::OrderFacts::read(state, order)
+        .await
+        .unwrap_or_else(|_| super::incidents::OrderFacts::of(order, None));
+    Some((body.to_string(), facts))
+}
+
 /// Clustering is best effort too: the complaint is stored either way.
 async fn cluster(state: &AppState, arrived: super::incidents::Arrived<'_>) {
     if let Err(e) = super::incidents::complaint_arrived(state, arrived).await {
@@ -211,12 +228,7 @@ pub async fn ingest(state: &AppState, req: InboundRequest) -> DeskResult<IngestO
     // COMPLAINT-FLOW: a buyer asking for a manager goes to a supervisor.
     let unhappy = super::complaints::unhappy_message(&rules, &body);
     let published_body = body.clone();
-    let complaint = plan.complaint.then(|| {
-        (
-            body.clone(),
-            super::incidents::OrderFacts::of(order.as_ref()),
-        )
-    });
+    let complaint = complaint_facts(state, plan.complaint, &body, order.as_ref()).await;
 
     let outcome = state
         .store

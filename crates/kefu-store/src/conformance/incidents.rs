@@ -7,6 +7,28 @@ use crate::incidents::{IncidentChange, NewIncident, incident_event, incident_sta
 pub async fn incidents_keep_their_conversations_and_timeline(store: &Arc<dyn Store>) {
     let s = shop(store, "Incidents", Platform::Taobao).await;
     let other_shop = shop(store, "Elsewhere", Platform::Taobao).await;
+    // The first complaint's order has a delivery postcode: it is read back with it.
+    store
+        .upsert_order(crate::NewOrder {
+            shop_id: s,
+            external_id: "INC-1".into(),
+            total: Money::parse("39.00", "CNY").unwrap(),
+            paid_at: t("2026-11-18T10:00:00Z"),
+            promised_ship_by: None,
+            shipped_at: None,
+            carrier: Some("中通快递".into()),
+            tracking_number: None,
+            delivered_at: None,
+            closed_at: None,
+            promises: vec![],
+            items: vec![],
+            buyer: crate::OrderBuyer {
+                postcode: Some("310012".into()),
+                ..Default::default()
+            },
+        })
+        .await
+        .unwrap();
     let mut convs = Vec::new();
     for (i, buyer) in ["a", "b", "c", "d", "e"].iter().enumerate() {
         let mut m = inbound(
@@ -16,6 +38,9 @@ pub async fn incidents_keep_their_conversations_and_timeline(store: &Arc<dyn Sto
             &format!("2026-11-20T08:0{i}:00Z"),
         );
         m.complaint = true;
+        if i == 1 {
+            m.order_external_id = Some("INC-1".into());
+        }
         convs.push(store.ingest(m).await.unwrap().conversation_id);
     }
     let quiet = store
@@ -39,6 +64,14 @@ pub async fn incidents_keep_their_conversations_and_timeline(store: &Arc<dyn Sto
         "complaints from the time on, oldest first"
     );
     assert_eq!(complaints[0].text, "快递三天没动了");
+    assert_eq!(
+        (
+            complaints[0].carrier.as_deref(),
+            complaints[0].postcode.as_deref()
+        ),
+        (Some("中通快递"), Some("310012"))
+    );
+    assert_eq!(complaints[1].postcode, None);
 
     let id = store
         .open_incident(NewIncident {

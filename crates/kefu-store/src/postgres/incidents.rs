@@ -393,7 +393,8 @@ impl IncidentStore for PostgresStore {
         let client = self.conn().await?;
         Ok(client
             .query(
-                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items
+                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items,
+                        o.buyer_postcode
                  FROM conversations c
                  JOIN LATERAL (SELECT created_at, body FROM messages
                                WHERE conversation_id = c.id AND direction = 'inbound'
@@ -413,6 +414,7 @@ impl IncidentStore for PostgresStore {
                 text: r.get(4),
                 carrier: r.get(5),
                 sku: r.get::<_, Option<String>>(6).as_deref().and_then(first_sku),
+                postcode: r.get(7),
             })
             .collect())
     }

@@ -364,7 +364,8 @@ impl IncidentStore for SqliteStore {
     async fn complaints_since(&self, since: DateTime<Utc>) -> Result<Vec<StoredComplaint>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items
+                "SELECT c.id, c.shop_id, c.customer_id, m.created_at, m.body, o.carrier, o.items,
+                        o.buyer_postcode
                  FROM conversations c
                  JOIN messages m ON m.id = (SELECT min(id) FROM messages
                                             WHERE conversation_id = c.id AND direction = 'inbound')
@@ -385,6 +386,7 @@ impl IncidentStore for SqliteStore {
                             .get::<_, Option<String>>(6)?
                             .as_deref()
                             .and_then(first_sku),
+                        postcode: r.get(7)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
