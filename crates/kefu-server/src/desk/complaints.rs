@@ -111,6 +111,11 @@ pub async fn record(
             state.store.assign_to_team(id, team.id, now, actor).await?;
         }
     }
+    state_now(state, id).await
+}
+
+/// The conversation's complaint as the store holds it now.
+async fn state_now(state: &AppState, id: i64) -> DeskResult<ComplaintState> {
     let after = state
         .store
         .conversation(id)
@@ -162,12 +167,7 @@ pub async fn resolve(
             opens: plan.open,
         })
         .await?;
-    let after = state
-        .store
-        .conversation(id)
-        .await?
-        .ok_or_else(|| DeskError::not_found(format!("conversation {id} does not exist")))?;
-    Ok(ComplaintState::of(&after))
+    state_now(state, id).await
 }
 
 /// A buyer still unhappy goes to a supervisor: the conversation is escalated, saying why

@@ -96,6 +96,28 @@ pub(super) async fn assign_tx(
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
         return Ok(None);
     }
+    give(
+        tx,
+        conversation_id,
+        agent,
+        at,
+        "routing",
+        json!({"agent_id": agent}),
+    )
+    .await?;
+    Ok(agent)
+}
+
+/// Records routing's choice: the conversation's assignee (or none), the agent's last
+/// assignment, and the `assigned` event with `data`.
+async fn give(
+    tx: &Tx<'_>,
+    conversation_id: i64,
+    agent: Option<i64>,
+    at: DateTime<Utc>,
+    actor: &str,
+    data: Value,
+) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET assignee_id = $2 WHERE id = $1",
         &[&conversation_id, &agent],
@@ -108,16 +130,7 @@ pub(super) async fn assign_tx(
         )
         .await?;
     }
-    add_event(
-        tx,
-        conversation_id,
-        at,
-        event_kind::ASSIGNED,
-        "routing",
-        json!({"agent_id": agent}),
-    )
-    .await?;
-    Ok(agent)
+    add_event(tx, conversation_id, at, event_kind::ASSIGNED, actor, data).await
 }
 
 /// Gives the conversation to a member of `team_id` with room (see `Store::assign_to_team`).
@@ -166,24 +179,7 @@ pub(super) async fn assign_to_team_tx(
         &[&agent],
     )
     .await?;
-    tx.execute(
-        "UPDATE conversations SET assignee_id = $2 WHERE id = $1",
-        &[&conversation_id, &agent],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE agents SET last_assigned_at = $2 WHERE id = $1",
-        &[&agent, &at],
-    )
-    .await?;
-    add_event(
-        tx,
-        conversation_id,
-        at,
-        event_kind::ASSIGNED,
-        actor,
-        json!({"agent_id": agent, "team_id": team_id}),
-    )
-    .await?;
+    let data = json!({"agent_id": agent, "team_id": team_id});
+    give(tx, conversation_id, Some(agent), at, actor, data).await?;
     Ok(Some(agent))
 }

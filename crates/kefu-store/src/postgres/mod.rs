@@ -33,6 +33,7 @@ mod directory;
 mod incidents;
 mod ingest;
 mod migrations;
+mod read;
 mod reports;
 mod rows;
 mod sessions;
@@ -41,6 +42,7 @@ mod writes;
 
 use assign::*;
 use ingest::*;
+use read::*;
 use rows::*;
 use writes::*;
 

@@ -111,6 +111,27 @@ pub fn assign(
         // Nobody to give it to and nobody had it: nothing changes, nothing to record.
         return Ok(None);
     }
+    give(
+        c,
+        conversation_id,
+        agent,
+        at,
+        actor,
+        json!({"agent_id": agent}),
+    )?;
+    Ok(agent)
+}
+
+/// Records routing's choice: the conversation's assignee (or none), the agent's last
+/// assignment, and the `assigned` event with `data`.
+fn give(
+    c: &Connection,
+    conversation_id: i64,
+    agent: Option<i64>,
+    at: chrono::DateTime<Utc>,
+    actor: &str,
+    data: serde_json::Value,
+) -> Result<()> {
     let micros_at = micros(at);
     c.prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
         .execute(params![conversation_id, agent])?;
@@ -124,9 +145,8 @@ pub fn assign(
         micros_at,
         event_kind::ASSIGNED,
         actor,
-        &json!({"agent_id": agent}),
-    )?;
-    Ok(agent)
+        &data,
+    )
 }
 
 /// Gives the conversation to a member of `team_id` with room (see `Store::assign_to_team`).
@@ -162,19 +182,8 @@ pub fn assign_to_team(
     else {
         return Ok(current);
     };
-    let micros_at = micros(at);
-    c.prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
-        .execute(params![conversation_id, agent])?;
-    c.prepare_cached("UPDATE agents SET last_assigned_at = ?2 WHERE id = ?1")?
-        .execute(params![agent, micros_at])?;
-    add_event(
-        c,
-        conversation_id,
-        micros_at,
-        event_kind::ASSIGNED,
-        actor,
-        &json!({"agent_id": agent, "team_id": team_id}),
-    )?;
+    let data = json!({"agent_id": agent, "team_id": team_id});
+    give(c, conversation_id, Some(agent), at, actor, data)?;
     Ok(Some(agent))
 }
 
