@@ -347,15 +347,40 @@ fn demo_fills_a_database_and_serve_demo_prints_logins() {
         }
     }
     let token_line = lines.next().unwrap().unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
     let text = seen.join("\n");
     assert!(text.contains("300 conversations"), "{text}");
     assert!(text.contains("demo login: li.na@demo.kefu"), "{text}");
+    assert!(text.contains("demo roster: Jo Early"), "{text}");
     let key = token_line.rsplit(' ').next().unwrap();
     assert!(
         token_line.starts_with("admin token") && key.len() == 48,
         "{token_line}"
+    );
+    // The eBay shop's roster is fourteen hours without a hand-over: the coverage page says so.
+    let (_, shops) = common::try_request(&addr, "GET", "/api/v1/shops", Some(key), None).unwrap();
+    let ebay = shops["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["platform"] == "ebay")
+        .unwrap()["id"]
+        .clone();
+    let path = format!("/api/v1/staffing/coverage?shop_id={ebay}&days=2");
+    let (status, cover) = common::try_request(&addr, "GET", &path, Some(key), None).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{cover}");
+    assert_eq!(
+        (cover["hours_rule"].as_str(), cover["agents"].as_u64()),
+        (Some("STAFF-16H"), Some(2)),
+        "{cover}"
+    );
+    let day = &cover["days"][1];
+    assert_eq!(day["hours_met"], false, "{day}");
+    assert_eq!(day["hours_covered"], 14.0, "{day}");
+    assert!(
+        !day["short_handovers"].as_array().unwrap().is_empty(),
+        "{day}"
     );
 }
 

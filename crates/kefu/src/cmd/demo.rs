@@ -7,10 +7,10 @@ use std::io::Write;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use kefu_core::{Channel, ConversationStatus, Money, Platform, Role, SystemClock};
+use kefu_core::{Channel, ConversationStatus, Money, Platform, SystemClock};
 use kefu_server::AppState;
 use kefu_server::desk::ingest::{CustomerRef, InboundRequest, ingest};
-use kefu_store::{DEFAULT_TENANT, NewAgent, NewOrder, NewReply, NewShop, Store, StoreError};
+use kefu_store::{DEFAULT_TENANT, NewOrder, NewReply, NewShop};
 use tokio::task::JoinSet;
 
 /// Conversations loaded by `kefu serve --demo`.
@@ -502,58 +502,6 @@ async fn resolve(
         })
         .await?;
     Ok(())
-}
-
-/// The demo's people: a bilingual supervisor and two agents, each with an API token.
-pub async fn ensure_demo_agents(store: &dyn Store) -> anyhow::Result<Vec<String>> {
-    let people = [
-        (
-            "li.na@demo.kefu",
-            "Li Na 李娜",
-            Role::Supervisor,
-            vec!["zh", "en"],
-        ),
-        ("sam@demo.kefu", "Sam Carter", Role::Agent, vec!["en"]),
-        (
-            "lucia@demo.kefu",
-            "Lucía Romero",
-            Role::Agent,
-            vec!["es", "de", "en"],
-        ),
-    ];
-    let mut logins = Vec::new();
-    for (email, name, role, languages) in people {
-        // A password of its own for each demo person, printed once: sign in at /login.
-        let password = super::random_token()?[..16].to_string();
-        let password_hash = Some(kefu_server::ui::auth::hash_password(&password)?);
-        let created = store
-            .create_agent(NewAgent {
-                tenant_id: DEFAULT_TENANT,
-                email: email.into(),
-                name: name.into(),
-                role,
-                languages: languages.iter().map(|s| s.to_string()).collect(),
-                password_hash,
-            })
-            .await;
-        match created {
-            Ok(agent) => {
-                let token = super::random_token()?;
-                store
-                    .create_token(agent.id, "demo", &kefu_server::extract::hash_token(&token))
-                    .await?;
-                logins.push(format!(
-                    "{email} ({role}, {}) password: {password} API token: {token}",
-                    languages.join("/")
-                ));
-            }
-            Err(StoreError::Conflict(_)) => logins.push(format!(
-                "{email} ({role}) exists already; make a new token with `kefu admin create-token`"
-            )),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(logins)
 }
 
 /// A one-line progress bar on standard error.

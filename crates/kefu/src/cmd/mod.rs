@@ -6,6 +6,7 @@ pub mod bench_ingest;
 pub mod bench_kpi;
 pub mod bench_ui;
 pub mod demo;
+pub mod demo_people;
 pub mod kpi;
 pub mod lint;
 pub mod plot;

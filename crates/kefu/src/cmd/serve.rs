@@ -168,7 +168,7 @@ async fn load_demo(state: &AppState) -> anyhow::Result<()> {
     let stats = state.store.stats().await?;
     // The demo's people first, so routing hands the demo's conversations to them (the
     // overview's load per agent is then the desk's, not empty).
-    let logins = super::demo::ensure_demo_agents(state.store.as_ref()).await?;
+    let logins = super::demo_people::ensure_demo_agents(state.store.as_ref()).await?;
     if stats.shops == 0 {
         let summary = super::demo::generate(state, super::demo::DEMO_CONVERSATIONS, false).await?;
         eprintln!(
@@ -180,6 +180,9 @@ async fn load_demo(state: &AppState) -> anyhow::Result<()> {
             "the database already has {} shops; not loading the demo data again",
             stats.shops
         );
+    }
+    for line in super::demo_people::ensure_demo_roster(state.store.as_ref()).await? {
+        eprintln!("demo roster: {line}");
     }
     for login in logins {
         eprintln!("demo login: {login}");
