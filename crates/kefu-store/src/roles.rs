@@ -397,6 +397,14 @@ pub trait ReportStore: Send + Sync {
     /// the order they started (what a day's replay takes as its arrivals).
     async fn wait_clocks(&self, q: crate::WaitQuery) -> Result<Vec<crate::WaitClock>>;
 
+    /// The languages of the shop's conversations opened since `since`, with how many each,
+    /// most first (the market a roster must cover: STAFF-16H per language).
+    async fn buyer_languages(
+        &self,
+        shop_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>>;
+
     /// The replies the tenant's agents wrote in `[from, to)` (not the bot's), by agent then
     /// time, each with the conversation's latest buyer message before it.
     async fn agent_replies(

@@ -384,6 +384,32 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
         ),
         24
     );
+    // The AliExpress shop's buyers write German and Spanish: run from China, it serves Europe
+    // (STAFF-16H), and each language is checked by the agents who speak it.
+    let aliexpress = shops["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["platform"] == "aliexpress")
+        .expect("the demo's AliExpress shop")["id"]
+        .as_i64()
+        .unwrap();
+    browser.goto(&format!("{base}/admin/coverage?shop={aliexpress}"));
+    browser.wait_until(&loaded("/admin/coverage"), WAIT);
+    for language in ["de", "es"] {
+        assert_eq!(
+            eval(
+                &browser,
+                &format!(
+                    "document.querySelectorAll('#coverage-grid tbody tr:first-child .lang-cover[data-language={language}].rag-red').length"
+                )
+            ),
+            1,
+            "{language}"
+        );
+    }
+    assert!(text_of(&browser, "p.hint").contains("STAFF-16H"));
+    picture(&browser, "coverage.png");
 
     // The same page in Chinese.
     browser.goto(&format!("{base}/lang?to=zh"));

@@ -71,7 +71,53 @@ fn an_eu_shops_roster_shows_its_gap_and_its_short_handover() {
     // Two more hours at each end of the day and a two-hour overlap: the roster holds.
     agent(&server, "morning@desk.example", berlin("06:00", "14:30"));
     agent(&server, "evening@desk.example", berlin("12:30", "23:00"));
+    // The shop's buyers write German and Spanish: each language of the market is checked on
+    // its own, and nobody on the roster speaks Spanish.
+    for (n, (language, body)) in [
+        ("de", "Wo ist mein Paket?"),
+        ("es", "¿Dónde está mi pedido?"),
+    ]
+    .iter()
+    .cycle()
+    .take(6)
+    .enumerate()
+    {
+        let msg = json!({"shop_id": eu, "channel": "marketplace", "body": body,
+            "customer": {"handle": format!("eu-{n}"), "language": language}});
+        let (status, m) = server.call("POST", "/api/v1/inbound", Some(&msg));
+        assert_eq!(status, 201, "{m}");
+    }
     let c = coverage(&server, eu);
+    let mut languages: Vec<String> = serde_json::from_value(c["languages"].clone()).unwrap();
+    languages.sort();
+    assert_eq!(languages, vec!["de", "es"], "{c}");
+    let by_language = |day: &Value, l: &str| {
+        day["languages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["language"] == l)
+            .unwrap()
+            .clone()
+    };
+    let german = by_language(&c["days"][1], "de");
+    assert_eq!(
+        (
+            german["hours_covered"].as_f64(),
+            german["hours_met"].as_bool()
+        ),
+        (Some(17.0), Some(true)),
+        "{german}"
+    );
+    let spanish = by_language(&c["days"][1], "es");
+    assert_eq!(
+        (
+            spanish["hours_covered"].as_f64(),
+            spanish["hours_met"].as_bool()
+        ),
+        (Some(0.0), Some(false)),
+        "{spanish}"
+    );
     let day = &c["days"][1];
     assert_eq!(day["hours_met"], true, "{day}");
     assert_eq!(day["hours_covered"], 17.0, "{day}");

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate};
 use kefu_core::{Role, Shop};
 use kefu_rules::Calendar;
 use kefu_rules::calendar::local_instant;
-use kefu_rules::staffing::staffing_ask;
+use kefu_rules::staffing::{market_languages, staffing_ask};
 use kefu_staff::{CoverageRules, DayCoverage, SLOTS, day_coverage};
 use kefu_store::Store;
 use serde::Serialize;
@@ -28,6 +28,9 @@ kefu_core::enforces!(
     test = "kefu::staffing::an_eu_shops_roster_shows_its_gap_and_its_short_handover"
 );
 
+/// The weeks of conversations a market's languages are read from.
+const LANGUAGE_DAYS: i64 = 28;
+
 /// The longest look ahead.
 pub const MAX_DAYS: u32 = 62;
 
@@ -37,6 +40,16 @@ pub struct CoverageDay {
     pub date: NaiveDate,
     #[serde(flatten)]
     pub coverage: DayCoverage,
+    /// The same check for each language of the market, counting only the agents who speak it.
+    pub languages: Vec<LanguageCoverage>,
+}
+
+/// A day's coverage by the agents who speak one of the market's languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct LanguageCoverage {
+    pub language: String,
+    pub hours_covered: f64,
+    pub hours_met: bool,
 }
 
 /// A shop's coverage for the coming days.
@@ -51,11 +64,23 @@ pub struct ShopCoverage {
     pub handover_hours: u32,
     /// Agents with shifts who work this shop.
     pub agents: usize,
+    /// The market's languages: those its buyers wrote in over the last four weeks
+    /// (`kefu_rules::staffing::market_languages`), each checked on its own.
+    pub languages: Vec<String>,
     pub days: Vec<CoverageDay>,
 }
 
 /// The calendars of the agents who work `shop` and have shifts.
 pub(crate) async fn rosters(store: &dyn Store, shop: &Shop) -> DeskResult<Vec<Calendar>> {
+    Ok(roster_people(store, shop)
+        .await?
+        .into_iter()
+        .map(|(cal, _)| cal)
+        .collect())
+}
+
+/// The shifts of the agents who work `shop`, each with the languages they answer in.
+async fn roster_people(store: &dyn Store, shop: &Shop) -> DeskResult<Vec<(Calendar, Vec<String>)>> {
     let people = store.agents(shop.tenant_id).await?;
     let mut out = Vec::new();
     for (agent_id, _, text) in store.agents_with_shifts().await? {
@@ -73,10 +98,37 @@ pub(crate) async fn rosters(store: &dyn Store, shop: &Shop) -> DeskResult<Vec<Ca
             .map_err(|e| e.to_string())
             .and_then(|s| s.calendar())
         {
-            out.push(cal);
+            out.push((cal, agent.languages.clone()));
         }
     }
     Ok(out)
+}
+
+/// How long each of the market's languages is covered on one day (`on_shift` per agent, in
+/// the order of `people`).
+fn by_language(
+    on_shift: &[Vec<bool>],
+    people: &[(Calendar, Vec<String>)],
+    languages: &[String],
+    rules: &CoverageRules,
+) -> Vec<LanguageCoverage> {
+    languages
+        .iter()
+        .map(|language| {
+            let speakers: Vec<Vec<bool>> = on_shift
+                .iter()
+                .zip(people)
+                .filter(|(_, (_, langs))| langs.contains(language))
+                .map(|(slots, _)| slots.clone())
+                .collect();
+            let c = day_coverage(&speakers, rules);
+            LanguageCoverage {
+                language: language.clone(),
+                hours_covered: c.hours_covered,
+                hours_met: c.hours_met,
+            }
+        })
+        .collect()
 }
 
 /// The coverage of `shop_id` for `days` days from today (the shop's).
@@ -97,20 +149,22 @@ pub async fn shop_coverage(
     let promises_24h = shop_overrides(&shop.timezone, &shop.settings)?
         .promises_24h
         .unwrap_or(false);
-    let ask = staffing_ask(&shop.timezone, promises_24h);
+    let people = roster_people(state.store.as_ref(), &shop).await?;
+    let since = state.clock.now() - Duration::days(LANGUAGE_DAYS);
+    let languages = market_languages(&state.store.buyer_languages(shop.id, since).await?);
+    let ask = staffing_ask(&shop.timezone, promises_24h, &languages);
     let rules = CoverageRules {
         hours_a_day: ask.hours_a_day,
         hours_rule: ask.hours_rule,
         handover_hours: ask.handover_hours,
     };
-    let calendars = rosters(state.store.as_ref(), &shop).await?;
     let today = state.clock.now().with_timezone(&tz).date_naive();
     let mut out = Vec::new();
     for d in 0..days {
         let date = today + Duration::days(i64::from(d));
-        let on_shift: Vec<Vec<bool>> = calendars
+        let on_shift: Vec<Vec<bool>> = people
             .iter()
-            .map(|cal| {
+            .map(|(cal, _)| {
                 (0..SLOTS)
                     .map(|s| {
                         local_instant(tz, date, (s * 900) as u32).is_some_and(|t| cal.is_open(t))
@@ -121,6 +175,7 @@ pub async fn shop_coverage(
         out.push(CoverageDay {
             date,
             coverage: day_coverage(&on_shift, &rules),
+            languages: by_language(&on_shift, &people, &languages, &rules),
         });
     }
     Ok(ShopCoverage {
@@ -130,7 +185,8 @@ pub async fn shop_coverage(
         hours_a_day: ask.hours_a_day,
         handover_rule: ask.handover_rule,
         handover_hours: ask.handover_hours,
-        agents: calendars.len(),
+        agents: people.len(),
+        languages,
         days: out,
     })
 }

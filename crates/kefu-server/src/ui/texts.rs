@@ -413,6 +413,7 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("checks", "检查", "Checks"),
     ("too_few_hours", "覆盖时间不足", "too few hours"),
     ("short_handover", "交接重叠不足", "short hand-over"),
+    ("market_languages", "买家语言", "buyers' languages"),
     ("no_shops", "还没有店铺。", "No shops yet."),
     // Incidents (COLLECTIVE-3LEVEL).
     ("incidents", "集体投诉事件", "Incidents"),

@@ -105,6 +105,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("flow_steps_move_clocks_with_their_event", |s| {
         Box::pin(flow_steps_move_clocks_with_their_event(s))
     }),
+    ("a_shops_buyers_languages", |s| {
+        Box::pin(a_shops_buyers_languages(s))
+    }),
     ("the_plan_is_applied_as_data", |s| {
         Box::pin(the_plan_is_applied_as_data(s))
     }),

@@ -166,3 +166,33 @@ pub async fn waits_and_agent_replies_for_a_days_replay(store: &Arc<dyn Store>) {
         .unwrap();
     assert!(none.is_empty(), "another tenant's replies: {none:?}");
 }
+
+/// The languages of a shop's conversations since a time, most first (a market's languages
+/// for the coverage check).
+pub async fn a_shops_buyers_languages(store: &Arc<dyn Store>) {
+    let s = shop(store, "Languages", Platform::Aliexpress).await;
+    let other = shop(store, "Elsewhere", Platform::Aliexpress).await;
+    for (n, (language, at)) in [
+        ("de", "2026-11-20T10:00:00Z"),
+        ("de", "2026-11-20T10:01:00Z"),
+        ("es", "2026-11-20T10:02:00Z"),
+        ("fr", "2026-11-01T10:00:00Z"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut m = inbound(s, &format!("l{n}"), "Hallo", at);
+        m.language = Some(language.into());
+        store.ingest(m).await.unwrap();
+    }
+    let mut m = inbound(other, "x", "Hola", "2026-11-20T10:00:00Z");
+    m.language = Some("es".into());
+    store.ingest(m).await.unwrap();
+    assert_eq!(
+        store
+            .buyer_languages(s, t("2026-11-10T00:00:00Z"))
+            .await
+            .unwrap(),
+        vec![("de".to_string(), 2), ("es".to_string(), 1)]
+    );
+}

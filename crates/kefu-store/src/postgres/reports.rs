@@ -275,6 +275,14 @@ impl ReportStore for PostgresStore {
         super::waits::agent_replies(self, tenant_id, from, to).await
     }
 
+    async fn buyer_languages(
+        &self,
+        shop_id: i64,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, i64)>> {
+        super::waits::buyer_languages(self, shop_id, since).await
+    }
+
     async fn kpi_rows(&self, q: KpiQuery) -> Result<KpiRows> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await?;

@@ -73,3 +73,20 @@ pub(super) async fn agent_replies(
         })
         .collect())
 }
+
+pub(super) async fn buyer_languages(
+    s: &PostgresStore,
+    shop_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    let client = s.conn().await?;
+    let rows = client
+        .query(
+            "SELECT language, COUNT(*) AS n FROM conversations
+             WHERE shop_id = $1 AND created_at >= $2 AND language IS NOT NULL
+             GROUP BY language ORDER BY n DESC, language",
+            &[&shop_id, &since],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

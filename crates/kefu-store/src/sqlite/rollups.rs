@@ -175,6 +175,15 @@ impl ReportStore for SqliteStore {
             .await
     }
 
+    async fn buyer_languages(
+        &self,
+        shop_id: i64,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, i64)>> {
+        self.read(move |c| super::waits::buyer_languages(c, shop_id, since))
+            .await
+    }
+
     async fn refresh_kpis(&self, limit: usize) -> Result<usize> {
         self.write(move |c, _| refresh(c, limit)).await
     }

@@ -71,3 +71,19 @@ pub(super) fn agent_replies(
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+pub(super) fn buyer_languages(
+    c: &Connection,
+    shop_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT language, COUNT(*) AS n FROM conversations
+         WHERE shop_id = ?1 AND created_at >= ?2 AND language IS NOT NULL
+         GROUP BY language ORDER BY n DESC, language",
+    )?;
+    let rows = stmt.query_map(params![shop_id, micros(since)], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -58,7 +58,11 @@ pub async fn coverage_page(
         }
         p.hint { (cover.timezone) " · " (cover.agents) " " (lang.t("agents_on_roster")) " · "
             @if let Some(rule) = cover.hours_rule { code { (rule) } " " (cover.hours_a_day) " h · " }
-            code { (cover.handover_rule) } " " (cover.handover_hours) " h" }
+            code { (cover.handover_rule) } " " (cover.handover_hours) " h"
+            @if !cover.languages.is_empty() {
+                " · " (lang.t("market_languages")) " "
+                @for (i, l) in cover.languages.iter().enumerate() { @if i > 0 { ", " } (lang.language_name(l)) }
+            } }
         table #coverage-grid {
             thead { tr { th { (lang.t("day")) } @for h in 0..24 { th.num { (format!("{h:02}")) } } th { (lang.t("hours")) } th { (lang.t("checks")) } } }
             tbody { @for d in &cover.days {
@@ -72,6 +76,18 @@ pub async fn coverage_page(
                         @if d.coverage.hours_met { span.rag-green { "✓" } } @else { span.rag-red { (lang.t("too_few_hours")) } }
                         @for h in &d.coverage.short_handovers {
                             " " span.rag-amber { (lang.t("short_handover")) " " (hhmm(h.later_begins)) "–" (hhmm(h.earlier_ends)) }
+                        }
+                        // Each language of the market, by the agents who speak it.
+                        @for l in &d.languages {
+                            @let class = match (cover.hours_rule, l.hours_met) {
+                                // A market that asks no hours: the hours are shown, not judged.
+                                (None, _) => "lang-cover",
+                                (Some(_), true) => "lang-cover rag-green",
+                                (Some(_), false) => "lang-cover rag-red",
+                            };
+                            " " span class=(class) data-language=(l.language) {
+                                (lang.language_name(&l.language)) " " (l.hours_covered) " h"
+                            }
                         }
                     }
                 }
