@@ -252,9 +252,11 @@
     setTimeout(function () {
       fetch(location.href, { headers: { Accept: "text/html" } }).then(function (r) { return r.text(); }).then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById(id);
-        var old = document.getElementById(id);
-        // The table changes, appears or empties: whatever the server shows now replaces it.
+        // The table, or its empty state (`id-empty`), as the server shows it now.
+        var fresh = doc.getElementById(id) || doc.getElementById(id + "-empty");
+        var old = document.getElementById(id) || document.getElementById(id + "-empty");
+        // The table changes, appears or empties: whatever the server shows now replaces it
+        // in place (a reload would drop the live stream, and the events while it reconnects).
         if (fresh && old) old.replaceWith(fresh);
         else if (fresh !== old) location.reload();
         rows = Array.prototype.slice.call(document.querySelectorAll("#inbox tr.row"));

@@ -189,7 +189,9 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
     browser.wait_until(&loaded("/incidents"), WAIT);
     assert!(!text_of(&browser, "#incidents-empty").is_empty());
 
-    // The complaints arrive while the page is open: the alert and the list follow live.
+    // The complaints arrive while the page is open: the alert and the list follow live, in
+    // place (a reload would drop the live stream and the alerts sent while it reconnects).
+    browser.execute("window.__kefuStayed = true;", vec![]);
     let stalled = complaints(&server, taobao);
     browser.wait_until(
         "/level 3/.test((document.querySelector('#incidents tr[data-incident]') || {}).textContent || '') \
@@ -203,6 +205,11 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
         ),
         json!(1)
     );
+    assert_eq!(
+        browser.execute("return window.__kefuStayed === true;", vec![]),
+        json!(true),
+        "the page was reloaded"
+    );
     let row = text_of(&browser, "#incidents tr[data-incident]");
     assert!(row.contains("level 3") && row.contains("50"), "{row}");
     assert!(
@@ -211,8 +218,12 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
     );
     picture(&browser, "incidents.png");
 
-    let open = browser.find("return document.querySelector('#incidents tr[data-incident] a');");
-    browser.click(&open);
+    // The list may be refreshed again under the pointer: follow the row's link by its address.
+    let href = browser.execute(
+        "return document.querySelector('#incidents tr[data-incident] a').getAttribute('href');",
+        vec![],
+    );
+    browser.goto(&format!("{base}{}", href.as_str().unwrap()));
     browser.wait_until(
         "/^\\/incidents\\/\\d+$/.test(location.pathname) && document.readyState === 'complete'",
         WAIT,
