@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod backup;
 pub mod bench_history;
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -49,6 +49,8 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Rebuild the full-text search index from the database, with a progress bar.
     Reindex(cmd::reindex::Args),
+    /// Copy the SQLite database while the desk serves it (a consistent snapshot, checked).
+    Backup(cmd::backup::Args),
     /// Measure: ingest, http. Prints one JSON object as the last line.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         Command::Admin(c) => block_on(cmd::admin::run(c)),
         Command::Bench(c) => block_on(cmd::bench::run(c)),
         Command::Reindex(a) => block_on(cmd::reindex::run(a)),
+        Command::Backup(a) => cmd::backup::run(a),
         Command::Kpi(a) => block_on(cmd::kpi::run(a)),
         Command::Simulate(a) if a.replays_history() => block_on(cmd::simulate_day::run(a)),
         Command::Simulate(a) => cmd::simulate::run(a),

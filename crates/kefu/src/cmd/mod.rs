@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod backup;
 pub mod bench;
 pub mod bench_bot;
 pub mod bench_http;
