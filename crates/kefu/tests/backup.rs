@@ -1,7 +1,8 @@
 //! `kefu backup` against the real binary (issue 14): a copy taken while buyers keep writing
 //! holds every message acknowledged before it began, passes its integrity check, and serves as
 //! the desk's database; an existing file is never overwritten, and a PostgreSQL URL is pointed
-//! at PostgreSQL's own tools.
+//! at PostgreSQL's own tools — whose documented use (`pg_dump -Fc`, `pg_restore` into an empty
+//! database) is tested here too.
 
 mod common;
 
@@ -70,4 +71,44 @@ fn a_backup_taken_while_serving_holds_every_acknowledged_message() {
     let missing = backup("sqlite:///nonexistent/kefu.db", &format!("{copy}.3"));
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no SQLite database"));
+}
+
+/// The documented PostgreSQL backup: `pg_dump -Fc` of a database the desk serves, restored
+/// with `pg_restore` into an empty database, serves every acknowledged message again.
+#[test]
+fn a_postgres_dump_restores_into_an_empty_database() {
+    let server = Server::postgres("dump");
+    let ebay = shop(&server, "ebay");
+    let ids: Vec<i64> = (0..30).map(|n| post(&server, ebay, n)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("kefu.dump").display().to_string();
+    let out = std::process::Command::new("pg_dump")
+        .args(["-Fc", "-f", &dump, &server.db])
+        .output()
+        .expect("pg_dump (Debian's postgresql-client)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let empty = common::new_pg_database("restored");
+    let out = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "-d", &empty, &dump])
+        .output()
+        .expect("pg_restore");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = Server::start(&empty, &[]);
+    for id in &ids {
+        let (status, c) = restored.call("GET", &format!("/api/v1/conversations/{id}"), None);
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(c["messages"].as_array().unwrap().len(), 1);
+    }
+    // And it goes on: a new message gets a new conversation, not one of the restored ids.
+    let next = post(&restored, ebay, 99);
+    assert!(!ids.contains(&next));
 }
