@@ -841,30 +841,7 @@ fn e_asks_before_resolving_typing_reaches_the_buyer_and_the_faq_key_is_checked()
     let taobao = create_shop(&first, "Yunduo Home 云朵家居", "taobao");
     first.kill();
     let db = first.db.clone();
-    admin(&[
-        "admin",
-        "create-agent",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--name",
-        "Lin Fang",
-        "--role",
-        "supervisor",
-        "--languages",
-        "zh,en",
-    ]);
-    admin(&[
-        "admin",
-        "set-password",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--password",
-        PASSWORD,
-    ]);
+    common::supervisor(&db, SUPERVISOR, "Lin Fang", PASSWORD);
     let server = Server::start(&db, &[]);
     let base = format!("http://{}", server.addr);
 

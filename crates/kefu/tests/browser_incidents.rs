@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::webdriver::Browser;
-use common::{Server, kefu, shop};
+use common::{Server, shop};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -34,15 +34,6 @@ const STALLED: [&str; 6] = [
     "My package is stuck in transit, no movement at all",
     "物流信息停了四天了，太慢了",
 ];
-
-fn run(args: &[&str]) {
-    let out = kefu().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "kefu {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn js(text: &str) -> String {
     Value::from(text).to_string()
@@ -129,30 +120,7 @@ fn submit(browser: &Browser, form: &str) {
 fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
-    run(&[
-        "admin",
-        "create-agent",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--name",
-        "Zhou Lin",
-        "--role",
-        "supervisor",
-        "--languages",
-        "zh,en",
-    ]);
-    run(&[
-        "admin",
-        "set-password",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--password",
-        PASSWORD,
-    ]);
+    common::supervisor(&db, SUPERVISOR, "Zhou Lin", PASSWORD);
     let server = Server::start(&db, &[]);
     let base = format!("http://{}", server.addr);
     let taobao = shop(&server, "taobao");
@@ -266,17 +234,7 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
     );
     picture(&browser, "incident.png");
     for (n, conversation) in stalled.iter().enumerate().take(6) {
-        let (_, conv) = server.call(
-            "GET",
-            &format!("/api/v1/conversations/{conversation}"),
-            None,
-        );
-        let out = conv["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .rfind(|m| m["direction"] == "outbound")
-            .unwrap_or_else(|| panic!("no reply in {conv}"));
+        let out = common::last_reply(&server, *conversation);
         let english = STALLED[n % STALLED.len()].is_ascii();
         assert_eq!(out["body"].as_str().unwrap().is_ascii(), english, "{out}");
     }

@@ -86,30 +86,7 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("kefu.db").display());
     run(&["demo", "--db", &db, "--conversations", "450"]);
-    run(&[
-        "admin",
-        "create-agent",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--name",
-        "Chen Wei",
-        "--role",
-        "supervisor",
-        "--languages",
-        "zh,en",
-    ]);
-    run(&[
-        "admin",
-        "set-password",
-        "--db",
-        &db,
-        "--email",
-        SUPERVISOR,
-        "--password",
-        PASSWORD,
-    ]);
+    common::supervisor(&db, SUPERVISOR, "Chen Wei", PASSWORD);
     let server = Server::start(&db, &[]);
     let base = format!("http://{}", server.addr);
     let (status, shops) = server.call("GET", "/api/v1/shops", None);

@@ -195,17 +195,7 @@ fn reply_to_everyone(server: &Server, id: i64, stalled: &[i64]) {
         "{done}"
     );
     for (n, conversation) in stalled.iter().enumerate().take(10) {
-        let (_, conv) = server.call(
-            "GET",
-            &format!("/api/v1/conversations/{conversation}"),
-            None,
-        );
-        let out = conv["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .rfind(|m| m["direction"] == "outbound")
-            .unwrap_or_else(|| panic!("no reply in {conv}"));
+        let out = common::last_reply(server, *conversation);
         let english = STALLED[n % STALLED.len()].is_ascii();
         assert_eq!(out["body"].as_str().unwrap().is_ascii(), english, "{out}");
     }

@@ -184,6 +184,57 @@ pub fn try_request(
     Ok((status, value))
 }
 
+/// Creates a supervisor who signs in with `password`, through the CLI on the database `db`
+/// (before a server starts on it).
+pub fn supervisor(db: &str, email: &str, name: &str, password: &str) {
+    for args in [
+        vec![
+            "admin",
+            "create-agent",
+            "--db",
+            db,
+            "--email",
+            email,
+            "--name",
+            name,
+        ]
+        .into_iter()
+        .chain(["--role", "supervisor", "--languages", "zh,en"])
+        .collect::<Vec<_>>(),
+        vec![
+            "admin",
+            "set-password",
+            "--db",
+            db,
+            "--email",
+            email,
+            "--password",
+            password,
+        ],
+    ] {
+        let out = kefu().args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "kefu {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The newest reply in a conversation, through the API.
+pub fn last_reply(server: &Server, conversation: i64) -> Value {
+    let (_, c) = server.call(
+        "GET",
+        &format!("/api/v1/conversations/{conversation}"),
+        None,
+    );
+    c["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rfind(|m| m["direction"] == "outbound"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no reply in {c}"))
+}
+
 pub fn shop(server: &Server, platform: &str) -> i64 {
     let (status, body) = server.call(
         "POST",
