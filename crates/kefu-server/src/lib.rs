@@ -70,6 +70,8 @@ pub struct AppState {
     pub faqs: Arc<bot::FaqCache>,
     /// Each shop's complaints clustered by cause, for incidents (COLLECTIVE-3LEVEL).
     pub incidents: Arc<desk::incidents::Clustering>,
+    /// The PEAK-PREP checklists lately ticked, by shop, for the overview (PEAK-PREP).
+    pub peaks: Arc<desk::peak::RecentChecklists>,
 }
 
 /// Rate limits of the public endpoints.
@@ -147,6 +149,7 @@ impl AppState {
             limits: Arc::new(Limits::default()),
             faqs: Arc::new(bot::FaqCache::default()),
             incidents: Arc::new(desk::incidents::Clustering::default()),
+            peaks: Arc::new(desk::peak::RecentChecklists::default()),
         })
     }
 }

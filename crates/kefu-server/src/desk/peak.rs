@@ -23,6 +23,38 @@ use super::{Caller, DeskResult};
 use crate::AppState;
 use crate::shop_rules::ShopRules;
 
+/// How long the overview shows a checklist before ticking it again: it reads four weeks of a
+/// shop's history, which is not work for every page view, and a checklist two weeks ahead of
+/// a peak does not change by the minute. The API always ticks afresh.
+const RECENT_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A checklist as ticked, and when.
+type Ticked = (std::time::Instant, Vec<ChecklistItem>);
+
+/// The checklists lately ticked, by shop and peak.
+#[derive(Default)]
+pub struct RecentChecklists {
+    by_shop: std::sync::Mutex<std::collections::HashMap<(i64, String), Ticked>>,
+}
+
+impl RecentChecklists {
+    fn get(&self, shop_id: i64, peak: &str) -> Option<Vec<ChecklistItem>> {
+        let recent = self.by_shop.lock().unwrap_or_else(|e| e.into_inner());
+        recent
+            .get(&(shop_id, peak.to_string()))
+            .filter(|(at, _)| at.elapsed() < RECENT_FOR)
+            .map(|(_, list)| list.clone())
+    }
+
+    fn put(&self, shop_id: i64, peak: &str, list: &[ChecklistItem]) {
+        let mut recent = self.by_shop.lock().unwrap_or_else(|e| e.into_inner());
+        recent.insert(
+            (shop_id, peak.to_string()),
+            (std::time::Instant::now(), list.to_vec()),
+        );
+    }
+}
+
 /// The ordinary days the load is read from.
 const ORDINARY_DAYS: i64 = 28;
 /// Minutes per answer when the shop has no history to measure.
@@ -51,11 +83,13 @@ pub struct PeakReminder {
     pub checklist: Vec<ChecklistItem>,
 }
 
-/// The reminders of the shops the caller may see (one, with `shop_id`).
+/// The reminders of the shops the caller may see (one, with `shop_id`). `fresh`: tick every
+/// checklist now; otherwise one ticked within [`RECENT_FOR`] is shown as it was (the overview).
 pub async fn reminders(
     state: &AppState,
     caller: &Caller,
     shop_id: Option<i64>,
+    fresh: bool,
 ) -> DeskResult<Vec<PeakReminder>> {
     caller.require(Role::Supervisor)?;
     let wanted = caller.shop_filter(shop_id)?;
@@ -68,7 +102,17 @@ pub async fn reminders(
         let tz = rules.pack.timezone;
         let today = state.clock.now().with_timezone(&tz).date_naive();
         for peak in peaks_ahead(&rules.pack, today) {
-            let checklist = checklist(state, caller, &rules, peak.days_left).await?;
+            let recent = (!fresh)
+                .then(|| state.peaks.get(shop.id, &peak.name))
+                .flatten();
+            let checklist = match recent {
+                Some(list) => list,
+                None => {
+                    let list = checklist(state, caller, &rules, peak.days_left).await?;
+                    state.peaks.put(shop.id, &peak.name, &list);
+                    list
+                }
+            };
             out.push(PeakReminder {
                 shop_id: shop.id,
                 shop: shop.name.clone(),

@@ -156,6 +156,6 @@ pub async fn peak_prep(
     query: Result<Query<PeakParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = query.map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))?;
-    let reminders = crate::desk::peak::reminders(&state, &caller, q.shop_id).await?;
+    let reminders = crate::desk::peak::reminders(&state, &caller, q.shop_id, true).await?;
     Ok(Json(json!({ "reminders": reminders })))
 }

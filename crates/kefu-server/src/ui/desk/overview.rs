@@ -180,7 +180,7 @@ pub async fn file(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
 /// The sales peaks ahead and their checklists (PEAK-PREP), each item ticked from the data.
 async fn peak_reminders(state: &AppState, viewer: &Viewer) -> Markup {
     let lang = viewer.lang;
-    let reminders = match crate::desk::peak::reminders(state, &caller(viewer), None).await {
+    let reminders = match crate::desk::peak::reminders(state, &caller(viewer), None, false).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e.message(), "peak reminders not read");
