@@ -144,13 +144,7 @@ fn a_supervisor_sees_an_incident_arrive_answers_everyone_and_closes_it() {
     );
 
     let browser = Browser::start();
-    browser.goto(&format!("{base}/login"));
-    browser.wait_until(&loaded("/login"), WAIT);
-    let email = browser.find("return document.getElementById('email');");
-    browser.send_keys(&email, SUPERVISOR);
-    let password = browser.find("return document.getElementById('password');");
-    browser.send_keys(&password, &format!("{PASSWORD}\u{E007}"));
-    browser.wait_until(&loaded("/inbox"), WAIT);
+    browser.sign_in(&base, SUPERVISOR, PASSWORD, WAIT);
     let link =
         browser.find("return document.querySelector('header.top nav a[href=\"/incidents\"]');");
     browser.click(&link);

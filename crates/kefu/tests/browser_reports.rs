@@ -101,13 +101,7 @@ fn a_supervisor_reads_last_weeks_taobao_figures_and_drills_into_the_missed_first
         .unwrap();
 
     let browser = Browser::start();
-    browser.goto(&format!("{base}/login"));
-    browser.wait_until(&loaded("/login"), WAIT);
-    let email = browser.find("return document.getElementById('email');");
-    browser.send_keys(&email, SUPERVISOR);
-    let password = browser.find("return document.getElementById('password');");
-    browser.send_keys(&password, &format!("{PASSWORD}\u{E007}"));
-    browser.wait_until(&loaded("/inbox"), WAIT);
+    browser.sign_in(&base, SUPERVISOR, PASSWORD, WAIT);
 
     // Reports, from the menu.
     let link =

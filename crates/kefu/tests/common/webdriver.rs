@@ -185,6 +185,20 @@ impl Browser {
         self.cmd("POST", "back", &json!({}));
     }
 
+    /// Signs in on `base`'s login page and waits for the inbox it lands on.
+    pub fn sign_in(&self, base: &str, email: &str, password: &str, timeout: Duration) {
+        self.goto(&format!("{base}/login"));
+        let at = |path: &str| {
+            format!("location.pathname === '{path}' && document.readyState === 'complete'")
+        };
+        self.wait_until(&at("/login"), timeout);
+        let field = self.find("return document.getElementById('email');");
+        self.send_keys(&field, email);
+        let field = self.find("return document.getElementById('password');");
+        self.send_keys(&field, &format!("{password}\u{E007}"));
+        self.wait_until(&at("/inbox"), timeout);
+    }
+
     /// Opens `url` and waits for its load event.
     pub fn goto(&self, url: &str) {
         self.cmd("POST", "url", &json!({ "url": url }));
